@@ -1,0 +1,1 @@
+"""The catalog: every supported optimizer, scheduler, schedule and factory, described once."""

@@ -1,0 +1,258 @@
+"""Facts: what one pass over a file learns, as plain frozen data.
+
+Everything after extraction (simulation, rules, rendering) reads these objects only; nothing downstream
+walks a syntax tree. Every value is either ``Known(value, source)`` or ``Unknown(reason)``.
+
+Conventions
+-----------
+* Locations are 1-based lines and 1-based columns (as ruff and SARIF show them).
+* Object ids are stable within a file: ``opt1, opt2, ...`` and ``sched1, sched2, ...`` in source order.
+* ``FunctionValue`` stands for a callable defined in the analysed file (a lambda or a ``def``); the
+  simulator calls it through the safe evaluator, never through Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+# --------------------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Known:
+    """A value lraudit resolved, with where it came from in words a newcomer understands."""
+
+    value: Any
+    source: str
+
+    @property
+    def known(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value lraudit could not resolve, with a reason a person can act on."""
+
+    reason: str
+
+    @property
+    def known(self) -> bool:
+        return False
+
+    value = None
+
+
+Value = Union[Known, Unknown]
+
+
+def is_known(v: object) -> bool:
+    return isinstance(v, Known)
+
+
+def known_number(v: Value | None) -> float | None:
+    """The numeric value of ``v`` when it is a Known int/float (not bool), else None."""
+    if isinstance(v, Known) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
+        return v.value
+    return None
+
+
+@dataclass(frozen=True, eq=False)
+class FunctionValue:
+    """A callable from the analysed file (lambda, def, or a closure returned by a call).
+
+    ``node`` is the libcst node (Lambda or FunctionDef); ``name`` is the def name or ``lambda``;
+    ``line`` is where it is defined. ``bound`` maps parameter names already bound (closures, partials).
+    ``scope`` is an opaque handle the evaluator uses to resolve free names (see evaluate.py).
+    """
+
+    node: Any
+    name: str
+    line: int
+    scope: Any = None
+    bound: tuple[tuple[str, Any], ...] = ()
+
+    def __repr__(self) -> str:  # stable, human readable (used in JSON and text output)
+        return f"<function {self.name} at line {self.line}>"
+
+
+# ------------------------------------------------------------------------------------------ locations
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @staticmethod
+    def unknown() -> "Location":
+        return Location(1, 1, 1, 1)
+
+
+# ------------------------------------------------------------------------------------------- objects
+
+Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate"]
+LoopContext = Literal["batch", "epoch", "outside", "unknown"]
+Stepped = Literal["epoch", "batch", "both", "never", "unknown"]
+
+
+@dataclass(frozen=True)
+class ParamGroupFact:
+    """One parameter group of an optimizer built from a list of dicts."""
+
+    lr: Value
+    loc: Location
+
+
+@dataclass(frozen=True)
+class OptimizerFact:
+    id: str
+    cls: str  # fully qualified public name, e.g. torch.optim.SGD
+    framework: Framework
+    loc: Location
+    variable: str | None  # "optimizer", "self.optimizer", None when not kept
+    lr: Value  # lr of the first group (the one get_last_lr()[0] reports)
+    params: dict[str, Value] = field(default_factory=dict)  # every bound argument except the parameters
+    groups: tuple[ParamGroupFact, ...] = ()
+    loop_id: str | None = None  # innermost loop the construction sits in (LR303)
+    function: str | None = None  # enclosing function qualname ("Trainer.__init__"), None at module level
+    lr_arg_loc: Location | None = None  # where the lr argument is written, for precise findings
+    lr_is_schedule: str | None = None  # Keras: id of the schedule object passed as learning_rate
+
+
+@dataclass(frozen=True)
+class StepSite:
+    """A call of ``X.step(...)`` (or ``step_update``/``apply_gradients``...) on a tracked object."""
+
+    target: str  # object id (optimizer or scheduler)
+    kind: Literal["scheduler", "optimizer"]
+    method: str  # "step", "step_update", ...
+    loc: Location
+    context: LoopContext  # where it runs relative to the training loops
+    loop_id: str | None  # innermost enclosing loop (after following calls, the caller's loop)
+    order: tuple[int, ...]  # sort key of the position inside the loop body (for step-order checks)
+    via: str | None = None  # "train_one_epoch() called from the epoch loop at line 80"
+    arg: Value | None = None  # first positional argument (metric or epoch), None when no argument
+    arg_text: str | None = None  # source text of the argument, e.g. "val_loss", "epoch"
+    arg_kind: Literal["metric", "epoch", "none", "other"] = "none"
+    conditional: bool = False  # under an if inside the loop
+
+
+@dataclass(frozen=True)
+class LoopFact:
+    id: str
+    loc: Location
+    kind: Literal["epoch", "batch", "iteration", "unknown"]
+    parent: str | None
+    target_text: str  # the loop variable(s)
+    iter_text: str  # the iterable source text (truncated)
+    count: Value  # number of iterations when it is a range(...) with known bounds
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """How long the script trains, as far as the script states it."""
+
+    epochs: Value
+    steps_per_epoch: Value
+    total_steps: Value  # optimizer steps over the run (epochs * steps_per_epoch, max_steps, ...)
+    epoch_loop: str | None = None  # loop id
+    batch_loop: str | None = None
+
+
+@dataclass(frozen=True)
+class SchedulerFact:
+    id: str
+    cls: str  # fully qualified public name or "custom:<ClassName>" / "manual:<function>"
+    framework: Framework
+    loc: Location
+    variable: str | None
+    optimizer: str | None  # optimizer id, None when unknown or not applicable
+    optimizer_reason: str | None  # why optimizer is None
+    args: dict[str, Value]  # bound arguments with defaults filled in (source "torch default")
+    arg_locs: dict[str, Location] = field(default_factory=dict)
+    children: tuple[str, ...] = ()  # SequentialLR / ChainedScheduler components (scheduler ids)
+    parent: str | None = None  # the wrapper this scheduler belongs to
+    step_sites: tuple[StepSite, ...] = ()
+    stepped: Stepped = "unknown"
+    unit: Literal["epoch", "step"] = "epoch"  # the unit its lengths are sized in (by convention/evidence)
+    horizon: Value = field(default_factory=lambda: Unknown("no training loop found"))
+    horizon_source: str | None = None
+    loop_id: str | None = None
+    function: str | None = None
+    kept: bool = True  # False when the result of the constructor is discarded
+    custom_get_lr: Location | None = None  # custom subclasses: where get_lr is defined
+    description: str | None = None  # for custom/manual schedules
+    interval: Value | None = None  # Lightning interval ("epoch"/"step") when returned from configure_optimizers
+    monitor: Value | None = None  # plateau monitor (Lightning/Keras)
+
+
+@dataclass(frozen=True)
+class LrWrite:
+    """A manual write of a learning rate: ``group["lr"] = x``, ``K.set_value(opt.lr, x)``..."""
+
+    optimizer: str | None
+    loc: Location
+    value_text: str
+    context: LoopContext
+    loop_id: str | None
+    function: str | None
+    value: Value | None = None
+
+
+@dataclass(frozen=True)
+class CheckpointFact:
+    """A ``torch.save``/``save_checkpoint`` site and which state dicts it includes."""
+
+    loc: Location
+    saves_optimizer: bool
+    saves_scheduler: bool
+    kind: Literal["save", "load"] = "save"
+
+
+@dataclass(frozen=True)
+class ComputedLr:
+    """A learning rate computed into a variable (``lr = adjust(...)``) that never reaches an optimizer."""
+
+    loc: Location
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: str
+    optimizers: tuple[OptimizerFact, ...] = ()
+    schedulers: tuple[SchedulerFact, ...] = ()
+    loops: tuple[LoopFact, ...] = ()
+    horizon: Horizon = field(
+        default_factory=lambda: Horizon(Unknown("no epoch loop found"), Unknown("no batch loop found"),
+                                        Unknown("no training length found"))
+    )
+    lr_writes: tuple[LrWrite, ...] = ()
+    checkpoints: tuple[CheckpointFact, ...] = ()
+    optimizer_steps: tuple[StepSite, ...] = ()
+    unapplied_lrs: tuple[ComputedLr, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # framework adapters' facts (keras fit, lightning...)
+
+    def optimizer(self, oid: str | None) -> OptimizerFact | None:
+        for o in self.optimizers:
+            if o.id == oid:
+                return o
+        return None
+
+    def scheduler(self, sid: str | None) -> SchedulerFact | None:
+        for s in self.schedulers:
+            if s.id == sid:
+                return s
+        return None
+
+    def loop(self, lid: str | None) -> LoopFact | None:
+        for lp in self.loops:
+            if lp.id == lid:
+                return lp
+        return None

@@ -1,0 +1,130 @@
+"""Results: curves, findings and per-file results (plain data; renderers read these)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Drop:
+    at: int  # scheduler step index k where lr[k] < lr[k-1] noticeably (a "drop" of a step schedule)
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class Rise:
+    start: int  # first index of the rising stretch (lr[start] > lr[start-1])
+    end: int  # last index of the stretch
+    before: float  # lr[start-1]
+    after: float  # lr[end]
+
+
+@dataclass(frozen=True)
+class CurveSummary:
+    initial: float
+    peak: float
+    peak_at: int
+    final: float
+    minimum: float
+    final_ratio: float | None  # final / initial (None when initial == 0)
+    warmup_steps: int  # length of the initial monotone rise (0 when none)
+    drops: tuple[Drop, ...] = ()
+    below_10pct_at: int | None = None  # first k with lr < 10% of peak (after the peak)
+    below_1pct_at: int | None = None
+    rises: tuple[Rise, ...] = ()  # increases after the warm-up
+    zero_at: int | None = None  # first k with lr <= 0 after warm-up
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class Curve:
+    """The learning rate a scheduler produces, lr[k] after k scheduler steps (k = 0 after construction)."""
+
+    lr: tuple[float, ...] | None  # None when unknown
+    steps: tuple[int, ...] | None = None  # sample indices when lr is sampled (None: dense 0..n-1)
+    length: int = 0  # number of scheduler steps the curve covers (the horizon)
+    horizon_source: str = ""  # where the length comes from, in words
+    unit: Literal["epoch", "step"] = "epoch"
+    assumption: str | None = None  # e.g. "assuming the monitored metric never improves"
+    error: str | None = None  # why the curve is unknown (unresolved value, evaluator refusal...)
+    stops_at: int | None = None  # the library raises at this step (OneCycleLR past total_steps, ...)
+    stop_reason: str | None = None
+    shape: str | None = None
+    summary: CurveSummary | None = None
+
+    def value_at(self, k: int) -> float | None:
+        if self.lr is None:
+            return None
+        if self.steps is None:
+            return self.lr[k] if 0 <= k < len(self.lr) else None
+        # sampled: nearest sample at or before k
+        best = None
+        for i, s in enumerate(self.steps):
+            if s <= k:
+                best = self.lr[i]
+            else:
+                break
+        return best
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    fingerprint: str = ""  # stable across unrelated edits (baseline); filled by the engine
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("fingerprint", None)
+        return d
+
+
+@dataclass
+class FileResult:
+    """Everything lraudit says about one file; cached and merged across processes (JSON-able)."""
+
+    path: str
+    error: str | None = None
+    optimizers: list[dict[str, Any]] = field(default_factory=list)  # explain contract entries
+    schedulers: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # extra data for text/notes renderers
+    skipped: bool = False  # did not pass the prefilter (no optimizer or scheduler mentioned)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "error": self.error,
+            "optimizers": self.optimizers,
+            "schedulers": self.schedulers,
+            "findings": [asdict(f) for f in self.findings],
+            "details": self.details,
+            "skipped": self.skipped,
+        }
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> "FileResult":
+        return FileResult(
+            path=d["path"],
+            error=d.get("error"),
+            optimizers=list(d.get("optimizers", [])),
+            schedulers=list(d.get("schedulers", [])),
+            findings=[Finding(**f) for f in d.get("findings", [])],
+            details=dict(d.get("details", {})),
+            skipped=bool(d.get("skipped", False)),
+        )
