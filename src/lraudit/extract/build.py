@@ -1,0 +1,439 @@
+"""Assemble ``FileFacts`` from one parsed module: the single extraction entry point."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import libcst as cst
+
+from ..facts import (
+    CheckpointFact,
+    FileFacts,
+    Horizon,
+    Known,
+    Location,
+    LoopFact,
+    LrWrite,
+    OptimizerFact,
+    ParamGroupFact,
+    SchedulerFact,
+    StepSite,
+    Unknown,
+    Value,
+)
+from ..parse import Locator
+from .imports import dotted
+from .index import CallSite, Indexer, build_index
+from .loops import LoopContexts, SiteContext, classify_loops, loop_count
+from .objects import Creation, ObjectFlow
+from .values import Resolver
+
+STEP_METHODS = ("step", "step_update")
+_METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|ppl|err|val|dice|psnr|ssim|prec|recall")
+
+
+@dataclass
+class Extraction:
+    """Facts plus the handles the simulator needs (resolver for user functions)."""
+
+    facts: FileFacts
+    resolver: Resolver
+    flow: ObjectFlow
+    locator: Locator
+    values: dict[str, dict[str, Value]] = field(default_factory=dict)  # scheduler/optimizer id -> args
+
+
+def extract(module: cst.Module, path: str, directory: str | None = None) -> Extraction:
+    ix = build_index(module)
+    classify_loops(ix)
+    locator = Locator(module)
+    resolver = Resolver(ix, path, directory)
+    resolver.loc_line = locator.line
+    flow = ObjectFlow(ix, resolver)
+    flow.find_creations()
+    contexts = LoopContexts(ix, resolver)
+    builder = _Builder(ix, resolver, flow, locator, contexts, path)
+    facts = builder.build()
+    ext = Extraction(facts, resolver, flow, locator, builder.values)
+    from .frameworks import apply_frameworks  # framework adapters add and refine facts
+
+    return apply_frameworks(ext, ix, contexts)
+
+
+class _Builder:
+    def __init__(self, ix: Indexer, resolver: Resolver, flow: ObjectFlow, locator: Locator,
+                 contexts: LoopContexts, path: str) -> None:
+        self.ix = ix
+        self.resolver = resolver
+        self.flow = flow
+        self.loc = locator
+        self.contexts = contexts
+        self.path = path
+        self.values: dict[str, dict[str, Value]] = {}
+        self._site_ctx: dict[int, SiteContext] = {}
+
+    def site_context(self, site: CallSite) -> SiteContext:
+        key = id(site.node)
+        sc = self._site_ctx.get(key)
+        if sc is None:
+            sc = self.contexts.of(site.ctx)
+            self._site_ctx[key] = sc
+        return sc
+
+    # -------------------------------------------------------------------------------------- build
+    def build(self) -> FileFacts:
+        optimizers = [self._optimizer(c) for c in self.flow.creations if c.kind == "optimizer"]
+        steps = self._step_sites()
+        loops = self._loops()
+        horizon, epoch_loop = self._horizon(steps)
+        schedulers = [self._scheduler(c, steps) for c in self.flow.creations if c.kind == "scheduler"]
+        schedulers = self._link_children(schedulers)
+        schedulers = [self._with_horizon(s, horizon) for s in schedulers]
+        opt_steps = tuple(sorted((s for s in steps if s.kind == "optimizer"), key=lambda s: (s.loc, s.target)))
+        return FileFacts(
+            path=self.path,
+            optimizers=tuple(optimizers),
+            schedulers=tuple(schedulers),
+            loops=tuple(loops),
+            horizon=horizon,
+            lr_writes=tuple(self._lr_writes()),
+            checkpoints=tuple(self._checkpoints()),
+            optimizer_steps=opt_steps,
+        )
+
+    def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
+        site = c.site
+        loc = self.loc.location(site.node)
+        variable = site.targets[0] if site.direct and site.targets else None
+        loop_id = site.ctx.loops[-1] if site.ctx.loops else None
+        fn = site.ctx.scope.function
+        return loc, variable, loop_id, fn.qualname if fn else None
+
+    def _optimizer(self, c: Creation) -> OptimizerFact:
+        loc, variable, loop_id, fn = self._common(c)
+        values = self.flow.arg_values(c)
+        self.values[c.oid] = values
+        lr = values.get("lr", Unknown("no lr argument"))
+        groups: list[ParamGroupFact] = []
+        params_node = c.bound.get("params")
+        group_nodes = self._group_dicts(params_node, c)
+        for gnode, gctx, gseq in group_nodes:
+            glr: Value = lr
+            for el in gnode.elements:
+                if isinstance(el, cst.DictElement):
+                    k = self.resolver.resolve(el.key, gctx, gseq)
+                    if isinstance(k, Known) and k.value == "lr":
+                        glr = self.resolver.resolve(el.value, gctx, gseq)
+            groups.append(ParamGroupFact(glr, self.loc.location(gnode)))
+        first_lr = groups[0].lr if groups else lr
+        lr_loc = self.loc.location(c.bound["lr"]) if "lr" in c.bound else None
+        params = {k: v for k, v in sorted(values.items()) if k != "lr"}
+        return OptimizerFact(
+            id=c.oid, cls=c.qualname, framework=c.entry.framework if c.entry else "torch",  # type: ignore[arg-type]
+            loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
+            function=fn, lr_arg_loc=lr_loc,
+        )
+
+    def _group_dicts(self, node: cst.BaseExpression | None, c: Creation) -> list[tuple[cst.Dict, Any, Any]]:
+        if node is None:
+            return []
+        ctx, seq = c.site.ctx, c.site.seq
+        for _ in range(4):
+            if isinstance(node, cst.Name):
+                _, recs = self.resolver._assignments(node.value, ctx, seq)
+                recs = [r for r in recs if r.kind == "assign" and r.value is not None]
+                if len(recs) != 1:
+                    return []
+                node, ctx, seq = recs[0].value, recs[0].ctx, recs[0].seq
+            else:
+                break
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out = []
+            for el in node.elements:
+                if isinstance(el.value, cst.Dict):
+                    out.append((el.value, ctx, seq))
+                else:
+                    return []
+            return out
+        return []
+
+    def _scheduler(self, c: Creation, steps: list[StepSite]) -> SchedulerFact:
+        loc, variable, loop_id, fn = self._common(c)
+        values = self.flow.arg_values(c)
+        if c.bind_error:
+            values["__bind_error__"] = Known(c.bind_error, "call")
+        self.values[c.oid] = values
+        opt_node = c.bound.get("optimizer")
+        optimizer: str | None = None
+        reason: str | None = None
+        if opt_node is None and c.entry is not None and c.entry.params and c.entry.params[0].name == "schedulers":
+            reason = "wraps other schedulers"
+        elif opt_node is None:
+            reason = "no optimizer argument"
+        else:
+            opts = [o for o in self.flow.objects(opt_node, c.site.ctx, c.site.seq) if self.flow.by_id[o].kind == "optimizer"]
+            if opts:
+                optimizer = opts[0]
+                if len(opts) > 1:
+                    reason = f"may be any of {', '.join(opts)}"
+            else:
+                reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
+        my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
+        stepped = _stepped(my_sites)
+        entry_unit = c.entry.unit if c.entry else "either"
+        unit = "step" if entry_unit == "step" or (entry_unit == "either" and stepped == "batch") else "epoch"
+        arg_locs = {name: self.loc.location(node) for name, node in c.bound.items()}
+        kept = bool(c.site.targets) or not c.site.direct or not c.site.discarded
+        custom_get_lr = None
+        description = None
+        if c.custom_class:
+            ci = self.ix.classes.get(c.custom_class)
+            get_lr = ci.methods.get("get_lr") if ci else None
+            if get_lr is not None:
+                custom_get_lr = self.loc.location(get_lr.node)
+                description = f"custom scheduler class {c.custom_class}; its get_lr() is at line {custom_get_lr.line}"
+            else:
+                description = f"custom scheduler class {c.custom_class}"
+        return SchedulerFact(
+            id=c.oid, cls=c.qualname, framework=(c.entry.framework if c.entry else "torch"),  # type: ignore[arg-type]
+            loc=loc, variable=variable, optimizer=optimizer, optimizer_reason=reason,
+            args={k: v for k, v in sorted(values.items()) if not k.startswith("__")}, arg_locs=arg_locs,
+            step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]
+            loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
+        )
+
+    def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:
+        by_id = {s.id: s for s in scheds}
+        for c in self.flow.creations:
+            if c.kind != "scheduler" or c.entry is None or c.entry.short not in ("SequentialLR", "ChainedScheduler"):
+                continue
+            node = c.bound.get("schedulers")
+            children = [o for o in self.flow.objects(node, c.site.ctx, c.site.seq) if o in by_id and o != c.oid]
+            parent = by_id[c.oid]
+            opt = parent.optimizer
+            if opt is None:
+                opt = next((by_id[ch].optimizer for ch in children if by_id[ch].optimizer), None)
+            by_id[c.oid] = replace(parent, children=tuple(children), optimizer=opt,
+                                   optimizer_reason=None if opt else parent.optimizer_reason)
+            for ch in children:
+                child = by_id[ch]
+                # children are stepped through their parent
+                by_id[ch] = replace(child, parent=c.oid, stepped=by_id[c.oid].stepped
+                                    if not child.step_sites else child.stepped)
+        return [by_id[s.id] for s in scheds]
+
+    # -------------------------------------------------------------------------------------- steps
+    def _step_sites(self) -> list[StepSite]:
+        out: list[StepSite] = []
+        for site in self.ix.calls:
+            func = site.node.func
+            if not isinstance(func, cst.Attribute) or func.attr.value not in STEP_METHODS:
+                continue
+            targets = self.flow.objects(func.value, site.ctx, site.seq)
+            # scaler.step(optimizer) / amp wrappers step the optimizer passed as the argument
+            if not targets and func.attr.value == "step" and site.node.args:
+                arg_objs = self.flow.objects(site.node.args[0].value, site.ctx, site.seq)
+                for oid in arg_objs:
+                    if self.flow.by_id[oid].kind == "optimizer":
+                        out.append(self._site(site, oid, "optimizer", "step", with_arg=False))
+                continue
+            for oid in targets:
+                kind = self.flow.by_id[oid].kind
+                out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler")))
+        return out
+
+    def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool) -> StepSite:
+        sc = self.site_context(site)
+        arg: Value | None = None
+        arg_text = None
+        arg_kind = "none"
+        if with_arg:
+            node = None
+            for a in site.node.args:
+                if a.keyword is None and not a.star:
+                    node = a.value
+                    break
+                if a.keyword is not None and a.keyword.value in ("metrics", "epoch", "metric"):
+                    node = a.value
+                    break
+            if node is not None:
+                arg = self.resolver.resolve(node, site.ctx, site.seq)
+                arg_text = self.ix.text(node, 80)
+                c = self.flow.by_id[oid]
+                short = c.entry.short if c.entry else ""
+                kw = next((a.keyword.value for a in site.node.args if a.keyword is not None), None)
+                if kw == "epoch" or (short != "ReduceLROnPlateau" and re.search(r"epoch|\bep\b", arg_text.lower())):
+                    arg_kind = "epoch"
+                elif short in ("ReduceLROnPlateau", "PlateauLRScheduler") or kw in ("metrics", "metric") or \
+                        _METRIC_WORDS.search(arg_text.lower()):
+                    arg_kind = "metric"
+                else:
+                    arg_kind = "other"
+        return StepSite(
+            target=oid, kind=kind, method=method, loc=self.loc.location(site.node),  # type: ignore[arg-type]
+            context=sc.context, loop_id=sc.loop_id, order=site.ctx.order, via=sc.via,  # type: ignore[arg-type]
+            arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
+        )
+
+    # -------------------------------------------------------------------------------------- loops
+    def _loops(self) -> list[LoopFact]:
+        out = []
+        for lid, lp in self.ix.loops.items():
+            count = loop_count(lp, self.resolver) if lp.kind in ("epoch", "iteration", "batch") else Unknown("not a training loop")
+            fn = lp.ctx.scope.function
+            out.append(LoopFact(lid, self.loc.location(lp.node), lp.kind, lp.parent, lp.target_text,  # type: ignore
+                                lp.iter_text, count, fn.qualname if fn else None))
+        return out
+
+    def _horizon(self, steps: list[StepSite]) -> tuple[Horizon, str | None]:
+        loops = self.ix.loops
+        # the epoch loop that drives training: the one around optimizer steps, else the first epoch loop
+        epoch_loop = None
+        batch_loop = None
+        for s in steps:
+            sc_loop = s.loop_id
+            if sc_loop is None:
+                continue
+            lp = loops.get(sc_loop)
+            if lp is None:
+                continue
+            if lp.kind in ("batch", "iteration") and batch_loop is None and s.kind == "optimizer":
+                batch_loop = lp.id
+            anc = lp
+            while anc is not None:
+                if anc.kind == "epoch":
+                    epoch_loop = epoch_loop or anc.id
+                    break
+                anc = loops.get(anc.parent) if anc.parent else None
+        for s in steps:
+            if epoch_loop is None and s.kind == "optimizer":
+                # optimizer stepped in a function called from an epoch loop
+                pass
+        if epoch_loop is None:
+            for site_ctx in self._site_ctx.values():
+                if site_ctx.epoch_loop:
+                    epoch_loop = site_ctx.epoch_loop
+                    break
+        if epoch_loop is None:
+            epoch_loop = next((lp.id for lp in loops.values() if lp.kind == "epoch"), None)
+        if batch_loop is None:
+            for site_ctx in self._site_ctx.values():
+                if site_ctx.batch_loop:
+                    batch_loop = site_ctx.batch_loop
+                    break
+        epochs: Value = Unknown("no epoch loop found")
+        spe: Value = Unknown("no batch loop found")
+        if epoch_loop is not None:
+            lp = loops[epoch_loop]
+            epochs = loop_count(lp, self.resolver)
+            if isinstance(epochs, Known):
+                epochs = Known(epochs.value, f"the epoch loop at {self.resolver.where(lp.node)}"
+                               + (f" ({epochs.source})" if epochs.source != "literal" else ""))
+        if batch_loop is not None:
+            lp = loops[batch_loop]
+            spe = loop_count(lp, self.resolver)
+            if lp.kind == "iteration" and epoch_loop is None:
+                total = spe
+                if isinstance(total, Known):
+                    total = Known(total.value, f"the iteration loop at {self.resolver.where(lp.node)}"
+                                  + (f" ({total.source})" if total.source != "literal" else ""))
+                return Horizon(Unknown("the script trains by iterations, not epochs"), Unknown("no epochs"), total,
+                               None, batch_loop), None
+        total: Value
+        if isinstance(epochs, Known) and isinstance(spe, Known):
+            total = Known(epochs.value * spe.value, f"{epochs.source} x {spe.source}")
+        else:
+            total = Unknown("steps per epoch are not stated" if isinstance(epochs, Known) else
+                            getattr(epochs, "reason", "unknown"))
+        return Horizon(epochs, spe, total, epoch_loop, batch_loop), epoch_loop
+
+    def _with_horizon(self, s: SchedulerFact, h: Horizon) -> SchedulerFact:
+        if s.stepped == "epoch":
+            return replace(s, horizon=h.epochs, horizon_source=getattr(h.epochs, "source", None))
+        if s.stepped == "batch":
+            if isinstance(h.total_steps, Known):
+                return replace(s, horizon=h.total_steps, horizon_source=h.total_steps.source)
+            reason = "steps per epoch depend on the data loader's length, which the script does not state"
+            if not isinstance(h.epochs, Known):
+                reason = getattr(h.total_steps, "reason", reason)
+            return replace(s, horizon=Unknown(reason))
+        if s.stepped == "never":
+            return replace(s, horizon=Unknown("the scheduler is never stepped"))
+        return replace(s, horizon=Unknown("where the scheduler is stepped is not known"))
+
+    # ------------------------------------------------------------------------------------ writes
+    def _lr_writes(self) -> list[LrWrite]:
+        out = []
+        for w in self.ix.sub_writes:
+            sl = w.target.slice
+            if len(sl) != 1 or not isinstance(sl[0].slice, cst.Index):
+                continue
+            key = sl[0].slice.value
+            if not (isinstance(key, cst.SimpleString) and key.evaluated_value == "lr"):
+                continue
+            base = w.target.value
+            opts = self._param_group_owner(base, w.ctx, w.seq)
+            sc = self.contexts.of(w.ctx)
+            fn = w.ctx.scope.function
+            value = self.resolver.resolve(w.value, w.ctx, w.seq)
+            for oid in opts or [None]:
+                out.append(LrWrite(oid, self.loc.location(w.stmt), self.ix.text(w.value, 80),
+                                   sc.context, sc.loop_id, fn.qualname if fn else None, value))  # type: ignore
+        return out
+
+    def _param_group_owner(self, base: cst.BaseExpression, ctx: Any, seq: int) -> list[str]:
+        # g["lr"] with `for g in optimizer.param_groups`, or optimizer.param_groups[0]["lr"]
+        node: cst.BaseExpression | None = base
+        if isinstance(base, cst.Name):
+            _, recs = self.resolver._assignments(base.value, ctx, seq)
+            for r in recs:
+                if r.kind == "for" and isinstance(r.value, cst.Attribute) and r.value.attr.value == "param_groups":
+                    node = r.value
+                    break
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        if isinstance(node, cst.Attribute) and node.attr.value == "param_groups":
+            return [o for o in self.flow.objects(node.value, ctx, seq) if self.flow.by_id[o].kind == "optimizer"]
+        return []
+
+    def _checkpoints(self) -> list[CheckpointFact]:
+        out = []
+        for site in self.ix.calls:
+            q = self.ix.imports.qualify(site.node.func) or site.path
+            last = site.path.rsplit(".", 1)[-1]
+            if q in ("torch.save",) or last in ("save_checkpoint", "save_ckpt", "save_model"):
+                text = self.ix.text(site.node, 4000)
+                if "state_dict" not in text and "optimizer" not in text:
+                    # torch.save(state, path): look at the dict assigned to the first argument
+                    if site.node.args and isinstance(site.node.args[0].value, cst.Name):
+                        _, recs = self.resolver._assignments(site.node.args[0].value.value, site.ctx, site.seq)
+                        text += " ".join(self.ix.text(r.value, 4000) for r in recs if r.value is not None)
+                low = text.lower()
+                saves_opt = "optimizer" in low or "optim" in low and "state_dict" in low
+                saves_sched = bool(re.search(r"sched|lr_scheduler|scheduler", low))
+                if saves_opt or saves_sched:
+                    out.append(CheckpointFact(self.loc.location(site.node), saves_opt, saves_sched, "save"))
+        return out
+
+
+def _stepped(sites: tuple[StepSite, ...]) -> str:
+    if not sites:
+        return "never"
+    kinds = {s.context for s in sites}
+    if kinds == {"batch"}:
+        return "batch"
+    if kinds == {"epoch"}:
+        return "epoch"
+    if kinds >= {"batch", "epoch"}:
+        return "both"
+    if "batch" in kinds:
+        return "batch"
+    if "epoch" in kinds:
+        return "epoch"
+    return "unknown"
+
+
+def call_path(node: cst.Call) -> str | None:
+    return dotted(node.func)

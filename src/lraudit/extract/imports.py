@@ -1,0 +1,95 @@
+"""Import resolution: which local names stand for which qualified names (torch, keras, transformers...).
+
+Resolved in the same pass as everything else, without libcst's scope or qualified-name metadata.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def expr_path(node: cst.BaseExpression | None) -> str:
+    """A readable path for call targets: ``self.optimizer.step``, ``self.lr_schedulers().step``, ``s[].step``."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{expr_path(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        return f"{expr_path(node.func)}()"
+    if isinstance(node, cst.Subscript):
+        return f"{expr_path(node.value)}[]"
+    return "?"
+
+
+def _module_name(node: cst.BaseExpression | None) -> str | None:
+    if node is None:
+        return None
+    return dotted(node)
+
+
+class ImportTable:
+    """Maps a local name to the qualified name it was imported as."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.star_modules: list[str] = []
+
+    def add(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name)
+                if not full:
+                    continue
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.names[alias.asname.name.value] = full
+                else:
+                    top = full.split(".", 1)[0]
+                    self.names.setdefault(top, top)
+            return
+        if node.relative:
+            return
+        module = _module_name(node.module)
+        if not module:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.star_modules.append(module)
+            return
+        for alias in node.names:
+            name = dotted(alias.name)
+            if not name:
+                continue
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.names[local] = f"{module}.{name}"
+
+    def qualify(self, node: cst.BaseExpression | None) -> str | None:
+        """Qualified name of a Name/Attribute chain rooted at an imported name, else None."""
+        text = dotted(node)
+        if text is None:
+            return None
+        return self.qualify_text(text)
+
+    def qualify_text(self, text: str) -> str | None:
+        head, _, rest = text.partition(".")
+        base = self.names.get(head)
+        if base is None:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+    def mentions(self, prefix: str) -> bool:
+        return any(v == prefix or v.startswith(prefix + ".") for v in self.names.values()) or any(
+            m == prefix or m.startswith(prefix + ".") for m in self.star_modules
+        )

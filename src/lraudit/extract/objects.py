@@ -1,0 +1,365 @@
+"""Objects and their flow: which calls build optimizers/schedulers, which names and attributes hold them,
+and which object a ``.step()`` call or a scheduler's ``optimizer`` argument refers to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..catalog import Entry, lookup, lookup_star
+from ..catalog.base import REQUIRED
+from ..facts import Known, Unknown, Value
+from .imports import dotted
+from .index import CallSite, Ctx, Indexer
+from .values import Resolver
+
+MAX_FLOW_DEPTH = 12
+
+SCHEDULER_BASES = {
+    "torch.optim.lr_scheduler.LRScheduler",
+    "torch.optim.lr_scheduler._LRScheduler",
+}
+SCHEDULER_BASE_NAMES = {"_LRScheduler", "LRScheduler", "lr_scheduler._LRScheduler", "lr_scheduler.LRScheduler"}
+
+
+@dataclass
+class Creation:
+    oid: str
+    entry: Entry | None  # None for custom scheduler classes
+    site: CallSite
+    kind: str  # optimizer | scheduler
+    qualname: str
+    custom_class: str | None = None
+    bound: dict[str, cst.BaseExpression] = field(default_factory=dict)  # argument expressions by name
+    bind_error: str | None = None
+    star_args: bool = False
+
+
+def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
+    """Bind call arguments to the entry's parameters as Python would. Returns (bound, error, has_star)."""
+    bound: dict[str, cst.BaseExpression] = {}
+    positional = [p for p in entry.params if p.kind == "pos"]
+    varpos = next((p for p in entry.params if p.kind == "varpos"), None)
+    varkw = next((p for p in entry.params if p.kind == "varkw"), None)
+    names = {p.name for p in entry.params}
+    pos_i = 0
+    star = False
+    error = None
+    for arg in call.args:
+        if arg.star:
+            star = True
+            continue
+        if arg.keyword is None:
+            if pos_i < len(positional):
+                bound[positional[pos_i].name] = arg.value
+            elif varpos is None:
+                error = f"too many positional arguments for {entry.short}()"
+            pos_i += 1
+        else:
+            key = arg.keyword.value
+            if key in bound:
+                error = f"{entry.short}() got multiple values for argument {key!r}"
+            if key not in names and varkw is None:
+                error = error or f"{entry.short}() got an unexpected keyword argument {key!r}"
+            bound[key] = arg.value
+    return bound, error, star
+
+
+class ObjectFlow:
+    """Tracks creations and answers "which objects can this expression be?"."""
+
+    def __init__(self, ix: Indexer, resolver: Resolver) -> None:
+        self.ix = ix
+        self.resolver = resolver
+        self.creations: list[Creation] = []
+        self.by_call: dict[int, Creation] = {}
+        self.by_id: dict[str, Creation] = {}
+        self.scheduler_classes = self._custom_scheduler_classes()
+
+    # ----------------------------------------------------------------------------------- creation
+    def _custom_scheduler_classes(self) -> dict[str, cst.FunctionDef | None]:
+        out: dict[str, cst.FunctionDef | None] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, ci in self.ix.classes.items():
+                if name in out:
+                    continue
+                if any(b in SCHEDULER_BASES or b in SCHEDULER_BASE_NAMES or b in out
+                       or b.rsplit(".", 1)[-1] in ("_LRScheduler", "LRScheduler") for b in ci.bases):
+                    get_lr = ci.methods.get("get_lr")
+                    out[name] = get_lr.node if get_lr else None
+                    changed = True
+        return out
+
+    def qualify_call(self, site: CallSite) -> tuple[str | None, Entry | None]:
+        func = site.node.func
+        q = self.ix.imports.qualify(func)
+        entry = lookup(q)
+        if entry is None and isinstance(func, cst.Name) and self.ix.imports.star_modules:
+            entry = lookup_star(self.ix.imports.star_modules, func.value)
+            if entry is not None:
+                q = entry.qualname
+        return q, entry
+
+    def find_creations(self, kinds: tuple[str, ...] = ("optimizer", "scheduler")) -> None:
+        n_opt = n_sched = 0
+        for site in sorted(self.ix.calls, key=lambda s: s.seq):
+            q, entry = self.qualify_call(site)
+            if entry is not None and entry.kind in kinds:
+                kind = entry.kind
+            elif entry is None and site.path in self.scheduler_classes:
+                kind = "scheduler"
+            else:
+                continue
+            if kind == "optimizer":
+                n_opt += 1
+                oid = f"opt{n_opt}"
+            else:
+                n_sched += 1
+                oid = f"sched{n_sched}"
+            if entry is not None:
+                bound, err, star = bind_arguments(entry, site.node)
+                c = Creation(oid, entry, site, kind, entry.qualname, bound=bound, bind_error=err, star_args=star)
+            else:
+                c = Creation(oid, None, site, kind, f"custom:{site.path}", custom_class=site.path)
+                c.bound = self._custom_bound(site)
+            self.add(c)
+
+    def add(self, c: Creation) -> None:
+        self.creations.append(c)
+        self.by_call[id(c.site.node)] = c
+        self.by_id[c.oid] = c
+        self.resolver.object_of_call[id(c.site.node)] = c.oid
+
+    def _custom_bound(self, site: CallSite) -> dict[str, cst.BaseExpression]:
+        ci = self.ix.classes.get(site.path)
+        init = ci.methods.get("__init__") if ci else None
+        bound: dict[str, cst.BaseExpression] = {}
+        if init is None:
+            if site.node.args and site.node.args[0].keyword is None:
+                bound["optimizer"] = site.node.args[0].value
+            return bound
+        params = [p for p in init.params if p.kind == "pos"][1:]
+        i = 0
+        for a in site.node.args:
+            if a.star:
+                continue
+            if a.keyword is None:
+                if i < len(params):
+                    bound[params[i].name] = a.value
+                i += 1
+            else:
+                bound[a.keyword.value] = a.value
+        if "optimizer" not in bound and params and params[0].name in bound:
+            bound["optimizer"] = bound[params[0].name]
+        return bound
+
+    # ------------------------------------------------------------------------------------ values
+    def arg_values(self, c: Creation) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        if c.entry is None:
+            for name, node in c.bound.items():
+                if name == "optimizer":
+                    continue
+                out[name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+            return out
+        skip_first = c.entry.params[0].name if c.entry.params else None
+        for p in c.entry.params:
+            if p.kind in ("varpos", "varkw"):
+                continue
+            if p.name in ("params", "optimizer", "schedulers") and p.name == skip_first:
+                continue
+            if p.name == "schedulers" or p.name == "optimizer":
+                continue
+            node = c.bound.get(p.name)
+            if node is not None:
+                out[p.name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+            elif c.star_args:
+                out[p.name] = Unknown(f"{p.name} may be passed through *args/**kwargs")
+            elif p.default is REQUIRED:
+                out[p.name] = Unknown(f"required argument {p.name} is missing")
+            else:
+                out[p.name] = Known(p.default, c.entry.default_source or "library default")
+        # keyword arguments the signature does not have (e.g. verbose=) are kept for the rules
+        names = {p.name for p in c.entry.params}
+        for name, node in c.bound.items():
+            if name not in names:
+                out[name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+        return out
+
+    # -------------------------------------------------------------------------------------- flow
+    def objects(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None, depth: int = 0) -> list[str]:
+        """Object ids this expression may evaluate to (creations only), in a stable order."""
+        if node is None or depth > MAX_FLOW_DEPTH:
+            return []
+        if isinstance(node, cst.Call):
+            c = self.by_call.get(id(node))
+            if c is not None:
+                return [c.oid]
+            path = dotted(node.func)
+            if path and path in self.ix.functions_by_name:
+                return self._returns(path, None, depth)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("optimizers", "lr_schedulers"):
+                return self._lightning_accessor(node.func.attr.value)
+            return []
+        if isinstance(node, cst.Name):
+            return self._name_objects(node.value, ctx, seq, depth)
+        if isinstance(node, cst.Attribute):
+            full = dotted(node)
+            if full and full.startswith("self.") and full.count(".") == 1:
+                return self._self_objects(node.attr.value, ctx, depth)
+            if full is not None:
+                scope_recs = self.resolver._assignments(full, ctx, seq)[1]
+                if scope_recs:
+                    return self._from_recs(scope_recs, depth)
+            if node.attr.value == "optimizer":
+                out = []
+                for oid in self.objects(node.value, ctx, seq, depth + 1):
+                    c = self.by_id[oid]
+                    if c.kind == "scheduler":
+                        out.extend(self.objects(c.bound.get("optimizer"), c.site.ctx, c.site.seq, depth + 1))
+                    else:
+                        out.append(oid)
+                return _uniq(out)
+            return []
+        if isinstance(node, cst.Subscript):
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                key = self.resolver.resolve(node.slice[0].slice.value, ctx, seq)
+                base_nodes = self._value_nodes(node.value, ctx, seq, depth)
+                out: list[str] = []
+                for bn, bctx, bseq in base_nodes:
+                    if isinstance(bn, (cst.List, cst.Tuple)) and isinstance(key, Known) and isinstance(key.value, int):
+                        if -len(bn.elements) <= key.value < len(bn.elements):
+                            out.extend(self.objects(bn.elements[key.value].value, bctx, bseq, depth + 1))
+                    elif isinstance(bn, cst.Dict) and isinstance(key, Known):
+                        for el in bn.elements:
+                            if isinstance(el, cst.DictElement):
+                                k = self.resolver.resolve(el.key, bctx, bseq)
+                                if isinstance(k, Known) and k.value == key.value:
+                                    out.extend(self.objects(el.value, bctx, bseq, depth + 1))
+                if out:
+                    return _uniq(out)
+                # opts[0] where opts is a list of objects: any of them
+                return self.objects(node.value, ctx, seq, depth + 1)
+            return []
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out = []
+            for el in node.elements:
+                out.extend(self.objects(el.value, ctx, seq, depth + 1))
+            return _uniq(out)
+        if isinstance(node, cst.Dict):
+            out = []
+            for el in node.elements:
+                if isinstance(el, cst.DictElement):
+                    out.extend(self.objects(el.value, ctx, seq, depth + 1))
+            return _uniq(out)
+        if isinstance(node, cst.IfExp):
+            return _uniq(self.objects(node.body, ctx, seq, depth + 1) + self.objects(node.orelse, ctx, seq, depth + 1))
+        return []
+
+    def _value_nodes(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None, depth: int) -> list[tuple]:
+        if isinstance(node, cst.Name):
+            scope, recs = self.resolver._assignments(node.value, ctx, seq)
+            return [(r.value, r.ctx, r.seq) for r in recs if r.kind == "assign" and r.value is not None]
+        if isinstance(node, cst.Attribute):
+            full = dotted(node)
+            if full and full.startswith("self."):
+                fn = ctx.scope.function
+                cls = self.ix.classes.get(fn.class_name) if fn and fn.class_name else None
+                if cls:
+                    return [(r.value, r.ctx, r.seq) for r in cls.attrs.get(node.attr.value, []) if r.value is not None]
+        return [(node, ctx, seq)]
+
+    def _from_recs(self, recs: list, depth: int) -> list[str]:
+        out: list[str] = []
+        for r in recs:
+            if r.value is None or r.kind in ("def", "class", "aug"):
+                continue
+            if r.kind == "unpack" and r.index is not None:
+                v = r.value
+                if isinstance(v, (cst.Tuple, cst.List)) and r.index < len(v.elements):
+                    out.extend(self.objects(v.elements[r.index].value, r.ctx, r.seq, depth + 1))
+                elif isinstance(v, cst.Call):
+                    path = dotted(v.func)
+                    if path and path in self.ix.functions_by_name:
+                        out.extend(self._returns(path, r.index, depth))
+                continue
+            if r.kind == "for":
+                # for opt in [opt_g, opt_d]: / for sched in schedulers:
+                out.extend(self.objects(r.value, r.ctx, r.seq, depth + 1))
+                continue
+            out.extend(self.objects(r.value, r.ctx, r.seq, depth + 1))
+        return _uniq(out)
+
+    def _name_objects(self, name: str, ctx: Ctx, seq: int | None, depth: int) -> list[str]:
+        scope, recs = self.resolver._assignments(name, ctx, seq)
+        if recs:
+            out = self._from_recs(recs, depth)
+            if out or scope is None or scope.function is None:
+                return out
+        if scope is not None and scope.function is not None and scope.function.param(name) is not None:
+            fn = scope.function
+            out = []
+            for site in self.resolver.calls_to(fn):
+                arg = self.resolver.call_arg(site, fn, name)
+                if isinstance(arg, cst.BaseExpression):
+                    out.extend(self.objects(arg, site.ctx, site.seq, depth + 1))
+            return _uniq(out)
+        return []
+
+    def _self_objects(self, attr: str, ctx: Ctx, depth: int) -> list[str]:
+        s = ctx.scope
+        cls_name = None
+        while s is not None and cls_name is None:
+            cls_name = s.class_name or (s.function.class_name if s.function else None)
+            s = s.parent
+        ci = self.ix.classes.get(cls_name) if cls_name else None
+        if ci is None:
+            return []
+        recs = ci.attrs.get(attr, [])
+        out = self._from_recs(recs, depth)
+        if not out:
+            # attributes set from constructor parameters in a class defined here: self.optimizer = optimizer
+            for r in recs:
+                if isinstance(r.value, cst.Name):
+                    out.extend(self._name_objects(r.value.value, r.ctx, r.seq, depth + 1))
+        return _uniq(out)
+
+    def _returns(self, fname: str, index: int | None, depth: int) -> list[str]:
+        out: list[str] = []
+        for fn in self.ix.functions_by_name.get(fname, []):
+            for expr, rctx in fn.returns:
+                if index is not None and isinstance(expr, (cst.Tuple, cst.List)):
+                    if index < len(expr.elements):
+                        out.extend(self.objects(expr.elements[index].value, rctx, None, depth + 1))
+                elif index is None:
+                    out.extend(self.objects(expr, rctx, None, depth + 1))
+        return _uniq(out)
+
+    def _lightning_accessor(self, which: str) -> list[str]:
+        kind = "optimizer" if which == "optimizers" else "scheduler"
+        out = []
+        for c in self.creations:
+            fn = c.site.ctx.scope.function
+            if c.kind == kind and fn is not None and fn.name == "configure_optimizers":
+                out.append(c.oid)
+        return out
+
+
+def _uniq(items: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in items:
+        seen.setdefault(i, None)
+    return list(seen)
+
+
+def resolve_any(values: dict[str, Value], *names: str) -> Any:
+    for n in names:
+        v = values.get(n)
+        if isinstance(v, Known):
+            return v.value
+    return None

@@ -1,0 +1,1044 @@
+"""Value resolution with provenance: literals, arithmetic, constants, argparse/click defaults, config files,
+dataclass defaults and function parameters. Anything else is ``Unknown`` with a reason a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import libcst as cst
+
+from ..facts import FunctionValue, Known, Unknown, Value
+from .imports import dotted
+from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, Scope
+
+MAX_DEPTH = 24
+MAX_CONFIG_BYTES = 2_000_000
+MAX_INT_BITS = 4096
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """The result of ``parser.parse_args()``: attributes resolve to argparse defaults."""
+
+    parser: str | None = None
+
+
+@dataclass(frozen=True)
+class DataclassInstance:
+    cls: str
+    overrides: tuple[tuple[str, Any], ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """Stands for an optimizer/scheduler object in value positions (never a number)."""
+
+    oid: str
+
+
+@dataclass
+class ArgOption:
+    dest: str
+    flags: list[str]
+    default: cst.BaseExpression | None
+    type_name: str | None
+    required: bool
+    action: str | None
+    line_node: cst.CSTNode
+    nargs: str | None = None
+    choices: bool = False
+
+
+LITERAL = "literal"
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _combine(*sources: str) -> str:
+    parts: list[str] = []
+    for s in sources:
+        if s == LITERAL or not s:
+            continue
+        for piece in s.split("; "):
+            piece = piece.removeprefix("computed from ")
+            if piece not in parts:
+                parts.append(piece)
+    if not parts:
+        return LITERAL
+    return "computed from " + "; ".join(parts)
+
+
+class _Refuse(Exception):
+    pass
+
+
+def _check_int(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_INT_BITS:
+        raise _Refuse("integer too large")
+    return v
+
+
+def _binop(op: str, a: Any, b: Any) -> Any:
+    if op == "Add":
+        if isinstance(a, (list, tuple, str)) and isinstance(b, type(a)) and len(a) + len(b) > 100_000:
+            raise _Refuse("value too large")
+        return a + b
+    if op == "Subtract":
+        return a - b
+    if op == "Multiply":
+        if isinstance(a, (list, tuple, str)) or isinstance(b, (list, tuple, str)):
+            n = b if isinstance(a, (list, tuple, str)) else a
+            seq = a if isinstance(a, (list, tuple, str)) else b
+            if not isinstance(n, int) or len(seq) * max(n, 0) > 100_000:
+                raise _Refuse("value too large")
+        return a * b
+    if op == "Divide":
+        return a / b
+    if op == "FloorDivide":
+        return a // b
+    if op == "Modulo":
+        if isinstance(a, str):
+            raise _Refuse("string formatting")
+        return a % b
+    if op == "Power":
+        if isinstance(a, int) and isinstance(b, int) and not isinstance(a, bool):
+            if b < 0:
+                return float(a) ** b
+            if abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_INT_BITS:
+                raise _Refuse("integer power too large")
+        r = a ** b
+        if isinstance(r, complex):
+            raise _Refuse("complex result")
+        return r
+    if op == "LeftShift":
+        if b > MAX_INT_BITS:
+            raise _Refuse("shift too large")
+        return a << b
+    if op == "RightShift":
+        return a >> b
+    if op == "BitOr":
+        return a | b
+    if op == "BitAnd":
+        return a & b
+    if op == "BitXor":
+        return a ^ b
+    raise _Refuse(f"operator {op}")
+
+
+_MATH_CONST = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf, "numpy.pi": math.pi, "numpy.e": math.e,
+               "numpy.inf": math.inf, "torch.pi": math.pi}
+_PURE_CALLS: dict[str, Callable[..., Any]] = {
+    "float": float, "int": int, "abs": abs, "round": round, "min": min, "max": max, "bool": bool, "str": str,
+    "math.sqrt": math.sqrt, "math.exp": math.exp, "math.log": math.log, "math.cos": math.cos,
+    "math.sin": math.sin, "math.floor": math.floor, "math.ceil": math.ceil, "math.pow": math.pow,
+    "math.log10": math.log10, "math.log2": math.log2, "numpy.sqrt": math.sqrt, "numpy.exp": math.exp,
+    "numpy.log": math.log, "numpy.cos": math.cos, "numpy.floor": math.floor, "numpy.ceil": math.ceil,
+    "numpy.power": pow, "numpy.float32": float, "numpy.float64": float,
+}
+_NAMESPACE_NAMES = {"args", "opt", "opts", "flags", "FLAGS", "hparams", "hp", "options", "arguments", "a", "cfg",
+                    "config", "conf", "params", "hyperparams", "train_args", "training_args", "parsed_args", "p",
+                    "configs", "settings", "hparam", "c", "arg"}
+
+
+class Resolver:
+    """Resolves expressions of one file to ``Known``/``Unknown`` values."""
+
+    def __init__(self, ix: Indexer, path: str, directory: str | None) -> None:
+        self.ix = ix
+        self.path = path
+        self.name = os.path.basename(path) or path
+        self.directory = directory
+        self.loc_line: Callable[[cst.CSTNode], int] = lambda node: 0
+        self.object_of_call: dict[int, str] = {}  # id(Call node) -> object id (filled by extraction)
+        self._argparse: dict[str, ArgOption] | None = None
+        self._click: dict[str, dict[str, tuple[cst.BaseExpression | None, str]]] | None = None
+        self._calls_by_name: dict[str, list[CallSite]] | None = None
+        self._config_cache: dict[str, Any] = {}
+        self._depth = 0
+
+    # ------------------------------------------------------------------------------------- public
+    def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
+        if node is None:
+            return Unknown("no value")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                return Unknown("value depends on a chain of assignments too long to follow")
+            return self._resolve(node, ctx, seq)
+        except _Refuse as exc:
+            return Unknown(f"not computed: {exc}")
+        except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, RecursionError) as exc:
+            return Unknown(f"could not compute {self.ix.text(node, 60)}: {type(exc).__name__}")
+        finally:
+            self._depth -= 1
+
+    def where(self, node: cst.CSTNode) -> str:
+        line = self.loc_line(node)
+        return f"{self.name}:{line}" if line else self.name
+
+    # ------------------------------------------------------------------------------------ core
+    def _resolve(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Value:
+        if isinstance(node, cst.Integer):
+            return Known(_check_int(node.evaluated_value), LITERAL)
+        if isinstance(node, cst.Float):
+            return Known(node.evaluated_value, LITERAL)
+        if isinstance(node, cst.SimpleString):
+            return Known(node.evaluated_value, LITERAL)
+        if isinstance(node, cst.ConcatenatedString):
+            v = node.evaluated_value
+            return Known(v, LITERAL) if isinstance(v, str) else Unknown("bytes literal")
+        if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+            return Known({"True": True, "False": False, "None": None}[node.value], LITERAL)
+        if isinstance(node, cst.UnaryOperation):
+            inner = self.resolve(node.expression, ctx, seq)
+            if not isinstance(inner, Known):
+                return inner
+            op = type(node.operator).__name__
+            v = inner.value
+            if op == "Minus" and _is_num(v):
+                return Known(-v, inner.source)
+            if op == "Plus" and _is_num(v):
+                return Known(v, inner.source)
+            if op == "Not":
+                return Known(not v, inner.source)
+            if op == "BitInvert" and isinstance(v, int):
+                return Known(~v, inner.source)
+            return Unknown(f"cannot apply {op} to {type(v).__name__}")
+        if isinstance(node, cst.BinaryOperation):
+            left = self.resolve(node.left, ctx, seq)
+            if not isinstance(left, Known):
+                return left
+            right = self.resolve(node.right, ctx, seq)
+            if not isinstance(right, Known):
+                return right
+            op = type(node.operator).__name__
+            if isinstance(left.value, (FunctionValue, ObjectRef, Namespace, DataclassInstance, dict)) or isinstance(
+                right.value, (FunctionValue, ObjectRef, Namespace, DataclassInstance, dict)
+            ):
+                return Unknown(f"cannot compute {self.ix.text(node, 60)}")
+            if isinstance(left.value, str) and op == "Modulo":
+                return Unknown("string formatting is not evaluated")
+            return Known(_check_int(_binop(op, left.value, right.value)), _combine(left.source, right.source))
+        if isinstance(node, cst.BooleanOperation):
+            left = self.resolve(node.left, ctx, seq)
+            if not isinstance(left, Known):
+                return left
+            op = type(node.operator).__name__
+            if op == "And" and not left.value:
+                return left
+            if op == "Or" and left.value:
+                return left
+            right = self.resolve(node.right, ctx, seq)
+            if not isinstance(right, Known):
+                return right
+            return Known(right.value, _combine(left.source, right.source))
+        if isinstance(node, cst.IfExp):
+            test = self.resolve(node.test, ctx, seq)
+            if not isinstance(test, Known):
+                return Unknown(f"depends on the condition {self.ix.text(node.test, 60)}, which is not known")
+            branch = self.resolve(node.body if test.value else node.orelse, ctx, seq)
+            if isinstance(branch, Known):
+                return Known(branch.value, _combine(test.source, branch.source))
+            return branch
+        if isinstance(node, cst.Comparison):
+            return self._comparison(node, ctx, seq)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            items = []
+            sources = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return Unknown("starred element")
+                v = self.resolve(el.value, ctx, seq)
+                if not isinstance(v, Known):
+                    return v
+                items.append(v.value)
+                sources.append(v.source)
+            value: Any = tuple(items) if isinstance(node, cst.Tuple) else items
+            return Known(value, _combine(*sources))
+        if isinstance(node, cst.Dict):
+            out: dict[Any, Any] = {}
+            sources = []
+            for el in node.elements:
+                if not isinstance(el, cst.DictElement):
+                    return Unknown("dict unpacking")
+                k = self.resolve(el.key, ctx, seq)
+                v = self.resolve(el.value, ctx, seq)
+                if not isinstance(k, Known):
+                    return k
+                if isinstance(v, Known):
+                    out[k.value] = v.value
+                    sources.append(v.source)
+                else:
+                    out[k.value] = v  # keep the Unknown inside, so other keys still resolve
+            return Known(out, _combine(*sources))
+        if isinstance(node, cst.Lambda):
+            return Known(FunctionValue(node, "lambda", self.loc_line(node), scope=EvalScope(self, ctx)),
+                         f"lambda at {self.where(node)}")
+        if isinstance(node, cst.Name):
+            return self._name(node.value, ctx, seq, node)
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, ctx, seq)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, ctx, seq)
+        if isinstance(node, cst.Call):
+            return self._call(node, ctx, seq)
+        return Unknown(f"{self.ix.text(node, 60)} is not a value lraudit evaluates")
+
+    def _comparison(self, node: cst.Comparison, ctx: Ctx, seq: int | None) -> Value:
+        left = self.resolve(node.left, ctx, seq)
+        if not isinstance(left, Known):
+            return left
+        sources = [left.source]
+        cur = left.value
+        result = True
+        for comp in node.comparisons:
+            right = self.resolve(comp.comparator, ctx, seq)
+            if not isinstance(right, Known):
+                return right
+            sources.append(right.source)
+            op = type(comp.operator).__name__
+            ops = {
+                "LessThan": lambda a, b: a < b, "GreaterThan": lambda a, b: a > b,
+                "LessThanEqual": lambda a, b: a <= b, "GreaterThanEqual": lambda a, b: a >= b,
+                "Equal": lambda a, b: a == b, "NotEqual": lambda a, b: a != b,
+                "In": lambda a, b: a in b, "NotIn": lambda a, b: a not in b,
+                "Is": lambda a, b: a is b, "IsNot": lambda a, b: a is not b,
+            }
+            fn = ops.get(op)
+            if fn is None:
+                return Unknown(f"comparison {op}")
+            result = result and bool(fn(cur, right.value))
+            cur = right.value
+        return Known(result, _combine(*sources))
+
+    # ------------------------------------------------------------------------------------ names
+    def _assignments(self, name: str, ctx: Ctx, seq: int | None) -> tuple[Scope | None, list[AssignRec]]:
+        for scope in ctx.scope.chain():
+            recs = scope.assigns.get(name)
+            if recs:
+                if scope is ctx.scope and seq is not None:
+                    before = [r for r in recs if r.seq < seq]
+                    if before:
+                        return scope, before
+                    if scope.kind == "function":
+                        continue
+                return scope, recs
+            if scope.function is not None and scope.function.param(name) is not None:
+                return scope, []
+        return None, []
+
+    def _name(self, name: str, ctx: Ctx, seq: int | None, node: cst.CSTNode) -> Value:
+        # a parameter of the enclosing function wins over outer names when it is not reassigned before use
+        scope, recs = self._assignments(name, ctx, seq)
+        if scope is not None and not recs and scope.function is not None:
+            return self._param(scope.function, name, ctx)
+        if recs:
+            return self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
+        q = self.ix.imports.qualify_text(name)
+        if q is not None:
+            if q in _MATH_CONST:
+                return Known(_MATH_CONST[q], LITERAL)
+            return Unknown(f"{name} is imported ({q}), not a value")
+        if name in ("__file__",):
+            return Known(self.path, "this script's path")
+        return Unknown(f"{name} is not defined in this file")
+
+    def _from_assignments(self, name: str, recs: list[AssignRec], scope: Scope) -> Value:
+        # straight-line code: the last unconditional assignment wins, unless a later conditional one may change it
+        last = recs[-1]
+        if last.kind in ("def", "class"):
+            if last.kind == "def":
+                fn = self._function_named(name, scope)
+                if fn is not None:
+                    return Known(FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope))),
+                                 f"function {fn.name}() at {self.where(fn.node)}")
+            return Unknown(f"{name} is a class")
+        relevant = [r for r in recs if r.kind != "aug"]
+        augs = [r for r in recs if r.kind == "aug"]
+        if augs and augs[-1].seq > (relevant[-1].seq if relevant else -1):
+            if len(recs) <= 3 and relevant:
+                value = self._assign_value(relevant[-1])
+                for aug in augs:
+                    if aug.seq < relevant[-1].seq:
+                        continue
+                    if aug.ctx.loops != relevant[-1].ctx.loops:
+                        return Unknown(f"{name} is updated inside a loop at {self.where(aug.node)}")  # type: ignore
+                    if not isinstance(value, Known):
+                        return value
+                    inc = self.resolve(aug.value, aug.ctx, aug.seq)
+                    if not isinstance(inc, Known):
+                        return inc
+                    value = Known(_binop(aug.op or "Add", value.value, inc.value), _combine(value.source, inc.source))
+                return value
+            return Unknown(f"{name} is changed in several places")
+        values = []
+        uncond = [r for r in relevant if r.ctx.conds == 0 and not r.ctx.loops]
+        candidates = relevant
+        if uncond:
+            idx = relevant.index(uncond[-1])
+            candidates = relevant[idx:]
+        for r in candidates:
+            values.append((r, self._assign_value(r)))
+        knowns = [v for _, v in values if isinstance(v, Known)]
+        if len(knowns) == len(values) and knowns:
+            first = knowns[0].value
+            if all(_same(k.value, first) for k in knowns):
+                last_known = knowns[-1]
+                rec = candidates[-1]
+                if last_known.source == LITERAL and rec.node is not None and "." not in name:
+                    kind = "constant" if scope is not None and scope.kind == "module" else "variable"
+                    return Known(last_known.value, f"{kind} {name} at {self.where(rec.node)}")
+                return last_known
+            lines = ", ".join(str(self.loc_line(r.node)) for r, _ in values if r.node is not None)
+            return Unknown(f"{name} is assigned different values depending on the path taken (lines {lines})")
+        if len(values) == 1:
+            return values[0][1]
+        for _, v in values:
+            if not isinstance(v, Known):
+                return v
+        return Unknown(f"{name} has several assignments")
+
+    def _assign_value(self, rec: AssignRec) -> Value:
+        if rec.kind == "for":
+            return Unknown(f"{rec.target} is a loop variable")
+        if rec.kind == "with":
+            v = rec.value
+            if isinstance(v, cst.Call) and (dotted(v.func) or "") == "open":
+                return Known(("open", v), "open() call")
+            return Unknown(f"{rec.target} comes from a with-statement")
+        value = self.resolve(rec.value, rec.ctx, rec.seq)
+        if rec.kind == "unpack":
+            if rec.index is None:
+                return Unknown("unpacking")
+            if isinstance(rec.value, (cst.Tuple, cst.List)):
+                els = rec.value.elements
+                if rec.index < len(els):
+                    return self.resolve(els[rec.index].value, rec.ctx, rec.seq)
+            if isinstance(value, Known) and isinstance(value.value, (tuple, list)) and rec.index < len(value.value):
+                return Known(value.value[rec.index], value.source)
+            if isinstance(value, Known):
+                return Unknown(f"cannot unpack {rec.target}")
+            return value
+        return value
+
+    def _function_named(self, name: str, scope: Scope | None) -> FunctionInfo | None:
+        prefix = "" if scope is None or scope.kind == "module" else scope.qualname + "."
+        fn = self.ix.functions.get(prefix + name)
+        if fn is None:
+            cands = self.ix.functions_by_name.get(name, [])
+            fn = cands[0] if len(cands) == 1 else None
+        return fn
+
+    # ------------------------------------------------------------------------------ parameters
+    def calls_to(self, fn: FunctionInfo) -> list[CallSite]:
+        if self._calls_by_name is None:
+            self._calls_by_name = {}
+            for site in self.ix.calls:
+                last = site.path.rsplit(".", 1)[-1]
+                self._calls_by_name.setdefault(last, []).append(site)
+        name = fn.name
+        sites = []
+        if name == "__init__" and fn.class_name:
+            for s in self._calls_by_name.get(fn.class_name, []):
+                if s.path == fn.class_name:
+                    sites.append(s)
+            return sites
+        for s in self._calls_by_name.get(name, []):
+            if fn.is_method:
+                if s.path.startswith("self.") or s.path.count(".") >= 1:
+                    sites.append(s)
+            elif s.path == name:
+                sites.append(s)
+        return sites
+
+    def call_arg(self, site: CallSite, fn: FunctionInfo, pname: str) -> cst.BaseExpression | None | str:
+        """The expression passed for parameter ``pname`` at a call site, None when omitted, "*" when unknowable."""
+        param = fn.param(pname)
+        if param is None:
+            return "*"
+        offset = 1 if fn.is_method and fn.name != "__init__" and fn.params and fn.params[0].name in ("self", "cls") else 0
+        if fn.name == "__init__":
+            offset = 1
+        pos = 0
+        for arg in site.node.args:
+            if arg.star:
+                return "*"
+            if arg.keyword is not None:
+                if arg.keyword.value == pname:
+                    return arg.value
+                continue
+            if param.index is not None and pos == param.index - offset:
+                return arg.value
+            pos += 1
+        return None
+
+    def _param(self, fn: FunctionInfo, name: str, ctx: Ctx) -> Value:
+        param = fn.param(name)
+        assert param is not None
+        click = self._click_defaults().get(fn.qualname, {}).get(name)
+        if click is not None:
+            default_node, flag = click
+            if default_node is None:
+                return Unknown(f"{flag} has no default; it must be given on the command line")
+            v = self.resolve(default_node, Ctx(self.ix.module_scope))
+            if isinstance(v, Known):
+                return Known(v.value, f"click default of {flag} ({self.where(default_node)})")
+            return v
+        fn_desc = f"{fn.qualname}()"
+        if param.kind in ("varpos", "varkw"):
+            return Unknown(f"{name} comes from *{name} of {fn_desc}")
+        sites = self.calls_to(fn)
+        values: list[tuple[Value, CallSite | None]] = []
+        for site in sites:
+            arg = self.call_arg(site, fn, name)
+            if isinstance(arg, str):
+                return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; a call passes *args/**kwargs")
+            if arg is None:
+                if param.default is None:
+                    continue
+                values.append((self._default(fn, param), site))
+            else:
+                v = self.resolve(arg, site.ctx, site.seq)
+                if isinstance(v, Known):
+                    v = Known(v.value, _describe_call_source(v.source, name, fn_desc, self.where(site.node)))
+                values.append((v, site))
+        if not sites:
+            if param.default is not None:
+                return self._default(fn, param)
+            return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}, which is not called in this file")
+        if not values:
+            return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; no call passes it")
+        knowns = [v for v, _ in values if isinstance(v, Known)]
+        if len(knowns) == len(values):
+            first = knowns[0].value
+            if all(_same(k.value, first) for k in knowns):
+                return knowns[0]
+            return Unknown(
+                f"{name} comes from function argument '{name}' of {fn_desc}; called from {len(values)} places "
+                "with different values"
+            )
+        bad = next(v for v, _ in values if not isinstance(v, Known))
+        if len(values) == 1:
+            return bad
+        return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; not every call's value is known "
+                       f"({bad.reason})")  # type: ignore[union-attr]
+
+    def _default(self, fn: FunctionInfo, param: Any) -> Value:
+        v = self.resolve(param.default, Ctx(fn.scope.parent or self.ix.module_scope))
+        if isinstance(v, Known):
+            src = f"default of parameter {param.name} of {fn.qualname}() ({self.where(param.default)})"
+            if v.source != LITERAL:
+                src += f", {v.source}"
+            return Known(v.value, src)
+        return v
+
+    # ------------------------------------------------------------------------------------ attributes
+    def _attribute(self, node: cst.Attribute, ctx: Ctx, seq: int | None) -> Value:
+        attr = node.attr.value
+        full = dotted(node)
+        q = self.ix.imports.qualify(node)
+        if q is not None:
+            if q in _MATH_CONST:
+                return Known(_MATH_CONST[q], LITERAL)
+            return Unknown(f"{full} is a library attribute ({q})")
+        base = node.value
+        # explicit assignment to the dotted name (args.lr = 0.1)
+        if full is not None:
+            scope, recs = self._assignments(full, ctx, seq)
+            if recs:
+                return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
+        if isinstance(base, cst.Name) and base.value == "self":
+            return self._self_attr(attr, ctx, node)
+        base_v = self.resolve(base, ctx, seq)
+        if isinstance(base_v, Known):
+            bv = base_v.value
+            if isinstance(bv, Namespace):
+                return self._argparse_value(attr, node)
+            if isinstance(bv, DataclassInstance):
+                return self._dataclass_field(bv, attr, base_v.source)
+            if isinstance(bv, dict):
+                if attr in bv:
+                    return self._dict_item(bv, attr, base_v.source)
+                return Unknown(f"key {attr!r} is not in {self.ix.text(base, 40)}")
+            return Unknown(f"{full or attr}: attribute of a {type(bv).__name__}")
+        # args.x where args is a parameter or unknown: fall back to argparse when the file defines --x
+        base_text = dotted(base) or ""
+        last = base_text.rsplit(".", 1)[-1]
+        if last in _NAMESPACE_NAMES or last.endswith("args") or last.endswith("opt"):
+            if attr in self._argparse_options():
+                return self._argparse_value(attr, node)
+        return Unknown(f"{full or attr} is not resolved: {base_v.reason}")  # type: ignore[union-attr]
+
+    def _self_attr(self, attr: str, ctx: Ctx, node: cst.CSTNode) -> Value:
+        fn = ctx.scope.function
+        cls_name = fn.class_name if fn else None
+        s = ctx.scope
+        while cls_name is None and s is not None:
+            cls_name = s.class_name
+            s = s.parent
+        if cls_name is None or cls_name not in self.ix.classes:
+            return Unknown(f"self.{attr} outside a class")
+        ci = self.ix.classes[cls_name]
+        recs = ci.attrs.get(attr)
+        if recs:
+            if len(recs) == 1 or all(r.ctx.scope is recs[0].ctx.scope for r in recs):
+                return self._from_assignments(f"self.{attr}", recs, recs[0].ctx.scope)
+            vals = [self._assign_value(r) for r in recs]
+            if all(isinstance(v, Known) for v in vals) and all(_same(v.value, vals[0].value) for v in vals):  # type: ignore
+                return vals[0]
+            return Unknown(f"self.{attr} is assigned in several methods")
+        if attr in ci.fields and ci.fields[attr] is not None:
+            v = self.resolve(ci.fields[attr], Ctx(self.ix.module_scope))
+            if isinstance(v, Known):
+                return Known(v.value, f"class attribute {cls_name}.{attr} ({self.where(ci.fields[attr])})")
+            return v
+        # hparams in Lightning modules: self.hparams.x handled by the lightning adapter
+        return Unknown(f"self.{attr} is never assigned in {cls_name}")
+
+    # ----------------------------------------------------------------------------------- subscripts
+    def _subscript(self, node: cst.Subscript, ctx: Ctx, seq: int | None) -> Value:
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return Unknown("slices are not evaluated")
+        base = self.resolve(node.value, ctx, seq)
+        if not isinstance(base, Known):
+            return base
+        key = self.resolve(node.slice[0].slice.value, ctx, seq)
+        if not isinstance(key, Known):
+            return key
+        bv = base.value
+        if isinstance(bv, dict):
+            if key.value in bv:
+                return self._dict_item(bv, key.value, base.source)
+            return Unknown(f"key {key.value!r} is not in {self.ix.text(node.value, 40)}")
+        if isinstance(bv, (list, tuple, str)) and isinstance(key.value, int):
+            try:
+                item = bv[key.value]
+            except IndexError:
+                return Unknown(f"index {key.value} is out of range")
+            return Known(item, _item_source(base.source, f"[{key.value}]"))
+        if isinstance(bv, Namespace) and isinstance(key.value, str):
+            return self._argparse_value(key.value, node)
+        return Unknown(f"cannot index {type(bv).__name__}")
+
+    def _dict_item(self, d: dict, key: Any, source: str) -> Value:
+        item = d[key]
+        if isinstance(item, Unknown):
+            return item
+        if isinstance(item, Known):
+            return item
+        return Known(item, _item_source(source, str(key)))
+
+    # ----------------------------------------------------------------------------------- calls
+    def _call(self, node: cst.Call, ctx: Ctx, seq: int | None) -> Value:
+        oid = self.object_of_call.get(id(node))
+        if oid is not None:
+            return Known(ObjectRef(oid), "object")
+        func = node.func
+        path = dotted(func)
+        q = self.ix.imports.qualify(func) or path or ""
+        last = q.rsplit(".", 1)[-1]
+        if q in _PURE_CALLS and all(a.keyword is None and not a.star for a in node.args):
+            vals = [self.resolve(a.value, ctx, seq) for a in node.args]
+            for v in vals:
+                if not isinstance(v, Known):
+                    return v
+            if q in ("min", "max") and len(vals) == 1 and isinstance(vals[0].value, (list, tuple)):  # type: ignore
+                pass
+            result = _PURE_CALLS[q](*[v.value for v in vals])  # type: ignore[union-attr]
+            return Known(_check_int(result), _combine(*[v.source for v in vals]))  # type: ignore[union-attr]
+        if path and path.endswith(".parse_args") or last in ("parse_args", "parse_known_args"):
+            ns = Known(Namespace(path), "argparse")
+            if last == "parse_known_args":
+                return Known((Namespace(path), []), "argparse")
+            return ns
+        if last == "get" and isinstance(func, cst.Attribute) and node.args:
+            base = self.resolve(func.value, ctx, seq)
+            key = self.resolve(node.args[0].value, ctx, seq)
+            if isinstance(base, Known) and isinstance(key, Known):
+                if isinstance(base.value, dict):
+                    if key.value in base.value:
+                        return self._dict_item(base.value, key.value, base.source)
+                    if len(node.args) > 1:
+                        d = self.resolve(node.args[1].value, ctx, seq)
+                        if isinstance(d, Known):
+                            return Known(d.value, f"default of .get({key.value!r}) since {_file_of(base.source)} "
+                                                  f"has no {key.value!r}" if base.source != LITERAL else d.source)
+                        return d
+                    return Known(None, f"{key.value!r} missing from {base.source}")
+                if isinstance(base.value, Namespace):
+                    return self._argparse_value(str(key.value), node)
+            if not isinstance(base, Known):
+                return base
+            return Unknown("unsupported .get()")
+        if q in ("yaml.safe_load", "yaml.load", "yaml.full_load", "json.load", "json.loads", "yaml.unsafe_load",
+                 "omegaconf.OmegaConf.load", "toml.load", "tomllib.load", "tomli.load"):
+            return self._config_load(node, q, ctx, seq)
+        if last in ("EasyDict", "edict", "AttrDict", "Munch", "SimpleNamespace", "dict", "OmegaConf.create",
+                    "create", "munchify", "DotMap", "ConfigDict") and node.args and not node.args[0].keyword:
+            return self.resolve(node.args[0].value, ctx, seq)
+        if path in self.ix.classes:
+            ci = self.ix.classes[path]
+            if ci.is_dataclass or ci.fields:
+                overrides = []
+                sources = []
+                for i, a in enumerate(node.args):
+                    if a.star:
+                        return Unknown(f"{path}(**...) arguments")
+                    name = a.keyword.value if a.keyword else (ci.field_order[i] if i < len(ci.field_order) else None)
+                    if name:
+                        v = self.resolve(a.value, ctx, seq)
+                        overrides.append((name, v))
+                        sources.append((name, self.where(a.value)))
+                return Known(DataclassInstance(path, tuple(overrides), tuple(sources)), f"{path}()")
+        if last == "len" and node.args:
+            return Unknown(f"len({self.ix.text(node.args[0].value, 40)}) depends on the data, which the script does "
+                           "not state")
+        if path and path in self.ix.functions_by_name:
+            return self._local_call(node, path, ctx, seq)
+        if isinstance(func, cst.Attribute) and func.attr.value in ("getint", "getfloat", "getboolean"):
+            return Unknown("configparser value")
+        return Unknown(f"{self.ix.text(node, 60)} is computed at run time")
+
+    def _local_call(self, node: cst.Call, name: str, ctx: Ctx, seq: int | None) -> Value:
+        fns = self.ix.functions_by_name.get(name, [])
+        if len(fns) != 1:
+            return Unknown(f"{name}() is defined more than once")
+        fn = fns[0]
+        # functions that return parse_args(), a config dict or a constant: resolve their return values
+        if fn.returns and not any(True for _ in node.args):
+            rets = [self.resolve(expr, rctx, None) for expr, rctx in fn.returns]
+            if all(isinstance(r, Known) for r in rets):
+                first = rets[0].value  # type: ignore[union-attr]
+                if all(_same(r.value, first) for r in rets):  # type: ignore[union-attr]
+                    return rets[0]
+        try:
+            from ..evaluate import EvalError, call_function  # local import keeps start-up light
+        except ImportError:  # pragma: no cover - evaluator always ships
+            return Unknown(f"{name}() is not evaluated")
+        args = []
+        kwargs = {}
+        for a in node.args:
+            if a.star:
+                return Unknown(f"{name}(*...) is not evaluated")
+            v = self.resolve(a.value, ctx, seq)
+            if not isinstance(v, Known):
+                return Unknown(f"{name}() gets an argument that is not known: {v.reason}")  # type: ignore
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = v.value
+            else:
+                args.append(v.value)
+        fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)))
+        try:
+            result = call_function(fv, args, kwargs)
+        except EvalError as exc:
+            return Unknown(f"{name}() could not be evaluated: {exc}")
+        except Exception as exc:  # the evaluator must never take the run down
+            return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}")
+        return Known(result, f"{name}() at {self.where(node)}")
+
+    # ----------------------------------------------------------------------------------- argparse
+    def _argparse_options(self) -> dict[str, ArgOption]:
+        if self._argparse is None:
+            self._argparse = {}
+            for site in self.ix.calls:
+                if not site.path.endswith("add_argument"):
+                    continue
+                opt = _parse_add_argument(site.node)
+                if opt is not None and opt.dest not in self._argparse:
+                    self._argparse[opt.dest] = opt
+            # parser.set_defaults(lr=...)
+            for site in self.ix.calls:
+                if site.path.endswith("set_defaults"):
+                    for a in site.node.args:
+                        if a.keyword is not None and a.keyword.value in self._argparse:
+                            self._argparse[a.keyword.value].default = a.value
+        return self._argparse
+
+    def _argparse_value(self, dest: str, node: cst.CSTNode) -> Value:
+        opt = self._argparse_options().get(dest)
+        flag = f"--{dest.replace('_', '-')}"
+        if opt is None:
+            return Unknown(f"{flag} is not defined by an add_argument() call in this file")
+        flag = opt.flags[0] if opt.flags else dest
+        where = self.where(opt.line_node)
+        if opt.required:
+            return Unknown(f"{flag} is required on the command line ({where})")
+        if opt.action in ("store_true", "store_false"):
+            value = opt.action == "store_false"
+            if opt.default is not None:
+                v = self.resolve(opt.default, Ctx(self.ix.module_scope))
+                if not isinstance(v, Known):
+                    return v
+                value = v.value
+            return Known(value, f"argparse default of {flag} ({where})")
+        if opt.default is None:
+            return Unknown(f"{flag} has no default; it must be given on the command line ({where})")
+        v = self.resolve(opt.default, Ctx(self.ix.module_scope))
+        if not isinstance(v, Known):
+            return Unknown(f"default of {flag} is not known: {v.reason}")  # type: ignore[union-attr]
+        value = v.value
+        if isinstance(value, str) and opt.type_name in ("float", "int"):
+            try:
+                value = float(value) if opt.type_name == "float" else int(value)
+            except ValueError:
+                return Unknown(f"default of {flag} is not a valid {opt.type_name}")
+        elif opt.type_name == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = value  # argparse does not convert non-string defaults
+        if opt.nargs in ("+", "*") and isinstance(value, str):
+            value = [value]
+        src = f"argparse default of {flag} ({where})"
+        if v.source != LITERAL:
+            src += f", {v.source}"
+        return Known(value, src)
+
+    def _click_defaults(self) -> dict[str, dict[str, tuple[cst.BaseExpression | None, str]]]:
+        if self._click is None:
+            self._click = {}
+            for fn in self.ix.functions.values():
+                for dec in fn.decorators:
+                    d = dec.decorator
+                    if not isinstance(d, cst.Call):
+                        continue
+                    path = dotted(d.func) or ""
+                    if not path.endswith("option") and not path.endswith("argument"):
+                        continue
+                    flags = [a.value.evaluated_value for a in d.args
+                             if a.keyword is None and isinstance(a.value, cst.SimpleString)
+                             and isinstance(a.value.evaluated_value, str)]
+                    if not flags:
+                        continue
+                    names = [f for f in flags if not f.startswith("-")]
+                    longs = [f for f in flags if f.startswith("--")]
+                    shorts = [f for f in flags if f.startswith("-") and not f.startswith("--")]
+                    ident = names[0] if names else (longs[0] if longs else shorts[0]).lstrip("-")
+                    ident = ident.split("/")[0].replace("-", "_").lower()
+                    default = None
+                    for a in d.args:
+                        if a.keyword is not None and a.keyword.value == "default":
+                            default = a.value
+                    self._click.setdefault(fn.qualname, {})[ident] = (default, longs[0] if longs else flags[0])
+        return self._click
+
+    # --------------------------------------------------------------------------------- dataclasses
+    def _dataclass_field(self, inst: DataclassInstance, attr: str, source: str) -> Value:
+        for name, v in inst.overrides:
+            if name == attr:
+                return v
+        ci = self.ix.classes.get(inst.cls)
+        if ci is None or attr not in ci.fields:
+            return Unknown(f"{inst.cls} has no field {attr}")
+        default = ci.fields[attr]
+        if default is None:
+            return Unknown(f"{inst.cls}.{attr} has no default")
+        if isinstance(default, cst.Call) and (dotted(default.func) or "").endswith("field"):
+            for a in default.args:
+                if a.keyword is not None and a.keyword.value == "default":
+                    default = a.value
+                    break
+            else:
+                return Unknown(f"{inst.cls}.{attr} uses a default factory")
+        v = self.resolve(default, Ctx(self.ix.module_scope))
+        if isinstance(v, Known):
+            return Known(v.value, f"default of {inst.cls}.{attr} ({self.where(default)})")
+        return v
+
+    # ----------------------------------------------------------------------------------- configs
+    def _config_load(self, node: cst.Call, q: str, ctx: Ctx, seq: int | None) -> Value:
+        if not node.args:
+            return Unknown("config load without arguments")
+        arg = node.args[0].value
+        if q == "json.loads":
+            return Unknown("json.loads of a string computed at run time")
+        path_v = self._path_of(arg, ctx, seq)
+        if not isinstance(path_v, Known):
+            return Unknown(f"config file path is not known: {path_v.reason}")  # type: ignore[union-attr]
+        rel = path_v.value
+        return self.load_config_file(rel)
+
+    def _path_of(self, arg: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Value:
+        # open(path) / f (from `with open(path) as f`) / Path(...).open() / a plain path
+        if isinstance(arg, cst.Call):
+            fpath = dotted(arg.func) or ""
+            if fpath == "open" or fpath.endswith(".open") and not fpath.endswith("Path.open"):
+                if fpath == "open":
+                    if not arg.args:
+                        return Unknown("open() without a path")
+                    return self._path_expr(arg.args[0].value, ctx, seq)
+                return self._path_expr(arg.func.value, ctx, seq)  # type: ignore[union-attr]
+            if fpath.endswith("read_text"):
+                return self._path_expr(arg.func.value, ctx, seq)  # type: ignore[union-attr]
+        if isinstance(arg, cst.Name):
+            v = self.resolve(arg, ctx, seq)
+            if isinstance(v, Known) and isinstance(v.value, tuple) and v.value and v.value[0] == "open":
+                call = v.value[1]
+                if call.args:
+                    return self._path_expr(call.args[0].value, ctx, seq)
+            if isinstance(v, Known) and isinstance(v.value, str):
+                return v
+        return self._path_expr(arg, ctx, seq)
+
+    def _path_expr(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Value:
+        # os.path.join(os.path.dirname(__file__), "x.yaml"), Path(__file__).parent / "x.yaml", literal
+        if isinstance(node, cst.Call):
+            fpath = self.ix.imports.qualify(node.func) or dotted(node.func) or ""
+            if fpath in ("os.path.join", "os.path.abspath", "os.path.realpath", "os.path.dirname",
+                         "pathlib.Path", "Path", "os.path.expanduser", "str"):
+                parts = []
+                for a in node.args:
+                    v = self._path_expr(a.value, ctx, seq)
+                    if not isinstance(v, Known):
+                        return v
+                    parts.append(str(v.value))
+                if fpath == "os.path.dirname":
+                    return Known(os.path.dirname(parts[0]) if parts else "", "path")
+                if not parts:
+                    return Known(".", "path")
+                return Known(os.path.join(*parts), "path")
+        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+            v = self._path_expr(node.value, ctx, seq)
+            if isinstance(v, Known):
+                return Known(os.path.dirname(str(v.value)), "path")
+            return v
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+            a = self._path_expr(node.left, ctx, seq)
+            b = self._path_expr(node.right, ctx, seq)
+            if isinstance(a, Known) and isinstance(b, Known):
+                return Known(os.path.join(str(a.value), str(b.value)), "path")
+            return a if not isinstance(a, Known) else b
+        if isinstance(node, cst.Name) and node.value == "__file__":
+            return Known(self.path, "path")
+        v = self.resolve(node, ctx, seq)
+        if isinstance(v, Known) and not isinstance(v.value, str):
+            return Unknown("path is not a string")
+        return v
+
+    def load_config_file(self, rel: str) -> Value:
+        """Load a YAML/JSON config the script names, relative to the script (then the working directory)."""
+        if rel in self._config_cache:
+            return self._config_cache[rel]
+        result = self._load_config_file(rel)
+        self._config_cache[rel] = result
+        return result
+
+    def _load_config_file(self, rel: str) -> Value:
+        from .configs import ConfigError, read_config
+
+        candidates = []
+        if os.path.isabs(rel):
+            candidates.append(rel)
+        else:
+            base = os.path.dirname(self.path) if self.directory is None else self.directory
+            candidates.append(os.path.normpath(os.path.join(base, rel)))
+            candidates.append(os.path.normpath(rel))
+        for cand in candidates:
+            if os.path.isfile(cand):
+                try:
+                    data = read_config(cand)
+                except ConfigError as exc:
+                    return Unknown(f"config {rel} could not be read: {exc}")
+                name = os.path.relpath(cand, os.path.dirname(self.path) or ".").replace(os.sep, "/")
+                return Known(data, name)
+        return Unknown(f"config file {rel} was not found next to the script")
+
+
+class EvalScope:
+    """Adapter that lets the safe evaluator resolve free names through the file's resolver."""
+
+    def __init__(self, resolver: Resolver, ctx: Ctx) -> None:
+        self.resolver = resolver
+        self.ctx = ctx
+
+    def qualified(self, node: cst.BaseExpression) -> str | None:
+        return self.resolver.ix.imports.qualify(node)
+
+    def resolve(self, node: cst.BaseExpression) -> Any:
+        from ..evaluate import EvalError
+
+        v = self.resolver.resolve(node, self.ctx)
+        if isinstance(v, Known):
+            return v.value
+        raise EvalError(v.reason)  # type: ignore[union-attr]
+
+    def function(self, name: str) -> FunctionValue | None:
+        fns = self.resolver.ix.functions_by_name.get(name, [])
+        if len(fns) != 1:
+            return None
+        fn = fns[0]
+        return FunctionValue(fn.node, fn.name, self.resolver.loc_line(fn.node),
+                             scope=EvalScope(self.resolver, Ctx(fn.scope)))
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return type(a) is type(b) and a == b or (_is_num(a) and _is_num(b) and a == b)
+    except Exception:
+        return False
+
+
+def _file_of(source: str) -> str:
+    return source.split(":", 1)[0]
+
+
+def _item_source(source: str, key: str) -> str:
+    if source == LITERAL:
+        return LITERAL
+    if source.endswith((".yaml", ".yml", ".json", ".toml")):
+        return f"{source}: {key}"
+    if ": " in source and source.split(": ", 1)[0].endswith((".yaml", ".yml", ".json", ".toml")):
+        return f"{source}.{key}"
+    return source
+
+
+def _describe_call_source(source: str, pname: str, fn_desc: str, where: str) -> str:
+    if source == LITERAL:
+        return f"argument {pname} of {fn_desc} at {where}"
+    return f"{source} (passed as {pname} to {fn_desc} at {where})"
+
+
+def _parse_add_argument(call: cst.Call) -> ArgOption | None:
+    flags: list[str] = []
+    kw: dict[str, cst.BaseExpression] = {}
+    for a in call.args:
+        if a.keyword is None:
+            if isinstance(a.value, cst.SimpleString) and isinstance(a.value.evaluated_value, str):
+                flags.append(a.value.evaluated_value)
+        else:
+            kw[a.keyword.value] = a.value
+    if not flags:
+        return None
+    dest = None
+    if "dest" in kw and isinstance(kw["dest"], cst.SimpleString):
+        dest = kw["dest"].evaluated_value
+    if dest is None:
+        longs = [f for f in flags if f.startswith("--")]
+        if longs:
+            dest = longs[0][2:]
+        elif not flags[0].startswith("-"):
+            dest = flags[0]
+        else:
+            dest = flags[0].lstrip("-")
+        dest = dest.replace("-", "_")
+    type_name = None
+    if "type" in kw:
+        type_name = dotted(kw["type"])
+    action = None
+    if "action" in kw and isinstance(kw["action"], cst.SimpleString):
+        action = kw["action"].evaluated_value
+    required = False
+    if "required" in kw and isinstance(kw["required"], cst.Name):
+        required = kw["required"].value == "True"
+    nargs = None
+    if "nargs" in kw and isinstance(kw["nargs"], cst.SimpleString):
+        nargs = kw["nargs"].evaluated_value
+    return ArgOption(str(dest), flags, kw.get("default"), type_name, required, action, call, nargs)
+
+
+__all__ = ["Resolver", "Namespace", "DataclassInstance", "ObjectRef", "EvalScope", "LITERAL", "json"]
