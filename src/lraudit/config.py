@@ -355,7 +355,9 @@ def _coerce_option(value: Any, default: Any, key: str, fail: Any) -> Any:
         if not isinstance(value, list):
             raise fail(key, f"expected a list, got {_describe(value)}")
         if default:
-            return [_coerce_option(item, default[0], f"{key}[{i}]", fail) for i, item in enumerate(value)]
+            numbers = all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in default)
+            element = 0.0 if numbers and any(isinstance(d, float) for d in default) else default[0]
+            return [_coerce_option(item, element, f"{key}[{i}]", fail) for i, item in enumerate(value)]
         for i, item in enumerate(value):
             if not isinstance(item, (bool, int, float, str)):
                 raise fail(f"{key}[{i}]", f"expected a boolean, number or string, got {_describe(item)}")
@@ -380,11 +382,11 @@ def _coerce_option(value: Any, default: Any, key: str, fail: Any) -> Any:
 
 
 def _describe(value: Any) -> str:
-    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list", dict: "table"}.get(
-        type(value), type(value).__name__
-    )
     if isinstance(value, dict):
         return "a table"
+    kind = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list"}.get(
+        type(value), type(value).__name__
+    )
     return f"{kind} {value!r}"
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from lraudit.results import Severity
+
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 CODE_RE = re.compile(r"^LR[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -78,7 +80,7 @@ class Rule:
     code: str  # LR101
     name: str  # increasing-lr
     category: str  # the directory under rules/
-    severity: str  # error | warning | info
+    severity: Severity  # error | warning | info
     summary: str  # one line
     message: str  # template with {placeholders} filled by the check
     why: str  # rationale, paragraphs
@@ -292,7 +294,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
         code=code,
         name=name,
         category=category,
-        severity=severity,
+        severity=severity,  # type: ignore[arg-type]  # checked against SEVERITIES above
         summary=summary,
         message=message,
         why=why,

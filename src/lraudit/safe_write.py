@@ -72,6 +72,18 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def read_existing(path: str | os.PathLike[str], encoding: str = "utf-8") -> str | None:
+    """The text of ``path`` exactly as stored (no newline translation), or None when it does not exist.
+
+    Use this (not ``Path.read_text``, which turns CRLF into LF) to feed :func:`merge_generated_block`.
+    """
+    try:
+        with open(path, encoding=encoding, newline="") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
 def merge_generated_block(existing: str | None, generated: str) -> str:
     """Put ``generated`` between the lraudit markers of ``existing``.
 

@@ -1,0 +1,204 @@
+"""One file, end to end: read -> decode -> parse -> extract facts -> simulate -> check -> suppress -> result.
+
+This is the unit of work the process pool and the cache deal in. It never raises for bad input: decoding and
+parse failures become LR901 findings, and an internal error becomes a per-file error with a short hint.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from .facts import FileFacts, FunctionValue, Known, SchedulerFact, Unknown, Value
+from .results import Curve, FileResult, Finding
+
+MAX_FILE_BYTES = 10_000_000
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    steps: int | None = None  # explain: exact number of steps (dense)
+    enabled: frozenset[str] | None = None  # rule codes to run (None: all)
+    rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # code -> options
+    severity: tuple[tuple[str, str], ...] = ()  # code -> severity override
+    want_curves: bool = True  # explain/notes need full curves in the result
+    debug: bool = False
+    notebook_cells: bool = True
+
+    def options_for(self, code: str) -> dict[str, Any]:
+        for c, opts in self.rule_options:
+            if c == code:
+                return dict(opts)
+        return {}
+
+    def severity_for(self, code: str) -> str | None:
+        for c, sev in self.severity:
+            if c == code:
+                return sev
+        return None
+
+    def key(self) -> str:
+        """A stable text that changes whenever the options would change a result (for the cache)."""
+        return json.dumps(
+            {
+                "steps": self.steps,
+                "enabled": sorted(self.enabled) if self.enabled is not None else None,
+                "rule_options": [[c, [[k, repr(v)] for k, v in o]] for c, o in self.rule_options],
+                "severity": [list(x) for x in self.severity],
+                "want_curves": self.want_curves,
+            },
+            sort_keys=True,
+        )
+
+
+def analyze_path(path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            return _failure(display, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not analysed")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return FileResult(path=display, error=f"cannot read: {exc.strerror or exc}")
+    return analyze_bytes(data, path, display, opts)
+
+
+def analyze_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    from .parse import ParseFailure, decode_source
+
+    if path.endswith(".ipynb"):
+        from .notebook import notebook_source
+
+        nb = notebook_source(data)
+        if isinstance(nb, ParseFailure):
+            return _failure(display, nb.reason, nb.line, nb.column)
+        text, cell_map = nb
+        result = analyze_text(text, path, display, opts)
+        return _map_cells(result, cell_map)
+    text = decode_source(data)
+    if isinstance(text, ParseFailure):
+        return _failure(display, text.reason, text.line, text.column)
+    return analyze_text(text, path, display, opts)
+
+
+def analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    try:
+        return _analyze_text(text, path, display, opts)
+    except RecursionError:
+        return FileResult(path=display, error="internal error: input nested too deeply to analyse (RecursionError)")
+    except Exception as exc:  # one file's internal error must not end the run
+        hint = f"internal error: {type(exc).__name__}: {str(exc)[:200]}; please report it (run with --debug for a traceback)"
+        if opts.debug:
+            hint += "\n" + traceback.format_exc()
+        return FileResult(path=display, error=hint)
+
+
+def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    from .parse import ParseFailure, parse_source
+
+    if not text.strip():
+        return FileResult(path=display)
+    module = parse_source(text)
+    if isinstance(module, ParseFailure):
+        return _failure(display, module.reason, module.line, module.column)
+    from .extract.build import extract
+
+    ext = extract(module, path)
+    facts = ext.facts
+    if display != facts.path:
+        from dataclasses import replace
+
+        facts = replace(facts, path=display)
+    from .simulate import SimOptions, simulate_scheduler
+
+    curves: dict[str, Curve] = {}
+    for s in facts.schedulers:
+        curves[s.id] = simulate_scheduler(facts, s, SimOptions())
+    findings = run_checks(facts, curves, opts)
+    from .suppress import parse_suppressions
+
+    if findings:
+        supp = parse_suppressions(text)
+        findings = [f for f in findings if not supp.is_suppressed(f.code, f.name, f.line, f.end_line)]
+        from .baseline import fingerprint
+
+        lines = text.splitlines()
+        findings = _fingerprinted(findings, lines, fingerprint)
+    explain_curves = curves
+    if opts.steps is not None:
+        explain_curves = {s.id: simulate_scheduler(facts, s, SimOptions(steps=opts.steps)) for s in facts.schedulers}
+    result = FileResult(path=display, findings=sorted(findings, key=Finding.sort_key))
+    from .explain_data import explain_entries
+
+    result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
+    return result
+
+
+def _fingerprinted(findings: list[Finding], lines: list[str], fingerprint: Any) -> list[Finding]:
+    from dataclasses import replace
+
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        out.append(replace(f, fingerprint=fingerprint(f, lines)))
+    return out
+
+
+def run_checks(facts: FileFacts, curves: dict[str, Curve], opts: AnalysisOptions) -> list[Finding]:
+    from .engine import run_checks as _run
+
+    return _run(facts, curves, opts)
+
+
+def _failure(display: str, reason: str, line: int = 1, column: int = 1) -> FileResult:
+    f = Finding("LR901", "parse-error", "error", display, line, column, line, column,
+                f"could not analyse this file: {reason}")
+    return FileResult(path=display, error=reason, findings=[f])
+
+
+def _map_cells(result: FileResult, cell_map: Any) -> FileResult:
+    from dataclasses import replace
+
+    mapped = []
+    for f in result.findings:
+        cell, line = cell_map(f.line)
+        end_cell, end_line = cell_map(f.end_line)
+        msg = f.message if cell is None else f"[cell {cell}, line {line}] {f.message}"
+        mapped.append(replace(f, message=msg))
+    result.findings = mapped
+    result.details.setdefault("cells", True)
+    return result
+
+
+def value_json(v: Value | None) -> dict[str, Any]:
+    if v is None:
+        return {"value": None, "unresolved": "not given"}
+    if isinstance(v, Unknown):
+        return {"value": None, "unresolved": v.reason}
+    return {"value": to_jsonable(v.value), "source": v.source}
+
+
+def to_jsonable(x: Any) -> Any:
+    if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
+        return x
+    if isinstance(x, float):
+        if math.isfinite(x):
+            return x
+        return str(x)
+    if isinstance(x, (list, tuple)):
+        return [to_jsonable(i) for i in x]
+    if isinstance(x, dict):
+        return {str(k): to_jsonable(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, Known):
+        return to_jsonable(x.value)
+    if isinstance(x, Unknown):
+        return None
+    if isinstance(x, FunctionValue):
+        return repr(x)
+    return f"<{type(x).__name__}>"
+
+
+__all__ = ["AnalysisOptions", "analyze_path", "analyze_bytes", "analyze_text", "value_json", "SchedulerFact"]

@@ -1,0 +1,609 @@
+"""Plain words for a scheduler: what it does to the learning rate, why a team would want that, and what is
+surprising about it in this run; plus the milestones table of the notes.
+
+Everything here is a pure function of a ``SchedulerFact`` and its ``Curve``. Numbers are written with
+``fmt_lr`` and lengths in the unit the script steps the scheduler in ("epochs" per epoch, "steps" per batch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from .facts import Known, SchedulerFact, Unknown
+from .results import Curve, CurveSummary
+from .shape import DECAYS, WARMUP_PREFIX, classify, summarize
+
+MAX_LISTED_DROPS = 6  # "0.1 for epochs 0-29, then 0.01 until epoch 59, ..." up to this many drops
+MAX_TABLE_DROPS = 10
+MAX_TABLE_RISES = 10
+MAX_SENTENCES = 5
+
+# -------------------------------------------------------------------------------------------- numbers
+
+
+def fmt_lr(x: float) -> str:
+    """A compact, exact-looking number: 0.1, 0.01, 1e-05, 0.000123, 0.00025, -0.002, 0 (6 significant digits)."""
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    return f"{x:.6g}"
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, (int, float)):
+        return str(v) if isinstance(v, int) else fmt_lr(v)
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(_fmt_value(x) for x in v)
+        return f"[{inner}]" if isinstance(v, list) else f"({inner})"
+    return repr(v)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# ------------------------------------------------------------------------------------------ arguments
+
+
+def _plain_args(fact: SchedulerFact) -> dict[str, Any]:
+    return {k: v.value for k, v in fact.args.items() if isinstance(v, Known)}
+
+
+def _arg_num(args: dict[str, Any], *names: str) -> float | None:
+    for name in names:
+        v = args.get(name)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+    return None
+
+
+def _short(cls: str) -> str:
+    if cls.startswith(("custom:", "manual:")):
+        return cls.split(":", 1)[1]
+    return cls.rsplit(".", 1)[-1]
+
+
+def _library(framework: str) -> str:
+    return {"hf": "transformers", "keras": "Keras", "timm": "timm", "lightning": "Lightning"}.get(
+        framework, framework)
+
+
+def _catalog_entry(cls: str) -> Any:
+    try:
+        from .catalog import lookup
+    except ImportError:  # pragma: no cover - the catalog ships with the package
+        return None
+    return lookup(cls)
+
+
+# -------------------------------------------------------------------------------------------- units
+
+
+def _unit(fact: SchedulerFact, curve: Curve) -> str:
+    if fact.stepped == "epoch":
+        return "epoch"
+    if fact.stepped == "batch":
+        return "step"
+    return "epoch" if curve.unit == "epoch" else "step"
+
+
+def _n_units(n: float, unit: str) -> str:
+    return f"{_fmt_int(n)} {unit}" + ("" if n == 1 else "s")
+
+
+def _fmt_int(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else fmt_lr(n)
+
+
+def _span(a: int, b: int, unit: str) -> str:
+    return f"{unit} {a}" if a == b else f"{unit}s {a}\u2013{b}"
+
+
+# ------------------------------------------------------------------------------------- curve helpers
+
+
+class _View:
+    """The curve's values with their scheduler steps, and its summary and shape."""
+
+    def __init__(self, fact: SchedulerFact, curve: Curve) -> None:
+        assert curve.lr is not None
+        self.values: list[float] = [float(v) for v in curve.lr]
+        self.xs: list[int] = list(curve.steps) if curve.steps is not None else list(range(len(self.values)))
+        self.summary: CurveSummary = curve.summary or summarize(self.values, self.xs)
+        self.shape: str = curve.shape or classify(self.values, fact.cls, _plain_args(fact), self.xs)
+        self.last: int = self.xs[-1] if self.xs else 0
+
+    def pos(self, step: int) -> int:
+        """Position of the last sample at or before ``step``."""
+        best = 0
+        for i, x in enumerate(self.xs):
+            if x <= step:
+                best = i
+            else:
+                break
+        return best
+
+    def first_min_step(self, start_step: int) -> int:
+        lo = self.summary.minimum
+        for i in range(self.pos(start_step), len(self.values)):
+            if self.values[i] <= lo + 1e-12 * max(1.0, abs(lo)):
+                return self.xs[i]
+        return self.last
+
+
+# --------------------------------------------------------------------------------- what the rate does
+
+
+def _steps_clause(view: _View, start: int, unit: str) -> str:
+    drops = [d for d in view.summary.drops if d.at > start]
+    s = view.summary
+    v0 = view.values[view.pos(start)]
+    if not drops:
+        return f"stays at {fmt_lr(v0)} until {unit} {view.last}"
+    if len(drops) <= MAX_LISTED_DROPS:
+        parts = [f"{fmt_lr(v0)} for {_span(start, drops[0].at - 1, unit)}"]
+        for d, nxt in zip(drops, drops[1:] + [None]):
+            end = nxt.at - 1 if nxt is not None else view.last
+            parts.append(f"then {fmt_lr(d.after)} until {unit} {end}")
+        return "is " + ", ".join(parts)
+    ratios = {fmt_lr(d.after / d.before) for d in drops if d.before != 0}
+    gaps = {b.at - a.at for a, b in zip(drops, drops[1:])}
+    how = f"multiplied by {ratios.pop()} each time" if len(ratios) == 1 else "by varying factors"
+    every = f", every {_n_units(gaps.pop(), unit)}" if len(gaps) == 1 else ""
+    return (f"starts at {fmt_lr(v0)} and is cut {len(drops)} times ({how}{every}, first at {unit} {drops[0].at}), "
+            f"down to {fmt_lr(s.final)} by {unit} {view.last}")
+
+
+def _horizon_arg(args: dict[str, Any]) -> tuple[str, float] | None:
+    for name in ("T_max", "num_training_steps", "decay_steps", "total_iters", "t_initial", "total_steps"):
+        v = _arg_num(args, name)
+        if v is not None and v > 0:
+            return name, v
+    return None
+
+
+def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str, Any]) -> str:
+    s = view.summary
+    top = view.values[view.pos(start)]
+    bottom_at = view.first_min_step(start)
+    if base in ("step decay", "multi-step decay"):
+        return _steps_clause(view, start, unit)
+    if base == "constant":
+        return f"stays at {fmt_lr(top)} until {unit} {view.last}"
+    hold = ""
+    if base in ("linear decay", "polynomial decay") and bottom_at < view.last:
+        hold = f" and stays there until {unit} {view.last}"
+    if base == "exponential decay":
+        span = view.last - start
+        ratio = (s.final / top) ** (1 / span) if span > 0 and top > 0 and s.final > 0 else None
+        per = f"multiplied by {fmt_lr(ratio)} every {unit}" if ratio is not None else "decays geometrically"
+        return f"starts at {fmt_lr(top)} and is {per}, reaching {fmt_lr(s.final)} by {unit} {view.last}"
+    if base == "linear decay":
+        return f"falls linearly from {fmt_lr(top)} to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+    if base == "polynomial decay":
+        power = _arg_num(args, "power")
+        how = f"polynomially (power {fmt_lr(power)})" if power is not None else "polynomially"
+        return f"decays {how} from {fmt_lr(top)} to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+    if base == "cosine annealing":
+        horizon = _horizon_arg(args)
+        if horizon is not None and horizon[1] > view.last - start and bottom_at == view.last:
+            return (f"starts at {fmt_lr(top)} and follows a cosine down to {fmt_lr(s.final)} by "
+                    f"{unit} {view.last}")
+        return f"starts at {fmt_lr(top)} and follows half a cosine down to {fmt_lr(s.minimum)} by {unit} {bottom_at}"
+    if base == "cosine with restarts":
+        restarts = [r.start for r in s.rises]
+        if not restarts:
+            where = ""
+        elif len(restarts) <= MAX_LISTED_DROPS:
+            listed = ", ".join(str(r) for r in restarts[:-1])
+            where = f" at {unit}s {listed} and {restarts[-1]}" if len(restarts) > 1 else f" at {unit} {restarts[0]}"
+        else:
+            where = f" {len(restarts)} times, first at {unit} {restarts[0]}"
+        return (f"follows a cosine from {fmt_lr(top)} down toward {fmt_lr(s.minimum)} and restarts "
+                f"(jumps back up){where}")
+    return (f"starts at {fmt_lr(s.initial)}, peaks at {fmt_lr(s.peak)} at {unit} {s.peak_at} and ends at "
+            f"{fmt_lr(s.final)} at {unit} {view.last}")
+
+
+def _cycle_clause(view: _View, unit: str, args: dict[str, Any], shape: str) -> str:
+    s = view.summary
+    up = _arg_num(args, "step_size_up")
+    down = _arg_num(args, "step_size_down") or up
+    if up is None and s.rises:
+        up = s.warmup_steps or (s.rises[0].end - s.rises[0].start + 1)
+        down = (s.rises[0].start - 1) - s.peak_at
+    text = f"cycles between {fmt_lr(s.minimum)} and {fmt_lr(s.peak)}"
+    if up and down:
+        text += (f": up over {_n_units(up, unit)}, down over {_n_units(down, unit)} (one cycle every "
+                 f"{_n_units(up + down, unit)})")
+    if shape.endswith("(triangular2)"):
+        text += ", and the height of each cycle is half the previous one"
+    elif shape.endswith("(exp_range)"):
+        gamma = _arg_num(args, "gamma")
+        text += (f", and the height shrinks by gamma={fmt_lr(gamma)} every {unit}" if gamma is not None
+                 else ", and the height shrinks every " + unit)
+    return text
+
+
+def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> str:
+    shape, s = view.shape, view.summary
+    if shape == "constant":
+        return f"The learning rate stays at {fmt_lr(s.initial)} for the whole run ({_span(0, view.last, unit)})."
+    if shape == "increasing":
+        return f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} by {unit} {s.peak_at}."
+    if shape == "one-cycle":
+        return (f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} over the first "
+                f"{_n_units(s.warmup_steps or s.peak_at, unit)}, then anneals down to {fmt_lr(s.final)} by "
+                f"{unit} {view.last}.")
+    if shape.startswith("cyclical"):
+        return _sentence("The learning rate " + _cycle_clause(view, unit, args, shape))
+    base = shape[len(WARMUP_PREFIX):] if shape.startswith(WARMUP_PREFIX) else shape
+    start = s.peak_at if shape.startswith(WARMUP_PREFIX) and s.warmup_steps > 0 else 0
+    clause = _decay_clause(base, view, start, unit, args)
+    if start > 0:
+        warm = f"rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} over {_n_units(s.warmup_steps, unit)}"
+        if base == "constant":
+            return _sentence(f"The learning rate {warm} and then stays there until {unit} {view.last}")
+        return _sentence(f"The learning rate {warm}, then {clause}")
+    if base == "custom" or base not in DECAYS:
+        return _sentence(f"The learning rate {_decay_clause('custom', view, 0, unit, args)}")
+    return _sentence(f"The learning rate {clause}")
+
+
+# ------------------------------------------------------------------------------------------- intent
+
+_WARM_INTENT = ("the warm-up keeps the first updates small while the optimizer's statistics settle, which "
+                "stabilises early training (important with Adam-style optimizers and large batches)")
+_DECAY_INTENT = {
+    "step decay": "big steps early make fast progress and each cut lets the model settle into a finer minimum",
+    "multi-step decay": "big steps early make fast progress and each cut lets the model settle into a finer "
+                        "minimum",
+    "exponential decay": "a small cut every {unit} trades early speed for a smooth, steady convergence",
+    "linear decay": "decaying towards the end lets the last {unit}s polish the model with small steps",
+    "polynomial decay": "decaying towards the end lets the last {unit}s polish the model with small steps "
+                        "(the 'poly' policy)",
+    "cosine annealing": "the cosine keeps the rate high for long, then lowers it smoothly so training converges "
+                        "at the end, with no milestones to tune",
+    "cosine with restarts": "each restart raises the rate again to escape sharp minima and explore, and each "
+                            "cycle ends at a low rate (SGDR)",
+    "constant": "a constant rate is the simplest choice, but nothing anneals at the end, which can leave some "
+                "accuracy on the table",
+    "custom": "this is not a standard pattern, so read the schedule's code to confirm it does what the authors "
+              "meant",
+}
+_OTHER_INTENT = {
+    "one-cycle": "the one-cycle policy warms up to a high peak and then anneals far below the start, for fast "
+                 "convergence ('super-convergence') within a fixed budget",
+    "cyclical": "cycling between two bounds alternates exploring (large rates) and settling (small rates) instead "
+                "of hand-tuning a decay (cyclical learning rates)",
+    "plateau-driven": "it cuts the rate only when progress stalls, so the schedule adapts to the run instead of "
+                      "fixing the {unit}s in advance",
+    "increasing": "a rate that only grows is unusual outside a warm-up or a learning-rate range test; check that "
+                  "this is intended",
+}
+
+
+def _intent(shape: str, unit: str) -> str:
+    if shape.startswith("cyclical"):
+        text = _OTHER_INTENT["cyclical"]
+        if shape.endswith("(triangular2)") or shape.endswith("(exp_range)"):
+            text += ", while the shrinking height settles training over time"
+        return _sentence(text)
+    if shape in _OTHER_INTENT:
+        return _sentence(_OTHER_INTENT[shape].format(unit=unit))
+    if shape.startswith(WARMUP_PREFIX):
+        base = shape[len(WARMUP_PREFIX):]
+        after = "the rate then stays at its peak" if base == "constant" else \
+            _DECAY_INTENT.get(base, _DECAY_INTENT["custom"]).format(unit=unit)
+        return _sentence(f"{_WARM_INTENT}; afterwards, {after}")
+    return _sentence(_DECAY_INTENT.get(shape, _DECAY_INTENT["custom"]).format(unit=unit))
+
+
+# ---------------------------------------------------------------------------------------- surprises
+
+
+def _same_number(text: str | None, value: float) -> bool:
+    if text is None:
+        return False
+    try:
+        v = float(text.split("=")[-1])
+    except ValueError:
+        return False
+    return math.isclose(v, value, rel_tol=1e-9, abs_tol=0.0)
+
+
+def _ignores_lr(fact: SchedulerFact, view: _View, optimizer_lr_text: str | None, args: dict[str, Any]) -> str:
+    short = _short(fact.cls)
+    entry = _catalog_entry(fact.cls)
+    ignores = bool(getattr(entry, "ignores_optimizer_lr", False)) or short in ("OneCycleLR", "CyclicLR")
+    if not ignores or optimizer_lr_text is None or _same_number(optimizer_lr_text, view.summary.initial):
+        return ""
+    lr_text = optimizer_lr_text if optimizer_lr_text.startswith("lr") else f"lr={optimizer_lr_text}"
+    if short == "OneCycleLR":
+        source = "max_lr/div_factor"
+    elif short == "CyclicLR":
+        source = "base_lr"
+    else:
+        source = "its own starting value"
+    return f"{short} ignores the optimizer's {lr_text} and starts at {source} = {fmt_lr(view.summary.initial)}"
+
+
+def _never_changes(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any]) -> str:
+    if view.shape != "constant" or len(view.values) < 2:
+        return ""
+    short = _short(fact.cls)
+    n = len(view.values) if fact.stepped != "never" else 0
+    if short == "StepLR":
+        size, gamma = _arg_num(args, "step_size"), _arg_num(args, "gamma")
+        if gamma == 1:
+            return "gamma=1, so the schedule never changes the rate"
+        if size is not None and size > view.last:
+            return (f"the schedule never changes the rate in this run: step_size={_fmt_int(size)} but the run has "
+                    f"only {_n_units(n, unit)}")
+    if short == "MultiStepLR":
+        ms = args.get("milestones")
+        if isinstance(ms, (list, tuple)) and ms:
+            return (f"the schedule never changes the rate in this run: all milestones ({_fmt_value(list(ms))}) are "
+                    f"after the last {unit} ({view.last})")
+    if short in ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "LinearLR",
+                 "ConstantLR", "LambdaLR", "MultiplicativeLR", "CosineAnnealingWarmRestarts", "SequentialLR",
+                 "ChainedScheduler") or fact.cls.startswith(("custom:", "manual:")):
+        return "the schedule never changes the rate in this run"
+    return ""
+
+
+def _rises_again(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any]) -> str:
+    shape, s = view.shape, view.summary
+    base = shape[len(WARMUP_PREFIX):] if shape.startswith(WARMUP_PREFIX) else shape
+    if not s.rises or base not in DECAYS or base == "cosine with restarts":
+        return ""
+    first = s.rises[0]
+    length = len(view.values) if view.xs == list(range(len(view.values))) else view.last + 1
+    horizon = _horizon_arg(args)
+    if horizon is not None and horizon[1] < length:
+        name, value = horizon
+        return (f"the rate rises again after {unit} {first.start - 1} because {name}={_fmt_int(value)} but the loop "
+                f"runs {_n_units(length, unit)}")
+    return (f"the rate rises again after {unit} {first.start - 1} (from {fmt_lr(first.before)} to "
+            f"{fmt_lr(first.after)})")
+
+
+def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any]) -> str:
+    shape, s = view.shape, view.summary
+    base = shape[len(WARMUP_PREFIX):] if shape.startswith(WARMUP_PREFIX) else shape
+    length = view.last + 1
+    if shape == "one-cycle":
+        total = _arg_num(args, "total_steps")
+        if total is None and _arg_num(args, "epochs") and _arg_num(args, "steps_per_epoch"):
+            total = _arg_num(args, "epochs") * _arg_num(args, "steps_per_epoch")  # type: ignore[operator]
+        if total is not None and total > length:
+            return (f"the cycle never finishes: it is sized for {_n_units(total, 'step')} but the run steps it only "
+                    f"{_fmt_int(length)} times, ending at {fmt_lr(s.final)}")
+        return ""
+    if base in ("cosine annealing", "linear decay", "polynomial decay") and not s.rises:
+        horizon = _horizon_arg(args)
+        start = s.peak_at if shape.startswith(WARMUP_PREFIX) else 0
+        if horizon is not None and horizon[0] != "total_steps" and horizon[1] > view.last - start \
+                and view.first_min_step(start) == view.last:
+            name, value = horizon
+            return (f"the decay never finishes: {name}={_fmt_int(value)} but the loop runs "
+                    f"{_n_units(length, unit)}, so the rate only gets down to {fmt_lr(s.final)}")
+    if shape.startswith(WARMUP_PREFIX) or shape == "increasing":
+        if s.peak_at == view.last and len(view.values) > 1:
+            gamma = _arg_num(args, "gamma")
+            if shape == "increasing" and gamma is not None and gamma > 1:
+                return f"gamma={fmt_lr(gamma)} is above 1, so every step makes the rate larger"
+            if shape.startswith(WARMUP_PREFIX):
+                return f"the warm-up does not finish in this run: the rate is still rising at {unit} {view.last}"
+            return f"the rate is still rising at the end of the run ({unit} {view.last})"
+    return ""
+
+
+def _sign_problems(view: _View, unit: str) -> str:
+    s = view.summary
+    if s.negative:
+        i = next(i for i, v in enumerate(view.values) if v < 0)
+        return (f"the rate becomes negative at {unit} {view.xs[i]} ({fmt_lr(view.values[i])}), which makes the "
+                f"optimizer climb the loss instead of descending")
+    if s.zero_at is not None and s.zero_at < view.last:
+        tail = view.values[view.pos(s.zero_at):]
+        if all(v <= 0 for v in tail):
+            count = view.last - s.zero_at + 1
+            return (f"the rate is 0 from {unit} {s.zero_at} on, so the last {_n_units(count, unit)} do not change "
+                    f"the weights")
+    if view.values and view.values[0] == 0 and len(view.values) > 1:
+        return f"the first {unit} runs with a rate of 0, so its update is wasted"
+    return ""
+
+
+def _surprises(fact: SchedulerFact, curve: Curve, view: _View, unit: str, args: dict[str, Any],
+               optimizer_lr_text: str | None) -> list[str]:
+    found: list[str] = []
+    if curve.stops_at is not None:
+        why = f" ({curve.stop_reason})" if curve.stop_reason else ""
+        found.append(f"{_library(fact.framework)} raises after step {curve.stops_at}{why}")
+    if fact.stepped == "never":
+        found.append("the script never calls step() on this scheduler, so only its starting value is ever used")
+    for text in (
+        _ignores_lr(fact, view, optimizer_lr_text, args),
+        _never_changes(fact, view, unit, args),
+        _rises_again(fact, view, unit, args),
+        _unfinished(fact, view, unit, args),
+        _sign_problems(view, unit),
+    ):
+        if text:
+            found.append(text)
+    return found
+
+
+# ------------------------------------------------------------------------------------------- plateau
+
+
+def _plateau_rule(fact: SchedulerFact, unit: str, args: dict[str, Any]) -> str:
+    fw = fact.framework
+    short = _short(fact.cls)
+    factor = _arg_num(args, "factor", "decay_rate")
+    patience = _arg_num(args, "patience", "patience_t")
+    cooldown = _arg_num(args, "cooldown", "cooldown_t")
+    min_lr = args.get("min_lr", args.get("lr_min"))
+    mode = args.get("mode")
+    threshold = _arg_num(args, "threshold", "min_delta")
+    rel = args.get("threshold_mode", "rel" if fw != "keras" else "abs") == "rel"
+    monitor = fact.monitor.value if isinstance(fact.monitor, Known) else args.get("monitor")
+    watched = f"the monitored metric {monitor!r}" if isinstance(monitor, str) else "the metric passed to step()"
+    better = {"min": "lower is better", "max": "higher is better", "auto": "direction guessed from its name"}
+    mode_text = f" ({better.get(str(mode), 'mode ' + repr(mode))}, mode={mode!r})" if mode is not None else ""
+    cut = f"multiplies the rate by factor={fmt_lr(factor)}" if factor is not None else "cuts the rate"
+    after = ""
+    if patience is not None:
+        # torch and timm cut after patience+1 bad epochs, Keras after patience (reference section 8.12)
+        bad = patience if fw == "keras" else patience + 1
+        after = f" for {_n_units(bad, unit)} in a row (patience={_fmt_int(patience)})"
+    by = ""
+    if threshold is not None:
+        by = f" by more than {'a relative' if rel else 'an absolute'} threshold of {fmt_lr(threshold)}"
+    tail = []
+    if cooldown:
+        tail.append(f"then waits cooldown={_fmt_int(cooldown)} {unit}s before counting again")
+    if isinstance(min_lr, (int, float)) and not isinstance(min_lr, bool):
+        tail.append(f"it never goes below min_lr={fmt_lr(min_lr)}")
+    rest = ("; " + "; ".join(tail)) if tail else ""
+    return _sentence(f"{short} watches {watched}{mode_text} and {cut} once it has not improved{by}{after}{rest}")
+
+
+def _plateau_assumption(view: _View, curve: Curve, unit: str) -> str:
+    drops = view.summary.drops
+    note = f" ({curve.assumption.rstrip('.')})" if curve.assumption else ""
+    if not drops:
+        return _sentence(f"If the metric never improves{note}, the rate is still never cut within this run")
+    ratios = {fmt_lr(d.before / d.after) for d in drops if d.after > 0}
+    gaps = [b.at - a.at for a, b in zip(drops, drops[1:])]
+    how = f"cut {ratios.pop()}x" if len(ratios) == 1 else "cut"
+    every = f" every {_n_units(gaps[0], unit)}" if gaps and all(g == gaps[0] for g in gaps) else ""
+    return _sentence(f"If the metric never improves{note}, the rate is {how}{every} (first at {unit} {drops[0].at}), "
+                     f"down to {fmt_lr(view.summary.final)} by {unit} {view.last}")
+
+
+# --------------------------------------------------------------------------------------------- public
+
+
+def _horizon_sentence(fact: SchedulerFact, curve: Curve) -> str:
+    source = curve.horizon_source or fact.horizon_source
+    if source:
+        return _sentence(f"Horizon: {source.rstrip('.')}")
+    return _sentence("Horizon: not stated in the script, and lraudit did not record where the length comes from")
+
+
+def _known_args_sentence(fact: SchedulerFact) -> str:
+    skip = {"optimizer", "last_epoch", "verbose", "name"}
+    known = [f"{k}={_fmt_value(v.value)}" for k, v in fact.args.items() if isinstance(v, Known) and k not in skip]
+    unknown = [f"{k} ({v.reason})" for k, v in fact.args.items() if isinstance(v, Unknown) and k not in skip]
+    parts = []
+    if known:
+        parts.append("known: " + ", ".join(known[:8]))
+    if unknown:
+        parts.append("unknown: " + "; ".join(unknown[:4]))
+    return _sentence("; ".join(parts)) if parts else ""
+
+
+def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
+    short = _short(fact.cls)
+    entry = _catalog_entry(fact.cls)
+    if fact.cls.startswith(("custom:", "manual:")):
+        kind = "a custom scheduler" if fact.cls.startswith("custom:") else "a hand-written schedule"
+        what = f"{short} is {kind}" + (f": {fact.description}" if fact.description else "")
+    elif entry is not None and getattr(entry, "summary", ""):
+        what = f"{short} {entry.summary}"
+    else:
+        what = f"This is {short}"
+    sentences = [_sentence(what)]
+    if short in ("ReduceLROnPlateau", "PlateauLRScheduler"):
+        sentences.append(_plateau_rule(fact, unit, _plain_args(fact)))
+    else:
+        sentences.append(_known_args_sentence(fact))
+    reason = f": {curve.error.rstrip('.')}" if curve.error else ""
+    sentences.append(_sentence(f"lraudit cannot draw its curve{reason}"))
+    stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",
+               "never": "never (step() is not called)"}.get(fact.stepped)
+    horizon = _horizon_sentence(fact, curve)
+    if stepped:
+        horizon = _sentence(f"It is stepped {stepped}; {horizon[0].lower()}{horizon[1:].rstrip('.')}")
+    sentences.append(horizon)
+    return " ".join(s for s in sentences if s)
+
+
+def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None) -> str:
+    """A short paragraph (2-5 sentences) a new team member understands.
+
+    What the rate does (in the script's units), the likely intent, what is surprising in this run (in numbers),
+    where the horizon comes from and any assumption the curve rests on. Unknown curves explain what is known
+    and why the rest is not.
+    """
+    unit = _unit(fact, curve)
+    if curve.lr is None or len(curve.lr) == 0:
+        return _explain_unknown(fact, curve, unit)
+    args = _plain_args(fact)
+    view = _View(fact, curve)
+    if view.shape == "plateau-driven":
+        head = [_plateau_rule(fact, unit, args), _intent("plateau-driven", unit),
+                _plateau_assumption(view, curve, unit)]
+        assumption = ""
+    else:
+        head = [_what(view, fact, unit, args), _intent(view.shape, unit)]
+        assumption = _sentence(f"Assumption: {curve.assumption.rstrip('.')}") if curve.assumption else ""
+    tail = [_horizon_sentence(fact, curve)] + ([assumption] if assumption else [])
+    room = max(0, MAX_SENTENCES - len(head) - len(tail))
+    surprises = [_sentence(s) for s in _surprises(fact, curve, view, unit, args, optimizer_lr_text)[:room]]
+    return " ".join(s for s in head + surprises + tail if s)
+
+
+def milestones(curve: Curve, unit: str) -> list[tuple[str, str, str]]:
+    """Rows (what, when, lr) for the notes' table: start, end of warm-up, peak, drops (up to 10), below 10% and
+    1% of the peak, restarts and rises (up to 10), where the library raises, and the end."""
+    if curve.lr is None or len(curve.lr) == 0:
+        return []
+    word = {"batch": "step", "iteration": "iteration", "epoch": "epoch"}.get(unit, unit or "step")
+    values = [float(v) for v in curve.lr]
+    xs: Sequence[int] = list(curve.steps) if curve.steps is not None else list(range(len(values)))
+    s = curve.summary or summarize(values, xs)
+    at = dict(zip(xs, values))
+
+    def when(k: int) -> str:
+        return f"{word} {k}"
+
+    rows: list[tuple[int, int, str, str, str]] = [(xs[0], 0, "start", when(xs[0]), fmt_lr(values[0]))]
+    if s.warmup_steps > 0:
+        rows.append((s.peak_at, 1, "end of warm-up (peak)", when(s.peak_at), fmt_lr(s.peak)))
+    elif s.peak_at != xs[0]:
+        rows.append((s.peak_at, 1, "peak", when(s.peak_at), fmt_lr(s.peak)))
+    for d in s.drops[:MAX_TABLE_DROPS]:
+        what = f"drop (x{fmt_lr(d.after / d.before)})" if d.before != 0 else "drop"
+        rows.append((d.at, 2, what, when(d.at), fmt_lr(d.after)))
+    for label, k in (("below 10% of peak", s.below_10pct_at), ("below 1% of peak", s.below_1pct_at)):
+        if k is not None:
+            rows.append((k, 3, label, when(k), fmt_lr(at[k])))
+    for r in s.rises[:MAX_TABLE_RISES]:
+        label = "restart" if r.start == r.end else "rise"
+        rows.append((r.start, 4, label, when(r.start), fmt_lr(r.after)))
+    if curve.stops_at is not None:
+        rows.append((curve.stops_at, 5, "the library raises", when(curve.stops_at), "\u2014"))
+    rows.append((xs[-1], 6, "end", when(xs[-1]), fmt_lr(values[-1])))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [(what, w, lr) for _, _, what, w, lr in rows]
+
+
+__all__ = ["explain", "fmt_lr", "milestones"]

@@ -1,0 +1,24 @@
+"""``lraudit explain --format json``: the DESIGN.md contract, deterministic."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..results import FileResult
+
+
+def explain_document(results: list[FileResult], errors: list[tuple[str, str]], version: str) -> dict[str, Any]:
+    files = []
+    for r in sorted(results, key=lambda x: x.path):
+        if r.skipped or (not r.error and not r.optimizers and not r.schedulers):
+            continue
+        files.append({"path": r.path, "error": r.error, "optimizers": r.optimizers, "schedulers": r.schedulers})
+    for path, msg in errors:
+        files.append({"path": path, "error": msg, "optimizers": [], "schedulers": []})
+    files.sort(key=lambda f: f["path"])
+    return {"lraudit_version": version, "files": files}
+
+
+def render_explain_json(results: list[FileResult], errors: list[tuple[str, str]], version: str) -> str:
+    return json.dumps(explain_document(results, errors, version), indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,99 @@
+"""``lraudit explain`` as text: per file, each optimizer and scheduler with values, sources and the curve."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from ..results import FileResult
+
+INDENT = "    "
+
+
+def _fmt_value(v: dict[str, Any]) -> str:
+    if v.get("value") is None and "unresolved" in v:
+        return f"unknown ({v['unresolved']})"
+    val = v.get("value")
+    text = _short(val)
+    src = v.get("source")
+    if src and src != "literal":
+        return f"{text}  [{src}]"
+    return text
+
+
+def _short(val: Any) -> str:
+    if isinstance(val, float):
+        return f"{val:.6g}"
+    if isinstance(val, str):
+        return repr(val) if not val.startswith("<function") else val
+    text = repr(val) if not isinstance(val, (list, dict)) else _json_short(val)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _json_short(val: Any) -> str:
+    import json
+
+    return json.dumps(val, sort_keys=True, default=str)
+
+
+def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]], *, width: int = 100,
+                        show_files_without: bool = False) -> str:
+    out: list[str] = []
+    shown = 0
+    for r in results:
+        if r.skipped:
+            continue
+        if r.error:
+            out.append(f"{r.path}: error: {r.error}")
+            out.append("")
+            continue
+        if not r.optimizers and not r.schedulers:
+            if show_files_without:
+                out.append(f"{r.path}: no optimizer or scheduler")
+            continue
+        shown += 1
+        out.append(r.path)
+        sched_details = r.details.get("schedulers", {})
+        for o in r.optimizers:
+            where = f"line {o['line']}" + (f", {o['variable']}" if o.get("variable") else "")
+            out.append(f"  optimizer {o['id']}: {o['class']} ({where})")
+            out.append(f"{INDENT}lr = {_fmt_value(o['lr'])}")
+            for k, v in o["params"].items():
+                if v.get("source", "").endswith("default"):
+                    continue
+                out.append(f"{INDENT}{k} = {_fmt_value(v)}")
+        for s in r.schedulers:
+            det = sched_details.get(s["id"], {})
+            where = f"line {s['line']}" + (f", {s['variable']}" if s.get("variable") else "")
+            target = f" on {s['optimizer']}" if s.get("optimizer") else ""
+            out.append(f"  scheduler {s['id']}: {s['class']} ({where}){target}")
+            if det.get("optimizer_reason") and not s.get("optimizer"):
+                out.append(f"{INDENT}optimizer: unknown ({det['optimizer_reason']})")
+            if det.get("parent"):
+                out.append(f"{INDENT}part of {det['parent']}")
+            for k, v in s["args"].items():
+                src = v.get("source", "")
+                if src.endswith("default") and k in ("last_epoch", "verbose"):
+                    continue
+                out.append(f"{INDENT}{k} = {_fmt_value(v)}")
+            sites = det.get("step_sites") or []
+            if sites:
+                for site in sites:
+                    out.append(f"{INDENT}stepped: {site}")
+            else:
+                out.append(f"{INDENT}stepped: never (no step() call found in this file)")
+            if det.get("horizon_source"):
+                out.append(f"{INDENT}horizon: {det['horizon_source']}")
+            if s.get("shape"):
+                out.append(f"{INDENT}shape: {s['shape']}")
+            if det.get("sparkline"):
+                out.append(f"{INDENT}{det['sparkline']}")
+            if s.get("summary"):
+                for line in textwrap.wrap(s["summary"], width=width - len(INDENT)):
+                    out.append(f"{INDENT}{line}")
+        out.append("")
+    for path, msg in errors:
+        out.append(f"{path}: error: {msg}")
+    if not shown and not any(r.error for r in results):
+        out.append("No optimizer or learning-rate scheduler found.")
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,49 @@
+"""The rule catalog as text, JSON and Markdown (the README's rule table is generated from this)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+
+def render_rules_text(rules: Iterable[Any]) -> str:
+    rows = sorted(rules, key=lambda r: r.code)
+    width = max((len(r.name) for r in rows), default=10)
+    out = [f"{r.code}  {r.name:<{width}}  {r.severity:<7}  {r.summary}" for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def render_rules_json(rules: Iterable[Any]) -> str:
+    data = [
+        {"code": r.code, "name": r.name, "category": r.category, "severity": r.severity, "summary": r.summary,
+         "options": {k: o.default for k, o in sorted(r.options.items())}}
+        for r in sorted(rules, key=lambda r: r.code)
+    ]
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render_rules_markdown(rules: Iterable[Any]) -> str:
+    out = ["| Code | Name | Severity | What it flags |", "| --- | --- | --- | --- |"]
+    for r in sorted(rules, key=lambda r: r.code):
+        summary = r.summary.replace("|", "\\|")
+        out.append(f"| `{r.code}` | `{r.name}` | {r.severity} | {summary} |")
+    return "\n".join(out) + "\n"
+
+
+def render_rule_doc(r: Any) -> str:
+    out = [f"{r.code} {r.name} ({r.severity}, {r.category})", "", r.summary, "", "Why", "---", r.why.strip(), ""]
+    if r.options:
+        out += ["Options", "-------"]
+        for name, opt in sorted(r.options.items()):
+            out.append(f"  {name} = {opt.default!r}: {opt.description}")
+        out.append("")
+    for title, examples in (("Bad", r.examples.bad), ("Good", r.examples.good)):
+        for i, ex in enumerate(examples, 1):
+            head = f"{title} example {i}" + (f": {ex.note}" if ex.note else "")
+            out += [head, "-" * len(head)]
+            out += ["    " + line if line else "" for line in ex.code.rstrip().splitlines()]
+            out.append("")
+    if r.references:
+        out += ["References", "----------"] + [f"  {ref}" for ref in r.references] + [""]
+    out.append(f"Silence it on a line with `# lraudit: ignore[{r.code}]` or `# noqa: {r.code}`.")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,283 @@
+"""Facts -> curves. Turns each scheduler fact into the exact learning-rate curve its library would produce.
+
+Composition follows the libraries: schedulers stepped together on one optimizer are simulated together
+(chainable ones multiply, closed-form ones overwrite), SequentialLR/ChainedScheduler run their children, and
+the horizon is the one the script states (or ``--steps``, or the schedule's own length as a stated assumption).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from .facts import FileFacts, FunctionValue, Known, OptimizerFact, SchedulerFact, Unknown, Value
+from .results import Curve
+
+DENSE_LIMIT = 10_000  # above this horizon (and without --steps) curves are sampled
+SAMPLES = 1_000
+DEFAULT_ASSUMED = 100
+
+ADAPTIVE = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "Adafactor", "Lion", "Lamb", "Nadam", "Ftrl",
+            "Adagrad", "Adadelta", "RMSprop")
+MOMENTUM = ("SGD", "RMSprop")
+BETAS = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam")
+
+
+class Unresolved(Exception):
+    """A value the simulation needs is unknown; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class SimOptions:
+    steps: int | None = None  # --steps N: exact length, dense
+    dense_limit: int = DENSE_LIMIT
+    samples: int = SAMPLES
+
+
+def plain(v: Value | None, name: str, *, required: bool = True) -> Any:
+    if isinstance(v, Known):
+        return v.value
+    if v is None:
+        if required:
+            raise Unresolved(f"{name} is not given")
+        return None
+    raise Unresolved(f"{name} is unknown: {v.reason}")
+
+
+def _short(cls: str) -> str:
+    return cls.rsplit(".", 1)[-1]
+
+
+def _callable(v: Any) -> Any:
+    if isinstance(v, FunctionValue):
+        from .evaluate import make_callable
+
+        return make_callable(v)
+    if isinstance(v, list) and v and all(isinstance(x, FunctionValue) for x in v):
+        from .evaluate import make_callable
+
+        return [make_callable(x) for x in v]
+    return v
+
+
+# --------------------------------------------------------------------------------------------- torch
+def _torch_spec(facts: FileFacts, s: SchedulerFact) -> Any:
+    from .catalog.torch_sim import SchedSpec
+
+    args: dict[str, Any] = {}
+    for name, v in s.args.items():
+        if name in ("verbose",):
+            continue
+        if isinstance(v, Known):
+            args[name] = _callable(v.value)
+        else:
+            # unknown values only matter if the simulation reads them
+            args[name] = _UnknownArg(name, v.reason)  # type: ignore[union-attr]
+    children = tuple(_torch_spec(facts, facts.scheduler(c)) for c in s.children if facts.scheduler(c) is not None)  # type: ignore[arg-type]
+    for name, val in args.items():
+        if isinstance(val, _UnknownArg):
+            raise Unresolved(f"{name} is unknown: {val.reason}")
+    return SchedSpec(_short(s.cls), args, children)
+
+
+@dataclass(frozen=True)
+class _UnknownArg:
+    name: str
+    reason: str
+
+
+def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any:
+    from .catalog.torch_sim import OptimizerSpec
+
+    opt = facts.optimizer(s.optimizer)
+    if opt is None:
+        if ignores_lr:
+            return OptimizerSpec((1.0,), True, False, None)
+        raise Unresolved(f"the optimizer is not known ({s.optimizer_reason or 'not found'}), so its lr is not known")
+    lrs = []
+    if opt.groups:
+        for g in opt.groups:
+            if isinstance(g.lr, Known) and _num(g.lr.value):
+                lrs.append(float(g.lr.value))
+            elif ignores_lr:
+                lrs.append(1.0)
+            else:
+                raise Unresolved(f"the optimizer's lr is unknown: {getattr(g.lr, 'reason', '')}")
+    else:
+        if isinstance(opt.lr, Known) and _num(opt.lr.value):
+            lrs.append(float(opt.lr.value))
+        elif ignores_lr:
+            lrs.append(1.0)
+        else:
+            raise Unresolved(f"the optimizer's lr is unknown: {getattr(opt.lr, 'reason', 'not given')}")
+    short = _short(opt.cls)
+    defaults_lr = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else None
+    has_mom = short in MOMENTUM or "momentum" in opt.params and opt.framework == "torch"
+    return OptimizerSpec(tuple(lrs), has_mom, short in BETAS, defaults_lr)
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def own_length(s: SchedulerFact) -> tuple[int, str] | None:
+    """The schedule's own length in scheduler steps, used as a stated assumption when the run's is unknown."""
+    a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
+    short = _short(s.cls)
+
+    def ok(x: Any) -> bool:
+        return _num(x) and x > 0
+
+    if short == "OneCycleLR":
+        if ok(a.get("total_steps")):
+            return int(a["total_steps"]), f"OneCycleLR's total_steps={a['total_steps']}"
+        if ok(a.get("epochs")) and ok(a.get("steps_per_epoch")):
+            n = int(a["epochs"] * a["steps_per_epoch"])
+            return n, f"OneCycleLR's epochs x steps_per_epoch = {n}"
+    if short in ("CosineAnnealingLR",) and ok(a.get("T_max")):
+        return int(a["T_max"]) + 1, f"T_max={a['T_max']} (one full anneal)"
+    if short in ("LinearLR", "ConstantLR", "PolynomialLR") and ok(a.get("total_iters")):
+        n = int(a["total_iters"])
+        return max(2 * n, n + 1), f"twice total_iters={n}"
+    if short == "StepLR" and ok(a.get("step_size")):
+        return int(a["step_size"]) * 3 + 1, f"three decays of step_size={a['step_size']}"
+    if short == "MultiStepLR" and isinstance(a.get("milestones"), (list, tuple)) and a["milestones"]:
+        try:
+            last = max(int(m) for m in a["milestones"])
+            return int(last * 1.25) + 1, f"past the last milestone ({last})"
+        except (TypeError, ValueError):
+            return None
+    if short == "CyclicLR":
+        up = a.get("step_size_up", 2000)
+        down = a.get("step_size_down") or up
+        if ok(up) and ok(down):
+            n = int(2 * (up + down))
+            return n, f"two cycles of step_size_up={up} + step_size_down={down}"
+    if short == "CosineAnnealingWarmRestarts" and ok(a.get("T_0")):
+        t0, tm = int(a["T_0"]), int(a.get("T_mult", 1) or 1)
+        n = t0 * (1 + tm + tm * tm)
+        return n, f"three cycles from T_0={t0}, T_mult={tm}"
+    if short == "SequentialLR" and isinstance(a.get("milestones"), (list, tuple)) and a["milestones"]:
+        try:
+            last = max(int(m) for m in a["milestones"])
+            return last * 3, f"three times the last milestone ({last})"
+        except (TypeError, ValueError):
+            return None
+    if short == "SWALR" and _num(a.get("anneal_epochs")):
+        n = int(a["anneal_epochs"])
+        return max(2 * n, 10), f"twice anneal_epochs={n}"
+    return None
+
+
+def choose_length(s: SchedulerFact, opts: SimOptions, facts: FileFacts | None = None) -> tuple[int, str]:
+    if opts.steps is not None:
+        return opts.steps, f"--steps {opts.steps}"
+    if isinstance(s.horizon, Known) and _num(s.horizon.value) and s.horizon.value > 0:
+        unit = "epochs" if s.stepped == "epoch" else "steps"
+        src = s.horizon_source or s.horizon.source
+        return int(s.horizon.value), f"{int(s.horizon.value)} {unit} from {src}"
+    parent = facts.scheduler(s.parent) if facts is not None and s.parent else None
+    if parent is not None and isinstance(parent.horizon, Known) and _num(parent.horizon.value):
+        return int(parent.horizon.value), f"{int(parent.horizon.value)} steps of its parent {_short(parent.cls)}"
+    own = own_length(s)
+    if own is not None:
+        return own[0], f"assumed {own[0]} steps: the schedule's own length ({own[1]}); the run's length is not " \
+                       f"stated ({getattr(s.horizon, 'reason', '')})"
+    return DEFAULT_ASSUMED, f"assumed {DEFAULT_ASSUMED} steps; the run's length is not stated " \
+                            f"({getattr(s.horizon, 'reason', '')})"
+
+
+def _group_for(facts: FileFacts, s: SchedulerFact) -> list[SchedulerFact]:
+    """Top-level schedulers stepped in the same way on the same optimizer, in construction order."""
+    if s.optimizer is None or s.parent is not None:
+        return [s]
+    peers = [
+        o for o in facts.schedulers
+        if o.optimizer == s.optimizer and o.parent is None and o.framework == "torch"
+        and o.stepped == s.stepped and o.stepped in ("epoch", "batch") and _short(o.cls) != "ReduceLROnPlateau"
+        and not o.cls.startswith("custom:")
+    ]
+    if s not in peers:
+        return [s]
+    return sorted(peers, key=lambda o: o.loc)
+
+
+def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curve:
+    from .catalog import lookup
+    from .catalog.torch_sim import SimError, sample_indices, simulate, simulate_sampled
+
+    length, horizon_source = choose_length(s, opts, facts)
+    unit = "epoch" if s.stepped == "epoch" else "step"
+    if s.cls.startswith("custom:"):
+        return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
+                     error=s.description or "custom scheduler: its get_lr() is not simulated")
+    entry = lookup(s.cls)
+    target = s
+    group = _group_for(facts, s)
+    try:
+        specs = [_torch_spec(facts, g) for g in group]
+        opt_spec = _optimizer_spec(facts, s, bool(entry and entry.ignores_optimizer_lr))
+    except Unresolved as exc:
+        return Curve(None, None, length, horizon_source, unit, error=str(exc))  # type: ignore[arg-type]
+    except Exception as exc:  # evaluator problems building callables
+        return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {exc}")  # type: ignore
+    idx = group.index(target)
+    try:
+        if length > opts.dense_limit and opts.steps is None:
+            indices = sample_indices(length, opts.samples)
+            results = simulate_sampled(specs, opt_spec, length, indices)
+            res = results[idx]
+            steps_used: tuple[int, ...] | None = tuple(indices[: len(res.lr)])
+        else:
+            results = simulate(specs, opt_spec, length)
+            res = results[idx]
+            steps_used = None
+    except SimError as exc:
+        return Curve(None, None, length, horizon_source, unit, error=f"the library would raise: {exc}")  # type: ignore
+    except Exception as exc:
+        return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {type(exc).__name__}: {exc}")  # type: ignore
+    assumption = res.assumption
+    if len(group) > 1:
+        others = ", ".join(_short(g.cls) for g in group if g is not target)
+        note = f"simulated together with {others} stepped on the same optimizer"
+        assumption = f"{assumption}; {note}" if assumption else note
+    lr = tuple(float(x) for x in res.lr)
+    return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
+                 stops_at=res.stops_at, stop_reason=res.stop_reason)
+
+
+SIMULATORS: dict[str, Callable[[FileFacts, SchedulerFact, SimOptions], Curve]] = {"torch": simulate_torch}
+
+
+def simulate_scheduler(facts: FileFacts, s: SchedulerFact, opts: SimOptions | None = None,
+                       extra: Mapping[str, Any] | None = None) -> Curve:
+    opts = opts or SimOptions()
+    sim = SIMULATORS.get(s.framework)
+    if sim is None:
+        length, src = choose_length(s, opts, facts)
+        return Curve(None, None, length, src, "step", error=f"{s.framework} schedules are not simulated yet")
+    curve = sim(facts, s, opts)
+    return finish(curve, s)
+
+
+def finish(curve: Curve, s: SchedulerFact) -> Curve:
+    """Attach shape and summary to a curve."""
+    from dataclasses import replace
+
+    from .shape import classify, summarize
+
+    if curve.lr is None or not curve.lr:
+        shape = "plateau-driven" if _short(s.cls) in ("ReduceLROnPlateau", "PlateauLRScheduler") else None
+        return replace(curve, shape=shape)
+    plain_args = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
+    summary = summarize(curve.lr, curve.steps)
+    shape = classify(curve.lr, s.cls, plain_args, curve.steps)
+    return replace(curve, shape=shape, summary=summary)
+
+
+def optimizer_is_adaptive(opt: OptimizerFact | None) -> bool:
+    return opt is not None and _short(opt.cls) in ADAPTIVE
+
+
+__all__ = ["SimOptions", "simulate_scheduler", "choose_length", "own_length", "Unresolved", "Unknown"]
