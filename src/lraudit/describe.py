@@ -177,8 +177,10 @@ def _horizon_arg(args: dict[str, Any]) -> tuple[str, float] | None:
 
 
 def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str, Any]) -> str:
+    """What the rate does from ``start`` (its peak) on; after a warm-up the clause skips "starts at X"."""
     s = view.summary
     top = view.values[view.pos(start)]
+    lead = f"starts at {fmt_lr(top)} and " if start == 0 else ""
     bottom_at = view.first_min_step(start)
     if base in ("step decay", "multi-step decay"):
         return _steps_clause(view, start, unit)
@@ -191,19 +193,20 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
         span = view.last - start
         ratio = (s.final / top) ** (1 / span) if span > 0 and top > 0 and s.final > 0 else None
         per = f"multiplied by {fmt_lr(ratio)} every {unit}" if ratio is not None else "decays geometrically"
-        return f"starts at {fmt_lr(top)} and is {per}, reaching {fmt_lr(s.final)} by {unit} {view.last}"
+        return f"{lead}is {per}, reaching {fmt_lr(s.final)} by {unit} {view.last}"
     if base == "linear decay":
-        return f"falls linearly from {fmt_lr(top)} to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+        source = f"from {fmt_lr(top)} " if start == 0 else ""
+        return f"falls linearly {source}to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
     if base == "polynomial decay":
         power = _arg_num(args, "power")
         how = f"polynomially (power {fmt_lr(power)})" if power is not None else "polynomially"
-        return f"decays {how} from {fmt_lr(top)} to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+        source = f"from {fmt_lr(top)} " if start == 0 else ""
+        return f"decays {how} {source}to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
     if base == "cosine annealing":
         horizon = _horizon_arg(args)
         if horizon is not None and horizon[1] > view.last - start and bottom_at == view.last:
-            return (f"starts at {fmt_lr(top)} and follows a cosine down to {fmt_lr(s.final)} by "
-                    f"{unit} {view.last}")
-        return f"starts at {fmt_lr(top)} and follows half a cosine down to {fmt_lr(s.minimum)} by {unit} {bottom_at}"
+            return f"{lead}follows a cosine down to {fmt_lr(s.final)} by {unit} {view.last}"
+        return f"{lead}follows half a cosine down to {fmt_lr(s.minimum)} by {unit} {bottom_at}"
     if base == "cosine with restarts":
         restarts = [r.start for r in s.rises]
         if not restarts:
@@ -213,8 +216,10 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
             where = f" at {unit}s {listed} and {restarts[-1]}" if len(restarts) > 1 else f" at {unit} {restarts[0]}"
         else:
             where = f" {len(restarts)} times, first at {unit} {restarts[0]}"
-        return (f"follows a cosine from {fmt_lr(top)} down toward {fmt_lr(s.minimum)} and restarts "
-                f"(jumps back up){where}")
+        floor = _arg_num(args, "eta_min", "alpha", "lr_min")
+        floor_text = f"eta_min={fmt_lr(floor)}" if "eta_min" in args and floor is not None else fmt_lr(s.minimum)
+        source = f"from {fmt_lr(top)} " if start == 0 else ""
+        return f"follows a cosine {source}down toward {floor_text} and restarts (jumps back up){where}"
     return (f"starts at {fmt_lr(s.initial)}, peaks at {fmt_lr(s.peak)} at {unit} {s.peak_at} and ends at "
             f"{fmt_lr(s.final)} at {unit} {view.last}")
 
@@ -350,7 +355,7 @@ def _never_changes(fact: SchedulerFact, view: _View, unit: str, args: dict[str, 
     if short == "StepLR":
         size, gamma = _arg_num(args, "step_size"), _arg_num(args, "gamma")
         if gamma == 1:
-            return "gamma=1, so the schedule never changes the rate"
+            return "with gamma=1 the schedule never changes the rate"
         if size is not None and size > view.last:
             return (f"the schedule never changes the rate in this run: step_size={_fmt_int(size)} but the run has "
                     f"only {_n_units(n, unit)}")
@@ -406,7 +411,7 @@ def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any
         if s.peak_at == view.last and len(view.values) > 1:
             gamma = _arg_num(args, "gamma")
             if shape == "increasing" and gamma is not None and gamma > 1:
-                return f"gamma={fmt_lr(gamma)} is above 1, so every step makes the rate larger"
+                return f"with gamma={fmt_lr(gamma)} above 1, every step makes the rate larger"
             if shape.startswith(WARMUP_PREFIX):
                 return f"the warm-up does not finish in this run: the rate is still rising at {unit} {view.last}"
             return f"the rate is still rising at the end of the run ({unit} {view.last})"
@@ -435,7 +440,7 @@ def _surprises(fact: SchedulerFact, curve: Curve, view: _View, unit: str, args: 
     found: list[str] = []
     if curve.stops_at is not None:
         why = f" ({curve.stop_reason})" if curve.stop_reason else ""
-        found.append(f"{_library(fact.framework)} raises after step {curve.stops_at}{why}")
+        found.append(f"careful: {_library(fact.framework)} raises after step {curve.stops_at}{why}")
     if fact.stepped == "never":
         found.append("the script never calls step() on this scheduler, so only its starting value is ever used")
     for text in (
@@ -487,7 +492,9 @@ def _plateau_rule(fact: SchedulerFact, unit: str, args: dict[str, Any]) -> str:
 
 def _plateau_assumption(view: _View, curve: Curve, unit: str) -> str:
     drops = view.summary.drops
-    note = f" ({curve.assumption.rstrip('.')})" if curve.assumption else ""
+    note = ""
+    if curve.assumption and "never improve" not in curve.assumption:
+        note = f" ({curve.assumption.rstrip('.')})"
     if not drops:
         return _sentence(f"If the metric never improves{note}, the rate is still never cut within this run")
     ratios = {fmt_lr(d.before / d.after) for d in drops if d.after > 0}
@@ -508,9 +515,10 @@ def _horizon_sentence(fact: SchedulerFact, curve: Curve) -> str:
     return _sentence("Horizon: not stated in the script, and lraudit did not record where the length comes from")
 
 
-def _known_args_sentence(fact: SchedulerFact) -> str:
+def _known_args_sentence(fact: SchedulerFact, *, unknown_only: bool = False) -> str:
     skip = {"optimizer", "last_epoch", "verbose", "name"}
-    known = [f"{k}={_fmt_value(v.value)}" for k, v in fact.args.items() if isinstance(v, Known) and k not in skip]
+    known = [f"{k}={_fmt_value(v.value)}" for k, v in fact.args.items()
+             if isinstance(v, Known) and k not in skip and not unknown_only]
     unknown = [f"{k} ({v.reason})" for k, v in fact.args.items() if isinstance(v, Unknown) and k not in skip]
     parts = []
     if known:
@@ -530,13 +538,12 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
         what = f"{short} {entry.summary}"
     else:
         what = f"This is {short}"
-    sentences = [_sentence(what)]
     if short in ("ReduceLROnPlateau", "PlateauLRScheduler"):
-        sentences.append(_plateau_rule(fact, unit, _plain_args(fact)))
+        sentences = [_plateau_rule(fact, unit, _plain_args(fact)), _known_args_sentence(fact, unknown_only=True)]
     else:
-        sentences.append(_known_args_sentence(fact))
-    reason = f": {curve.error.rstrip('.')}" if curve.error else ""
-    sentences.append(_sentence(f"lraudit cannot draw its curve{reason}"))
+        sentences = [_sentence(what), _known_args_sentence(fact)]
+    reason = f" ({curve.error.rstrip('.')})" if curve.error else ""
+    sentences.append(_sentence(f"The curve is unknown{reason}"))
     stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",
                "never": "never (step() is not called)"}.get(fact.stepped)
     horizon = _horizon_sentence(fact, curve)

@@ -638,7 +638,10 @@ class _Machine:
             if p in c.defaults:
                 bound.append((p, self.export(c.defaults[p], memo)))
         for name in sorted(info.names - info.assigned):
-            found, value = self.find_enclosing(name, c.env)
+            try:
+                found, value = self.find_enclosing(name, c.env)
+            except _Refusal:
+                continue  # assigned in the enclosing function, but not (yet) bound
             if not found:
                 continue
             exported = self.export(value, memo)
@@ -775,7 +778,7 @@ class _Machine:
             if attr == "param_groups" and isinstance(node.value, cst.Name):
                 return self.param_groups(root_value, root_value)
             if env.scope is not None:
-                key = (id(env.scope), id(node))
+                key = (-1, id(env.scope), id(node))
                 hit = self.gcache.get(key, _MISSING)
                 if hit is _MISSING:
                     try:
@@ -789,16 +792,27 @@ class _Machine:
             else:
                 reason = ""
             if attr == "param_groups":
-                return self.param_groups(text, None)
+                return self.param_groups(text[: -len(".param_groups")], None)
             if for_call:
                 raise _Refusal(f"calls unknown function {text}()")
             raise _Refusal(f"attribute access {text} not allowed ({reason or f'{root} is {root_value.what}'})")
         try:
             return self.global_value(node, env.scope, for_call)
         except _Refusal:
-            if attr == "param_groups":
-                return self.param_groups(text[: -len(".param_groups")], None)
-            raise
+            if attr != "param_groups":
+                raise
+        # X.param_groups where X is global: an Opaque the resolver knows, or nothing known at all
+        base_node = node.value
+        try:
+            if isinstance(base_node, cst.Name):
+                base = self._ev_name(base_node, env)
+            else:
+                base = self._ev_attribute(base_node, env)  # type: ignore[arg-type]
+        except _Refusal:
+            return self.param_groups(text[: -len(".param_groups")], None)
+        if isinstance(base, Opaque):
+            return self.param_groups(base, base)
+        raise _Refusal(f"attribute access {text} not allowed (attributes of values are never read)")
 
     def param_groups(self, key: Any, opaque: Opaque | None) -> list[_ParamGroup]:
         """The placeholder groups of an unknown optimizer (the same list every time within one call)."""
@@ -892,6 +906,8 @@ class _Machine:
             elif op in ("<<", ">>", "&", "|", "^"):
                 if type(a) is float or type(b) is float:
                     raise _Refusal(f"unsupported operands for {op}: {_kind(a)} and {_kind(b)}")
+                if type(a) is bool and type(b) is bool and op in ("&", "|", "^"):
+                    return (a & b) if op == "&" else (a | b) if op == "|" else (a ^ b)
                 a, b = int(a), int(b)
                 if op == "<<":
                     if b < 0:
@@ -919,7 +935,7 @@ class _Machine:
     def check_number(self, r: Any, a: Any, b: Any) -> Any:
         if type(r) is int:
             return self.check_int(r)
-        if type(r) is float and math.isinf(r) and math.isfinite(a) and math.isfinite(b):
+        if type(r) is float and math.isinf(r) and _finite(a) and _finite(b):
             raise _Refusal("float overflow")
         return r
 
@@ -930,10 +946,10 @@ class _Machine:
                 if abs(a) > 1:
                     bits = b * math.log2(abs(a)) if b <= self.max_bits else math.inf
                     if bits > self.max_bits:
-                        shown = f"{a} ** {b}" if len(str(b)) < 30 else f"{a} ** <a {b.bit_length()}-bit number>"
-                        raise _Refusal(f"integer too large: {shown} would have about "
-                                       f"{bits:.0f} bits (limit {self.max_bits})" if bits != math.inf else
-                                       f"integer too large: {shown} (limit {self.max_bits} bits)")
+                        about = f"about {bits:.0f}" if bits != math.inf else f"more than {b.bit_length()}"
+                        shown_a = str(a) if a.bit_length() < 64 else f"a {a.bit_length()}-bit number"
+                        raise _Refusal(f"integer too large: {shown_a} ** {b if b.bit_length() < 64 else '...'} "
+                                       f"would have {about} bits (limit {self.max_bits})")
                 return self.check_int(a ** b)
             if a == 0:
                 raise _Refusal("division by zero (0 raised to a negative power)")
@@ -1254,7 +1270,7 @@ class _Machine:
 
     def call_closure(self, c: _Closure, args: list[Any], kwargs: dict[str, Any]) -> Any:
         info = _fn_info(c.node)  # type: ignore[arg-type]
-        values = self.bind(info, c.name, args, kwargs, c.defaults, None)
+        values = self.bind(info, c.name, args, kwargs, {}, c.defaults.__getitem__)
         env = _Env(values, info.assigned, c.env, {}, c.scope)
         return self.run(c.node, info, env, c.name, c.root, c.root_line)
 
@@ -1346,12 +1362,12 @@ class _Machine:
 
     def exec_block(self, block: cst.BaseSuite, env: _Env) -> Any:
         for stmt in block.body:
-            signal = self.exec(stmt, env)
+            signal = self.run_statement(stmt, env)
             if signal is not None:
                 return signal
         return None
 
-    def exec(self, stmt: cst.CSTNode, env: _Env) -> Any:
+    def run_statement(self, stmt: cst.CSTNode, env: _Env) -> Any:
         self.tick()
         handler = self.stmt_handlers.get(type(stmt))
         if handler is None:
@@ -1366,7 +1382,7 @@ class _Machine:
 
     def _ex_line(self, node: cst.SimpleStatementLine, env: _Env) -> Any:
         for small in node.body:
-            signal = self.exec(small, env)
+            signal = self.run_statement(small, env)
             if signal is not None:
                 return signal
         return None
@@ -1446,7 +1462,7 @@ class _Machine:
             return self.exec_block(node.body, env)
         orelse = node.orelse
         if isinstance(orelse, cst.If):
-            return self.exec(orelse, env)
+            return self.run_statement(orelse, env)
         if isinstance(orelse, cst.Else):
             return self.exec_block(orelse.body, env)
         return None
@@ -1602,10 +1618,13 @@ def _integer(fname: str, v: Any) -> int:
     return int(v)
 
 
+def _finite(x: Any) -> bool:
+    return type(x) is not float or math.isfinite(x)
+
+
 def _float_result(m: _Machine, fname: str, r: Any, *inputs: Any) -> Any:
-    if type(r) is float and math.isinf(r) and all(math.isfinite(x) for x in inputs if type(x) is float):
-        if all(type(x) is not float or math.isfinite(x) for x in inputs):
-            raise _Refusal(f"float overflow in {fname}()")
+    if type(r) is float and math.isinf(r) and all(_finite(x) for x in inputs):
+        raise _Refusal(f"float overflow in {fname}()")
     if type(r) is int:
         m.check_int(r)
     return r

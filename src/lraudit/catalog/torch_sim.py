@@ -63,7 +63,6 @@ __all__ = [
     "SchedSpec",
     "SimError",
     "SimResult",
-    "fast_path_available",
     "sample_indices",
     "simulate",
     "simulate_sampled",
@@ -153,6 +152,7 @@ class _CallableFailed(Exception):
         super().__init__(what)
         self.what = what
         self.exc = exc
+        self.step: int | None = None  # set when the failing call belongs to a known step
 
 
 class _Guarded:
@@ -210,12 +210,21 @@ def _is_int_valued(x: Any) -> bool:
 class _Fast:
     """Group-0 lr after k >= 1 further steps, from the state right after (re)start.
 
-    ``stop``: the k-th step raises ``stop_exc`` (k counted like ``value``'s argument).
+    ``stop``: the k-th step raises ``stop_exc`` (k counted like ``value``'s argument). ``find_stop``, when
+    set, replaces them: ``find_stop(length)`` finds the first raising step below ``length``.
     """
 
     value: Callable[[int], float]
     stop: int | None = None
     stop_exc: BaseException | None = None
+    find_stop: Callable[[int], tuple[int | None, BaseException | None]] | None = None
+
+    def stop_within(self, length: int) -> tuple[int | None, BaseException | None]:
+        if self.find_stop is not None:
+            return self.find_stop(length)
+        if self.stop is not None and self.stop <= length - 1:
+            return self.stop, self.stop_exc
+        return None, None
 
 
 def _times_power(x: Any, g: Any, n: int) -> Any:
@@ -545,58 +554,77 @@ class SequentialLR(LRScheduler):
         self._last_lr = scheduler.get_last_lr()
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        """Piecewise: child i runs from milestone m_i, restarted there like torch restarts it."""
+        """Piecewise: child i runs from milestone m_i, restarted there exactly as torch restarts it.
+
+        Segments are built lazily, in order: the restart itself is run on the real child
+        (``_update_lr(0)`` after setting the group lr to the curve's previous value), then the child's
+        own fast path continues from the value the restart produced.
+        """
         milestones = self._milestones
         if self.last_epoch != 0 or not all(type(m) is int and m >= 1 for m in milestones):
             return None
         if any(b < a for a, b in zip(milestones, milestones[1:])):
             return None
         children = self._schedulers
-        if any(hasattr(c, "_schedulers") or isinstance(c, MultiplicativeLR) for c in children):
+        if any(hasattr(c, "_schedulers") for c in children):
+            return None
+        if not all(_restartable(c) for c in children[1:]):
             return None
         first = children[0]._fast(lr0)
         if first is None:
             return None
         starts = [0, *milestones]
-        segments: list[tuple[int, Any, _Fast] | None] = [(0, lr0, first)] + [None] * len(milestones)
-        state = {"built": 1, "failed": None}
+        ends: list[int | None] = [*milestones, None]
+        segments: dict[int, tuple[Any, _Fast]] = {0: (lr0, first)}
+        built = [1]  # segments below this index are built (empty ones are skipped)
 
-        def value_at(t: int) -> Any:
-            i = bisect_right(milestones, t)
-            seg = segment(i)
-            start, v0, fast = seg
-            return v0 if t == start else fast.value(t - start)
-
-        def segment(i: int) -> tuple[int, Any, _Fast]:
-            while state["built"] <= i:
-                j = state["built"]
-                start = starts[j]
-                child = children[j]
-                # the group lr right before the restart is the curve's value at start - 1
-                prev = value_at(start - 1)
+        def segment(i: int) -> tuple[Any, _Fast]:
+            while built[0] <= i:
+                j = built[0]
+                if ends[j] is not None and ends[j] == starts[j]:
+                    built[0] = j + 1  # empty segment: torch never restarts this child
+                    continue
+                prev = value_at(starts[j] - 1)
                 for group in self.optimizer.param_groups:
                     group["lr"] = prev
-                child._update_lr(0)  # exactly what SequentialLR.step does at a milestone
+                child = children[j]
+                try:
+                    child._update_lr(0)  # what SequentialLR.step does at a milestone
+                except _CallableFailed as failed:
+                    failed.step = starts[j]
+                    raise
                 v0 = child.get_last_lr()[0]
                 fast = child._fast(v0)
                 if fast is None:
                     raise _NoFastPath
-                segments[j] = (start, v0, fast)
-                state["built"] = j + 1
-            seg = segments[i]
-            assert seg is not None
-            return seg
+                segments[j] = (v0, fast)
+                built[0] = j + 1
+            return segments[i]
 
-        # eligibility of every child (their restart state is known without running anything)
-        for child in children[1:]:
-            if not _restartable(child):
-                return None
+        def value_at(t: int) -> Any:
+            i = bisect_right(milestones, t)
+            v0, fast = segment(i)
+            return v0 if t == starts[i] else fast.value(t - starts[i])
 
-        def value(k: int) -> Any:
-            return value_at(k)
+        def find_stop(length: int) -> tuple[int | None, BaseException | None]:
+            for i in range(len(children)):
+                start, end = starts[i], ends[i]
+                if start > length - 1:
+                    break
+                if end is not None and end == start:
+                    continue
+                try:
+                    _, fast = segment(i)
+                except (_CallableFailed, _NoFastPath):
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the restart raises in torch too
+                    return start, exc
+                local, exc = fast.stop_within(length - start)
+                if local is not None and (end is None or start + local < end):
+                    return start + local, exc
+            return None, None
 
-        stop, stop_exc = _sequential_stop(self, children, milestones, first, segment)
-        return _Fast(value, stop=stop, stop_exc=stop_exc)
+        return _Fast(value_at, find_stop=find_stop)
 
 
 class _NoFastPath(Exception):
@@ -610,36 +638,9 @@ def _restartable(child: Any) -> bool:
     if isinstance(child, CosineAnnealingWarmRestarts):
         return child.T_cur == 0 and child.T_i == child.T_0
     if isinstance(child, (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
-                          CosineAnnealingLR)):
-        return child._step_count == 1
-    if isinstance(child, SWALR):
+                          CosineAnnealingLR, SWALR)):
         return child._step_count == 1
     return False
-
-
-def _sequential_stop(seq: SequentialLR, children: list[Any], milestones: list[int], first: _Fast,
-                     segment: Callable[[int], tuple[int, Any, _Fast]]) -> tuple[int | None, BaseException | None]:
-    """The first step at which a SequentialLR driven by the fast path raises (restart or in a segment)."""
-    bounds = [*milestones, None]
-    # segment 0
-    if first.stop is not None and (bounds[0] is None or first.stop < bounds[0]):
-        return first.stop, first.stop_exc
-    for i in range(1, len(children)):
-        start = milestones[i - 1]
-        end = bounds[i]
-        if end is not None and end == start:
-            continue  # empty segment: never restarted (a later child takes over at the same step)
-        try:
-            _, _, fast = segment(i)
-        except _CallableFailed:
-            raise
-        except _NoFastPath:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the restart itself raises in torch too
-            return start, exc
-        if fast.stop is not None and (end is None or start + fast.stop < end):
-            return start + fast.stop, fast.stop_exc
-    return None, None
 
 
 class PolynomialLR(LRScheduler):
@@ -888,6 +889,8 @@ class ReduceLROnPlateau(LRScheduler):
 
         def after(n: int) -> Any:
             while len(values) <= n and not stable[0]:
+                if len(values) > 1_000_000:
+                    raise _NoFastPath  # an lr that keeps shrinking by tiny factors: step it instead
                 old = float(values[-1])
                 new = max(old * factor, floor)
                 if old - new > eps:
@@ -1147,15 +1150,14 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * cos_out
         return (end - start) * pct + start
 
-    def _at(self, step_num: int, group: dict[str, Any]) -> tuple[Any, Any]:
+    def _at(self, step_num: int, group: dict[str, Any], momentum: bool) -> tuple[Any, Any]:
         start_step = 0.0
         last = len(self._schedule_phases) - 1
         for i, (end_step, start_lr, end_lr, start_m, end_m) in enumerate(self._schedule_phases):
             if step_num <= end_step or i == last:
                 pct = (step_num - start_step) / (end_step - start_step)
                 lr = self._anneal(group[start_lr], group[end_lr], pct)
-                momentum = self._anneal(group[start_m], group[end_m], pct) if self.cycle_momentum else None
-                return lr, momentum
+                return lr, (self._anneal(group[start_m], group[end_m], pct) if momentum else None)
             start_step = end_step
         raise AssertionError("unreachable")
 
@@ -1170,7 +1172,7 @@ class OneCycleLR(LRScheduler):
         self._check_limit(step_num)
         lrs = []
         for group in self.optimizer.param_groups:
-            lr, momentum = self._at(step_num, group)
+            lr, momentum = self._at(step_num, group, self.cycle_momentum)
             lrs.append(lr)
             if self.cycle_momentum:
                 if self.use_beta1:
@@ -1182,21 +1184,9 @@ class OneCycleLR(LRScheduler):
     def _fast(self, lr0: Any) -> _Fast | None:
         epoch0 = self.last_epoch
         group = self.optimizer.param_groups[0]
-        saved = self.cycle_momentum
-
-        def value(k: int) -> Any:
-            self.cycle_momentum = False  # the momentum is not part of the curve; skip computing it
-            try:
-                return self._at(epoch0 + k, group)[0]
-            finally:
-                self.cycle_momentum = saved
-
-        stop = self.total_steps + 1 - epoch0
-        try:
-            self._check_limit(self.total_steps + 1)
-        except ValueError as exc:
-            return _Fast(value, stop=max(stop, 1), stop_exc=exc)
-        raise AssertionError("unreachable")
+        stop = self.total_steps + 1
+        exc = ValueError(f"Tried to step {stop} times. The specified number of total steps is {self.total_steps}")
+        return _Fast(lambda k: self._at(epoch0 + k, group, False)[0], stop=max(stop - epoch0, 1), stop_exc=exc)
 
 
 class SWALR(LRScheduler):
@@ -1279,6 +1269,7 @@ def _message(exc: BaseException) -> str:
 
 
 def _callable_error(failed: _CallableFailed, step: int, scheduler: str | None) -> SimError:
+    step = failed.step if failed.step is not None else step
     where = "at construction (step 0)" if step == 0 else f"at step {step}"
     return SimError(f"{failed.what} raised {where}: {_message(failed.exc)}", step=step, scheduler=scheduler)
 
@@ -1350,21 +1341,19 @@ def _run_exact(specs: Sequence[SchedSpec], objs: list[Any], length: int, wanted:
                          indices=None if wanted is None else [], method="exact") for s in specs]
     if length <= 0:
         return results
-    wanted_iter = iter(wanted) if wanted is not None else None
-    next_wanted = next(wanted_iter, None) if wanted_iter is not None else 0
+    wanted_set = None if wanted is None else set(wanted)
 
     def record(k: int) -> None:
+        if wanted_set is not None and k not in wanted_set:
+            return
         for res, obj in zip(results, objs):
             res.lr.append(_first_lr(obj))
             if res.indices is not None:
                 res.indices.append(k)
 
-    if next_wanted == 0:
-        record(0)
-        next_wanted = next(wanted_iter, None) if wanted_iter is not None else 1
+    record(0)
     plateau = [isinstance(o, ReduceLROnPlateau) for o in objs]
-    last = length - 1 if wanted is None else min(length - 1, wanted[-1] if wanted else 0)
-    for k in range(1, last + 1):
+    for k in range(1, length):
         clock.step = k
         if not k & 1023:
             budget.check(k, length)
@@ -1382,23 +1371,16 @@ def _run_exact(specs: Sequence[SchedSpec], objs: list[Any], length: int, wanted:
                     res.stops_at = k
                     res.stop_reason = reason if i == j else f"{specs[j].name} (scheduler {j}) raised: {reason}"
                 return results
-        if wanted is None or k == next_wanted:
-            record(k)
-            if wanted_iter is not None:
-                next_wanted = next(wanted_iter, None)
+        record(k)
     return results
 
 
-def _fast_for(specs: Sequence[SchedSpec], objs: list[Any]) -> _Fast | None:
+def _fast_for(objs: list[Any]) -> _Fast | None:
+    """The fast path of a lone top-level scheduler, if it has one."""
     if len(objs) != 1:
         return None
     obj = objs[0]
-    if isinstance(obj, (ChainedScheduler, MultiplicativeLR)):
-        return None
-    try:
-        return obj._fast(_first_lr(obj))
-    except _NoFastPath:
-        return None
+    return obj._fast(_first_lr(obj))
 
 
 def _run_fast(spec: SchedSpec, obj: Any, fast: _Fast, length: int, wanted: list[int] | None,
@@ -1407,10 +1389,14 @@ def _run_fast(spec: SchedSpec, obj: Any, fast: _Fast, length: int, wanted: list[
                     indices=None if wanted is None else [], method="fast")
     if length <= 0:
         return res
-    stop = fast.stop if fast.stop is not None and fast.stop <= length - 1 else None
+    try:
+        stop, stop_exc = fast.stop_within(length)
+    except _CallableFailed as failed:
+        raise _callable_error(failed, 0, spec.name) from failed.exc
     indices: Sequence[int] = range(length) if wanted is None else wanted
     lr0 = _first_lr(obj)
     value = fast.value
+    out = res.lr
     for n, k in enumerate(indices):
         if stop is not None and k >= stop:
             break
@@ -1418,15 +1404,14 @@ def _run_fast(spec: SchedSpec, obj: Any, fast: _Fast, length: int, wanted: list[
             budget.check(k, length)
         clock.step = k
         try:
-            v = lr0 if k == 0 else value(k)
+            out.append(lr0 if k == 0 else value(k))
         except _CallableFailed as failed:
             raise _callable_error(failed, k, spec.name) from failed.exc
-        res.lr.append(v)
         if res.indices is not None:
             res.indices.append(k)
     if stop is not None:
         res.stops_at = stop
-        res.stop_reason = _message(fast.stop_exc) if fast.stop_exc is not None else "error"
+        res.stop_reason = _message(stop_exc) if stop_exc is not None else "error"
     return res
 
 
@@ -1437,17 +1422,16 @@ def _simulate(specs: Sequence[SchedSpec], optimizer: OptimizerSpec, length: int,
     budget = _Budget(max_seconds)
     clock = _Clock()
     _, objs = _construct(specs, optimizer)
-    use_fast = method == "fast" or (method == "auto" and length > EXACT_STEPS)
-    if use_fast and len(objs) == 1:
+    if method == "fast" or (method == "auto" and length > EXACT_STEPS):
         try:
-            fast = _fast_for(specs, objs)
-        except _CallableFailed as failed:
-            raise _callable_error(failed, clock.step, specs[0].name) from failed.exc
-        if fast is not None:
-            try:
+            fast = _fast_for(objs)
+            if fast is not None:
                 return [_run_fast(specs[0], objs[0], fast, length, wanted, budget, clock)]
-            except _NoFastPath:
-                _, objs = _construct(specs, optimizer)  # the probe touched the objects: rebuild them
+        except _NoFastPath:
+            pass
+        # probing may have restarted SequentialLR children: rebuild before stepping
+        _, objs = _construct(specs, optimizer)
+        budget = _Budget(max_seconds)
     return _run_exact(specs, objs, length, wanted, budget, clock)
 
 
@@ -1461,6 +1445,9 @@ def simulate(specs: Sequence[SchedSpec], optimizer: OptimizerSpec, steps: int, *
 
     Each result has ``steps`` values (fewer when torch raises first: ``stops_at``). Raises ``SimError``
     when torch raises at construction, when a user callable raises, or when ``max_seconds`` runs out.
+    ``method``: "auto" steps exactly up to ``EXACT_STEPS`` steps and uses closed forms beyond when they
+    apply; "exact" always steps; "fast" uses closed forms whenever they apply. ``SimResult.method`` tells
+    which one produced the values.
     """
     return _simulate(specs, optimizer, steps, None, max_seconds, method)
 
@@ -1469,12 +1456,12 @@ def sample_indices(length: int, max_points: int = 1000) -> list[int]:
     """About ``max_points`` evenly spaced indices of ``range(length)``, including 0 and ``length - 1``."""
     if length <= 0:
         return []
-    if length <= max_points or max_points < 2:
-        return list(range(length)) if length <= max(max_points, 1) else [0, length - 1]
-    span = length - 1
-    gaps = max_points - 1
-    out = sorted({(2 * i * span + gaps) // (2 * gaps) for i in range(max_points)})
-    return out
+    if length <= max(max_points, 1):
+        return list(range(length))
+    if max_points < 2:
+        return [0, length - 1]
+    span, gaps = length - 1, max_points - 1
+    return sorted({(2 * i * span + gaps) // (2 * gaps) for i in range(max_points)})
 
 
 def simulate_sampled(specs: Sequence[SchedSpec], optimizer: OptimizerSpec, length: int,
@@ -1483,9 +1470,11 @@ def simulate_sampled(specs: Sequence[SchedSpec], optimizer: OptimizerSpec, lengt
     """Like ``simulate`` over a horizon of ``length`` steps, but keeping only the values at ``indices``.
 
     ``indices`` (default ``sample_indices(length, max_points)``) must be sorted, unique and inside
-    ``range(length)``. Memory is O(len(indices)); time is O(len(indices)) on the fast path, else
-    O(last index) bounded by ``max_seconds``. ``SimResult.indices`` lists the indices the values belong
-    to (a prefix of ``indices`` when torch raises first).
+    ``range(length)``. Memory is O(len(indices)). Time is O(len(indices)) on the fast path, otherwise the
+    engine walks all ``length`` steps (bounded by ``max_seconds``). ``SimResult.indices`` lists the
+    indices the values belong to (a prefix of ``indices`` when torch raises first). Stops are found over
+    the whole horizon; a user callable is only called at the sampled indices on the fast path, so an
+    exception it would raise elsewhere goes unnoticed there.
     """
     wanted = sample_indices(length, max_points) if indices is None else list(indices)
     if any(b <= a for a, b in zip(wanted, wanted[1:])):
@@ -1493,18 +1482,3 @@ def simulate_sampled(specs: Sequence[SchedSpec], optimizer: OptimizerSpec, lengt
     if wanted and (wanted[0] < 0 or wanted[-1] >= length):
         raise ValueError("indices must lie in range(length)")
     return _simulate(specs, optimizer, length, wanted, max_seconds, method)
-
-
-def fast_path_available(specs: Sequence[SchedSpec], optimizer: OptimizerSpec) -> bool:
-    """Whether ``method="fast"`` can evaluate these specs in closed form (raises SimError like simulate)."""
-    _, objs = _construct(specs, optimizer)
-    try:
-        fast = _fast_for(specs, objs)
-        if fast is not None and isinstance(objs[0], SequentialLR):
-            for i in range(1, len(objs[0]._schedulers)):
-                fast.value([0, *objs[0]._milestones][i])
-    except (_NoFastPath, _CallableFailed):
-        return False
-    except Exception:  # noqa: BLE001 - a restart that raises is still handled by the fast path
-        return fast is not None
-    return fast is not None

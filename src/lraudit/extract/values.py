@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -915,6 +916,18 @@ class Resolver:
             return a if not isinstance(a, Known) else b
         if isinstance(node, cst.Name) and node.value == "__file__":
             return Known(self.path, "path")
+        if isinstance(node, (cst.Name, cst.Attribute)) and self._depth < MAX_DEPTH:
+            name = dotted(node)
+            _, recs = self._assignments(name, ctx, seq) if name else (None, [])
+            recs = [r for r in recs if r.kind == "assign" and r.value is not None]
+            if len(recs) == 1 and not isinstance(recs[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+                self._depth += 1
+                try:
+                    v = self._path_expr(recs[0].value, recs[0].ctx, recs[0].seq)
+                finally:
+                    self._depth -= 1
+                if isinstance(v, Known):
+                    return v
         v = self.resolve(node, ctx, seq)
         if isinstance(v, Known) and not isinstance(v.value, str):
             return Unknown("path is not a string")
@@ -983,6 +996,9 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+_NAMED_RE = re.compile(r"^(constant|variable) (\S+) at (.*)$")
+
+
 def _file_of(source: str) -> str:
     return source.split(":", 1)[0]
 
@@ -990,6 +1006,10 @@ def _file_of(source: str) -> str:
 def _item_source(source: str, key: str) -> str:
     if source == LITERAL:
         return LITERAL
+    m = _NAMED_RE.match(source)
+    if m:
+        sub = key if key.startswith("[") else f"[{key!r}]"
+        return f"{m.group(1)} {m.group(2)}{sub} at {m.group(3)}"
     if source.endswith((".yaml", ".yml", ".json", ".toml")):
         return f"{source}: {key}"
     if ": " in source and source.split(": ", 1)[0].endswith((".yaml", ".yml", ".json", ".toml")):
