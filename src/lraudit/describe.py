@@ -48,6 +48,11 @@ def _fmt_value(v: Any) -> str:
     return repr(v)
 
 
+def _inline(text: str) -> str:
+    """Text from elsewhere (an error, a stop reason) made to fit inside one sentence."""
+    return " ".join(text.split()).rstrip(".").replace(". ", "; ")
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     if not text:
@@ -126,6 +131,7 @@ class _View:
         self.summary: CurveSummary = curve.summary or summarize(self.values, self.xs)
         self.shape: str = curve.shape or classify(self.values, fact.cls, _plain_args(fact), self.xs)
         self.last: int = self.xs[-1] if self.xs else 0
+        self.length: int = curve.length or (self.last + 1)  # the horizon: scheduler steps in the run
 
     def pos(self, step: int) -> int:
         """Position of the last sample at or before ``step``."""
@@ -137,8 +143,12 @@ class _View:
                 break
         return best
 
+    def tail_min(self, start_step: int) -> float:
+        """The lowest value from ``start_step`` on (a warm-up that starts at 0 does not count)."""
+        return min(self.values[self.pos(start_step):])
+
     def first_min_step(self, start_step: int) -> int:
-        lo = self.summary.minimum
+        lo = self.tail_min(start_step)
         for i in range(self.pos(start_step), len(self.values)):
             if self.values[i] <= lo + 1e-12 * max(1.0, abs(lo)):
                 return self.xs[i]
@@ -182,6 +192,7 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
     top = view.values[view.pos(start)]
     lead = f"starts at {fmt_lr(top)} and " if start == 0 else ""
     bottom_at = view.first_min_step(start)
+    bottom = fmt_lr(view.tail_min(start))
     if base in ("step decay", "multi-step decay"):
         return _steps_clause(view, start, unit)
     if base == "constant":
@@ -196,17 +207,17 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
         return f"{lead}is {per}, reaching {fmt_lr(s.final)} by {unit} {view.last}"
     if base == "linear decay":
         source = f"from {fmt_lr(top)} " if start == 0 else ""
-        return f"falls linearly {source}to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+        return f"falls linearly {source}to {bottom} by {unit} {bottom_at}{hold}"
     if base == "polynomial decay":
         power = _arg_num(args, "power")
         how = f"polynomially (power {fmt_lr(power)})" if power is not None else "polynomially"
         source = f"from {fmt_lr(top)} " if start == 0 else ""
-        return f"decays {how} {source}to {fmt_lr(s.minimum)} by {unit} {bottom_at}{hold}"
+        return f"decays {how} {source}to {bottom} by {unit} {bottom_at}{hold}"
     if base == "cosine annealing":
         horizon = _horizon_arg(args)
         if horizon is not None and horizon[1] > view.last - start and bottom_at == view.last:
             return f"{lead}follows a cosine down to {fmt_lr(s.final)} by {unit} {view.last}"
-        return f"{lead}follows half a cosine down to {fmt_lr(s.minimum)} by {unit} {bottom_at}"
+        return f"{lead}follows half a cosine down to {bottom} by {unit} {bottom_at}"
     if base == "cosine with restarts":
         restarts = [r.start for r in s.rises]
         if not restarts:
@@ -217,7 +228,7 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
         else:
             where = f" {len(restarts)} times, first at {unit} {restarts[0]}"
         floor = _arg_num(args, "eta_min", "alpha", "lr_min")
-        floor_text = f"eta_min={fmt_lr(floor)}" if "eta_min" in args and floor is not None else fmt_lr(s.minimum)
+        floor_text = f"eta_min={fmt_lr(floor)}" if "eta_min" in args and floor is not None else bottom
         source = f"from {fmt_lr(top)} " if start == 0 else ""
         return f"follows a cosine {source}down toward {floor_text} and restarts (jumps back up){where}"
     return (f"starts at {fmt_lr(s.initial)}, peaks at {fmt_lr(s.peak)} at {unit} {s.peak_at} and ends at "
@@ -257,6 +268,8 @@ def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> 
     if shape.startswith("cyclical"):
         return _sentence("The learning rate " + _cycle_clause(view, unit, args, shape))
     base = shape[len(WARMUP_PREFIX):] if shape.startswith(WARMUP_PREFIX) else shape
+    if base != "constant" and base not in DECAYS:
+        return _sentence(f"The learning rate {_decay_clause('custom', view, 0, unit, args)}")
     start = s.peak_at if shape.startswith(WARMUP_PREFIX) and s.warmup_steps > 0 else 0
     clause = _decay_clause(base, view, start, unit, args)
     if start > 0:
@@ -264,8 +277,6 @@ def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> 
         if base == "constant":
             return _sentence(f"The learning rate {warm} and then stays there until {unit} {view.last}")
         return _sentence(f"The learning rate {warm}, then {clause}")
-    if base == "custom" or base not in DECAYS:
-        return _sentence(f"The learning rate {_decay_clause('custom', view, 0, unit, args)}")
     return _sentence(f"The learning rate {clause}")
 
 
@@ -351,7 +362,7 @@ def _never_changes(fact: SchedulerFact, view: _View, unit: str, args: dict[str, 
     if view.shape != "constant" or len(view.values) < 2:
         return ""
     short = _short(fact.cls)
-    n = len(view.values) if fact.stepped != "never" else 0
+    n = view.length
     if short == "StepLR":
         size, gamma = _arg_num(args, "step_size"), _arg_num(args, "gamma")
         if gamma == 1:
@@ -377,20 +388,19 @@ def _rises_again(fact: SchedulerFact, view: _View, unit: str, args: dict[str, An
     if not s.rises or base not in DECAYS or base == "cosine with restarts":
         return ""
     first = s.rises[0]
-    length = len(view.values) if view.xs == list(range(len(view.values))) else view.last + 1
+    low = view.xs[max(0, view.pos(first.start) - 1)]
     horizon = _horizon_arg(args)
-    if horizon is not None and horizon[1] < length:
+    if horizon is not None and horizon[1] < view.length:
         name, value = horizon
-        return (f"the rate rises again after {unit} {first.start - 1} because {name}={_fmt_int(value)} but the loop "
-                f"runs {_n_units(length, unit)}")
-    return (f"the rate rises again after {unit} {first.start - 1} (from {fmt_lr(first.before)} to "
-            f"{fmt_lr(first.after)})")
+        return (f"the rate rises again after {unit} {low} because {name}={_fmt_int(value)} but the loop "
+                f"runs {_n_units(view.length, unit)}")
+    return f"the rate rises again after {unit} {low} (from {fmt_lr(first.before)} to {fmt_lr(first.after)})"
 
 
 def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any]) -> str:
     shape, s = view.shape, view.summary
     base = shape[len(WARMUP_PREFIX):] if shape.startswith(WARMUP_PREFIX) else shape
-    length = view.last + 1
+    length = view.length
     if shape == "one-cycle":
         total = _arg_num(args, "total_steps")
         if total is None and _arg_num(args, "epochs") and _arg_num(args, "steps_per_epoch"):
@@ -402,8 +412,9 @@ def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any
     if base in ("cosine annealing", "linear decay", "polynomial decay") and not s.rises:
         horizon = _horizon_arg(args)
         start = s.peak_at if shape.startswith(WARMUP_PREFIX) else 0
+        # flag a decay cut short only when it matters: the run ends above 5% of the peak
         if horizon is not None and horizon[0] != "total_steps" and horizon[1] > view.last - start \
-                and view.first_min_step(start) == view.last:
+                and view.first_min_step(start) == view.last and s.final > 0.05 * s.peak:
             name, value = horizon
             return (f"the decay never finishes: {name}={_fmt_int(value)} but the loop runs "
                     f"{_n_units(length, unit)}, so the rate only gets down to {fmt_lr(s.final)}")
@@ -439,7 +450,7 @@ def _surprises(fact: SchedulerFact, curve: Curve, view: _View, unit: str, args: 
                optimizer_lr_text: str | None) -> list[str]:
     found: list[str] = []
     if curve.stops_at is not None:
-        why = f" ({curve.stop_reason})" if curve.stop_reason else ""
+        why = f" ({_inline(curve.stop_reason)})" if curve.stop_reason else ""
         found.append(f"careful: {_library(fact.framework)} raises after step {curve.stops_at}{why}")
     if fact.stepped == "never":
         found.append("the script never calls step() on this scheduler, so only its starting value is ever used")
@@ -494,7 +505,7 @@ def _plateau_assumption(view: _View, curve: Curve, unit: str) -> str:
     drops = view.summary.drops
     note = ""
     if curve.assumption and "never improve" not in curve.assumption:
-        note = f" ({curve.assumption.rstrip('.')})"
+        note = f" ({_inline(curve.assumption)})"
     if not drops:
         return _sentence(f"If the metric never improves{note}, the rate is still never cut within this run")
     ratios = {fmt_lr(d.before / d.after) for d in drops if d.after > 0}
@@ -511,7 +522,7 @@ def _plateau_assumption(view: _View, curve: Curve, unit: str) -> str:
 def _horizon_sentence(fact: SchedulerFact, curve: Curve) -> str:
     source = curve.horizon_source or fact.horizon_source
     if source:
-        return _sentence(f"Horizon: {source.rstrip('.')}")
+        return _sentence(f"Horizon: {_inline(source)}")
     return _sentence("Horizon: not stated in the script, and lraudit did not record where the length comes from")
 
 
@@ -519,7 +530,7 @@ def _known_args_sentence(fact: SchedulerFact, *, unknown_only: bool = False) -> 
     skip = {"optimizer", "last_epoch", "verbose", "name"}
     known = [f"{k}={_fmt_value(v.value)}" for k, v in fact.args.items()
              if isinstance(v, Known) and k not in skip and not unknown_only]
-    unknown = [f"{k} ({v.reason})" for k, v in fact.args.items() if isinstance(v, Unknown) and k not in skip]
+    unknown = [f"{k} ({_inline(v.reason)})" for k, v in fact.args.items() if isinstance(v, Unknown) and k not in skip]
     parts = []
     if known:
         parts.append("known: " + ", ".join(known[:8]))
@@ -533,7 +544,7 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
     entry = _catalog_entry(fact.cls)
     if fact.cls.startswith(("custom:", "manual:")):
         kind = "a custom scheduler" if fact.cls.startswith("custom:") else "a hand-written schedule"
-        what = f"{short} is {kind}" + (f": {fact.description}" if fact.description else "")
+        what = f"{short} is {kind}" + (f": {_inline(fact.description)}" if fact.description else "")
     elif entry is not None and getattr(entry, "summary", ""):
         what = f"{short} {entry.summary}"
     else:
@@ -542,7 +553,7 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
         sentences = [_plateau_rule(fact, unit, _plain_args(fact)), _known_args_sentence(fact, unknown_only=True)]
     else:
         sentences = [_sentence(what), _known_args_sentence(fact)]
-    reason = f" ({curve.error.rstrip('.')})" if curve.error else ""
+    reason = f" ({_inline(curve.error)})" if curve.error else ""
     sentences.append(_sentence(f"The curve is unknown{reason}"))
     stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",
                "never": "never (step() is not called)"}.get(fact.stepped)
@@ -571,7 +582,7 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
         assumption = ""
     else:
         head = [_what(view, fact, unit, args), _intent(view.shape, unit)]
-        assumption = _sentence(f"Assumption: {curve.assumption.rstrip('.')}") if curve.assumption else ""
+        assumption = _sentence(f"Assumption: {_inline(curve.assumption)}") if curve.assumption else ""
     tail = [_horizon_sentence(fact, curve)] + ([assumption] if assumption else [])
     room = max(0, MAX_SENTENCES - len(head) - len(tail))
     surprises = [_sentence(s) for s in _surprises(fact, curve, view, unit, args, optimizer_lr_text)[:room]]

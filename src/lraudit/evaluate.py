@@ -47,8 +47,7 @@ FunctionValue conventions
 pairs are closure variables. A def or lambda created during evaluation that leaves the evaluator (returned,
 or stored in a returned container) becomes a ``FunctionValue`` whose ``bound`` holds its defaults (as
 evaluated when it was created) and the enclosing variables it reads (as they were when the evaluation
-ended, which is Python's late binding); a closure that refers to itself through an enclosing variable
-loses that one entry. Its ``scope`` is the same resolver; its ``line`` is computed from the enclosing
+ended, which is Python's late binding; a recursive closure finds itself there). Its ``scope`` is the same resolver; its ``line`` is computed from the enclosing
 function's line (0 when that is unknown, e.g. under ``evaluate_expression``).
 """
 
@@ -291,7 +290,6 @@ class _Return:
 _BREAK = object()
 _CONTINUE = object()
 _MISSING = object()
-_CYCLE = object()
 _NUMBER_TYPES = frozenset({int, float, bool})
 _SEQUENCE_TYPES = (list, tuple, str)
 
@@ -445,6 +443,8 @@ def _nested_line(root: cst.CSTNode, root_line: int, node: cst.CSTNode) -> int:
         def anchor(n: cst.CSTNode) -> int:
             return positions[n.name if isinstance(n, cst.FunctionDef) else n].start.line
 
+        if node not in positions:
+            return root_line
         return root_line + anchor(node) - anchor(root)
     except Exception:  # noqa: BLE001 - a line number is a nicety; never fail the evaluation for it
         return root_line
@@ -549,16 +549,17 @@ class _Machine:
             self.steps += n // 4
             self.tick()
 
-    def where(self) -> str:
+    def where(self, at: cst.CSTNode | None = None) -> str:
+        """`` in get_lr, line 12``: the current function and the line of ``at`` (else of the function)."""
         if not self.frames:
             return ""
         name, node, root, root_line = self.frames[-1]
-        line = _nested_line(root, root_line, node)
-        return f" in {name} (line {line})" if line > 0 else f" in {name}"
+        line = _nested_line(root, root_line, at if at is not None else node)
+        return f" in {name}, line {line}" if line > 0 else f" in {name}"
 
     def fail(self, message: str, node: cst.CSTNode | None = None) -> EvalError:
         at = f" at `{_code(node)}`" if node is not None else ""
-        return EvalError(f"{message}{at}{self.where()}")
+        return EvalError(f"{message}{at}{self.where(node)}")
 
     def check_int(self, v: int) -> int:
         if v.bit_length() > self.max_bits:
@@ -631,8 +632,10 @@ class _Machine:
         return v
 
     def _export_closure(self, c: _Closure, memo: dict[int, Any]) -> Any:
-        memo[id(c)] = _CYCLE
         info = _fn_info(c.node)  # type: ignore[arg-type]
+        fv = FunctionValue(node=c.node, name=c.name, line=_nested_line(c.root, c.root_line, c.node),
+                           scope=c.scope, bound=())
+        memo[id(c)] = fv  # a closure that refers to itself (recursion) gets itself in ``bound``
         bound: list[tuple[str, Any]] = []
         for p in (*info.positional, *info.kwonly):
             if p in c.defaults:
@@ -644,12 +647,9 @@ class _Machine:
                 continue  # assigned in the enclosing function, but not (yet) bound
             if not found:
                 continue
-            exported = self.export(value, memo)
-            if exported is not _CYCLE:
-                bound.append((name, exported))
-        fv = FunctionValue(node=c.node, name=c.name, line=_nested_line(c.root, c.root_line, c.node),
-                           scope=c.scope, bound=tuple(bound))
-        memo[id(c)] = fv
+            bound.append((name, self.export(value, memo)))
+        # Still under construction and not yet visible to anyone: filling in the frozen field is safe here.
+        object.__setattr__(fv, "bound", tuple(bound))
         return fv
 
     # ----------------------------------------------------------------------------------- evaluation
@@ -946,7 +946,8 @@ class _Machine:
                 if abs(a) > 1:
                     bits = b * math.log2(abs(a)) if b <= self.max_bits else math.inf
                     if bits > self.max_bits:
-                        about = f"about {bits:.0f}" if bits != math.inf else f"more than {b.bit_length()}"
+                        about = f"about {bits:.0f}" if bits != math.inf else (
+                            f"at least {b}" if b.bit_length() < 64 else "far more than")
                         shown_a = str(a) if a.bit_length() < 64 else f"a {a.bit_length()}-bit number"
                         raise _Refusal(f"integer too large: {shown_a} ** {b if b.bit_length() < 64 else '...'} "
                                        f"would have {about} bits (limit {self.max_bits})")
@@ -1138,7 +1139,7 @@ class _Machine:
                     parts.append(v)
                 keys.append(slice(*parts))
             else:
-                if getattr(s, "star", None):
+                if s.star is not None:  # type: ignore[union-attr]
                     raise _Refusal("starred subscripts are not supported")
                 keys.append(self.ev(s.value, env))  # type: ignore[union-attr]
         return keys[0] if len(keys) == 1 else tuple(keys)
@@ -1691,12 +1692,23 @@ _MATH_TABLE: dict[str, Any] = {
     "math.gcd": _Builtin("math.gcd", _math_gcd),
     "math.hypot": _Builtin("math.hypot", _math_hypot),
 }
-for _name in ("cos", "sin", "tan", "acos", "asin", "atan", "cosh", "sinh", "tanh", "acosh", "asinh", "atanh",
-              "exp", "expm1", "log2", "log10", "log1p", "sqrt", "fabs", "degrees", "radians", "erf", "erfc",
-              "floor", "ceil", "trunc", "isfinite", "isinf", "isnan", "isqrt"):
-    _MATH_TABLE[f"math.{_name}"] = _math_fn(f"math.{_name}", getattr(math, _name), 1)
-for _name in ("atan2", "pow", "copysign", "fmod", "remainder"):
-    _MATH_TABLE[f"math.{_name}"] = _math_fn(f"math.{_name}", getattr(math, _name), 2)
+_MATH_UNARY: dict[str, Callable[[Any], Any]] = {
+    "cos": math.cos, "sin": math.sin, "tan": math.tan, "acos": math.acos, "asin": math.asin, "atan": math.atan,
+    "cosh": math.cosh, "sinh": math.sinh, "tanh": math.tanh, "acosh": math.acosh, "asinh": math.asinh,
+    "atanh": math.atanh, "exp": math.exp, "expm1": math.expm1, "log2": math.log2, "log10": math.log10,
+    "log1p": math.log1p, "sqrt": math.sqrt, "fabs": math.fabs, "degrees": math.degrees, "radians": math.radians,
+    "erf": math.erf, "erfc": math.erfc, "floor": math.floor, "ceil": math.ceil, "trunc": math.trunc,
+    "isfinite": math.isfinite, "isinf": math.isinf, "isnan": math.isnan, "isqrt": math.isqrt,
+}
+_MATH_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "atan2": math.atan2, "pow": math.pow, "copysign": math.copysign, "fmod": math.fmod,
+    "remainder": math.remainder, "hypot": math.hypot,
+}
+for _name, _fn in _MATH_UNARY.items():
+    _MATH_TABLE[f"math.{_name}"] = _math_fn(f"math.{_name}", _fn, 1)
+for _name, _fn2 in _MATH_BINARY.items():
+    if _name != "hypot":  # variadic, see _math_hypot
+        _MATH_TABLE[f"math.{_name}"] = _math_fn(f"math.{_name}", _fn2, 2)
 
 
 def _np_floorlike(qual: str, fn: Callable[[float], Any]) -> _Builtin:
@@ -1836,9 +1848,9 @@ for _np_name, _math_name in (("cos", "cos"), ("sin", "sin"), ("tan", "tan"), ("a
                              ("log10", "log10"), ("log1p", "log1p"), ("sqrt", "sqrt"), ("fabs", "fabs"),
                              ("degrees", "degrees"), ("radians", "radians"), ("deg2rad", "radians"),
                              ("rad2deg", "degrees")):
-    _NUMPY_TABLE[f"numpy.{_np_name}"] = _math_fn(f"numpy.{_np_name}", getattr(math, _math_name), 1, as_float=True)
+    _NUMPY_TABLE[f"numpy.{_np_name}"] = _math_fn(f"numpy.{_np_name}", _MATH_UNARY[_math_name], 1, as_float=True)
 for _np_name, _math_name in (("arctan2", "atan2"), ("hypot", "hypot"), ("copysign", "copysign"), ("fmod", "fmod")):
-    _NUMPY_TABLE[f"numpy.{_np_name}"] = _math_fn(f"numpy.{_np_name}", getattr(math, _math_name), 2, as_float=True)
+    _NUMPY_TABLE[f"numpy.{_np_name}"] = _math_fn(f"numpy.{_np_name}", _MATH_BINARY[_math_name], 2, as_float=True)
 
 _MODULE_TABLE: dict[str, Any] = {**_MATH_TABLE, **_NUMPY_TABLE}
 

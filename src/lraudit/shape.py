@@ -205,9 +205,10 @@ def summarize(lr: Sequence[float], steps: Sequence[int] | None = None) -> CurveS
     below10 = below1 = None
     if a.peak > 0:
         for i in range(a.peak_i + 1, n):
-            if below10 is None and values[i] < 0.1 * a.peak:
+            # "below" with a little slack so that exactly 10% (0.1 * 0.1 in floats) is not below 10%
+            if below10 is None and values[i] < 0.1 * a.peak * (1 - FLAT_REL):
                 below10 = xs[i]
-            if values[i] < 0.01 * a.peak:
+            if values[i] < 0.01 * a.peak * (1 - FLAT_REL):
                 below1 = xs[i]
                 break
     zero_at = next((xs[i] for i in range(a.warmup_end, n) if values[i] <= 0), None)

@@ -247,7 +247,186 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
                  stops_at=res.stops_at, stop_reason=res.stop_reason)
 
 
-SIMULATORS: dict[str, Callable[[FileFacts, SchedulerFact, SimOptions], Curve]] = {"torch": simulate_torch}
+def _base_lr(facts: FileFacts, s: SchedulerFact) -> tuple[float | None, float | None, str | None]:
+    opt = facts.optimizer(s.optimizer)
+    if opt is None:
+        return None, None, f"the optimizer is not known ({s.optimizer_reason or 'not found'})"
+    lr = opt.groups[0].lr if opt.groups else opt.lr
+    if isinstance(lr, Known) and _num(lr.value):
+        d = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else lr.value
+        return float(lr.value), float(d), None
+    return None, None, f"the optimizer's lr is unknown: {getattr(lr, 'reason', '')}"
+
+
+def _plain_args(s: SchedulerFact) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in s.args.items():
+        if k.startswith("__"):
+            continue
+        if isinstance(v, Known):
+            out[k] = _callable(v.value)
+    return out
+
+
+def _unknown_needed(s: SchedulerFact, names: tuple[str, ...]) -> str | None:
+    for n in names:
+        v = s.args.get(n)
+        if isinstance(v, Unknown):
+            return f"{n} is unknown: {v.reason}"
+    for k, v in s.args.items():
+        if k.startswith("__") and isinstance(v, Unknown):
+            return v.reason
+    return None
+
+
+def _dense_or_sampled(fn: Callable[[int], list[float]], length: int, opts: SimOptions,
+                      point: Callable[[list[int]], list[float]] | None = None) -> tuple[tuple[float, ...], tuple[int, ...] | None]:
+    if length > opts.dense_limit and opts.steps is None and point is not None:
+        from .catalog.torch_sim import sample_indices
+
+        idx = sample_indices(length, opts.samples)
+        return tuple(point(idx)), tuple(idx)
+    return tuple(fn(length)), None
+
+
+def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curve:
+    length, horizon_source = choose_length(s, opts, facts)
+    unit = "epoch" if s.stepped == "epoch" else "step"
+    base, defaults_lr, why = _base_lr(facts, s)
+    entry_short = _short(s.cls)
+    try:
+        missing = _unknown_needed(s, tuple(s.args))
+        if s.framework == "keras":
+            from .catalog import keras_sim
+
+            args = _plain_args(s)
+            if missing and entry_short not in ("LearningRateScheduler", "ReduceLROnPlateau"):
+                raise Unresolved(missing)
+            if entry_short in ("LearningRateScheduler", "ReduceLROnPlateau") and base is None:
+                raise Unresolved(why or "the optimizer's lr is unknown")
+            if entry_short == "LearningRateScheduler" and not callable(args.get("schedule")):
+                raise Unresolved(_unknown_needed(s, ("schedule",)) or "the schedule function is unknown")
+            lr, steps = _dense_or_sampled(
+                lambda n: keras_sim.curve(s.cls, args, n, base_lr=base), length, opts,
+                None if entry_short in ("LearningRateScheduler", "ReduceLROnPlateau") else
+                (lambda idx: [keras_sim.schedule_value(*_keras_bound(keras_sim, s.cls, args), k) for k in idx]))
+            assumption = "assuming the monitored metric never improves" if entry_short == "ReduceLROnPlateau" else None
+            return Curve(lr, steps, length, horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
+        if s.framework == "hf":
+            from .catalog import hf_sim
+
+            if base is None:
+                raise Unresolved(why or "the optimizer's lr is unknown")
+            args = _plain_args(s)
+            if missing:
+                raise Unresolved(missing)
+            name = args.pop("name", None) or args.pop("lr_scheduler_type", None) or s.cls
+            for k in ("warmup_steps", "warmup_ratio", "max_steps", "num_train_epochs", "gradient_accumulation_steps",
+                      "lr_scheduler_kwargs"):
+                args.pop(k, None)
+            fn, a = hf_sim.scheduler_function(str(name), args)
+            lam = hf_sim.lr_lambda(fn, a, defaults_lr if defaults_lr is not None else base)
+            start = a.get("last_epoch", -1) + 1
+            lr, steps = _dense_or_sampled(lambda n: [base * lam(start + k) for k in range(n)], length, opts,
+                                          lambda idx: [base * lam(start + k) for k in idx])
+            return Curve(lr, steps, length, horizon_source, unit)  # type: ignore[arg-type]
+        if s.framework == "timm":
+            from .catalog import timm_sim
+
+            if base is None:
+                raise Unresolved(why or "the optimizer's lr is unknown")
+            if missing:
+                raise Unresolved(missing)
+            args = _plain_args(s)
+            lr = tuple(timm_sim.curve(s.cls, args, min(length, 200_000), base_lr=base))
+            assumption = "assuming the monitored metric never improves" if entry_short == "PlateauLRScheduler" else None
+            return Curve(lr, None, len(lr), horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
+        if s.framework == "manual":
+            return _simulate_manual(facts, s, opts, length, horizon_source, unit)
+    except Unresolved as exc:
+        return Curve(None, None, length, horizon_source, unit, error=str(exc))  # type: ignore[arg-type]
+    except Exception as exc:
+        msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {msg}")  # type: ignore
+    return Curve(None, None, length, horizon_source, unit, error=f"{s.framework} schedules are not simulated")  # type: ignore
+
+
+def _keras_bound(keras_sim: Any, cls: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    short, tf1 = keras_sim._resolve(cls)
+    if tf1:
+        short, args = keras_sim._tf1_to_keras(short, args)
+    a = keras_sim._bind(short, args)
+    keras_sim._validate(short, a)
+    return short, a
+
+
+def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
+                     unit: str) -> Curve:
+    from .evaluate import Budget, EvalError, Opaque, call_function_recording, evaluate_expression
+
+    plan = facts.extra.get("manual_plans", {}).get(s.id)
+    if plan is None:
+        raise Unresolved("the hand-written schedule could not be followed")
+    base, _, _ = _base_lr(facts, s)
+    current = base if base is not None else 0.0
+    budget = Budget(max_seconds=2.0)
+    import time as _time
+
+    deadline = _time.monotonic() + 5.0
+
+    def value_at(k: int, cur: float) -> float | None:
+        t = plan.start + k * plan.step
+        env: dict[str, Any] = {plan.time_var: t}
+        if plan.kind == "expr":
+            for name, expr in plan.locals_:
+                env[name] = evaluate_expression(expr, plan.scope, budget, local=env)
+            v = evaluate_expression(plan.expr, plan.scope, budget, local=env)
+            return float(v)
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for a in plan.call.args:
+            try:
+                val = evaluate_expression(a.value, plan.scope, budget, local=env)
+            except EvalError:
+                val = Opaque("an object", ({"lr": cur},))
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = val
+            else:
+                args.append(val)
+        ret, writes = call_function_recording(plan.function, args, kwargs, budget)
+        if writes:
+            return float(writes[0])
+        return None
+
+    lrs: list[float] = []
+    if length > opts.dense_limit and opts.steps is None:
+        from .catalog.torch_sim import sample_indices
+
+        idx = sample_indices(length, opts.samples)
+        for k in idx:
+            v = value_at(k, current)
+            lrs.append(current if v is None else v)
+            if _time.monotonic() > deadline:
+                raise Unresolved("the hand-written schedule takes too long to evaluate")
+        return Curve(tuple(lrs), tuple(idx), length, horizon_source, unit,  # type: ignore[arg-type]
+                     assumption="sampled: each point evaluated independently")
+    try:
+        for k in range(length):
+            v = value_at(k, current)
+            if v is not None:
+                current = v
+            lrs.append(current)
+            if _time.monotonic() > deadline:
+                raise Unresolved("the hand-written schedule takes too long to evaluate")
+    except EvalError as exc:
+        raise Unresolved(f"the hand-written schedule could not be evaluated: {exc}") from None
+    return Curve(tuple(lrs), None, length, horizon_source, unit)  # type: ignore[arg-type]
+
+
+SIMULATORS: dict[str, Callable[[FileFacts, SchedulerFact, SimOptions], Curve]] = {
+    "torch": simulate_torch, "keras": simulate_framework, "hf": simulate_framework, "timm": simulate_framework,
+    "manual": simulate_framework, "lightning": simulate_torch,
+}
 
 
 def simulate_scheduler(facts: FileFacts, s: SchedulerFact, opts: SimOptions | None = None,

@@ -244,6 +244,15 @@ def _times_power(x: Any, g: Any, n: int) -> Any:
         return -mag if negative else mag
 
 
+def _fast_failing_first_step(lr0: Any, failing: Callable[[], Any]) -> _Fast | None:
+    """A scheduler whose first ``step()`` raises: ``failing`` repeats the operation torch fails on."""
+    try:
+        failing()
+    except Exception as exc:  # noqa: BLE001 - the exception torch raises
+        return _Fast(lambda k: lr0, stop=1, stop_exc=exc)
+    return None
+
+
 # --------------------------------------------------------------------------------------------------
 # The exact engine: torch's schedulers, re-implemented on the simulated optimizer.
 # Class and parameter names equal torch's so that argument errors read exactly like torch's.
@@ -360,10 +369,14 @@ class StepLR(LRScheduler):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        size, gamma = self.step_size, self.gamma
-        if self.last_epoch != 0 or type(size) is not int or size < 1 or not _is_real(gamma):
+        size, gamma, e0 = self.step_size, self.gamma, self.last_epoch
+        if type(e0) is not int or e0 < 0 or type(size) is not int or not _is_real(gamma):
             return None
-        return _Fast(lambda k: _times_power(lr0, gamma, k // size))
+        if size == 0:
+            return _fast_failing_first_step(lr0, lambda: (e0 + 1) % size)
+        if size < 1:
+            return None
+        return _Fast(lambda k: _times_power(lr0, gamma, (e0 + k) // size - e0 // size))
 
 
 class MultiStepLR(LRScheduler):
@@ -383,8 +396,8 @@ class MultiStepLR(LRScheduler):
         return [base_lr * self.gamma ** bisect_right(milestones, self.last_epoch) for base_lr in self.base_lrs]
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        gamma = self.gamma
-        if self.last_epoch != 0 or not _is_real(gamma) or not all(_is_real(m) for m in self.milestones):
+        gamma, e0 = self.gamma, self.last_epoch
+        if type(e0) is not int or e0 < 0 or not _is_real(gamma) or not all(_is_real(m) for m in self.milestones):
             return None
         # only milestones equal to a step index >= 1 are ever hit by the recursion
         hit = sorted((int(m), c) for m, c in self.milestones.items() if _is_int_valued(m) and m >= 1)
@@ -395,9 +408,14 @@ class MultiStepLR(LRScheduler):
             running += c
             totals.append(running)
 
+        def hits(t: int) -> int:
+            i = bisect_right(points, t)
+            return totals[i - 1] if i else 0
+
+        already = hits(e0)
+
         def value(k: int) -> Any:
-            i = bisect_right(points, k)
-            return _times_power(lr0, gamma, totals[i - 1] if i else 0)
+            return _times_power(lr0, gamma, hits(e0 + k) - already)
 
         return _Fast(value)
 
@@ -423,12 +441,12 @@ class ConstantLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        total, factor = self.total_iters, self.factor
-        if self.last_epoch != 0 or not _is_real(total) or not _is_real(factor):
+        total, factor, e0 = self.total_iters, self.factor, self.last_epoch
+        if type(e0) is not int or e0 < 0 or not _is_real(total) or not _is_real(factor):
             return None
-        if not (_is_int_valued(total) and total >= 1):
-            return _Fast(lambda k: lr0)  # the recovery step is never reached
-        end = int(total)
+        if not (_is_int_valued(total) and total > e0):
+            return _Fast(lambda k: lr0)  # the recovery step (last_epoch == total_iters) is never reached
+        end = int(total) - e0
         try:
             recovered = lr0 * (1.0 / factor)
         except ZeroDivisionError as exc:
@@ -468,17 +486,19 @@ class LinearLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        total, s, e = self.total_iters, self.start_factor, self.end_factor
-        if self.last_epoch != 0 or not (_is_real(total) and _is_real(s) and _is_real(e)):
+        total, s, e, e0 = self.total_iters, self.start_factor, self.end_factor, self.last_epoch
+        if type(e0) is not int or e0 < 0 or not (_is_real(total) and _is_real(s) and _is_real(e)):
             return None
-        if total < 1:
-            return _Fast(lambda k: lr0)  # every step has last_epoch > total_iters: no change
         last = math.floor(total)
-        denom = total * s
+        if last <= e0:
+            return _Fast(lambda k: lr0)  # every further step has last_epoch > total_iters: no change
+        d = e - s
+        origin = total * s + e0 * d
 
         def value(k: int) -> Any:
-            j = min(k, last)
-            return lr0 * ((denom + j * (e - s)) / denom)
+            # steps t = e0+1 .. j multiply by (Ts + t d) / (Ts + (t-1) d): the product telescopes
+            j = min(e0 + k, last)
+            return lr0 * ((total * s + j * d) / origin)
 
         return _Fast(value)
 
@@ -498,7 +518,7 @@ class ExponentialLR(LRScheduler):
 
     def _fast(self, lr0: Any) -> _Fast | None:
         gamma = self.gamma
-        if self.last_epoch != 0 or not _is_real(gamma):
+        if not _is_real(gamma):
             return None
         return _Fast(lambda k: _times_power(lr0, gamma, k))
 
@@ -636,7 +656,7 @@ def _restartable(child: Any) -> bool:
     if isinstance(child, (LambdaLR, CyclicLR, OneCycleLR)):
         return True
     if isinstance(child, CosineAnnealingWarmRestarts):
-        return child.T_cur == 0 and child.T_i == child.T_0
+        return True
     if isinstance(child, (StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR, PolynomialLR,
                           CosineAnnealingLR, SWALR)):
         return child._step_count == 1
@@ -662,20 +682,21 @@ class PolynomialLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        total, power = self.total_iters, self.power
-        if self.last_epoch != 0 or not (_is_real(total) and _is_real(power)):
+        total, power, e0 = self.total_iters, self.power, self.last_epoch
+        if type(e0) is not int or e0 < 0 or not (_is_real(total) and _is_real(power)):
             return None
-        if total < 1:
-            return _Fast(lambda k: lr0)
         last = math.floor(total)
+        if last <= e0:
+            return _Fast(lambda k: lr0)  # every further step has last_epoch > total_iters: no change
+        origin = 1.0 - e0 / total
 
         def value(k: int) -> Any:
-            j = min(k, last)
-            return lr0 * (1.0 - j / total) ** power
+            j = min(e0 + k, last)
+            return lr0 * ((1.0 - j / total) / origin) ** power
 
         stop = stop_exc = None
         if power < 0 and _is_int_valued(total):
-            stop = int(total)
+            stop = int(total) - e0
             try:
                 _ = 0.0**power
             except ZeroDivisionError as exc:
@@ -717,7 +738,11 @@ class CosineAnnealingLR(LRScheduler):
         ``a = T+1 + 2nT``, where torch adds ``(base - eta_min)(1 - cos(pi/T))/2`` instead.
         """
         T, eta = self.T_max, self.eta_min
-        if self.last_epoch != 0 or not (_is_int_valued(T) and T >= 1 and _is_real(eta)):
+        if self.last_epoch != 0:
+            return None
+        if _is_real(T) and T == 0:
+            return _fast_failing_first_step(lr0, lambda: (1 - 1 - T) % (2 * T))
+        if not (_is_int_valued(T) and T >= 1 and _is_real(eta)):
             return None
         base = self.base_lrs[0]
         if not _is_real(base):
@@ -733,25 +758,23 @@ class CosineAnnealingLR(LRScheduler):
         def anchor_step(n: int) -> int:
             return Ti + 1 + 2 * n * Ti
 
+        def bottom_factor(m: int) -> Any:
+            return 1 + cos(pi * ((2 * m + 1) * Ti) / T)
+
         def anchor_value(n: int) -> Any:
             if n in anchors:
                 return anchors[n]
-            if n - 1 in anchors or n == 0:
-                start = n
-            else:
-                start = max(0, n - 64)  # the bottom of each period is eta_min exactly in practice
-            if start == 0:
-                a, va = 0, lr0
-            else:
-                a, va = anchor_step(start - 1), anchors.get(start - 1, eta + bump)
-            for m in range(start, n + 1):
-                if m in anchors:
-                    a, va = anchor_step(m), anchors[m]
-                    continue
-                bottom = (2 * m + 1) * Ti
-                va = along(bottom, a, va) + bump
-                a = anchor_step(m)
-                anchors[m] = va
+            # Anchor m depends on anchor m-1 only through the value at the bottom before it, which is
+            # (1 + cos(pi (2m+1)T / T)) / (...) * (...) + eta: that factor is 0.0 in floating point
+            # except after astronomically many periods. Walk back to the nearest independent anchor.
+            m = n
+            while m > 0 and m - 1 not in anchors and bottom_factor(m) != 0 and n - m < 64:
+                m -= 1
+            a, va = (0, lr0) if m == 0 else (anchor_step(m - 1), anchors.get(m - 1, eta + bump))
+            for i in range(m, n + 1):
+                va = along((2 * i + 1) * Ti, a, va) + bump
+                a = anchor_step(i)
+                anchors[i] = va
             return anchors[n]
 
         def value(k: int) -> Any:
@@ -1066,14 +1089,19 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _lrs(self.optimizer)
 
     def _fast(self, lr0: Any) -> _Fast | None:
-        if self.T_cur != 0 or self.T_i != self.T_0 or type(self.T_cur) is not int:
+        cur0, Ti0 = self.T_cur, self.T_i
+        if type(cur0) is not int or type(Ti0) is not int or not 0 <= cur0 < Ti0:
             return None
-        T0, mult, base = self.T_0, self.T_mult, self.base_lrs[0]
+        mult, base = self.T_mult, self.base_lrs[0]
 
         def value(k: int) -> Any:
+            if k < Ti0 - cur0:
+                return self._lr_from(base, cur0 + k, Ti0)
+            k -= Ti0 - cur0  # steps after the first restart
+            Ti = Ti0 * mult
             if mult == 1:
-                return self._lr_from(base, k % T0, T0)
-            start, Ti = 0, T0
+                return self._lr_from(base, k % Ti, Ti)
+            start = 0
             while k - start >= Ti:
                 start += Ti
                 Ti *= mult

@@ -53,13 +53,15 @@ def extract(module: cst.Module, path: str, directory: str | None = None) -> Extr
     resolver.loc_line = locator.line
     flow = ObjectFlow(ix, resolver)
     flow.find_creations()
+    from .frameworks import apply_frameworks, register_factories
+
+    register_factories(flow, ix, resolver)
+    flow.renumber()
     contexts = LoopContexts(ix, resolver)
     builder = _Builder(ix, resolver, flow, locator, contexts, path)
     facts = builder.build()
     ext = Extraction(facts, resolver, flow, locator, builder.values)
-    from .frameworks import apply_frameworks  # framework adapters add and refine facts
-
-    return apply_frameworks(ext, ix, contexts)
+    return apply_frameworks(ext, ix, contexts, builder)
 
 
 class _Builder:
@@ -115,7 +117,13 @@ class _Builder:
         loc, variable, loop_id, fn = self._common(c)
         values = self.flow.arg_values(c)
         self.values[c.oid] = values
-        lr = values.get("lr", Unknown("no lr argument"))
+        if c.entry is not None and c.entry.param("learning_rate") is not None:
+            lr = values.get("learning_rate", Unknown("no learning_rate argument"))
+            legacy = values.get("lr")
+            if "learning_rate" not in c.bound and legacy is not None:
+                lr = legacy
+        else:
+            lr = values.get("lr", Unknown("no lr argument"))
         groups: list[ParamGroupFact] = []
         params_node = c.bound.get("params")
         group_nodes = self._group_dicts(params_node, c)
@@ -128,10 +136,11 @@ class _Builder:
                         glr = self.resolver.resolve(el.value, gctx, gseq)
             groups.append(ParamGroupFact(glr, self.loc.location(gnode)))
         first_lr = groups[0].lr if groups else lr
-        lr_loc = self.loc.location(c.bound["lr"]) if "lr" in c.bound else None
-        params = {k: v for k, v in sorted(values.items()) if k != "lr"}
+        lr_key = "learning_rate" if "learning_rate" in c.bound else "lr"
+        lr_loc = self.loc.location(c.bound[lr_key]) if lr_key in c.bound else None
+        params = {k: v for k, v in sorted(values.items()) if k != lr_key}
         return OptimizerFact(
-            id=c.oid, cls=c.qualname, framework=c.entry.framework if c.entry else "torch",  # type: ignore[arg-type]
+            id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc,
         )
@@ -197,7 +206,7 @@ class _Builder:
             else:
                 description = f"custom scheduler class {c.custom_class}"
         return SchedulerFact(
-            id=c.oid, cls=c.qualname, framework=(c.entry.framework if c.entry else "torch"),  # type: ignore[arg-type]
+            id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, optimizer=optimizer, optimizer_reason=reason,
             args={k: v for k, v in sorted(values.items()) if not k.startswith("__")}, arg_locs=arg_locs,
             step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]

@@ -36,6 +36,9 @@ class Creation:
     bound: dict[str, cst.BaseExpression] = field(default_factory=dict)  # argument expressions by name
     bind_error: str | None = None
     star_args: bool = False
+    preset: dict[str, Value] | None = None  # values computed by a framework adapter (factories)
+    framework: str | None = None
+    synthetic: bool = False  # made by a framework (Trainer's optimizer), not the value of its call
 
 
 def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
@@ -105,12 +108,12 @@ class ObjectFlow:
                 q = entry.qualname
         return q, entry
 
-    def find_creations(self, kinds: tuple[str, ...] = ("optimizer", "scheduler")) -> None:
+    def find_creations(self, kinds: tuple[str, ...] = ("optimizer", "scheduler", "schedule", "callback")) -> None:
         n_opt = n_sched = 0
         for site in sorted(self.ix.calls, key=lambda s: s.seq):
             q, entry = self.qualify_call(site)
             if entry is not None and entry.kind in kinds:
-                kind = entry.kind
+                kind = "optimizer" if entry.kind == "optimizer" else "scheduler"
             elif entry is None and site.path in self.scheduler_classes:
                 kind = "scheduler"
             else:
@@ -129,11 +132,37 @@ class ObjectFlow:
                 c.bound = self._custom_bound(site)
             self.add(c)
 
+    def next_id(self, kind: str) -> str:
+        prefix = "opt" if kind == "optimizer" else "sched"
+        n = sum(1 for c in self.creations if c.kind == kind) + 1
+        oid = f"{prefix}{n}"
+        while oid in self.by_id:
+            n += 1
+            oid = f"{prefix}{n}"
+        return oid
+
+    def renumber(self) -> None:
+        """Ids in source order once adapters added creations (opt1, opt2, ... / sched1, ...)."""
+        self.creations.sort(key=lambda c: (c.site.seq, c.kind))
+        mapping: dict[str, str] = {}
+        counts = {"optimizer": 0, "scheduler": 0}
+        for c in self.creations:
+            counts[c.kind] += 1
+            mapping[c.oid] = ("opt" if c.kind == "optimizer" else "sched") + str(counts[c.kind])
+        for c in self.creations:
+            c.oid = mapping[c.oid]
+        self.by_id = {c.oid: c for c in self.creations}
+        self.by_call = {id(c.site.node): c for c in self.creations if not c.synthetic}
+        for c in self.creations:
+            if not c.synthetic:
+                self.resolver.object_of_call[id(c.site.node)] = c.oid
+
     def add(self, c: Creation) -> None:
         self.creations.append(c)
-        self.by_call[id(c.site.node)] = c
         self.by_id[c.oid] = c
-        self.resolver.object_of_call[id(c.site.node)] = c.oid
+        if not c.synthetic:
+            self.by_call[id(c.site.node)] = c
+            self.resolver.object_of_call[id(c.site.node)] = c.oid
 
     def _custom_bound(self, site: CallSite) -> dict[str, cst.BaseExpression]:
         ci = self.ix.classes.get(site.path)
@@ -161,6 +190,8 @@ class ObjectFlow:
     # ------------------------------------------------------------------------------------ values
     def arg_values(self, c: Creation) -> dict[str, Value]:
         out: dict[str, Value] = {}
+        if c.preset is not None:
+            return dict(c.preset)
         if c.entry is None:
             for name, node in c.bound.items():
                 if name == "optimizer":
@@ -285,7 +316,10 @@ class ObjectFlow:
                     out.extend(self.objects(v.elements[r.index].value, r.ctx, r.seq, depth + 1))
                 elif isinstance(v, cst.Call):
                     path = dotted(v.func)
-                    if path and path in self.ix.functions_by_name:
+                    c = self.by_call.get(id(v))
+                    if c is not None and r.index == 0:
+                        out.append(c.oid)
+                    elif path and path in self.ix.functions_by_name:
                         out.extend(self._returns(path, r.index, depth))
                 continue
             if r.kind == "for":

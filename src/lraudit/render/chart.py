@@ -1,8 +1,10 @@
 """A Mermaid ``xychart-beta`` line chart of a learning-rate curve (GitHub renders it in Markdown).
 
 Mermaid's xychart grammar reads numbers as ``[+-]?(\\d+(\\.\\d+)?|\\.\\d+)``: no exponent, so every number is
-written as a plain decimal (``0.00001``, never ``1e-05``). Quoted strings cannot contain a double quote and
-``"` `` opens a Markdown string, so titles have those characters replaced.
+written as a plain decimal (``0.00001``, never ``1e-05``; ``1e-05`` is a parse error). Quoted strings cannot
+contain a double quote, ``"` `` opens a Markdown string and ``%%`` starts a comment, so titles have those
+replaced. Checked with Mermaid 10.9 and 11 (``mermaid.parse``): the chart's points are spread evenly over the
+x-axis range, which is why curves are resampled on an even grid of steps.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ def plain_number(x: float) -> str:
 
 
 def _label(text: str) -> str:
-    """A double-quoted Mermaid string: no double quotes, backticks or line breaks inside."""
+    """A double-quoted Mermaid string: no double quotes, backticks, line breaks or ``%%`` (Mermaid strips
+    ``%%`` comments before parsing, which would cut the string) inside."""
     cleaned = " ".join(text.replace('"', "'").replace("`", "'").split())
+    while "%%" in cleaned:
+        cleaned = cleaned.replace("%%", "%")
     return f'"{cleaned}"'
 
 
@@ -38,7 +43,7 @@ def _resample(values: Sequence[float], xs: Sequence[int], max_points: int) -> tu
     evenly = all(xs[i + 1] - xs[i] == xs[1] - xs[0] for i in range(len(xs) - 1)) if len(xs) > 1 else True
     if len(values) <= max_points and evenly:
         return list(values), first, last
-    count = max(2, min(max_points, len(values)))
+    count = max(2, min(max_points, int(last - first) + 1))
     out: list[float] = []
     j = 0
     for i in range(count):
@@ -62,16 +67,20 @@ def _finite(values: Sequence[float]) -> list[float]:
 
 def mermaid_xychart(lr: Sequence[float], steps: Sequence[int] | None = None, *, title: str, x_label: str,
                     y_label: str = "learning rate", max_points: int = 60) -> str:
-    """A fenced ```` ```mermaid ```` block: numeric x-axis from the first to the last step, y-axis from
-    min(0, lowest) to the highest value, and one ``line`` series of at most ``max_points`` points."""
+    """A fenced ```` ```mermaid ```` block (no trailing newline): numeric x-axis from the first to the last step,
+    y-axis from min(0, lowest) to the highest value, and one ``line`` series of at most ``max_points`` points.
+
+    ``steps`` are the sample indices of a sampled curve (None: dense, 0..n-1). NaN/inf values, which Mermaid
+    cannot draw, repeat the previous finite value."""
     values = [float(v) for v in lr]
     xs = list(steps) if steps is not None else list(range(len(values)))
     if len(xs) != len(values):
         raise ValueError(f"steps has {len(xs)} entries but lr has {len(values)}")
     if not values:
         values, xs = [0.0], [0]
-    points, first, last = _resample(_finite(values), xs, max(2, max_points))
-    lo, hi = min(0.0, min(points)), max(points)
+    clean = _finite(values)
+    points, first, last = _resample(clean, xs, max(2, max_points))
+    lo, hi = min(0.0, min(clean)), max(clean)  # the whole curve's range: a peak between grid points still fits
     if hi <= lo:
         hi = lo + (abs(lo) if lo else 1.0)
     if last <= first:

@@ -1,0 +1,605 @@
+"""Small helpers the checks share: names, numbers, run lengths, curve reading and unit evidence.
+
+Everything here is a pure function of facts and curves. Nothing decides whether a rule fires; that stays in
+the check modules. The one shared judgement is :func:`unit_mismatch` (is a schedule stepped in a unit other
+than the one it is sized in?), because several rules stay quiet when it holds (the mismatch is the root cause
+and LR201 reports it).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..facts import FileFacts, Known, Location, OptimizerFact, SchedulerFact, StepSite, Unknown, Value
+from ..results import Curve
+
+# ------------------------------------------------------------------------------------------- class sets
+
+#: Schedules whose rate goes up by design (cycles, restarts, one-cycle warm-up, SWA annealing, metric-driven).
+CYCLIC: frozenset[str] = frozenset({
+    "CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SWALR",
+    "get_cosine_with_hard_restarts_schedule_with_warmup", "CosineDecayRestarts", "GreedyLR",
+    "get_greedy_schedule", "ReduceLROnPlateau", "get_reduce_on_plateau_schedule", "PlateauLRScheduler",
+})
+
+#: Metric-driven schedulers (stepped with a monitored value).
+PLATEAU: frozenset[str] = frozenset({
+    "ReduceLROnPlateau", "get_reduce_on_plateau_schedule", "PlateauLRScheduler",
+})
+
+#: Wrappers that step other schedulers.
+WRAPPERS: frozenset[str] = frozenset({"SequentialLR", "ChainedScheduler"})
+
+#: Classes that overwrite the rate from their own formula at every step (a manual write or a second
+#: chainable scheduler is erased at their next step).
+CLOSED_FORM: frozenset[str] = frozenset({
+    "LambdaLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LearningRateScheduler",
+    "CosineLRScheduler", "StepLRScheduler", "MultiStepLRScheduler", "PolyLRScheduler", "TanhLRScheduler",
+    "WSDLRScheduler",
+})
+
+#: Classes that can only keep or lower the optimizer's rate when their factors are in range.
+DECAY_ONLY: frozenset[str] = frozenset({
+    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "ConstantLR", "LinearLR",
+    "ReduceLROnPlateau",
+})
+
+#: Classes whose rate ignores the optimizer's lr (they write their own base and peak).
+IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR"})
+
+#: Schedules sized in optimizer steps by construction (their lengths count batches/updates).
+STEP_SIZED: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR"})
+
+
+# ------------------------------------------------------------------------------------------- names
+
+
+def short(cls: str | None) -> str:
+    """``torch.optim.lr_scheduler.StepLR`` -> ``StepLR``; ``custom:WarmupLR`` -> ``WarmupLR``."""
+    if not cls:
+        return "?"
+    tail = cls.split(":", 1)[-1]
+    return tail.rsplit(".", 1)[-1]
+
+
+def sched_label(s: SchedulerFact) -> str:
+    """How a message names a scheduler: its class, plus the variable when there is one."""
+    name = short(s.cls)
+    if s.variable and s.variable != name:
+        return f"{name} ({s.variable})"
+    return name
+
+
+def opt_label(o: OptimizerFact | None) -> str:
+    if o is None:
+        return "the optimizer"
+    name = short(o.cls)
+    if o.variable and o.variable != name:
+        return f"{name} ({o.variable})"
+    return name
+
+
+def hf_family(s: SchedulerFact) -> bool:
+    return s.framework == "hf"
+
+
+# ------------------------------------------------------------------------------------------- numbers
+
+
+def num(v: Value | None) -> float | None:
+    """The number inside a Known int/float (not bool), else None."""
+    if isinstance(v, Known) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
+        if isinstance(v.value, float) and not math.isfinite(v.value):
+            return None
+        return v.value
+    return None
+
+
+def arg(s: SchedulerFact, name: str) -> Value | None:
+    return s.args.get(name)
+
+
+def arg_num(s: SchedulerFact, name: str) -> float | None:
+    return num(s.args.get(name))
+
+
+def arg_plain(s: SchedulerFact, name: str) -> Any:
+    """The plain value of a Known argument (any type), else None."""
+    v = s.args.get(name)
+    return v.value if isinstance(v, Known) else None
+
+
+def is_default(v: Value | None) -> bool:
+    """True when the value came from the library's own default (not written in the script)."""
+    return isinstance(v, Known) and v.source.endswith("default") and " of " not in v.source
+
+
+def fmt(x: float | int | None) -> str:
+    """Compact number: 0.1, 1e-05, 0.0025, 30, 3.2."""
+    if x is None:
+        return "?"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == int(x) and abs(x) < 1e6:
+        return str(int(x))
+    return f"{x:.3g}"
+
+
+def fmt_value(v: Any) -> str:
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return fmt(v)
+    if isinstance(v, str):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        inner = ", ".join(fmt_value(x) for x in v)
+        return f"[{inner}]"
+    return repr(v)
+
+
+def pct(x: float) -> str:
+    """0.01 -> '1%', 0.005 -> '0.5%'."""
+    p = x * 100
+    return f"{p:.3g}%"
+
+
+def plural(n: float | int, word: str) -> str:
+    n_txt = fmt(n)
+    return f"{n_txt} {word}" if n == 1 else f"{n_txt} {word}s"
+
+
+# ------------------------------------------------------------------------------------------- locations
+
+
+def arg_loc(s: SchedulerFact, *names: str) -> Location:
+    """Where the first of ``names`` is written in the constructor call, else the constructor itself."""
+    for n in names:
+        loc = s.arg_locs.get(n)
+        if loc is not None:
+            return loc
+    return s.loc
+
+
+# ------------------------------------------------------------------------------------------- optimizers
+
+
+def optimizer_lr(o: OptimizerFact | None) -> float | None:
+    """The optimizer's base rate (first group), Keras ``learning_rate`` included."""
+    if o is None or o.lr_is_schedule:
+        return None
+    lr = num(o.lr)
+    if lr is None and o.framework == "keras":
+        lr = num(o.params.get("learning_rate"))
+    return lr
+
+
+def group_lrs(o: OptimizerFact) -> list[tuple[float, Location | None]]:
+    """Each parameter group's rate with where it is written; groups with unknown rates are left out.
+
+    Returns an empty list when any group's rate is unknown (the caller then knows too little)."""
+    if o.groups:
+        out: list[tuple[float, Location | None]] = []
+        for g in o.groups:
+            x = num(g.lr)
+            if x is None:
+                return []
+            out.append((x, g.loc))
+        return out
+    lr = optimizer_lr(o)
+    return [(lr, o.lr_arg_loc)] if lr is not None else []
+
+
+def schedulers_of(facts: FileFacts, opt_id: str | None) -> list[SchedulerFact]:
+    return [s for s in facts.schedulers if opt_id is not None and s.optimizer == opt_id]
+
+
+def optimizer_is_stepped(facts: FileFacts, opt_id: str) -> bool:
+    return any(st.target == opt_id for st in facts.optimizer_steps)
+
+
+# ------------------------------------------------------------------------------------------- run length
+
+
+@dataclass(frozen=True)
+class RunLength:
+    """How many times a scheduler is stepped over the run, as the script states it."""
+
+    steps: int
+    source: str
+    unit: str  # "epoch" or "step"
+    offset: int = 0  # for a SequentialLR child: where it starts in its parent's time
+
+
+def unit_of(s: SchedulerFact) -> str:
+    return "epoch" if s.stepped == "epoch" else "step"
+
+
+def run_length(facts: FileFacts, s: SchedulerFact) -> RunLength | None:
+    """The scheduler's stated number of steps over the run, or None (quiet when unknown).
+
+    For a child of SequentialLR it is the stretch the child is active (from its milestone to the end of the run
+    for the last child, between milestones otherwise); for a child of ChainedScheduler the parent's length.
+    """
+    if s.parent is not None:
+        parent = facts.scheduler(s.parent)
+        if parent is None:
+            return None
+        prl = run_length(facts, parent)
+        if prl is None:
+            return None
+        if short(parent.cls) == "ChainedScheduler":
+            return RunLength(prl.steps, prl.source, prl.unit, prl.offset)
+        if short(parent.cls) == "SequentialLR":
+            seg = sequential_segment(parent, s.id)
+            if seg is None:
+                return None
+            start, end = seg
+            stop = prl.steps if end is None else min(end, prl.steps)
+            if stop <= start:
+                return RunLength(0, prl.source, prl.unit, prl.offset + start)
+            return RunLength(stop - start, prl.source, prl.unit, prl.offset + start)
+        return None
+    h = s.horizon
+    if isinstance(h, Known) and isinstance(h.value, (int, float)) and not isinstance(h.value, bool) and h.value > 0:
+        return RunLength(int(h.value), s.horizon_source or h.source, unit_of(s))
+    return None
+
+
+def sequential_segment(parent: SchedulerFact, child_id: str) -> tuple[int, int | None] | None:
+    """(start, end) of a SequentialLR child in its parent's steps; end None for the last child."""
+    ms = arg_plain(parent, "milestones")
+    if not isinstance(ms, (list, tuple)) or not all(_is_int(m) for m in ms):
+        return None
+    if child_id not in parent.children:
+        return None
+    i = parent.children.index(child_id)
+    if len(ms) != len(parent.children) - 1:
+        return None
+    bounds = [0] + [int(m) for m in ms]
+    start = bounds[i]
+    end = bounds[i + 1] if i + 1 < len(bounds) else None
+    return start, end
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def when(k: int, unit: str, total: int | None = None) -> str:
+    """'epoch 3 of 90' / 'step 1200 of 5000' (k counts scheduler steps from 0, like a loop variable)."""
+    word = "epoch" if unit == "epoch" else "step"
+    return f"{word} {k} of {total}" if total else f"{word} {k}"
+
+
+def steps_phrase(n: int | float, unit: str) -> str:
+    return plural(n, "epoch" if unit == "epoch" else "step")
+
+
+# ------------------------------------------------------------------------------------------- curves
+
+
+def curve_points(c: Curve | None) -> list[tuple[int, float]]:
+    """(step, lr) pairs of a known curve; empty when unknown."""
+    if c is None or c.lr is None:
+        return []
+    if c.steps is None:
+        return list(enumerate(c.lr))
+    return list(zip(c.steps, c.lr))
+
+
+def curve_covers_run(facts: FileFacts, s: SchedulerFact, c: Curve | None) -> bool:
+    """True when the curve spans the run's stated length (not an assumed one)."""
+    if c is None or c.lr is None:
+        return False
+    rl = run_length(facts, s)
+    if rl is None:
+        return False
+    return c.length >= rl.steps if s.parent is None else True
+
+
+def finite(values: Iterable[float]) -> list[float]:
+    return [v for v in values if math.isfinite(v)]
+
+
+# ------------------------------------------------------------------------------------------- evidence
+
+_STEP_WORDS = re.compile(
+    r"len\(|iter(?!al)|steps?_per|(?<!lr_)(?<!lr-)(?<!lr\.)steps\b|batches|updates|estimated_stepping"
+)
+_EPOCH_WORDS = re.compile(r"epoch")
+_PER_EPOCH = re.compile(r"per[_\- ]epoch")
+_FILE_REF = re.compile(r"[\w./\\-]+\.(?:py|ipynb|ya?ml|json|toml|cfg|ini)\b(?::\d+)?")
+
+
+def provenance(v: Value | None) -> str:
+    """The words lraudit has about where a value came from (its source, or why it is unknown)."""
+    if isinstance(v, Known):
+        return v.source
+    if isinstance(v, Unknown):
+        return v.reason
+    return ""
+
+
+def text_unit(v: Value | None) -> str | None:
+    """'step' when the value's provenance names steps/iterations/a loader length, 'epoch' when it names epochs
+    (and nothing step-like), else None. Library defaults carry no evidence."""
+    if v is None or is_default(v):
+        return None
+    text = _FILE_REF.sub(" ", provenance(v).lower())
+    if _STEP_WORDS.search(text):
+        return "step"
+    if _EPOCH_WORDS.search(_PER_EPOCH.sub("", text)):
+        return "epoch"
+    return None
+
+
+#: Per class: the argument that sets a decay period or length, and whether comparing its value with the epoch
+#: count is evidence of the unit (decay periods yes; warm-up lengths no: a 50-step warm-up is normal).
+_LENGTH_ARG: dict[str, tuple[str, bool]] = {
+    "StepLR": ("step_size", True),
+    "MultiStepLR": ("milestones", True),
+    "CosineAnnealingLR": ("T_max", True),
+    "PolynomialLR": ("total_iters", True),
+    "CosineAnnealingWarmRestarts": ("T_0", True),
+    "LinearLR": ("total_iters", False),
+    "ConstantLR": ("total_iters", False),
+    "SWALR": ("anneal_epochs", False),
+    "SequentialLR": ("milestones", True),
+}
+
+
+def length_number(v: Value | None) -> float | None:
+    """A length argument as one number (the largest milestone for lists)."""
+    if isinstance(v, Known):
+        x = v.value
+        if isinstance(x, (list, tuple)):
+            nums = [m for m in x if isinstance(m, (int, float)) and not isinstance(m, bool)]
+            return max(nums) if nums and len(nums) == len(x) else None
+        return num(v)
+    return None
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    sized: str  # "epochs" or "steps"
+    stepped: str  # "batch" or "epoch"
+    site: StepSite
+    arg: str  # the length argument that shows the unit
+    evidence: str  # words: "step_size=30 and the run has 90 epochs"
+    consequence: str
+
+
+def epochs_of_run(facts: FileFacts) -> tuple[int, str] | None:
+    e = facts.horizon.epochs
+    if isinstance(e, Known) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool) and e.value > 0:
+        return int(e.value), e.source
+    return None
+
+
+def _value_words(name: str, v: Value | None) -> str:
+    if isinstance(v, Known):
+        src = v.source
+        shown = f"{name}={fmt_value(v.value)}"
+        if src and src not in ("literal",) and not is_default(v):
+            shown += f" ({src})"
+        return shown
+    return f"{name} ({provenance(v)})"
+
+
+def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
+    """A schedule sized in epochs stepped per batch, or one sized in steps stepped per epoch / fed an epoch.
+
+    Decided from evidence only: the length's value compared with the run's epoch count (for decay periods), and
+    the words of its provenance; never from the class alone when the value is unknown.
+    """
+    if s.parent is not None or s.framework not in ("torch", "hf"):
+        return None
+    name = short(s.cls)
+    if name in PLATEAU or s.cls.startswith("custom:"):
+        return None
+    sites = [st for st in s.step_sites if st.kind == "scheduler"]
+    epochs = epochs_of_run(facts)
+    # 1. sized in epochs, stepped per batch (unconditionally, no argument: a fractional epoch is fine)
+    batch_sites = [st for st in sites if st.context == "batch" and not st.conditional and st.arg is None]
+    if batch_sites and s.stepped == "batch":
+        ev = _epoch_sized_evidence(s, epochs)
+        if ev is not None:
+            argname, evidence, consequence = ev
+            return Mismatch("epochs", "batch", batch_sites[0], argname, evidence, consequence)
+    # 2. sized in steps, stepped per epoch
+    epoch_sites = [st for st in sites if st.context == "epoch"]
+    if epoch_sites and s.stepped == "epoch":
+        ev = _step_sized_evidence(s, epochs)
+        if ev is not None:
+            argname, evidence, consequence = ev
+            return Mismatch("steps", "epoch", epoch_sites[0], argname, evidence, consequence)
+    # 3. sized in steps, fed an epoch index
+    fed = [st for st in sites if st.arg_kind == "epoch" and st.context in ("batch", "epoch")]
+    if fed and name not in ("CosineAnnealingWarmRestarts",):
+        ev = _step_sized_evidence(s, epochs)
+        if ev is not None:
+            argname, evidence, _ = ev
+            st = fed[0]
+            return Mismatch("steps", "epoch", st, argname, evidence,
+                             f"step({st.arg_text}) sets its step counter to the epoch index, so it advances once "
+                             f"per epoch instead of once per optimizer step")
+    return None
+
+
+def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tuple[str, str, str] | None:
+    name = short(s.cls)
+    spec = _LENGTH_ARG.get(name)
+    if spec is None:
+        return None
+    argname, value_counts = spec
+    v = s.args.get(argname)
+    words = text_unit(v)
+    if words == "step":
+        return None
+    length = length_number(v)
+    shown = _value_words(argname, v)
+    if words == "epoch":
+        evidence = f"{shown} counts epochs"
+    elif value_counts and length is not None and epochs is not None and 0 < length <= epochs[0]:
+        evidence = f"{shown} is within the run's {plural(epochs[0], 'epoch')}"
+    else:
+        return None
+    consequence = {
+        "StepLR": f"it decays every {fmt(length)} batches instead of every {fmt(length)} epochs",
+        "MultiStepLR": "its milestones pass within the first epochs' batches, so every decay happens almost at once",
+        "CosineAnnealingLR": f"it completes a cosine every {fmt(length)} batches and then climbs back, cycling "
+                             f"many times per run",
+        "PolynomialLR": f"it reaches 0 after {fmt(length)} batches and stays there",
+        "CosineAnnealingWarmRestarts": f"it restarts every {fmt(length)} batches instead of every "
+                                       f"{fmt(length)} epochs",
+        "SequentialLR": "it switches schedules after a few batches instead of a few epochs",
+        "LinearLR": f"its {fmt(length)}-epoch ramp is over after {fmt(length)} batches",
+        "ConstantLR": f"its {fmt(length)}-epoch hold is over after {fmt(length)} batches",
+        "SWALR": f"its {fmt(length)}-epoch annealing is over after {fmt(length)} batches",
+    }.get(name, "it runs its course within a few batches")
+    if length is None:
+        consequence = consequence.replace("every ? batches", "much too fast").replace("after ? batches", "too early")
+    return argname, evidence, consequence
+
+
+def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tuple[str, str, str] | None:
+    name = short(s.cls)
+    e = epochs[0] if epochs else None
+    if name == "OneCycleLR":
+        spe = s.args.get("steps_per_epoch")
+        total = s.args.get("total_steps")
+        if num(total) is None and not isinstance(total, Unknown):
+            # sized by epochs x steps_per_epoch
+            if isinstance(spe, Known) and spe.value in (None, 1):
+                return None
+            if spe is None:
+                return None
+            return ("steps_per_epoch", f"{_value_words('steps_per_epoch', spe)} sizes it in batches",
+                    "it never leaves its warm-up: the rate stays far below max_lr and the annealing never happens")
+        return _by_value_or_words(s, "total_steps", total, e,
+                                  "it never leaves its warm-up: the rate stays far below max_lr")
+    if name == "CyclicLR":
+        v = s.args.get("step_size_up")
+        return _by_value_or_words(s, "step_size_up", v, e, "a single half-cycle outlasts the run")
+    if s.framework == "hf":
+        if "num_training_steps" in s.args:
+            return _by_value_or_words(s, "num_training_steps", s.args.get("num_training_steps"), e,
+                                      "the schedule barely moves over the run")
+        if "num_warmup_steps" in s.args:
+            return _by_value_or_words(s, "num_warmup_steps", s.args.get("num_warmup_steps"), e,
+                                      "the warm-up lasts far longer than intended", value_counts=False)
+        return None
+    spec = _LENGTH_ARG.get(name)
+    if spec is None:
+        return None
+    argname, _ = spec
+    v = s.args.get(argname)
+    if text_unit(v) == "step":
+        return (argname, f"{_value_words(argname, v)} counts optimizer steps",
+                "it advances once per epoch, so it covers a tiny part of its length over the run")
+    return None
+
+
+def _by_value_or_words(s: SchedulerFact, argname: str, v: Value | None, epochs: int | None, consequence: str,
+                       value_counts: bool = True) -> tuple[str, str, str] | None:
+    words = text_unit(v)
+    if words == "epoch":
+        return None
+    if words == "step":
+        return argname, f"{_value_words(argname, v)} counts optimizer steps", consequence
+    length = length_number(v)
+    if value_counts and length is not None and epochs is not None and length > 2 * epochs:
+        return argname, f"{_value_words(argname, v)} is far longer than the run's {plural(epochs, 'epoch')}", \
+            consequence
+    return None
+
+
+# ------------------------------------------------------------------------------------------- own lengths
+
+
+def own_end(facts: FileFacts, s: SchedulerFact) -> int | None:
+    """The step where the schedule's own design ends (reaches its final value), when it has one.
+
+    CosineAnnealingLR: T_max; PolynomialLR/LinearLR/ConstantLR: total_iters; OneCycleLR: its total; HF schedules:
+    num_training_steps; SequentialLR: the last child's end plus its milestone. None when unbounded or unknown.
+    """
+    name = short(s.cls)
+    if name == "CosineAnnealingLR":
+        return _int_or_none(arg_num(s, "T_max"))
+    if name in ("PolynomialLR", "LinearLR", "ConstantLR"):
+        return _int_or_none(arg_num(s, "total_iters"))
+    if name == "OneCycleLR":
+        t = onecycle_total(s)
+        return t[0] if t else None
+    if s.framework == "hf":
+        return _int_or_none(arg_num(s, "num_training_steps"))
+    if name == "SequentialLR":
+        ms = arg_plain(s, "milestones")
+        if not s.children or not isinstance(ms, (list, tuple)) or len(ms) != len(s.children) - 1:
+            return None
+        last = facts.scheduler(s.children[-1])
+        if last is None:
+            return None
+        end = own_end(facts, last)
+        if end is None or not ms or not all(_is_int(m) for m in ms):
+            return None if end is None else (end + (int(ms[-1]) if ms else 0))
+        return end + int(ms[-1])
+    return None
+
+
+def _int_or_none(x: float | None) -> int | None:
+    if x is None or x <= 0:
+        return None
+    return int(x)
+
+
+def onecycle_total(s: SchedulerFact) -> tuple[int, str] | None:
+    """OneCycleLR's number of steps and how it is given."""
+    total = s.args.get("total_steps")
+    t = num(total)
+    if t is not None and t > 0:
+        return int(t), f"total_steps={fmt(t)}"
+    e, spe = arg_num(s, "epochs"), arg_num(s, "steps_per_epoch")
+    if e is not None and spe is not None and e > 0 and spe > 0:
+        return int(e * spe), f"epochs x steps_per_epoch = {fmt(e)} x {fmt(spe)}"
+    return None
+
+
+# ------------------------------------------------------------------------------------------- misc
+
+
+def top_level(facts: FileFacts) -> Iterator[SchedulerFact]:
+    for s in facts.schedulers:
+        if s.parent is None:
+            yield s
+
+
+def descendants(facts: FileFacts, s: SchedulerFact) -> list[SchedulerFact]:
+    out: list[SchedulerFact] = []
+    for cid in s.children:
+        c = facts.scheduler(cid)
+        if c is not None:
+            out.append(c)
+            out.extend(descendants(facts, c))
+    return out
+
+
+def family_names(facts: FileFacts, s: SchedulerFact) -> set[str]:
+    """Short class names of the scheduler and everything it wraps."""
+    return {short(s.cls)} | {short(c.cls) for c in descendants(facts, s)}
+
+
+def loop_line(facts: FileFacts, loop_id: str | None) -> int | None:
+    lp = facts.loop(loop_id)
+    return lp.loc.line if lp else None
+
+
+def first(items: Sequence[Any]) -> Any:
+    return items[0] if items else None

@@ -1,0 +1,395 @@
+"""``lraudit notes``: the Markdown onboarding document for a repository.
+
+:func:`render_notes` returns the text that goes *between* the ``<!-- lraudit:begin -->`` and
+``<!-- lraudit:end -->`` markers (``safe_write.merge_generated_block`` adds the markers and keeps the
+team's own text around them). Per training script it shows the optimizers with the source of every value,
+each schedule with its plain-words explanation, how it is stepped, its horizon, a Mermaid ``xychart-beta``
+chart (GitHub draws it without any image file), a milestones table and, when ``--plots`` wrote one, a link to
+the image; then the findings with the rule's "why". Output is deterministic: sorted, no timestamps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..results import SEVERITY_RANK, FileResult, Finding
+from ..safe_write import BEGIN, END
+from .chart import mermaid_xychart
+
+TITLE = "Learning-rate notes"
+HIDDEN_ARGS = ("last_epoch", "verbose")  # shown only when the script sets them
+_LIBRARY_DEFAULT = re.compile(r"[A-Za-z][\w.\-]* default")
+_INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+_SLUG_DROP = re.compile(r"[^\w\- ]")
+
+
+# --------------------------------------------------------------------------------------------- escaping
+
+
+def md_text(text: str) -> str:
+    """Plain text made safe for Markdown prose: emphasis, code, link and HTML characters are escaped.
+
+    An underscore is escaped only where it could open or close emphasis (not inside a word such as
+    ``step_size``), so identifiers stay readable in the raw file.
+    """
+    text = " ".join(str(text).split())
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub("&amp;", text)
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if ch == "_":
+            before = text[i - 1] if i > 0 else " "
+            after = text[i + 1] if i + 1 < len(text) else " "
+            if not (before.isalnum() and after.isalnum()):
+                out.append("\\_")
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
+def md_code(text: str) -> str:
+    """``text`` as an inline code span, with a fence longer than any run of backticks inside it."""
+    text = " ".join(str(text).split())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()):
+        text = f" {text} "
+    return f"{fence}{text}{fence}" if text else "` `"
+
+
+def table_cell(markdown: str) -> str:
+    """An already-formatted Markdown fragment made safe for a GFM table cell (``|`` escaped, one line)."""
+    return " ".join(markdown.split()).replace("|", "\\|")
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A GFM table; cells are Markdown fragments (already escaped for prose)."""
+    out = ["| " + " | ".join(table_cell(h) for h in header) + " |",
+           "|" + "|".join(" --- " for _ in header) + "|"]
+    out.extend("| " + " | ".join(table_cell(c) for c in row) + " |" for row in rows)
+    return out
+
+
+class Anchors:
+    """GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens, ``-1``, ``-2``... on repeats."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def add(self, heading_text: str) -> str:
+        base = _SLUG_DROP.sub("", heading_text.strip().lower()).replace(" ", "-")
+        slug = base
+        while slug in self._seen:
+            self._seen[base] += 1
+            slug = f"{base}-{self._seen[base]}"
+        self._seen[slug] = 0
+        return slug
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def fmt_number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        from ..describe import fmt_lr
+
+        return fmt_lr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(fmt_number(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_number(v)}" for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))) + "}"
+    if isinstance(value, str):
+        return value if value.startswith("<") else repr(value)
+    return str(value)
+
+
+def _short_value(value: Any, limit: int = 60) -> str:
+    text = fmt_number(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_unresolved(v: Mapping[str, Any] | None) -> bool:
+    return v is None or (v.get("value") is None and "unresolved" in v)
+
+
+def value_md(v: Mapping[str, Any] | None) -> str:
+    """``0.1`` as code, or *unknown* (reason) for an unresolved value."""
+    if v is None:
+        return "*unknown*"
+    if is_unresolved(v):
+        return "*unknown*"
+    return md_code(_short_value(v.get("value")))
+
+
+def source_md(v: Mapping[str, Any] | None) -> str:
+    """Where the value comes from, in words; for an unresolved value, why it is unknown."""
+    if v is None:
+        return "not found"
+    if is_unresolved(v):
+        return md_text(str(v.get("unresolved") or "not resolved"))
+    return md_text(str(v.get("source") or "literal"))
+
+
+def value_with_source_md(v: Mapping[str, Any] | None) -> str:
+    if is_unresolved(v):
+        return f"*unknown* ({source_md(v)})"
+    return f"{value_md(v)} ({source_md(v)})"
+
+
+def is_library_default(v: Mapping[str, Any]) -> bool:
+    """A value the script does not set (source like ``torch default``)."""
+    return not is_unresolved(v) and bool(_LIBRARY_DEFAULT.fullmatch(str(v.get("source") or "")))
+
+
+def short_class(cls: str) -> str:
+    if cls.startswith(("custom:", "manual:")):
+        return cls.split(":", 1)[1]
+    return cls.rsplit(".", 1)[-1]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+# ------------------------------------------------------------------------------------------- sections
+
+
+def _shown(results: Sequence[FileResult]) -> list[FileResult]:
+    return sorted((r for r in results if not r.skipped and (r.optimizers or r.schedulers or r.findings)),
+                  key=lambda r: r.path)
+
+
+def _by_line(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(entries, key=lambda e: (int(e.get("line") or 0), _natural(str(e.get("id", "")))))
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def _optimizers_section(result: FileResult, anchors: Anchors) -> list[str]:
+    anchors.add("Optimizers")
+    out = ["### Optimizers", ""]
+    rows = []
+    for o in _by_line(result.optimizers):
+        params = o.get("params") or {}
+        settings = [f"{md_code(k)} = {value_with_source_md(v)}" for k, v in sorted(params.items())
+                    if not is_library_default(v)]
+        rows.append([
+            md_code(str(o.get("id", ""))) + (f" ({md_code(o['variable'])})" if o.get("variable") else ""),
+            md_code(str(o.get("class", ""))),
+            str(o.get("line", "")),
+            value_md(o.get("lr")),
+            source_md(o.get("lr")),
+            "<br>".join(settings) if settings else "library defaults",
+        ])
+    out.extend(table(["Optimizer", "Class", "Line", "Learning rate", "Where the learning rate comes from",
+                      "Other settings (and their sources)"], rows))
+    out.append("")
+    return out
+
+
+def _args_lines(args: Mapping[str, Any]) -> list[str]:
+    rows = []
+    for name, v in sorted(args.items()):
+        if name in HIDDEN_ARGS and is_library_default(v):
+            continue
+        rows.append([md_code(name), value_md(v), source_md(v)])
+    if not rows:
+        return []
+    return table(["Argument", "Value", "Source"], rows) + [""]
+
+
+def _stepped_lines(s: Mapping[str, Any], det: Mapping[str, Any]) -> list[str]:
+    sites = [str(x) for x in det.get("step_sites") or []]
+    stepped = str(s.get("stepped") or "unknown")
+    words = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per epoch and per batch",
+             "never": "never", "unknown": "in a way lraudit could not classify"}.get(stepped, stepped)
+    if not sites:
+        if det.get("parent"):
+            return [f"**Stepped:** by its parent {md_code(det['parent'])}", ""]
+        return [f"**Stepped:** {md_text(words)} (no {md_code('step()')} call found in this file)", ""]
+    if len(sites) == 1:
+        return [f"**Stepped:** {md_text(words)}: {md_text(sites[0])}", ""]
+    return [f"**Stepped:** {md_text(words)}:", ""] + [f"- {md_text(x)}" for x in sites] + [""]
+
+
+def _horizon_line(s: Mapping[str, Any], det: Mapping[str, Any]) -> str:
+    if det.get("horizon_source"):
+        return f"**Horizon:** {md_text(str(det['horizon_source']))}"
+    h = s.get("horizon")
+    if is_unresolved(h):
+        return f"**Horizon:** unknown ({source_md(h)})"
+    return f"**Horizon:** {value_with_source_md(h)}"
+
+
+def _curve(s: Mapping[str, Any], det: Mapping[str, Any]) -> tuple[list[float] | None, list[int] | None]:
+    lr = s.get("lr")
+    steps = s.get("lr_steps")
+    if lr is None:
+        lr, steps = det.get("lr"), det.get("lr_steps")
+    if not lr:
+        return None, None
+    try:
+        values = [float(x) for x in lr]
+    except (TypeError, ValueError):
+        return None, None
+    xs = [int(x) for x in steps] if steps else None
+    if xs is not None and len(xs) != len(values):
+        xs = None
+    return values, xs
+
+
+def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[str, str],
+                      anchors: Anchors) -> list[str]:
+    det: Mapping[str, Any] = (result.details.get("schedulers") or {}).get(s.get("id"), {}) or {}
+    sid = str(s.get("id", ""))
+    name = short_class(str(s.get("class", "")))
+    heading = f"{sid}: {name} (line {s.get('line', '?')})"
+    anchors.add(heading)
+    out = [f"### {md_text(heading)}", ""]
+    facts = [f"{md_code(str(s.get('class', '')))}"]
+    if s.get("variable"):
+        facts.append(f"assigned to {md_code(s['variable'])}")
+    if s.get("optimizer"):
+        facts.append(f"drives optimizer {md_code(s['optimizer'])}")
+    elif det.get("optimizer_reason"):
+        facts.append(f"optimizer unknown ({md_text(det['optimizer_reason'])})")
+    if det.get("parent"):
+        facts.append(f"part of {md_code(det['parent'])}")
+    if det.get("children"):
+        facts.append("combines " + ", ".join(md_code(c) for c in det["children"]))
+    out += [", ".join(facts) + ".", ""]
+    if s.get("summary"):
+        out += [md_text(str(s["summary"])), ""]
+    out += _args_lines(s.get("args") or {})
+    out += _stepped_lines(s, det)
+    out += [_horizon_line(s, det), ""]
+    if s.get("shape"):
+        out += [f"**Shape:** {md_text(str(s['shape']))}", ""]
+    if det.get("assumption"):
+        out += [f"**Assumption:** {md_text(str(det['assumption']))}", ""]
+    if det.get("stops_at") is not None:
+        reason = f": {md_text(str(det['stop_reason']))}" if det.get("stop_reason") else ""
+        out += [f"**The library raises** at step {det['stops_at']}{reason}", ""]
+    values, xs = _curve(s, det)
+    unit = str(det.get("unit") or s.get("unit") or "step")
+    if values is None:
+        why = det.get("error") or "the curve could not be simulated"
+        out += [f"*No chart: {md_text(str(why))}.*", ""]
+    else:
+        x_label = "epoch" if unit == "epoch" else "scheduler step"
+        out += [mermaid_xychart(values, xs, title=f"{sid}: {name}", x_label=x_label), ""]
+        if xs is not None:
+            out += [f"*The curve is sampled at {len(xs)} points over {xs[-1] + 1} steps.*", ""]
+        rows = [[md_text(str(w)), md_text(str(when)), md_code(str(lr))] for w, when, lr in det.get("milestones") or []]
+        if rows:
+            out += table(["Milestone", "When", "Learning rate"], rows) + [""]
+    image = plots.get(f"{result.path}::{sid}")
+    if image:
+        out += [f"![{md_text(f'{sid} learning rate')}]({_link_target(image)})", ""]
+    return out
+
+
+def _link_target(path: str) -> str:
+    target = path.replace("\\", "/")
+    if re.search(r"[\s()<>]", target):
+        return "<" + target.replace("<", "%3C").replace(">", "%3E") + ">"
+    return target
+
+
+def _rule_why(rule: Any) -> str:
+    if rule is None:
+        return ""
+    first = getattr(rule, "why_first_paragraph", None)
+    if isinstance(first, str):
+        return first
+    why = str(getattr(rule, "why", "") or "").strip()
+    return " ".join(why.split("\n\n", 1)[0].split())
+
+
+def _findings_section(findings: Sequence[Finding], rule_by_code: Mapping[str, Any], anchors: Anchors) -> list[str]:
+    anchors.add("Findings")
+    out = ["### Findings", ""]
+    if not findings:
+        return out + ["No findings.", ""]
+    for f in sorted(findings, key=lambda f: (f.line, f.column, f.code, f.message)):
+        out.append(f"- **{md_text(f.code)} {md_text(f.name)}** ({md_text(f.severity)}, line {f.line}): "
+                   f"{md_text(f.message)}")
+        why = _rule_why(rule_by_code.get(f.code))
+        if why:
+            out.append(f"  > *Why:* {md_text(why)}")
+    out.append("")
+    return out
+
+
+def _counts(result: FileResult) -> str:
+    parts = [_plural(len(result.optimizers), "optimizer"), _plural(len(result.schedulers), "schedule")]
+    if result.findings:
+        worst = max((f.severity for f in result.findings), key=lambda s: SEVERITY_RANK.get(s, 2))
+        parts.append(f"{_plural(len(result.findings), 'finding')} (worst: {worst})")
+    else:
+        parts.append("no findings")
+    return ", ".join(parts)
+
+
+def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]],
+                 rule_by_code: Mapping[str, Any], *, plots: Mapping[str, str] | None = None,
+                 version: str = "") -> str:
+    """The generated block's content (no markers): title, intro, contents, one section per training script
+    and the files lraudit could not read. Deterministic for the same inputs."""
+    plots = plots or {}
+    anchors = Anchors()
+    shown = _shown(results)
+    anchors.add(TITLE)
+    head = [f"# {TITLE}", ""]
+    files = _plural(len(results), "file")
+    scripts = _plural(len(shown), "training script")
+    by = f"lraudit {version}" if version else "lraudit"
+    head += [
+        f"Generated by {md_text(by)} from {files} ({scripts} with an optimizer, a learning-rate schedule or a "
+        "finding). Everything between the `lraudit:begin` and `lraudit:end` markers is replaced when the notes "
+        "are regenerated with `lraudit notes`; edit outside the markers, where your text is kept byte for byte.",
+        "",
+    ]
+    body: list[str] = []
+    toc: list[str] = []
+    if shown:
+        anchors.add("Contents")
+        toc = ["## Contents", ""]
+    for r in shown:
+        slug = anchors.add(r.path)
+        toc.append(f"- [{md_code(r.path)}](#{slug}): {_counts(r)}")
+        body += [f"## {md_code(r.path)}", ""]
+        if r.error:
+            body += [f"*lraudit could only partly read this file: {md_text(r.error)}*", ""]
+        if r.optimizers:
+            body += _optimizers_section(r, anchors)
+        for s in _by_line(r.schedulers):
+            body += _schedule_section(r, s, plots, anchors)
+        if not r.optimizers and not r.schedulers:
+            body += ["No optimizer or learning-rate scheduler found; only findings.", ""]
+        body += _findings_section(r.findings, rule_by_code, anchors)
+    if toc:
+        toc.append("")
+    if not shown:
+        body += ["No optimizer or learning-rate scheduler found.", ""]
+    if errors:
+        anchors.add("Files lraudit could not read")
+        body += ["## Files lraudit could not read", ""]
+        body += [f"- {md_code(path)}: {md_text(message)}" for path, message in sorted(set(errors))]
+        body.append("")
+    text = "\n".join(head + toc + body).rstrip("\n") + "\n"
+    for marker in (BEGIN, END):  # a path or message quoting a marker must not break the next merge
+        text = text.replace(marker, marker.replace("lraudit:", "lraudit: "))
+    return text
+
+
+__all__ = ["render_notes", "md_text", "md_code", "table", "table_cell", "Anchors"]

@@ -1,0 +1,309 @@
+"""Plain-words explanations, number formatting and the milestones table."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pytest
+
+from lraudit.describe import explain, fmt_lr, milestones
+from lraudit.facts import Known, Location, SchedulerFact, Unknown, Value
+from lraudit.results import Curve
+
+B = 0.1
+TORCH = "torch.optim.lr_scheduler."
+HORIZON = "90 epochs from range(90) in the epoch loop at train.py:40"
+
+
+def fact(cls: str, stepped: str = "epoch", framework: str = "torch", **args: Any) -> SchedulerFact:
+    values: dict[str, Value] = {
+        k: v if isinstance(v, (Known, Unknown)) else Known(v, "literal") for k, v in args.items()
+    }
+    return SchedulerFact(
+        id="sched1", cls=cls if ":" in cls or "." in cls else TORCH + cls,
+        framework=framework,  # type: ignore[arg-type]
+        loc=Location(10, 1, 10, 40), variable="scheduler", optimizer="opt1", optimizer_reason=None, args=values,
+        stepped=stepped, unit="epoch" if stepped == "epoch" else "step",  # type: ignore[arg-type]
+    )
+
+
+def curve(lr: list[float], unit: str = "epoch", source: str = HORIZON, **kw: Any) -> Curve:
+    return Curve(tuple(lr), None, len(lr), source, unit, **kw)  # type: ignore[arg-type]
+
+
+def sentences(text: str) -> int:
+    return len(re.findall(r"[.!?](?=\s+[A-Z]|$)", text))
+
+
+def cosine(n: int, t_max: int, eta_min: float = 0.0) -> list[float]:
+    return [eta_min + (B - eta_min) * (1 + math.cos(math.pi * t / t_max)) / 2 for t in range(n)]
+
+
+def one_cycle(total: int = 100, max_lr: float = 0.1) -> list[float]:
+    init, e1, e2 = max_lr / 25, 0.3 * total - 1, total - 1
+    low = init / 1e4
+    out = []
+    for t in range(total):
+        s, e, a, b = (0, e1, init, max_lr) if t <= e1 else (e1, e2, max_lr, low)
+        out.append(b + (a - b) / 2 * (1 + math.cos(math.pi * (t - s) / (e - s))))
+    return out
+
+
+def check_paragraph(text: str) -> None:
+    assert 2 <= sentences(text) <= 5, text
+    assert "\n" not in text
+
+
+# ------------------------------------------------------------------------------------------- fmt_lr
+
+
+@pytest.mark.parametrize("x,expected", [
+    (0.1, "0.1"), (0.01, "0.01"), (1e-05, "1e-05"), (0.000123, "0.000123"), (2.5e-4, "0.00025"),
+    (0.1 * 0.1, "0.01"), (0.30000000000000004, "0.3"), (-0.002, "-0.002"), (0.0, "0"), (-0.0, "0"),
+    (3.0, "3"), (4e-07, "4e-07"), (0.004, "0.004"), (math.nan, "nan"), (math.inf, "inf"),
+])
+def test_fmt_lr(x: float, expected: str) -> None:
+    assert fmt_lr(x) == expected
+
+
+# ------------------------------------------------------------------------------------------ explain
+
+
+def test_step_decay_lists_each_phase() -> None:
+    lr = [B * 0.1 ** (t // 30) for t in range(90)]
+    text = explain(fact("StepLR", step_size=30, gamma=0.1), curve(lr), optimizer_lr_text="0.1")
+    assert "0.1 for epochs 0\u201329, then 0.01 until epoch 59, then 0.001 until epoch 89" in text
+    assert "finer" in text  # the intent: big steps early, finer later
+    assert "Horizon: " + HORIZON in text
+    check_paragraph(text)
+
+
+def test_many_drops_are_summarised() -> None:
+    lr = [B * 0.5 ** (t // 2) for t in range(40)]
+    text = explain(fact("StepLR", step_size=2, gamma=0.5), curve(lr), optimizer_lr_text=None)
+    assert "cut 19 times" in text and "multiplied by 0.5 each time" in text and "every 2 epochs" in text
+    check_paragraph(text)
+
+
+def test_cosine_past_t_max_is_a_surprise() -> None:
+    text = explain(fact("CosineAnnealingLR", T_max=50, eta_min=0.0), curve(cosine(100, 50)),
+                   optimizer_lr_text="0.1")
+    assert "starts at 0.1 and follows half a cosine down to 0 by epoch 50" in text
+    assert "rises again after epoch 50 because T_max=50 but the loop runs 100 epochs" in text
+    check_paragraph(text)
+
+
+def test_full_cosine() -> None:
+    text = explain(fact("CosineAnnealingLR", T_max=99), curve(cosine(100, 99)), optimizer_lr_text="0.1")
+    assert "starts at 0.1 and follows half a cosine down to 0 by epoch 99" in text
+    assert "rises again" not in text
+
+
+def test_cosine_longer_than_the_run() -> None:
+    text = explain(fact("CosineAnnealingLR", T_max=200), curve(cosine(100, 200)), optimizer_lr_text=None)
+    assert "never finishes: T_max=200 but the loop runs 100 epochs" in text
+    assert "0.0507854" in text
+
+
+def test_milestones_after_the_end() -> None:
+    text = explain(fact("MultiStepLR", milestones=[100, 150], gamma=0.1), curve([B] * 90),
+                   optimizer_lr_text="0.1")
+    assert "stays at 0.1 for the whole run" in text
+    assert "never changes the rate in this run: all milestones ([100, 150]) are after the last epoch (89)" in text
+    check_paragraph(text)
+
+
+def test_step_size_longer_than_the_run() -> None:
+    text = explain(fact("StepLR", step_size=100), curve([B] * 90), optimizer_lr_text="0.1")
+    assert "step_size=100 but the run has only 90 epochs" in text
+
+
+def test_one_cycle_ignores_the_optimizer_lr_and_torch_raises() -> None:
+    lr = one_cycle()
+    c = curve(lr, unit="step", source="100 steps from OneCycleLR's total_steps", stops_at=101,
+              stop_reason="Tried to step 101 times. The specified number of total steps is 100")
+    text = explain(fact("OneCycleLR", stepped="batch", max_lr=0.1, total_steps=100), c, optimizer_lr_text="0.1")
+    assert "rises from 0.004 to 0.1 over the first 29 steps, then anneals down to 4e-07 by step 99" in text
+    assert "OneCycleLR ignores the optimizer's lr=0.1 and starts at max_lr/div_factor = 0.004" in text
+    assert "torch raises after step 101" in text
+    assert "super-convergence" in text
+    assert "epoch" not in text  # stepped per batch: lengths are in steps
+    check_paragraph(text)
+
+
+def test_one_cycle_with_the_same_lr_is_not_a_surprise() -> None:
+    text = explain(fact("OneCycleLR", stepped="batch", max_lr=0.1, total_steps=100), curve(one_cycle(), "step"),
+                   optimizer_lr_text="0.004")
+    assert "ignores" not in text
+
+
+def test_warmup_then_cosine_per_batch() -> None:
+    lr = [B * (0.1 + 0.9 * t / 5) if t < 5 else B * (1 + math.cos(math.pi * (t - 5) / 95)) / 2 for t in range(101)]
+    text = explain(fact("SequentialLR", stepped="batch"), curve(lr, unit="step", source="101 steps from --steps 101"),
+                   optimizer_lr_text="0.1")
+    assert "rises from 0.01 to 0.1 over 5 steps, then follows half a cosine down to 0 by step 100" in text
+    assert "warm-up" in text and "stabilises" in text
+    assert "Horizon: 101 steps from --steps 101." in text
+    check_paragraph(text)
+
+
+def test_warm_restarts() -> None:
+    lr = []
+    for t in range(70):
+        ti, cur = 10, t
+        while cur >= ti:
+            cur -= ti
+            ti *= 2
+        lr.append(B * (1 + math.cos(math.pi * cur / ti)) / 2)
+    text = explain(fact("CosineAnnealingWarmRestarts", T_0=10, T_mult=2, eta_min=0.0), curve(lr),
+                   optimizer_lr_text="0.1")
+    assert "down toward eta_min=0 and restarts (jumps back up) at epochs 10 and 30" in text
+    assert "sharp minima" in text
+    check_paragraph(text)
+
+
+def test_cyclic_triangular2() -> None:
+    lr = []
+    for t in range(60):
+        cycle = math.floor(1 + t / 20)
+        x = 1 + t / 20 - cycle
+        s = x / 0.5 if x <= 0.5 else (x - 1) / -0.5
+        lr.append(0.001 + 0.005 * s / 2 ** (cycle - 1))
+    f = fact("CyclicLR", stepped="batch", base_lr=0.001, max_lr=0.006, step_size_up=10, mode="triangular2")
+    text = explain(f, curve(lr, unit="step"), optimizer_lr_text="0.1")
+    assert "cycles between 0.001 and 0.006: up over 10 steps, down over 10 steps (one cycle every 20 steps)" in text
+    assert "half the previous one" in text
+    assert "CyclicLR ignores the optimizer's lr=0.1 and starts at base_lr = 0.001" in text
+    check_paragraph(text)
+
+
+def test_exponential_and_increasing() -> None:
+    text = explain(fact("ExponentialLR", gamma=0.95), curve([B * 0.95 ** t for t in range(50)]),
+                   optimizer_lr_text="0.1")
+    assert "starts at 0.1 and is multiplied by 0.95 every epoch, reaching 0.00809947 by epoch 49" in text
+    up = explain(fact("ExponentialLR", gamma=1.05), curve([B * 1.05 ** t for t in range(50)]),
+                 optimizer_lr_text="0.1")
+    assert "rises from 0.1 to 1.09213 by epoch 49" in up and "gamma=1.05 above 1" in up
+
+
+def test_negative_and_zero_rates() -> None:
+    neg = explain(fact("LambdaLR"), curve([B * (1 - t / 50) for t in range(60)]), optimizer_lr_text="0.1")
+    assert "becomes negative at epoch 51 (-0.002)" in neg
+    poly = explain(fact("PolynomialLR", total_iters=50, power=2.0),
+                   curve([B * (1 - min(t, 50) / 50) ** 2 for t in range(100)]), optimizer_lr_text="0.1")
+    assert "decays polynomially (power 2) from 0.1 to 0 by epoch 50 and stays there until epoch 99" in poly
+    assert "0 from epoch 50 on, so the last 50 epochs do not change the weights" in poly
+
+
+def test_plateau_rule_and_assumption() -> None:
+    lr, cur = [], B
+    for t in range(60):
+        if t and t % 11 == 0:
+            cur = max(cur * 0.1, 1e-6)
+        lr.append(cur)
+    f = fact("ReduceLROnPlateau", mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+             cooldown=0, min_lr=1e-6)
+    text = explain(f, curve(lr, assumption="assuming the monitored metric never improves"), optimizer_lr_text="0.1")
+    assert "ReduceLROnPlateau watches the metric passed to step() (lower is better, mode='min')" in text
+    assert "factor=0.1" in text and "patience=10" in text and "11 epochs in a row" in text
+    assert "relative threshold of 0.0001" in text and "min_lr=1e-06" in text
+    assert "If the metric never improves, the rate is cut 10x every 11 epochs (first at epoch 11)" in text
+    assert "progress stalls" in text
+    check_paragraph(text)
+
+
+def test_other_assumptions_are_stated() -> None:
+    text = explain(fact("StepLR", step_size=30), curve([B * 0.1 ** (t // 30) for t in range(90)],
+                                                       assumption="simulated together with ExponentialLR"),
+                   optimizer_lr_text=None)
+    assert "Assumption: simulated together with ExponentialLR." in text
+    check_paragraph(text)
+
+
+def test_unknown_curve_says_what_is_known_and_why() -> None:
+    f = fact("MultiStepLR", milestones=Unknown("config.yaml: sched.milestones is missing"), gamma=0.1)
+    c = Curve(None, None, 90, HORIZON, "epoch", error="milestones is unknown: config.yaml: sched.milestones is missing")
+    text = explain(f, c, optimizer_lr_text="0.1")
+    assert "MultiStepLR multiplies the rate by gamma at each milestone" in text
+    assert "known: gamma=0.1" in text.lower()
+    assert "unknown: milestones (config.yaml: sched.milestones is missing)" in text
+    assert "The curve is unknown (milestones is unknown" in text
+    assert "stepped once per epoch" in text and HORIZON in text
+    check_paragraph(text)
+
+
+def test_unknown_plateau_explains_the_rule() -> None:
+    f = fact("ReduceLROnPlateau", mode="max", factor=0.5, patience=Unknown("from args.patience"))
+    text = explain(f, Curve(None, None, 90, HORIZON, "epoch", error="patience is unknown"), optimizer_lr_text=None)
+    assert "higher is better, mode='max'" in text and "factor=0.5" in text
+    assert "patience (from args.patience)" in text
+
+
+def test_custom_scheduler_without_curve() -> None:
+    f = fact("custom:WarmupCosine")
+    text = explain(f, Curve(None, None, 0, "", "epoch", error="custom scheduler: its get_lr() is not simulated"),
+                   optimizer_lr_text=None)
+    assert text.startswith("WarmupCosine is a custom scheduler.")
+    assert "get_lr() is not simulated" in text and "horizon: not stated" in text
+
+
+def test_never_stepped() -> None:
+    text = explain(fact("StepLR", stepped="never", step_size=30), curve([B] * 90), optimizer_lr_text="0.1")
+    assert "never calls step()" in text
+
+
+def test_tiny_curves_do_not_break() -> None:
+    for lr in ([0.1], [0.1, 0.01], [0.0, 0.1]):
+        text = explain(fact("LambdaLR"), curve(lr), optimizer_lr_text=None)
+        check_paragraph(text)
+
+
+# ------------------------------------------------------------------------------------------- table
+
+
+def test_milestones_of_step_decay() -> None:
+    rows = milestones(curve([B * 0.1 ** (t // 30) for t in range(90)]), "epoch")
+    assert rows == [
+        ("start", "epoch 0", "0.1"),
+        ("drop (x0.1)", "epoch 30", "0.01"),
+        ("drop (x0.1)", "epoch 60", "0.001"),
+        ("below 10% of peak", "epoch 60", "0.001"),
+        ("end", "epoch 89", "0.001"),
+    ]
+
+
+def test_milestones_of_warmup_restarts_and_stop() -> None:
+    lr = [B * t / 10 for t in range(10)] + [B * (1 + math.cos(math.pi * (t % 20) / 20)) / 2 for t in range(50)]
+    rows = milestones(curve(lr, unit="step", stops_at=60, stop_reason="x"), "batch")
+    whats = [r[0] for r in rows]
+    assert whats[0] == "start" and whats[-2:] == ["end", "the library raises"]
+    assert ("end of warm-up (peak)", "step 10", "0.1") in rows
+    assert [r for r in rows if r[0] == "restart"] == [("restart", "step 30", "0.1"), ("restart", "step 50", "0.1")]
+    assert ("the library raises", "step 60", "\u2014") in rows
+    assert any(r[0] == "below 1% of peak" for r in rows)
+
+
+def test_milestones_of_unknown_curve() -> None:
+    assert milestones(Curve(None, None, 10, "", "epoch", error="x"), "epoch") == []
+
+
+def test_warmup_from_zero_uses_the_minimum_after_the_peak() -> None:
+    lr = [B * (t / 100 if t < 100 else (1000 - t) / 900) for t in range(1000)]
+    f = fact("transformers.get_linear_schedule_with_warmup", stepped="batch", framework="hf",
+             num_warmup_steps=100, num_training_steps=1000)
+    text = explain(f, curve(lr, unit="step", source="1000 steps from num_training_steps"), optimizer_lr_text="0.1")
+    assert "rises from 0 to 0.1 over 100 steps, then falls linearly to 0.000111111 by step 999" in text
+    assert "the first step runs with a rate of 0" in text
+    check_paragraph(text)
+
+
+def test_sampled_curve_reports_steps() -> None:
+    steps = list(range(0, 100_001, 1000))
+    lr = [B * (1 + math.cos(math.pi * k / 100_000)) / 2 for k in steps]
+    c = Curve(tuple(lr), tuple(steps), 100_001, "100001 steps from max_steps", "step")
+    text = explain(fact("CosineAnnealingLR", stepped="batch", T_max=100_000), c, optimizer_lr_text="0.1")
+    assert "starts at 0.1 and follows half a cosine down to 0 by step 100000" in text
+    rows = milestones(c, "step")
+    assert rows[0] == ("start", "step 0", "0.1") and rows[-1] == ("end", "step 100000", "0")
