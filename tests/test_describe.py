@@ -295,7 +295,7 @@ def test_warmup_from_zero_uses_the_minimum_after_the_peak() -> None:
              num_warmup_steps=100, num_training_steps=1000)
     text = explain(f, curve(lr, unit="step", source="1000 steps from num_training_steps"), optimizer_lr_text="0.1")
     assert "rises from 0 to 0.1 over 100 steps, then falls linearly to 0.000111111 by step 999" in text
-    assert "the first step runs with a rate of 0" in text
+    assert "The first step runs with a rate of 0" in text
     check_paragraph(text)
 
 

@@ -594,17 +594,17 @@ def set_lr(it):
     for g in optimizer.param_groups:
         g["lr"] = lr
     optimizer.param_groups[0]["lr"] = lr / 2
-    trainer.opt.param_groups[0]['lr'] *= 1
     return lr
+def bump():
+    trainer.opt.param_groups[0]['lr'] *= 2
 """
     resolver, ns = load(src)
     result, writes = call_function_recording(resolver.fv("set_lr"), [25])
     lr = ns["get_lr"](25)
     assert result == lr
-    assert writes == [lr, lr / 2] + [] or writes[:2] == [lr, lr / 2]
-    # trainer.opt.param_groups[0]['lr'] is read before any write: refused with a reason, writes so far kept
-    with pytest.raises(EvalError, match="read before any write"):
-        call_function(resolver.fv("set_lr"), [25])
+    assert writes == [lr, lr / 2]
+    with pytest.raises(EvalError, match=r"'lr' of a parameter group of trainer.opt is unknown \(read before any write\)"):
+        call_function(resolver.fv("bump"), [])
 
 
 def test_multiplicative_write_uses_the_groups_the_caller_supplies() -> None:
@@ -685,7 +685,7 @@ REFUSALS = [
     ("three-argument-pow", "lambda e: pow(2, 3, 5)", "pow() with three arguments"),
     ("percent-format", "lambda e: '%d' % e", "string formatting"),
     ("generator", "lambda e: (yield e)", "generator"),
-    ("truth-of-unknown", "lambda e: 1 if optimizer_obj else 0", "unknown"),
+    ("unknown-name", "lambda e: 1 if optimizer_obj else 0", "name optimizer_obj is unknown"),
     ("import-statement", "def f(e):\n    import os\n    return 1\n", "imports are not evaluated"),
     ("from-import", "def f(e):\n    from os import system\n    return 1\n", "imports are not evaluated"),
     ("global-statement", "def f(e):\n    global lr\n    lr = 1\n", "global statements are not evaluated"),
@@ -827,11 +827,14 @@ _leaf = st.one_of(st.integers(-20, 20).map(str), st.sampled_from(["0.5", "2.0", 
 
 
 def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "//", "%", "**", "<", "==", "and", "or"]),
+    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "//", "%", "<", "==", "and", "or"]),
                        children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+    # exponents stay small so that the oracle (Python itself) never computes a giant integer
+    power = st.tuples(children, st.sampled_from(["0", "1", "2", "3", "-1", "-2", "0.5", "-0.5", "2.5"])).map(
+        lambda t: f"({t[0]} ** {t[1]})")
     unary = st.tuples(st.sampled_from(["-", "not ", "+"]), children).map(lambda t: f"({t[0]}{t[1]})")
     conditional = st.tuples(children, children, children).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})")
-    return st.one_of(binary, unary, conditional)
+    return st.one_of(binary, power, unary, conditional)
 
 
 @settings(max_examples=300, deadline=None)

@@ -178,11 +178,19 @@ def test_hf_num_training_steps_without_length() -> None:
         hf_num_training_steps(-1, 3.0, None)
 
 
-def test_hf_metric_driven_is_unsupported() -> None:
-    with pytest.raises(Unsupported):
-        hf_curve("transformers.get_scheduler", {"name": "reduce_lr_on_plateau"}, 5, base_lr=0.1)
+def test_hf_adafactor_schedule_is_unsupported() -> None:
     with pytest.raises(Unsupported):
         hf_curve("transformers.optimization.AdafactorSchedule", {}, 5, base_lr=0.1)
+
+
+def test_hf_metric_driven_direct_forms() -> None:
+    via_factory = hf_curve("get_scheduler", {"name": "reduce_lr_on_plateau",
+                                             "scheduler_specific_kwargs": {"patience": 1}}, 8, base_lr=0.1)
+    direct = hf_curve("transformers.get_reduce_on_plateau_schedule", {"patience": 1}, 8, base_lr=0.1)
+    assert via_factory == direct
+    assert via_factory[:3] == [0.1, 0.1, 0.1] and math.isclose(via_factory[3], 0.01)
+    greedy = hf_curve("transformers.GreedyLR", {"patience": 1, "factor": 0.5}, 4, base_lr=0.1)
+    assert greedy == [0.1, 0.1, 0.1, 0.05]
 
 
 def test_hf_scheduler_type_member_spelling() -> None:

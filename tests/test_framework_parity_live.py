@@ -171,7 +171,8 @@ def test_keras_plateau_parity(seed: int) -> None:
 
 def _random_hf(rng: random.Random) -> tuple[dict[str, Any], float | None]:
     kind = rng.choice(["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
-                       "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay"])
+                       "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay",
+                       "reduce_lr_on_plateau", "greedy"])
     total = rng.randint(1, 40)
     warmup: Any = rng.choice([0, rng.randint(0, total), rng.uniform(0, 8)])
     extra: dict[str, Any] = {}
@@ -199,6 +200,14 @@ def _random_hf(rng: random.Random) -> tuple[dict[str, Any], float | None]:
                  "decay_type": rng.choice(["linear", "cosine", "1-sqrt"]), "min_lr_ratio": rng.choice([0, 0.1])}
         if rng.random() < 0.4:
             extra["num_stable_steps"] = rng.randint(0, 10)
+    if kind == "reduce_lr_on_plateau":
+        extra = {"patience": rng.randint(0, 4), "factor": rng.uniform(0.1, 0.9), "cooldown": rng.randint(0, 3),
+                 "min_lr": rng.choice([0, 1e-3]), "mode": rng.choice(["min", "max"]),
+                 "threshold_mode": rng.choice(["rel", "abs"])}
+    if kind == "greedy":
+        extra = {"patience": rng.randint(0, 3), "factor": rng.uniform(0.3, 0.95), "cooldown": rng.randint(0, 2),
+                 "warmup": rng.randint(0, 2), "min_lr": rng.choice([1e-3, 0.02]), "max_lr": rng.choice([1.0, 0.2]),
+                 "reset_start": rng.randint(1, 6), "mode": rng.choice(["min", "max"])}
     args = {"name": kind, "num_warmup_steps": warmup, "num_training_steps": total,
             "scheduler_specific_kwargs": extra}
     return args, defaults_lr

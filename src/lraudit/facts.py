@@ -189,6 +189,10 @@ class SchedulerFact:
     description: str | None = None  # for custom/manual schedules
     interval: Value | None = None  # Lightning interval ("epoch"/"step") when returned from configure_optimizers
     monitor: Value | None = None  # plateau monitor (Lightning/Keras)
+    # When arguments depend on len(loader), the same arguments with an assumed loader length, so the shape
+    # can still be shown (clearly labelled); rules must not treat these as facts.
+    assumed_args: dict[str, Value] | None = None
+    assumed_horizon: Value | None = None
 
 
 @dataclass(frozen=True)

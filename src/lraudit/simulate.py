@@ -17,6 +17,7 @@ from .results import Curve
 DENSE_LIMIT = 10_000  # above this horizon (and without --steps) curves are sampled
 SAMPLES = 1_000
 DEFAULT_ASSUMED = 100
+ASSUMED_LEN = 100  # must match extract.build.ASSUMED_LEN
 
 ADAPTIVE = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam", "Adafactor", "Lion", "Lamb", "Nadam", "Ftrl",
             "Adagrad", "Adadelta", "RMSprop")
@@ -62,11 +63,12 @@ def _callable(v: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- torch
-def _torch_spec(facts: FileFacts, s: SchedulerFact) -> Any:
+def _torch_spec(facts: FileFacts, s: SchedulerFact, assumed: bool = False) -> Any:
     from .catalog.torch_sim import SchedSpec
 
     args: dict[str, Any] = {}
-    for name, v in s.args.items():
+    source = s.assumed_args if assumed and s.assumed_args else s.args
+    for name, v in source.items():
         if name in ("verbose",):
             continue
         if isinstance(v, Known):
@@ -74,7 +76,8 @@ def _torch_spec(facts: FileFacts, s: SchedulerFact) -> Any:
         else:
             # unknown values only matter if the simulation reads them
             args[name] = _UnknownArg(name, v.reason)  # type: ignore[union-attr]
-    children = tuple(_torch_spec(facts, facts.scheduler(c)) for c in s.children if facts.scheduler(c) is not None)  # type: ignore[arg-type]
+    children = tuple(_torch_spec(facts, facts.scheduler(c), assumed)  # type: ignore[arg-type]
+                     for c in s.children if facts.scheduler(c) is not None)
     for name, val in args.items():
         if isinstance(val, _UnknownArg):
             raise Unresolved(f"{name} is unknown: {val.reason}")
@@ -177,6 +180,9 @@ def choose_length(s: SchedulerFact, opts: SimOptions, facts: FileFacts | None = 
         unit = "epochs" if s.stepped == "epoch" else "steps"
         src = s.horizon_source or s.horizon.source
         return int(s.horizon.value), f"{int(s.horizon.value)} {unit} from {src}"
+    if isinstance(s.assumed_horizon, Known) and _num(s.assumed_horizon.value) and s.assumed_horizon.value > 0:
+        n = int(s.assumed_horizon.value)
+        return n, f"assumed {n} steps: {s.assumed_horizon.source}"
     parent = facts.scheduler(s.parent) if facts is not None and s.parent else None
     if parent is not None and isinstance(parent.horizon, Known) and _num(parent.horizon.value):
         return int(parent.horizon.value), f"{int(parent.horizon.value)} steps of its parent {_short(parent.cls)}"
@@ -215,9 +221,17 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     entry = lookup(s.cls)
     target = s
     group = _group_for(facts, s)
+    assumed_note = None
     try:
-        specs = [_torch_spec(facts, g) for g in group]
         opt_spec = _optimizer_spec(facts, s, bool(entry and entry.ignores_optimizer_lr))
+        try:
+            specs = [_torch_spec(facts, g) for g in group]
+        except Unresolved as first:
+            if not any(g.assumed_args for g in group) and not any(
+                    (facts.scheduler(c) or s).assumed_args for g in group for c in g.children):
+                raise
+            specs = [_torch_spec(facts, g, assumed=True) for g in group]
+            assumed_note = (f"{first}; the curve assumes {ASSUMED_LEN} batches per epoch to show the shape")
     except Unresolved as exc:
         return Curve(None, None, length, horizon_source, unit, error=str(exc))  # type: ignore[arg-type]
     except Exception as exc:  # evaluator problems building callables
@@ -238,6 +252,8 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     except Exception as exc:
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {type(exc).__name__}: {exc}")  # type: ignore
     assumption = res.assumption
+    if assumed_note:
+        assumption = f"{assumption}; {assumed_note}" if assumption else assumed_note
     if len(group) > 1:
         others = ", ".join(_short(g.cls) for g in group if g is not target)
         note = f"simulated together with {others} stepped on the same optimizer"

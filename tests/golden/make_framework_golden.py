@@ -323,10 +323,14 @@ def run_hf(name: str, args: dict[str, Any], steps: int, base_lr: float,
             scheduler = fn(args["name"], optimizer, **{k: v for k, v in args.items() if k != "name"})
         else:
             scheduler = fn(optimizer, **args)
+        metric_driven = type(scheduler).__name__ in ("ReduceLROnPlateau", "GreedyLR")
         out = [scheduler.get_last_lr()[0]]
         for _ in range(steps - 1):
             optimizer.step()
-            scheduler.step()
+            if metric_driven:
+                scheduler.step(1.0)  # a metric that never improves after the first evaluation
+            else:
+                scheduler.step()
             out.append(scheduler.get_last_lr()[0])
     return _floats(out)
 
@@ -442,6 +446,17 @@ HF_CASES: list[dict[str, Any]] = [
         {"num_decay_steps": 6, "warmup_type": "1-sqrt", "decay_type": "linear"}),
     _gs("wsd-missing-lengths", "warmup_stable_decay", 3, None, 5, {"num_decay_steps": 5}),
     _gs("wsd-bad-decay-type", "warmup_stable_decay", 3, 20, 5, {"num_decay_steps": 5, "decay_type": "exp"}),
+    _gs("plateau", "reduce_lr_on_plateau", None, None, 30),
+    _gs("plateau-kwargs", "reduce_lr_on_plateau", None, None, 30,
+        {"patience": 2, "factor": 0.5, "cooldown": 3, "min_lr": 0.01, "mode": "max", "threshold_mode": "abs"}),
+    _gs("plateau-factor-one", "reduce_lr_on_plateau", None, None, 3, {"factor": 1.0}),
+    _gs("plateau-unknown-kwarg", "reduce_lr_on_plateau", None, None, 3, {"verbose": True}),
+    _gs("greedy", "greedy", None, None, 40),
+    _gs("greedy-patience0-increase", "greedy", None, None, 20, {"patience": 0, "warmup": 2, "max_lr": 0.15}),
+    _gs("greedy-reset", "greedy", None, None, 40,
+        {"patience": 1, "factor": 0.5, "min_lr": 0.02, "reset_start": 3, "cooldown": 1}),
+    _gs("greedy-below-min-lr", "greedy", None, None, 30, {"patience": 2}, base_lr=5e-5),
+    _gs("greedy-bad-mode", "greedy", None, None, 3, {"mode": "up"}),
     _gs("missing-warmup", "cosine", None, 10, 5),
     _gs("missing-total", "linear", 3, None, 5),
     _gs("unknown-name", "cosine_annealing", 3, 10, 5),

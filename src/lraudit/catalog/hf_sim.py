@@ -18,9 +18,13 @@ scheduler was built (its ``initial_lr``). ``polynomial`` and ``cosine_with_min_l
 
 Errors: ``ValueError`` with transformers' message for an unknown scheduler name, a missing
 ``num_warmup_steps`` / ``num_training_steps``, ``lr_end >= initial lr``, ``min_lr``/``min_lr_rate`` misuse, an
-unknown WSD warm-up/decay type, ``warmup_steps < 0``; ``TypeError`` (as Python raises it) for a
-``scheduler_specific_kwargs`` key the function does not take. Metric-driven schedules
-(``reduce_lr_on_plateau``, ``greedy``) and ``AdafactorSchedule`` raise ``Unsupported``.
+unknown WSD warm-up/decay type, ``warmup_steps < 0``, the plateau/greedy argument checks; ``TypeError`` (as
+Python raises it) for a ``scheduler_specific_kwargs`` key the function does not take.
+
+Metric-driven schedules (``reduce_lr_on_plateau`` = torch ``ReduceLROnPlateau``, ``greedy`` = ``GreedyLR``):
+entry ``k`` is the rate after ``k`` ``step(metric)`` calls (the Trainer calls it once per evaluation) with a
+metric that never improves after the first call (a constant), the worst case of a plateau schedule.
+``AdafactorSchedule`` raises ``Unsupported`` (it reports what HF Adafactor derives from its own state).
 """
 
 from __future__ import annotations
@@ -94,10 +98,18 @@ _TYPE_TO_FUNCTION = {
     "warmup_stable_decay": "get_wsd_schedule",
     "greedy": "get_greedy_schedule",
 }
+_METRIC_DRIVEN = {
+    "get_reduce_on_plateau_schedule": "ReduceLROnPlateau",
+    "get_greedy_schedule": "GreedyLR",
+    "GreedyLR": "GreedyLR",
+}
+_PLATEAU_DEFAULTS: dict[str, Any] = {"mode": "min", "factor": 0.1, "patience": 10, "threshold": 1e-4,
+                                     "threshold_mode": "rel", "cooldown": 0, "min_lr": 0, "eps": 1e-8}
+_GREEDY_DEFAULTS: dict[str, Any] = {"mode": "min", "factor": 0.95, "patience": 10, "threshold": 1e-6,
+                                    "threshold_mode": "abs", "cooldown": 0, "warmup": 0, "min_lr": 1e-3,
+                                    "max_lr": 1.0, "eps": 1e-8, "verbose": False, "smooth": False,
+                                    "window_size": 50, "reset_start": 500}
 _UNSUPPORTED = {
-    "get_reduce_on_plateau_schedule": "metric-driven (torch ReduceLROnPlateau)",
-    "get_greedy_schedule": "metric-driven (GreedyLR)",
-    "GreedyLR": "metric-driven (GreedyLR)",
     "AdafactorSchedule": "reports the rate HF Adafactor derives from its own step count and parameter scale",
     "get_adafactor_schedule": "reports the rate HF Adafactor derives from its own step count and parameter scale",
 }
@@ -136,12 +148,17 @@ def _bind(fn: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def scheduler_function(name: str, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """The ``get_*`` function and its bound arguments that ``name(**args)`` amounts to.
 
+    For the metric-driven schedules the function is ``"ReduceLROnPlateau"`` or ``"GreedyLR"`` and the
+    arguments are the keyword arguments they receive.
+
     ``name`` is ``get_scheduler`` (then ``args`` holds ``name``, ``num_warmup_steps``, ``num_training_steps``,
     ``scheduler_specific_kwargs``) or one of the schedule functions (qualified or short).
     """
     short = name.rsplit(".", 1)[-1]
     if short in _UNSUPPORTED:
         raise Unsupported(f"{short}: {_UNSUPPORTED[short]}")
+    if short in _METRIC_DRIVEN:
+        return _METRIC_DRIVEN[short], {k: v for k, v in args.items() if k != "optimizer"}
     if short != "get_scheduler":
         if short not in _SIGNATURES:
             raise Unsupported(f"not a transformers schedule: {name}")
@@ -156,8 +173,8 @@ def scheduler_function(name: str, args: Mapping[str, Any]) -> tuple[str, dict[st
     if stype == "constant":
         return fn, _bind(fn, {})
     extra = args.get("scheduler_specific_kwargs") or {}
-    if fn in _UNSUPPORTED:
-        raise Unsupported(f"{stype}: {_UNSUPPORTED[fn]}")
+    if fn in _METRIC_DRIVEN:
+        return _METRIC_DRIVEN[fn], dict(extra)
     if warmup is None:
         raise ValueError(f"{member} requires `num_warmup_steps`, please provide that argument.")
     if stype == "constant_with_warmup":
@@ -308,12 +325,113 @@ def _wsd_lambda(a: Mapping[str, Any]) -> Callable[[int], float]:
     return wsd
 
 
+def _metric_kwargs(cls: str, defaults: Mapping[str, Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    for key in kwargs:
+        if key not in defaults:
+            raise TypeError(f"{cls}.__init__() got an unexpected keyword argument '{key}'")
+    a = dict(defaults)
+    a.update(kwargs)
+    if a["factor"] >= 1.0:
+        raise ValueError("Factor should be < 1.0.")
+    for key in ("min_lr", "max_lr"):
+        if key in a and isinstance(a[key], (list, tuple)):
+            if len(a[key]) != 1:
+                raise ValueError(f"expected 1 {key}s, got {len(a[key])}")
+            a[key] = a[key][0]
+    if a["mode"] not in ("min", "max"):
+        raise ValueError(f"mode {a['mode']} is unknown!")
+    if a["threshold_mode"] not in ("rel", "abs"):
+        raise ValueError(f"threshold mode {a['threshold_mode']} is unknown!")
+    return a
+
+
+def _is_better(a: Mapping[str, Any], current: float, best: float) -> bool:
+    threshold = a["threshold"]
+    if a["mode"] == "min":
+        if a["threshold_mode"] == "rel":
+            return current < best * (1.0 - threshold)
+        return current < best - threshold
+    if a["threshold_mode"] == "rel":
+        return current > best * (threshold + 1.0)
+    return current > best + threshold
+
+
+def _plateau_curve(kwargs: Mapping[str, Any], base_lr: float, steps: int) -> list[float]:
+    """torch ReduceLROnPlateau(**kwargs) stepped with a constant metric (reduces after patience+1 calls)."""
+    a = _metric_kwargs("ReduceLROnPlateau", _PLATEAU_DEFAULTS, kwargs)
+    lr, best, bad, cooldown_counter = base_lr, (math.inf if a["mode"] == "min" else -math.inf), 0, 0
+    out = [lr]
+    for _ in range(1, steps):
+        if _is_better(a, 1.0, best):
+            best, bad = 1.0, 0
+        else:
+            bad += 1
+        if cooldown_counter > 0:
+            cooldown_counter -= 1
+            bad = 0
+        if bad > a["patience"]:
+            new = max(float(lr) * a["factor"], a["min_lr"])
+            if float(lr) - new > a["eps"]:
+                lr = new
+            cooldown_counter = a["cooldown"]
+            bad = 0
+        out.append(lr)
+    return out[:steps]
+
+
+def _greedy_curve(kwargs: Mapping[str, Any], base_lr: float, steps: int) -> list[float]:
+    """transformers GreedyLR(**kwargs) stepped with a constant metric."""
+    a = _metric_kwargs("GreedyLR", _GREEDY_DEFAULTS, kwargs)
+    worst = math.inf if a["mode"] == "min" else -math.inf
+    lr, best, good, bad = base_lr, worst, 0, 0
+    cooldown_counter = warmup_counter = 0
+    reset_start = a["reset_start"]
+    out = [lr]
+    for _ in range(1, steps):
+        if cooldown_counter > 0:
+            cooldown_counter -= 1
+            bad = good = 0
+        elif warmup_counter > 0:
+            warmup_counter -= 1
+            bad = good = 0
+        else:
+            if _is_better(a, 1.0, best):
+                best, bad, good = 1.0, 0, good + 1
+            else:
+                bad, good = bad + 1, 0
+            if good > a["patience"]:
+                new = min(float(lr) / a["factor"], a["max_lr"])
+                if new - float(lr) > a["eps"]:
+                    lr = new
+                reset_start = a["reset_start"]
+                warmup_counter = a["warmup"]
+                good = 0
+            elif bad > a["patience"]:
+                new = max(float(lr) * a["factor"], a["min_lr"])
+                if float(lr) - new > a["eps"]:
+                    lr = new
+                if not lr > a["min_lr"]:
+                    reset_start -= 1
+                    if reset_start <= 0:
+                        lr, best, good, bad = base_lr, worst, 0, 0
+                        cooldown_counter = warmup_counter = 0
+                        reset_start = a["reset_start"]
+                cooldown_counter = a["cooldown"]
+                bad = 0
+        out.append(lr)
+    return out[:steps]
+
+
 def curve(name: str, args: Mapping[str, Any], steps: int, *, base_lr: float | None = None,
           defaults_lr: float | None = None) -> list[float]:
     """``get_last_lr()[0]`` after 0..steps-1 ``step()`` calls of the schedule ``name(**args)`` builds."""
     fn, a = scheduler_function(name, args)
     if base_lr is None:
         raise Unsupported("the optimizer's learning rate is unknown")
+    if fn == "ReduceLROnPlateau":
+        return _plateau_curve(a, base_lr, steps)
+    if fn == "GreedyLR":
+        return _greedy_curve(a, base_lr, steps)
     lam = lr_lambda(fn, a, base_lr if defaults_lr is None else defaults_lr)
     start = a.get("last_epoch", -1) + 1
     return [base_lr * lam(start + k) for k in range(steps)]

@@ -31,6 +31,7 @@ from .objects import Creation, ObjectFlow
 from .values import Resolver
 
 STEP_METHODS = ("step", "step_update")
+ASSUMED_LEN = 100  # batches per epoch assumed to show a curve when the script does not state len(loader)
 _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|ppl|err|val|dice|psnr|ssim|prec|recall")
 
 
@@ -189,6 +190,13 @@ class _Builder:
                     reason = f"may be any of {', '.join(opts)}"
             else:
                 reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
+        assumed = None
+        if any(isinstance(v, Unknown) and "len(" in v.reason for v in values.values()):
+            self.resolver.assumed_len = ASSUMED_LEN
+            try:
+                assumed = {k: v for k, v in sorted(self.flow.arg_values(c).items()) if not k.startswith("__")}
+            finally:
+                self.resolver.assumed_len = None
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)
         entry_unit = c.entry.unit if c.entry else "either"
@@ -211,6 +219,7 @@ class _Builder:
             args={k: v for k, v in sorted(values.items()) if not k.startswith("__")}, arg_locs=arg_locs,
             step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]
             loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
+            assumed_args=assumed,
         )
 
     def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:
@@ -367,7 +376,11 @@ class _Builder:
             reason = "steps per epoch depend on the data loader's length, which the script does not state"
             if not isinstance(h.epochs, Known):
                 reason = getattr(h.total_steps, "reason", reason)
-            return replace(s, horizon=Unknown(reason))
+                return replace(s, horizon=Unknown(reason))
+            assumed = Known(int(h.epochs.value) * ASSUMED_LEN,
+                            f"{h.epochs.value} epochs x an assumed {ASSUMED_LEN} batches per epoch (the script does "
+                            "not state len(loader))")
+            return replace(s, horizon=Unknown(reason), assumed_horizon=assumed)
         if s.stepped == "never":
             return replace(s, horizon=Unknown("the scheduler is never stepped"))
         return replace(s, horizon=Unknown("where the scheduler is stepped is not known"))

@@ -164,6 +164,7 @@ class Resolver:
         self._calls_by_name: dict[str, list[CallSite]] | None = None
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
+        self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
 
     # ------------------------------------------------------------------------------------- public
     def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
@@ -699,6 +700,8 @@ class Resolver:
                         overrides.append((name, v))
                         sources.append((name, self.where(a.value)))
                 return Known(DataclassInstance(path, tuple(overrides), tuple(sources)), f"{path}()")
+        if last == "len" and node.args and self.assumed_len is not None:
+            return Known(self.assumed_len, f"assumed len({self.ix.text(node.args[0].value, 40)}) = {self.assumed_len}")
         if last == "len" and node.args:
             return Unknown(f"len({self.ix.text(node.args[0].value, 40)}) depends on the data, which the script does "
                            "not state")

@@ -193,12 +193,18 @@ def _optimizers_section(result: FileResult, anchors: Anchors) -> list[str]:
     out.extend(table(["Optimizer", "Class", "Line", "Learning rate", "Where the learning rate comes from",
                       "Other settings (and their sources)"], rows))
     out.append("")
+    updates = [str(x) for x in result.details.get("optimizer_steps") or []]
+    if len(updates) == 1:
+        out += [f"**Optimizer updates:** {md_text(updates[0])}", ""]
+    elif updates:
+        out += ["**Optimizer updates:**", ""] + [f"- {md_text(x)}" for x in updates] + [""]
     return out
 
 
 def _args_lines(args: Mapping[str, Any]) -> list[str]:
     rows = []
-    for name, v in sorted(args.items()):
+    # what the script sets first, then the library defaults it relies on
+    for name, v in sorted(args.items(), key=lambda kv: (is_library_default(kv[1]), kv[0])):
         if name in HIDDEN_ARGS and is_library_default(v):
             continue
         rows.append([md_code(name), value_md(v), source_md(v)])
