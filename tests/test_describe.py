@@ -228,10 +228,22 @@ def test_unknown_curve_says_what_is_known_and_why() -> None:
     text = explain(f, c, optimizer_lr_text="0.1")
     assert "MultiStepLR multiplies the rate by gamma at each milestone" in text
     assert "known: gamma=0.1" in text.lower()
-    assert "unknown: milestones (config.yaml: sched.milestones is missing)" in text
-    assert "The curve is unknown (milestones is unknown" in text
+    assert "The curve is unknown (milestones is unknown: config.yaml: sched.milestones is missing)" in text
+    assert text.count("sched.milestones is missing") == 1  # the reason is not repeated
     assert "stepped once per epoch" in text and HORIZON in text
     check_paragraph(text)
+
+
+def test_unknown_curve_lists_stated_arguments_before_defaults() -> None:
+    f = fact("OneCycleLR", stepped="batch", max_lr=0.4, epochs=30,
+             steps_per_epoch=Unknown("len(train_loader) depends on the data"),
+             div_factor=Known(25.0, "torch default"), total_steps=Known(None, "torch default"))
+    c = Curve(None, None, 100, "assumed 100 steps", "step", error="steps_per_epoch is unknown: something else")
+    text = explain(f, c, optimizer_lr_text="0.1")
+    assert text.startswith("OneCycleLR: the one-cycle policy")
+    assert "Known: max_lr=0.4, epochs=30; unknown: steps_per_epoch (len(train_loader) depends on the data)" in text
+    assert "div_factor" not in text and "None" not in text
+    assert "stepped once per batch" in text
 
 
 def test_unknown_plateau_explains_the_rule() -> None:
@@ -307,3 +319,20 @@ def test_sampled_curve_reports_steps() -> None:
     assert "starts at 0.1 and follows half a cosine down to 0 by step 100000" in text
     rows = milestones(c, "step")
     assert rows[0] == ("start", "step 0", "0.1") and rows[-1] == ("end", "step 100000", "0")
+
+
+def test_drop_count_beyond_the_summary_cap() -> None:
+    lr = [B * 0.5 ** (t // 2) for t in range(600)]
+    text = explain(fact("StepLR", step_size=2, gamma=0.5), curve(lr), optimizer_lr_text=None)
+    assert "cut at least 100 times" in text
+
+
+def test_plateau_names_the_metric_given_to_step() -> None:
+    from lraudit.facts import StepSite
+
+    site = StepSite(target="sched1", kind="scheduler", method="step", loc=Location(60, 9, 60, 30), context="epoch",
+                    loop_id="loop1", order=(3,), arg_text="val_acc", arg_kind="metric")
+    f = fact("ReduceLROnPlateau", mode="max", factor=0.2, patience=3)
+    f = SchedulerFact(**{**f.__dict__, "step_sites": (site,)})
+    text = explain(f, curve([B] * 5 + [B * 0.2] * 5), optimizer_lr_text=None)
+    assert text.startswith("ReduceLROnPlateau watches val_acc (the metric passed to step(); higher is better")

@@ -527,6 +527,14 @@ def _get_linear_schedule_with_warmup_lr_lambda(current_step: int, *, num_warmup_
     for step in (0, 5, 10, 50, 100, 150):
         assert same(call_function(fv, [step]), oracle(step))
     assert call_function(fv, [5], {"num_warmup_steps": 5}) == 1.0  # keywords override, as with partial
+    # partial(f, 100) for ``def f(warmup, step)``: a bound parameter without a default is skipped by positionals
+    resolver, ns = load("def f(warmup, step, scale=1.0):\n    return scale * min(1.0, step / warmup)\n")
+    fv = resolver.fv("f", bound=(("warmup", 100),))
+    assert call_function(fv, [50]) == functools.partial(ns["f"], 100)(50) == 0.5
+    assert call_function(fv, [50, 2.0]) == functools.partial(ns["f"], 100)(50, 2.0) == 1.0
+    # a bound parameter that has a default only replaces the default
+    fv = resolver.fv("f", bound=(("scale", 3.0),))
+    assert call_function(fv, [100, 50]) == 1.5 and call_function(fv, [100, 50, 1.0]) == 0.5
 
 
 def test_evaluate_expression_with_locals_and_resolver() -> None:

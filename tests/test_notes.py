@@ -203,7 +203,7 @@ def test_sampled_curve_and_plot_link() -> None:
     r.schedulers[0]["lr_steps"] = [0, 5000, 9999]
     out = render([r], plots={"big.py::sched1": "plots/big.py-sched1-0123abcd.svg",
                              "other.py::sched1": "plots/other.svg"})
-    assert "*The curve is sampled at 3 points over 10000 steps.*" in out
+    assert "*The curve is sampled at 3 points over 10000 epochs.*" in out
     assert 'x-axis "epoch" 0 --> 9999' in out
     assert "![sched1 learning rate](plots/big.py-sched1-0123abcd.svg)" in out
     assert "other.svg" not in out
@@ -252,6 +252,11 @@ def test_markdown_escaping_in_prose_code_and_tables() -> None:
         "a \\*b\\* \\[c\\](d) \\<e\\> \\`f\\` step_size \\_\\_init\\_\\_ x\\\\y"
     assert md_text("AT&amp; &copy; R&D") == "AT&amp;amp; &amp;copy; R&D"
     assert md_text("two\nlines") == "two lines"
+    assert md_text("~1 epoch, costs $5 and $6~") == "\\~1 epoch, costs \\$5 and \\$6\\~"
+    assert md_text("# not a heading") == "\\# not a heading"
+    assert md_text("- not a list") == "\\- not a list"
+    assert md_text("1. not a list") == "1\\. not a list"
+    assert md_text("0.1 for epochs 0-29") == "0.1 for epochs 0-29"
     assert md_code("plain") == "`plain`"
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x`") == "`` `x` ``"

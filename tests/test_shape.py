@@ -318,3 +318,15 @@ def test_float_noise_is_not_a_rise() -> None:
 def test_mismatched_steps_are_rejected() -> None:
     with pytest.raises(ValueError):
         summarize([0.1, 0.1], [0])
+
+
+def test_step_up_then_step_down_is_not_one_cycle() -> None:
+    lr = [0.1] * 3 + [0.2] * 3 + [0.05] * 3
+    assert classify(lr, NO_HINT) == "warm-up then step decay"
+
+
+def test_known_wrappers_are_accepted_as_arguments() -> None:
+    from lraudit.facts import Known, Unknown
+
+    assert classify([0.1] * 5, TORCH + "StepLR", {"gamma": Known(1.0, "literal")}) == "constant"
+    assert classify([], TORCH + "StepLR", {"gamma": Unknown("from a config")}) == "step decay"

@@ -13,7 +13,7 @@ from typing import Any
 
 from .facts import Known, SchedulerFact, Unknown
 from .results import Curve, CurveSummary
-from .shape import DECAYS, WARMUP_PREFIX, classify, summarize
+from .shape import DECAYS, MAX_DROPS, WARMUP_PREFIX, classify, summarize
 
 MAX_LISTED_DROPS = 6  # "0.1 for epochs 0-29, then 0.01 until epoch 59, ..." up to this many drops
 MAX_TABLE_DROPS = 10
@@ -168,13 +168,16 @@ def _steps_clause(view: _View, start: int, unit: str) -> str:
         parts = [f"{fmt_lr(v0)} for {_span(start, drops[0].at - 1, unit)}"]
         for d, nxt in zip(drops, drops[1:] + [None]):
             end = nxt.at - 1 if nxt is not None else view.last
-            parts.append(f"then {fmt_lr(d.after)} until {unit} {end}")
+            when = f"at {unit} {end}" if end == d.at else f"until {unit} {end}"
+            parts.append(f"then {fmt_lr(d.after)} {when}")
         return "is " + ", ".join(parts)
     ratios = {fmt_lr(d.after / d.before) for d in drops if d.before != 0}
     gaps = {b.at - a.at for a, b in zip(drops, drops[1:])}
     how = f"multiplied by {ratios.pop()} each time" if len(ratios) == 1 else "by varying factors"
     every = f", every {_n_units(gaps.pop(), unit)}" if len(gaps) == 1 else ""
-    return (f"starts at {fmt_lr(v0)} and is cut {len(drops)} times ({how}{every}, first at {unit} {drops[0].at}), "
+    times = f"at least {len(drops)}" if len(s.drops) >= MAX_DROPS else str(len(drops))
+    lead = f"starts at {fmt_lr(v0)} and " if start == 0 else ""
+    return (f"{lead}is cut {times} times ({how}{every}, first at {unit} {drops[0].at}), "
             f"down to {fmt_lr(s.final)} by {unit} {view.last}")
 
 
@@ -186,6 +189,18 @@ def _horizon_arg(args: dict[str, Any]) -> tuple[str, float] | None:
     return None
 
 
+def _cut_short(view: _View, start: int, args: dict[str, Any]) -> tuple[str, float] | None:
+    """The length argument of a decay that the run stops before, when that matters (the run ends above 5%
+    of the peak); None otherwise."""
+    horizon = _horizon_arg(args)
+    s = view.summary
+    if horizon is None or horizon[0] == "total_steps" or horizon[1] <= view.last - start:
+        return None
+    if view.first_min_step(start) != view.last or s.final <= 0.05 * s.peak:
+        return None
+    return horizon
+
+
 def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str, Any]) -> str:
     """What the rate does from ``start`` (its peak) on; after a warm-up the clause skips "starts at X"."""
     s = view.summary
@@ -194,7 +209,9 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
     bottom_at = view.first_min_step(start)
     bottom = fmt_lr(view.tail_min(start))
     if base in ("step decay", "multi-step decay"):
-        return _steps_clause(view, start, unit)
+        if any(d.at > start for d in s.drops) or view.tail_min(start) == top:
+            return _steps_clause(view, start, unit)
+        base = "exponential decay"  # a cut every step (StepLR with step_size=1) reads as a geometric decay
     if base == "constant":
         return f"stays at {fmt_lr(top)} until {unit} {view.last}"
     hold = ""
@@ -214,8 +231,7 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
         source = f"from {fmt_lr(top)} " if start == 0 else ""
         return f"decays {how} {source}to {bottom} by {unit} {bottom_at}{hold}"
     if base == "cosine annealing":
-        horizon = _horizon_arg(args)
-        if horizon is not None and horizon[1] > view.last - start and bottom_at == view.last:
+        if _cut_short(view, start, args) is not None:
             return f"{lead}follows a cosine down to {fmt_lr(s.final)} by {unit} {view.last}"
         return f"{lead}follows half a cosine down to {bottom} by {unit} {bottom_at}"
     if base == "cosine with restarts":
@@ -262,6 +278,9 @@ def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> 
     if shape == "increasing":
         return f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} by {unit} {s.peak_at}."
     if shape == "one-cycle":
+        if s.peak_at == view.xs[0]:
+            return (f"The learning rate starts at its peak {fmt_lr(s.peak)} and anneals down to {fmt_lr(s.final)} by "
+                    f"{unit} {view.last}.")
         return (f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} over the first "
                 f"{_n_units(s.warmup_steps or s.peak_at, unit)}, then anneals down to {fmt_lr(s.final)} by "
                 f"{unit} {view.last}.")
@@ -275,6 +294,9 @@ def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> 
     if start > 0:
         warm = f"rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} over {_n_units(s.warmup_steps, unit)}"
         if base == "constant":
+            if s.peak_at >= view.last:
+                return _sentence(f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} by "
+                                 f"{unit} {view.last}")
             return _sentence(f"The learning rate {warm} and then stays there until {unit} {view.last}")
         return _sentence(f"The learning rate {warm}, then {clause}")
     return _sentence(f"The learning rate {clause}")
@@ -323,7 +345,7 @@ def _intent(shape: str, unit: str) -> str:
         return _sentence(_OTHER_INTENT[shape].format(unit=unit))
     if shape.startswith(WARMUP_PREFIX):
         base = shape[len(WARMUP_PREFIX):]
-        after = "the rate then stays at its peak" if base == "constant" else \
+        after = "the rate stays at its peak" if base == "constant" else \
             _DECAY_INTENT.get(base, _DECAY_INTENT["custom"]).format(unit=unit)
         return _sentence(f"{_WARM_INTENT}; afterwards, {after}")
     return _sentence(_DECAY_INTENT.get(shape, _DECAY_INTENT["custom"]).format(unit=unit))
@@ -410,11 +432,8 @@ def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any
                     f"{_fmt_int(length)} times, ending at {fmt_lr(s.final)}")
         return ""
     if base in ("cosine annealing", "linear decay", "polynomial decay") and not s.rises:
-        horizon = _horizon_arg(args)
-        start = s.peak_at if shape.startswith(WARMUP_PREFIX) else 0
-        # flag a decay cut short only when it matters: the run ends above 5% of the peak
-        if horizon is not None and horizon[0] != "total_steps" and horizon[1] > view.last - start \
-                and view.first_min_step(start) == view.last and s.final > 0.05 * s.peak:
+        horizon = _cut_short(view, s.peak_at if shape.startswith(WARMUP_PREFIX) else 0, args)
+        if horizon is not None:
             name, value = horizon
             return (f"the decay never finishes: {name}={_fmt_int(value)} but the loop runs "
                     f"{_n_units(length, unit)}, so the rate only gets down to {fmt_lr(s.final)}")
@@ -480,9 +499,20 @@ def _plateau_rule(fact: SchedulerFact, unit: str, args: dict[str, Any]) -> str:
     threshold = _arg_num(args, "threshold", "min_delta")
     rel = args.get("threshold_mode", "rel" if fw != "keras" else "abs") == "rel"
     monitor = fact.monitor.value if isinstance(fact.monitor, Known) else args.get("monitor")
-    watched = f"the monitored metric {monitor!r}" if isinstance(monitor, str) else "the metric passed to step()"
+    given = next((site.arg_text for site in fact.step_sites if site.arg_text), None)
+    notes: list[str] = []
+    if isinstance(monitor, str):
+        watched = repr(monitor)
+        notes.append("the monitored metric")
+    elif given:
+        watched = given
+        notes.append("the metric passed to step()")
+    else:
+        watched = "the metric passed to step()"
     better = {"min": "lower is better", "max": "higher is better", "auto": "direction guessed from its name"}
-    mode_text = f" ({better.get(str(mode), 'mode ' + repr(mode))}, mode={mode!r})" if mode is not None else ""
+    if mode is not None:
+        notes.append(f"{better.get(str(mode), 'mode ' + repr(mode))}, mode={mode!r}")
+    mode_text = f" ({'; '.join(notes)})" if notes else ""
     cut = f"multiplies the rate by factor={fmt_lr(factor)}" if factor is not None else "cuts the rate"
     after = ""
     if patience is not None:
@@ -526,11 +556,14 @@ def _horizon_sentence(fact: SchedulerFact, curve: Curve) -> str:
     return _sentence("Horizon: not stated in the script, and lraudit did not record where the length comes from")
 
 
-def _known_args_sentence(fact: SchedulerFact, *, unknown_only: bool = False) -> str:
+def _known_args_sentence(fact: SchedulerFact, error: str | None = None, *, unknown_only: bool = False) -> str:
     skip = {"optimizer", "last_epoch", "verbose", "name"}
-    known = [f"{k}={_fmt_value(v.value)}" for k, v in fact.args.items()
-             if isinstance(v, Known) and k not in skip and not unknown_only]
-    unknown = [f"{k} ({_inline(v.reason)})" for k, v in fact.args.items() if isinstance(v, Unknown) and k not in skip]
+    given = [(k, v) for k, v in fact.args.items()
+             if isinstance(v, Known) and k not in skip and v.value is not None and not unknown_only]
+    stated = [(k, v) for k, v in given if "default" not in v.source]  # defaults are noise here
+    known = [f"{k}={_fmt_value(v.value)}" for k, v in (stated or given)]
+    unknown = [f"{k} ({_inline(v.reason)})" for k, v in fact.args.items()
+               if isinstance(v, Unknown) and k not in skip and not (error and _inline(v.reason) in error)]
     parts = []
     if known:
         parts.append("known: " + ", ".join(known[:8]))
@@ -546,13 +579,17 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
         kind = "a custom scheduler" if fact.cls.startswith("custom:") else "a hand-written schedule"
         what = f"{short} is {kind}" + (f": {_inline(fact.description)}" if fact.description else "")
     elif entry is not None and getattr(entry, "summary", ""):
-        what = f"{short} {entry.summary}"
+        summary = entry.summary
+        verb = summary.split(" ", 1)[0]
+        what = f"{short} {summary}" if verb.endswith("s") and verb not in ("cosine", "its") else \
+            f"{short}: {summary}"
     else:
         what = f"This is {short}"
     if short in ("ReduceLROnPlateau", "PlateauLRScheduler"):
-        sentences = [_plateau_rule(fact, unit, _plain_args(fact)), _known_args_sentence(fact, unknown_only=True)]
+        sentences = [_plateau_rule(fact, unit, _plain_args(fact)),
+                     _known_args_sentence(fact, curve.error, unknown_only=True)]
     else:
-        sentences = [_sentence(what), _known_args_sentence(fact)]
+        sentences = [_sentence(what), _known_args_sentence(fact, curve.error)]
     reason = f" ({_inline(curve.error)})" if curve.error else ""
     sentences.append(_sentence(f"The curve is unknown{reason}"))
     stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",

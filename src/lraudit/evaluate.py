@@ -42,9 +42,11 @@ resolve, or an ``Opaque`` argument) is a list of placeholder parameter groups (o
 
 FunctionValue conventions
 -------------------------
-``FunctionValue.bound`` pairs whose name is a parameter of the function replace that parameter's default
-(like ``functools.partial`` with keywords: positional arguments still fill the parameters in order); other
-pairs are closure variables. A def or lambda created during evaluation that leaves the evaluator (returned,
+``FunctionValue.bound`` pairs whose name is a parameter of the function bind that parameter: one without a
+default in the signature is pre-bound like ``functools.partial`` does (positional arguments skip it, so
+``partial(f, 100)`` for ``def f(warmup, step)`` is ``bound=(("warmup", 100),)``); one with a default gets a new
+default (positional arguments still fill it). A keyword argument of the call overrides either. Other pairs
+are closure variables. A def or lambda created during evaluation that leaves the evaluator (returned,
 or stored in a returned container) becomes a ``FunctionValue`` whose ``bound`` holds its defaults (as
 evaluated when it was created) and the enclosing variables it reads (as they were when the evaluation
 ended, which is Python's late binding; a recursive closure finds itself there). Its ``scope`` is the same resolver; its ``line`` is computed from the enclosing
@@ -291,7 +293,6 @@ _BREAK = object()
 _CONTINUE = object()
 _MISSING = object()
 _NUMBER_TYPES = frozenset({int, float, bool})
-_SEQUENCE_TYPES = (list, tuple, str)
 
 
 def _kind(v: Any) -> str:
@@ -569,6 +570,21 @@ class _Machine:
     def check_len(self, n: int, what: str = "sequence") -> None:
         if n > self.max_len:
             raise _Refusal(f"{what} too large: {n} elements (limit {self.max_len})")
+
+    def key(self, k: Any) -> Any:
+        """A value about to be hashed (dict key, set element): CPython hashes nested tuples recursively in C
+        without a depth guard, so refuse deep nesting instead of risking the process."""
+        if type(k) is tuple:
+            stack = [(k, 1)]
+            seen = 0
+            while stack:
+                t, depth = stack.pop()
+                if depth > 100:
+                    raise _Refusal("value nested too deeply to be a dict key or set element")
+                seen += len(t)
+                stack.extend((x, depth + 1) for x in t if type(x) is tuple)
+            self.charge(seen)
+        return k
 
     # ------------------------------------------------------------------------- values in and out
 
@@ -1008,7 +1024,15 @@ class _Machine:
                 raise _Refusal(f"`in` needs a container, not {_kind(b)}")
             if isinstance(b, str) and not isinstance(a, str):
                 raise _Refusal(f"`in <string>` needs a string, not {_kind(a)}")
-            self.charge(len(b) if not isinstance(b, range) else 0)
+            if isinstance(b, range):
+                # CPython answers ints in O(1) but scans the whole range for anything else
+                if type(a) is float:
+                    a = int(a) if math.isfinite(a) and a.is_integer() else None
+                found = type(a) in (int, bool) and a in b
+                return found == (op == "in")
+            if isinstance(b, (dict, set, frozenset)):
+                self.key(a)
+            self.charge(len(b))
             return (a in b) == (op == "in")
         if op == "==":
             return bool(a == b)
@@ -1050,7 +1074,7 @@ class _Machine:
         return self._elements(node.elements, env)
 
     def _ev_set(self, node: cst.Set, env: _Env) -> set:
-        return set(self._elements(node.elements, env))
+        return {self.key(x) for x in self._elements(node.elements, env)}
 
     def _ev_dict(self, node: cst.Dict, env: _Env) -> dict:
         out: dict[Any, Any] = {}
@@ -1061,7 +1085,7 @@ class _Machine:
                     raise _Refusal(f"** needs a dict, not {_kind(v)}")
                 out.update(v)
             else:
-                k = self.ev(e.key, env)
+                k = self.key(self.ev(e.key, env))
                 out[k] = self.ev(e.value, env)
             self.check_len(len(out), "dict")
         return out
@@ -1112,7 +1136,8 @@ class _Machine:
                     if comp_for.inner_for_in is not None:
                         run(comp_for.inner_for_in, inner)
                     elif is_dict:
-                        out.append((self.ev(node.key, inner), self.ev(node.value, inner)))  # type: ignore[attr-defined]
+                        out.append((self.key(self.ev(node.key, inner)),  # type: ignore[attr-defined]
+                                    self.ev(node.value, inner)))  # type: ignore[attr-defined]
                     else:
                         out.append(self.ev(node.elt, inner))  # type: ignore[attr-defined]
                     self.check_len(len(out), "comprehension")
@@ -1121,7 +1146,7 @@ class _Machine:
         if is_dict:
             return dict(out)
         if isinstance(node, cst.SetComp):
-            return set(out)
+            return {self.key(x) for x in out}
         return out  # lists, and generator expressions evaluated eagerly
 
     # subscripts -----------------------------------------------------------------------------
@@ -1157,7 +1182,7 @@ class _Machine:
             return container[key]
         if isinstance(container, dict):
             try:
-                return container[key]
+                return container[self.key(key)]
             except KeyError:
                 raise _Refusal(f"key {_short(key)} not found") from None
             except TypeError:
@@ -1186,7 +1211,7 @@ class _Machine:
             return  # a write into an unknown object: recorded above, nothing else to do
         if isinstance(container, dict):
             try:
-                container[key] = value
+                container[self.key(key)] = value
             except TypeError:
                 raise _Refusal(f"{_kind(key)} cannot be a dict key") from None
             self.check_len(len(container), "dict")
@@ -1278,7 +1303,8 @@ class _Machine:
     def bind(self, info: _FnInfo, fname: str, args: list[Any], kwargs: dict[str, Any], preset: dict[str, Any],
              default_of: Callable[[str], Any] | None) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        positional = [p for p in info.positional if p not in preset] if preset else list(info.positional)
+        positional = ([p for p in info.positional if p not in preset or p in info.defaults] if preset
+                      else list(info.positional))
         extra: tuple[Any, ...] = ()
         if len(args) > len(positional):
             if info.star is None:
@@ -1766,7 +1792,7 @@ def _np_round(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
     d = 0 if decimals is _MISSING else _integer("numpy.round", decimals)
     if type(a) is float:
         return a if not math.isfinite(a) else float(round(a, d))
-    return round(int(a), d)
+    return _round_int(int(a), d)
 
 
 def _np_sign(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -1863,12 +1889,21 @@ def _builtin_abs(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
     return m.check_int(abs(x)) if type(_number("abs", x)) is not float else abs(x)
 
 
+def _round_int(x: int, ndigits: int) -> int:
+    """round(int, ndigits) without CPython computing 10 ** -ndigits for a huge negative ndigits."""
+    if ndigits < -1300:  # |x| < 2 ** 4096 < 0.5 * 10 ** 1300 (and larger ints are refused anyway)
+        return 0
+    return round(int(x), ndigits)
+
+
 def _builtin_round(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
     x, nd = _signature("round", args, kwargs, ("number", "ndigits"), 1)
     x = _number("round", x)
     try:
         if nd is _MISSING or nd is None:
             return m.check_int(round(x)) if type(x) is float else int(x)
+        if type(x) is not float:
+            return _round_int(x, _integer("round", nd))
         return round(x, _integer("round", nd))
     except OverflowError:
         raise _Refusal("round(): cannot round an infinite or too large value") from None
@@ -2036,7 +2071,7 @@ def _builtin_dict(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> dict[
             for pair in m.materialize(src):
                 if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                     raise _Refusal("dict() needs pairs")
-                out[pair[0]] = pair[1]
+                out[m.key(pair[0])] = pair[1]
     out.update(kwargs)
     m.check_len(len(out), "dict")
     return out

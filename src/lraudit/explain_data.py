@@ -38,7 +38,7 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
 
     lr = None
     lr_steps = None
-    if curve is not None and curve.lr is not None and want_curve:
+    if curve is not None and curve.lr is not None and want_curve and not curve.relative:
         lr = [to_jsonable(x) for x in curve.lr]
         if curve.steps is not None:
             lr_steps = list(curve.steps)
@@ -92,6 +92,9 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
             text = explain(s, curve, optimizer_lr_text=opt_lr_text) if curve is not None else ""
         except Exception as exc:  # an explanation bug must not hide the facts
             text = f"(no explanation: {type(exc).__name__})"
+        if curve is not None and curve.relative and curve.lr:
+            text = ("The optimizer's own rate is not known here, so the numbers below are multiples of it "
+                    "(1 = the optimizer's lr). " + text)
         schedulers.append(scheduler_entry(facts, s, curve, text, want_curves))
         det: dict[str, Any] = {
             "step_sites": [step_site_text(x) for x in s.step_sites],

@@ -51,6 +51,7 @@ class Curve:
     horizon_source: str = ""  # where the length comes from, in words
     unit: Literal["epoch", "step"] = "epoch"
     assumption: str | None = None  # e.g. "assuming the monitored metric never improves"
+    relative: bool = False  # lr holds multiples of an unknown base rate (shape only; JSON shows no numbers)
     error: str | None = None  # why the curve is unknown (unresolved value, evaluator refusal...)
     stops_at: int | None = None  # the library raises at this step (OneCycleLR past total_steps, ...)
     stop_reason: str | None = None

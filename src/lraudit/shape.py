@@ -663,11 +663,15 @@ def _ramp_then_flat(values: Sequence[float], peak_i: int) -> bool:
     return bool(up) and up[-1] - up[0] + 1 == len(up)
 
 
-def _one_cycle_like(values: Sequence[float], peak_i: int) -> bool:
+def _one_cycle_like(values: Sequence[float], xs: Sequence[int], peak_i: int) -> bool:
+    """A long, smooth warm-up from a non-zero start to a high peak, then a smooth anneal below the start."""
     n = len(values)
     v0 = values[0]
-    return (v0 > 0 and peak_i >= 0.15 * (n - 1) and values[-1] < v0
-            and values[peak_i] >= 2 * v0)
+    if not (v0 > 0 and peak_i >= 0.15 * (n - 1) and values[-1] < v0 and values[peak_i] >= 2 * v0):
+        return False
+    ramp = sum(1 for k in range(1, peak_i + 1) if _rise(values[k - 1], values[k]))
+    tail = _decay_shape(values[peak_i:], xs[peak_i:])
+    return ramp >= 3 and tail not in ("step decay", "multi-step decay", "constant")
 
 
 def _restart_shape(values: Sequence[float], xs: Sequence[int], start: int,
@@ -699,7 +703,7 @@ def _shape_from_curve(values: Sequence[float], xs: Sequence[int]) -> str:
     rises = [(f, l) for f, l in a.rises if values[l] - values[f - 1] > SIGNIFICANT_RISE * scale]
     if not rises:
         if warm:
-            if _one_cycle_like(values, a.peak_i):
+            if _one_cycle_like(values, xs, a.peak_i):
                 return "one-cycle"
             return WARMUP_PREFIX + _decay_shape(values[start:], xs[start:])
         return _decay_shape(values, xs)

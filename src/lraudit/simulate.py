@@ -29,6 +29,10 @@ class Unresolved(Exception):
     """A value the simulation needs is unknown; the message says which and why."""
 
 
+class RelativeOnly(Unresolved):
+    """Only the optimizer's base rate is unknown: the curve can be shown as multiples of it."""
+
+
 @dataclass(frozen=True)
 class SimOptions:
     steps: int | None = None  # --steps N: exact length, dense
@@ -97,7 +101,7 @@ def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any
     if opt is None:
         if ignores_lr:
             return OptimizerSpec((1.0,), True, False, None)
-        raise Unresolved(f"the optimizer is not known ({s.optimizer_reason or 'not found'}), so its lr is not known")
+        raise RelativeOnly(f"the optimizer is not known ({s.optimizer_reason or 'not found'}), so its lr is not known")
     lrs = []
     if opt.groups:
         for g in opt.groups:
@@ -106,14 +110,14 @@ def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any
             elif ignores_lr:
                 lrs.append(1.0)
             else:
-                raise Unresolved(f"the optimizer's lr is unknown: {getattr(g.lr, 'reason', '')}")
+                raise RelativeOnly(f"the optimizer's lr is unknown: {getattr(g.lr, 'reason', '')}")
     else:
         if isinstance(opt.lr, Known) and _num(opt.lr.value):
             lrs.append(float(opt.lr.value))
         elif ignores_lr:
             lrs.append(1.0)
         else:
-            raise Unresolved(f"the optimizer's lr is unknown: {getattr(opt.lr, 'reason', 'not given')}")
+            raise RelativeOnly(f"the optimizer's lr is unknown: {getattr(opt.lr, 'reason', 'not given')}")
     short = _short(opt.cls)
     defaults_lr = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else None
     has_mom = short in MOMENTUM or "momentum" in opt.params and opt.framework == "torch"
@@ -196,13 +200,13 @@ def choose_length(s: SchedulerFact, opts: SimOptions, facts: FileFacts | None = 
 
 def _group_for(facts: FileFacts, s: SchedulerFact) -> list[SchedulerFact]:
     """Top-level schedulers stepped in the same way on the same optimizer, in construction order."""
-    if s.optimizer is None or s.parent is not None:
+    if s.optimizer is None or s.parent is not None or any(x.conditional for x in s.step_sites):
         return [s]
     peers = [
         o for o in facts.schedulers
         if o.optimizer == s.optimizer and o.parent is None and o.framework == "torch"
         and o.stepped == s.stepped and o.stepped in ("epoch", "batch") and _short(o.cls) != "ReduceLROnPlateau"
-        and not o.cls.startswith("custom:")
+        and not o.cls.startswith("custom:") and not any(x.conditional for x in o.step_sites)
     ]
     if s not in peers:
         return [s]
@@ -222,8 +226,15 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     target = s
     group = _group_for(facts, s)
     assumed_note = None
+    relative_note = None
     try:
-        opt_spec = _optimizer_spec(facts, s, bool(entry and entry.ignores_optimizer_lr))
+        try:
+            opt_spec = _optimizer_spec(facts, s, bool(entry and entry.ignores_optimizer_lr))
+        except RelativeOnly as rel:
+            from .catalog.torch_sim import OptimizerSpec
+
+            opt_spec = OptimizerSpec((1.0,), True, False, 1.0)
+            relative_note = f"{rel}; the curve shows multiples of that rate"
         try:
             specs = [_torch_spec(facts, g) for g in group]
         except Unresolved as first:
@@ -252,6 +263,8 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     except Exception as exc:
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {type(exc).__name__}: {exc}")  # type: ignore
     assumption = res.assumption
+    if relative_note:
+        assumption = f"{assumption}; {relative_note}" if assumption else relative_note
     if assumed_note:
         assumption = f"{assumption}; {assumed_note}" if assumption else assumed_note
     if len(group) > 1:
@@ -260,7 +273,7 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
         assumption = f"{assumption}; {note}" if assumption else note
     lr = tuple(float(x) for x in res.lr)
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
-                 stops_at=res.stops_at, stop_reason=res.stop_reason)
+                 stops_at=res.stops_at, stop_reason=res.stop_reason, relative=relative_note is not None)
 
 
 def _base_lr(facts: FileFacts, s: SchedulerFact) -> tuple[float | None, float | None, str | None]:

@@ -578,6 +578,8 @@ def _timm_after(facts: FileFacts, flow: ObjectFlow) -> FileFacts:
         stepped = s.stepped
         if methods:
             ctxs = {x.context for x in active}
+            if ctxs & {"batch", "epoch"}:
+                ctxs -= {"outside", "unknown"}
             stepped = "batch" if ctxs == {"batch"} else "epoch" if ctxs == {"epoch"} else (
                 "never" if not active else "both" if ctxs >= {"batch", "epoch"} else "unknown")
         horizon = s.horizon

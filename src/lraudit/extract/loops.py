@@ -38,12 +38,29 @@ PER_EPOCH_METHODS = {
 def classify_loops(ix: Indexer) -> None:
     for loop in ix.loops.values():
         loop.kind = _own_kind(loop)
+    # `while True:` / `while not done:` loops that update the model themselves are iteration loops
+    for loop in ix.loops.values():
+        if loop.kind == "unknown" and isinstance(loop.node, cst.While) and loop.parent is None:
+            if any(c.path.endswith((".backward", ".step", "scaler.step")) for c in loop.calls) or _has_counter(loop):
+                loop.kind = "iteration"
     # an unclassified loop directly inside an epoch loop iterates over batches
     for loop in ix.loops.values():
         if loop.kind == "unknown" and loop.parent is not None:
             parent = ix.loops[loop.parent]
             if parent.kind == "epoch" and not _small_range(loop):
                 loop.kind = "batch"
+
+
+def _has_counter(loop: LoopInfo) -> bool:
+    body = loop.node.body
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else []
+    for stmt in stmts:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and \
+                        _ITER_RE.search(small.target.value.lower()):
+                    return True
+    return False
 
 
 def _small_range(loop: LoopInfo) -> bool:
@@ -185,8 +202,10 @@ def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
             n = len(range(int(start.value), int(stop.value), int(step.value)))  # type: ignore[union-attr]
         except (TypeError, ValueError):
             return Unknown("range bounds are not integers")
-        srcs = [s.source for s in (start, stop) if s.source != "literal"]  # type: ignore[union-attr]
-        return Known(n, "; ".join(srcs) if srcs else "literal")
+        from .values import _combine
+
+        src = _combine(start.source, stop.source)  # type: ignore[union-attr]
+        return Known(n, src.removeprefix("computed from "))
     return Unknown("range() without arguments")
 
 

@@ -165,6 +165,7 @@ class Resolver:
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
         self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
+        self.module_hops = 0  # how many imports away from the analysed file this resolver is
 
     # ------------------------------------------------------------------------------------- public
     def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
@@ -348,6 +349,9 @@ class Resolver:
         if q is not None:
             if q in _MATH_CONST:
                 return Known(_MATH_CONST[q], LITERAL)
+            local = self._local_module_value(q)
+            if local is not None:
+                return local
             return Unknown(f"{name} is imported ({q}), not a value")
         if name in ("__file__",):
             return Known(self.path, "this script's path")
@@ -389,6 +393,17 @@ class Resolver:
             candidates = relevant[idx:]
         for r in candidates:
             values.append((r, self._assign_value(r)))
+        # `start_epoch = 0` then `if args.resume: start_epoch = ckpt["epoch"]`: a fresh run keeps the default
+        if uncond and len(values) > 1 and isinstance(values[0][1], Known) and all(
+            not isinstance(v, Known) and r.ctx.conds > 0 for r, v in values[1:]
+        ):
+            first_rec, first_v = values[0]
+            lines = ", ".join(str(self.loc_line(r.node)) for r, _ in values[1:] if r.node is not None)
+            src = first_v.source  # type: ignore[union-attr]
+            if src == LITERAL and first_rec.node is not None and "." not in name:
+                kind = "constant" if scope is not None and scope.kind == "module" else "variable"
+                src = f"{kind} {name} at {self.where(first_rec.node)}"
+            return Known(first_v.value, f"{src}; a fresh run (line {lines} may change it)")  # type: ignore
         knowns = [v for _, v in values if isinstance(v, Known)]
         if len(knowns) == len(values) and knowns:
             first = knowns[0].value
@@ -550,13 +565,30 @@ class Resolver:
         if q is not None:
             if q in _MATH_CONST:
                 return Known(_MATH_CONST[q], LITERAL)
+            local = self._local_module_value(q)
+            if local is not None:
+                return local
             return Unknown(f"{full} is a library attribute ({q})")
         base = node.value
         # explicit assignment to the dotted name (args.lr = 0.1)
         if full is not None:
             scope, recs = self._assignments(full, ctx, seq)
-            if recs:
+            if recs and not all(r.ctx.conds > 0 for r in recs):
                 return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
+            if recs:
+                # only conditional overrides (`if args.resume: args.start_epoch = ...`): a fresh run keeps
+                # the value the attribute had before
+                base_value = self._attribute_base(node, ctx, seq)
+                if isinstance(base_value, Known):
+                    lines = ", ".join(str(self.loc_line(r.node)) for r in recs if r.node is not None)
+                    return Known(base_value.value, f"{base_value.source}; a fresh run (line {lines} may change it)")
+                return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
+        return self._attribute_base(node, ctx, seq)
+
+    def _attribute_base(self, node: cst.Attribute, ctx: Ctx, seq: int | None) -> Value:
+        attr = node.attr.value
+        full = dotted(node)
+        base = node.value
         if isinstance(base, cst.Name) and base.value == "self":
             return self._self_attr(attr, ctx, node)
         base_v = self.resolve(base, ctx, seq)
@@ -747,6 +779,39 @@ class Resolver:
         except Exception as exc:  # the evaluator must never take the run down
             return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}")
         return Known(result, f"{name}() at {self.where(node)}")
+
+    # ------------------------------------------------------------------------------ local modules
+    def _local_module_value(self, qualified: str) -> Value | None:
+        """``conf.settings.MILESTONES`` when ``conf/settings.py`` sits next to the script (or above it)."""
+        if self.module_hops >= 2 or qualified.split(".", 1)[0] in _LIBRARY_ROOTS:
+            return None
+        parts = qualified.split(".")
+        if len(parts) < 2:
+            return None
+        base_dir = os.path.dirname(os.path.abspath(self.path))
+        for split in range(len(parts) - 1, 0, -1):
+            mod_parts, attr_parts = parts[:split], parts[split:]
+            for up in range(4):
+                root = base_dir
+                for _ in range(up):
+                    root = os.path.dirname(root)
+                for cand in (os.path.join(root, *mod_parts) + ".py", os.path.join(root, *mod_parts, "__init__.py")):
+                    if os.path.isfile(cand) and len(attr_parts) != 1:
+                        rel = os.path.relpath(cand, base_dir).replace(os.sep, "/")
+                        return Unknown(f"{qualified} is not a plain constant of {rel}")
+                    if os.path.isfile(cand):
+                        other = _module_resolver(cand, self.module_hops + 1)
+                        if other is None:
+                            return None
+                        v = other._name(attr_parts[0], Ctx(other.ix.module_scope), None, None)  # type: ignore
+                        if isinstance(v, Known) and v.source.startswith("constant "):
+                            return v
+                        if isinstance(v, Known):
+                            rel = os.path.relpath(cand, base_dir).replace(os.sep, "/")
+                            return Known(v.value, f"{attr_parts[0]} in {rel}" +
+                                         (f" ({v.source})" if v.source != LITERAL else ""))
+                        return v
+        return None
 
     # ----------------------------------------------------------------------------------- argparse
     def _argparse_options(self) -> dict[str, ArgOption]:
@@ -963,6 +1028,44 @@ class Resolver:
                 name = os.path.relpath(cand, os.path.dirname(self.path) or ".").replace(os.sep, "/")
                 return Known(data, name)
         return Unknown(f"config file {rel} was not found next to the script")
+
+
+_LIBRARY_ROOTS = frozenset({
+    "torch", "numpy", "np", "math", "os", "sys", "keras", "tensorflow", "tf", "transformers", "timm",
+    "lightning", "pytorch_lightning", "accelerate", "jax", "optax", "yaml", "json", "argparse", "typing",
+    "dataclasses", "collections", "functools", "itertools", "random", "torchvision", "datasets", "wandb",
+    "logging", "time", "pathlib", "re", "copy", "scipy", "sklearn", "pandas", "tqdm", "PIL", "cv2",
+})
+_MODULE_CACHE: dict[str, "Resolver | None"] = {}
+MAX_MODULE_BYTES = 1_000_000
+
+
+def _module_resolver(path: str, hops: int) -> "Resolver | None":
+    key = os.path.realpath(path)
+    if key in _MODULE_CACHE:
+        return _MODULE_CACHE[key]
+    _MODULE_CACHE[key] = None  # guards import cycles
+    result = None
+    try:
+        if os.path.getsize(path) <= MAX_MODULE_BYTES:
+            from ..parse import Locator, decode_source, parse_source
+            from .index import build_index
+
+            with open(path, "rb") as fh:
+                text = decode_source(fh.read())
+            if isinstance(text, str):
+                module = parse_source(text)
+                if isinstance(module, cst.Module):
+                    ix = build_index(module)
+                    result = Resolver(ix, path, None)
+                    result.loc_line = Locator(module).line
+                    result.module_hops = hops
+    except (OSError, RecursionError):
+        result = None
+    if len(_MODULE_CACHE) > 256:
+        _MODULE_CACHE.clear()
+    _MODULE_CACHE[key] = result
+    return result
 
 
 class EvalScope:

@@ -21,7 +21,8 @@ from .chart import mermaid_xychart
 TITLE = "Learning-rate notes"
 HIDDEN_ARGS = ("last_epoch", "verbose")  # shown only when the script sets them
 _LIBRARY_DEFAULT = re.compile(r"[A-Za-z][\w.\-]* default")
-_INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>])")
+_INLINE_SPECIAL = re.compile(r"([\\`*\[\]<>~$])")  # GitHub also reads ~strike~ and $math$
+_BLOCK_START = re.compile(r"^([#+=-]|\d+(?=[.)](?:\s|$)))")  # would start a heading, list or setext line
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 
@@ -30,7 +31,8 @@ _SLUG_DROP = re.compile(r"[^\w\- ]")
 
 
 def md_text(text: str) -> str:
-    """Plain text made safe for Markdown prose: emphasis, code, link and HTML characters are escaped.
+    """Plain text made safe for Markdown prose: emphasis, code, link, HTML, strike-through and math
+    characters are escaped, and so is a start that would open a heading or a list.
 
     An underscore is escaped only where it could open or close emphasis (not inside a word such as
     ``step_size``), so identifiers stay readable in the raw file.
@@ -38,6 +40,10 @@ def md_text(text: str) -> str:
     text = " ".join(str(text).split())
     text = _INLINE_SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub("&amp;", text)
+    match = _BLOCK_START.match(text)
+    if match:
+        end = match.end()
+        text = text[:end] + "\\" + text[end:] if match.group(1).isdigit() else "\\" + text
     out: list[str] = []
     for i, ch in enumerate(text):
         if ch == "_":
@@ -55,8 +61,8 @@ def md_code(text: str) -> str:
     text = " ".join(str(text).split())
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()):
-        text = f" {text} "
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "  # CommonMark strips one space on each side
     return f"{fence}{text}{fence}" if text else "` `"
 
 
@@ -120,11 +126,10 @@ def is_unresolved(v: Mapping[str, Any] | None) -> bool:
 
 
 def value_md(v: Mapping[str, Any] | None) -> str:
-    """``0.1`` as code, or *unknown* (reason) for an unresolved value."""
-    if v is None:
-        return "*unknown*"
+    """The value as code (``0.1``), or *unknown*; :func:`source_md` says where it comes from or why not."""
     if is_unresolved(v):
         return "*unknown*"
+    assert v is not None
     return md_code(_short_value(v.get("value")))
 
 
@@ -288,13 +293,14 @@ def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[s
     values, xs = _curve(s, det)
     unit = str(det.get("unit") or s.get("unit") or "step")
     if values is None:
-        why = det.get("error") or "the curve could not be simulated"
-        out += [f"*No chart: {md_text(str(why))}.*", ""]
+        why = str(det.get("error") or "the curve could not be simulated").rstrip(". ")
+        out += [f"*No chart: {md_text(why)}.*", ""]
     else:
         x_label = "epoch" if unit == "epoch" else "scheduler step"
         out += [mermaid_xychart(values, xs, title=f"{sid}: {name}", x_label=x_label), ""]
         if xs is not None:
-            out += [f"*The curve is sampled at {len(xs)} points over {xs[-1] + 1} steps.*", ""]
+            span = _plural(xs[-1] + 1, "epoch" if unit == "epoch" else "scheduler step")
+            out += [f"*The curve is sampled at {len(xs)} points over {span}.*", ""]
         rows = [[md_text(str(w)), md_text(str(when)), md_code(str(lr))] for w, when, lr in det.get("milestones") or []]
         if rows:
             out += table(["Milestone", "When", "Learning rate"], rows) + [""]
