@@ -336,3 +336,12 @@ def test_plateau_names_the_metric_given_to_step() -> None:
     f = SchedulerFact(**{**f.__dict__, "step_sites": (site,)})
     text = explain(f, curve([B] * 5 + [B * 0.2] * 5), optimizer_lr_text=None)
     assert text.startswith("ReduceLROnPlateau watches val_acc (the metric passed to step(); higher is better")
+
+
+def test_one_cycle_stepped_per_epoch_never_leaves_its_warmup() -> None:
+    lr = one_cycle(total=2500, max_lr=0.003)[:25]
+    f = fact("OneCycleLR", max_lr=0.003, epochs=25, steps_per_epoch=Unknown("len(loader) depends on the data"))
+    text = explain(f, curve(lr, source="25 epochs from the epoch loop"), optimizer_lr_text="0.003")
+    assert "only rises, from 0.00012 to" in text and "by epoch 24" in text
+    assert "never leaves its warm-up in this run" in text
+    check_paragraph(text)

@@ -322,6 +322,10 @@ f = lambda n: ([i * i for i in range(n) if i % 2], {i: i * 2 for i in range(n)},
     Case("strings", """
 f = lambda mode: ('cos' if mode == 'cosine' else 'lin') + '_' + "x" 'y' + r'\\n' + '\\t\\x41\\u00e9\\N{BULLET}' + '''z'''
 """, "f", [("cosine",), ("linear",)]),
+    Case("range-membership-and-rounding", """
+f = lambda x: (x in range(10), x + 0.5 in range(10), float(x) in range(0, 10, 2), 'a' in range(3),
+               round(1234 + x, -2), round(25, -1), round(x + 0.5), round(2.675, 2))
+""", "f", [(0,), (4,), (9,), (12,)]),
     Case("yolov5-one-cycle-closure", """
 import math
 def one_cycle(y1=0.0, y2=1.0, steps=100):
@@ -711,6 +715,8 @@ REFUSALS = [
     ("unbound-local", "def f(e):\n    lr = lr * 2\n    return lr\n", "variable lr is used before it is assigned"),
     ("decorated-nested-def", "def f(e):\n    @cache\n    def g(x):\n        return x\n    return g(e)\n",
      "decorated function g"),
+    ("deep-dict-key", "def f(e):\n    k = ()\n    for i in range(200):\n        k = (k,)\n    return {k: 1}\n",
+     "nested too deeply"),
     ("endless-while", "def f(e):\n    while True:\n        pass\n", "step budget exceeded"),
     ("endless-while-growing", "def f(e):\n    x = 1\n    while x:\n        x = x * 3\n", "integer too large"),
     ("deep-recursion", "def f(e):\n    def g(n):\n        return g(n + 1)\n    return g(0)\n", "recursion too deep"),
@@ -794,6 +800,16 @@ def test_budget_limits_are_configurable() -> None:
     assert call_function(deep, [60]) == 60
     with pytest.raises(EvalError, match="recursion too deep"):
         call_function(deep, [60], budget=Budget(max_depth=10))
+
+
+def test_no_hidden_c_level_loops() -> None:
+    """Operations CPython would run for ages inside one evaluation step are answered another way."""
+    start = time.monotonic()
+    src = "lambda e: (2.5 in range(10 ** 12), 3.0 in range(10 ** 12), round(5, -10 ** 18), round(1.5, -10 ** 18))"
+    assert call_function(_lambda(src), [0]) == (False, True, 0, 0.0)
+    with pytest.raises(EvalError, match="range too large"):
+        call_function(_lambda("lambda e: sum(range(10 ** 12))"), [0])
+    assert time.monotonic() - start < 0.5
 
 
 def test_time_budget_stops_a_slow_loop() -> None:

@@ -281,6 +281,8 @@ def _what(view: _View, fact: SchedulerFact, unit: str, args: dict[str, Any]) -> 
         if s.peak_at == view.xs[0]:
             return (f"The learning rate starts at its peak {fmt_lr(s.peak)} and anneals down to {fmt_lr(s.final)} by "
                     f"{unit} {view.last}.")
+        if s.peak_at >= view.last:
+            return f"The learning rate only rises, from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} by {unit} {view.last}."
         return (f"The learning rate rises from {fmt_lr(s.initial)} to {fmt_lr(s.peak)} over the first "
                 f"{_n_units(s.warmup_steps or s.peak_at, unit)}, then anneals down to {fmt_lr(s.final)} by "
                 f"{unit} {view.last}.")
@@ -430,6 +432,8 @@ def _unfinished(fact: SchedulerFact, view: _View, unit: str, args: dict[str, Any
         if total is not None and total > length:
             return (f"the cycle never finishes: it is sized for {_n_units(total, 'step')} but the run steps it only "
                     f"{_fmt_int(length)} times, ending at {fmt_lr(s.final)}")
+        if s.peak_at >= view.last and len(view.values) > 1:
+            return f"the one-cycle never leaves its warm-up in this run: the rate is still rising at {unit} {view.last}"
         return ""
     if base in ("cosine annealing", "linear decay", "polynomial decay") and not s.rises:
         horizon = _cut_short(view, s.peak_at if shape.startswith(WARMUP_PREFIX) else 0, args)
@@ -473,12 +477,12 @@ def _surprises(fact: SchedulerFact, curve: Curve, view: _View, unit: str, args: 
         found.append(f"careful: {_library(fact.framework)} raises after step {curve.stops_at}{why}")
     if fact.stepped == "never":
         found.append("the script never calls step() on this scheduler, so only its starting value is ever used")
-    for text in (
-        _ignores_lr(fact, view, optimizer_lr_text, args),
+    for text in (  # most important first: only the first few fit in the paragraph
         _never_changes(fact, view, unit, args),
-        _rises_again(fact, view, unit, args),
         _unfinished(fact, view, unit, args),
+        _rises_again(fact, view, unit, args),
         _sign_problems(view, unit),
+        _ignores_lr(fact, view, optimizer_lr_text, args),
     ):
         if text:
             found.append(text)

@@ -42,6 +42,7 @@ __all__ = [
     "hf_num_training_steps",
     "hf_trainer_curve",
     "hf_warmup_steps",
+    "is_metric_driven",
     "lr_lambda",
     "scheduler_function",
 ]
@@ -192,8 +193,18 @@ def _warm(step: int, warmup: Any) -> float:
     return float(step) / float(max(1, warmup))
 
 
+def is_metric_driven(fn: str) -> bool:
+    """True for what ``scheduler_function`` returns for reduce_lr_on_plateau / greedy (use ``curve`` there)."""
+    return fn in ("ReduceLROnPlateau", "GreedyLR")
+
+
 def lr_lambda(fn: str, a: Mapping[str, Any], defaults_lr: float) -> Callable[[int], float]:
-    """The ``lr_lambda`` the function ``fn`` hands to ``LambdaLR`` (raising what the function raises)."""
+    """The ``lr_lambda`` the function ``fn`` hands to ``LambdaLR`` (raising what the function raises).
+
+    Metric-driven schedules have no lambda: ``Unsupported`` (``curve`` simulates them).
+    """
+    if is_metric_driven(fn):
+        raise Unsupported(f"{fn} is metric-driven: it has no closed form (curve() assumes a constant metric)")
     w = a.get("num_warmup_steps")
     n = a.get("num_training_steps")
     if fn == "get_constant_schedule":

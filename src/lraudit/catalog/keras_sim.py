@@ -33,7 +33,7 @@ from typing import Any
 
 from .timm_sim import Unsupported
 
-__all__ = ["Unsupported", "curve", "keras_callback_curve", "keras_plateau_curve", "schedule_value"]
+__all__ = ["Unsupported", "bound_schedule", "curve", "keras_callback_curve", "keras_plateau_curve", "schedule_value"]
 
 _SCHEDULES = (
     "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
@@ -246,7 +246,7 @@ def curve(name: str, args: Mapping[str, Any], steps: int, *, base_lr: float | No
     ``LearningRateScheduler`` (``args["schedule"]`` a callable) and ``ReduceLROnPlateau`` are accepted too:
     they need ``base_lr`` (the optimizer's rate) and return per-epoch curves (see the helpers below).
     """
-    short, tf1 = _resolve(name)
+    short, _ = _resolve(name)
     if short == "LearningRateScheduler":
         if base_lr is None:
             raise Unsupported("the optimizer's learning rate is unknown")
@@ -259,11 +259,24 @@ def curve(name: str, args: Mapping[str, Any], steps: int, *, base_lr: float | No
             raise Unsupported("the optimizer's learning rate is unknown")
         return keras_plateau_curve(base_lr, args.get("factor", 0.1), args.get("patience", 10),
                                    args.get("cooldown", 0), args.get("min_lr", 0.0), steps)
+    short, a = bound_schedule(name, args)
+    return [schedule_value(short, a, k) for k in range(steps)]
+
+
+def bound_schedule(name: str, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``(Keras class short name, validated bound arguments)`` for a schedule or TF1 decay function.
+
+    Feed the result to ``schedule_value(short, a, step)`` to evaluate single steps (sampled curves).
+    Raises what the constructor raises (``ValueError``), ``Unsupported`` for callbacks and int rates.
+    """
+    short, tf1 = _resolve(name)
+    if short in ("LearningRateScheduler", "ReduceLROnPlateau"):
+        raise Unsupported(f"{short} is a per-epoch callback, not a schedule of the step")
     if tf1:
         short, args = _tf1_to_keras(short, args)
     a = _bind(short, args)
     _validate(short, a)
-    return [schedule_value(short, a, k) for k in range(steps)]
+    return short, a
 
 
 def keras_callback_curve(fn: Callable[..., Any], initial_lr: float, epochs: int, two_args: bool | None,

@@ -1212,9 +1212,24 @@ class OneCycleLR(LRScheduler):
     def _fast(self, lr0: Any) -> _Fast | None:
         epoch0 = self.last_epoch
         group = self.optimizer.param_groups[0]
-        stop = self.total_steps + 1
-        exc = ValueError(f"Tried to step {stop} times. The specified number of total steps is {self.total_steps}")
-        return _Fast(lambda k: self._at(epoch0 + k, group, False)[0], stop=max(stop - epoch0, 1), stop_exc=exc)
+        limit = self.total_steps + 1
+        stop: int = limit
+        stop_exc: BaseException = ValueError(
+            f"Tried to step {limit} times. The specified number of total steps is {self.total_steps}")
+        # A phase of length 0 divides by zero for every step that selects it; the first step selecting
+        # phase i is the first integer above the ends of the phases before it.
+        candidates = {1}
+        highest = -math.inf
+        for end_step, *_ in self._schedule_phases[:-1]:
+            highest = max(highest, end_step)
+            candidates.add(math.floor(highest) + 1)
+        for step_num in sorted(c for c in candidates if epoch0 < c < limit):
+            try:
+                self._at(step_num, group, self.cycle_momentum)
+            except Exception as exc:  # noqa: BLE001 - what torch raises at that step
+                stop, stop_exc = step_num, exc
+                break
+        return _Fast(lambda k: self._at(epoch0 + k, group, False)[0], stop=max(stop - epoch0, 1), stop_exc=stop_exc)
 
 
 class SWALR(LRScheduler):
@@ -1435,6 +1450,11 @@ def _run_fast(spec: SchedSpec, obj: Any, fast: _Fast, length: int, wanted: list[
             out.append(lr0 if k == 0 else value(k))
         except _CallableFailed as failed:
             raise _callable_error(failed, k, spec.name) from failed.exc
+        except (_NoFastPath, SimError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - torch raises at this step (first sampled one seen)
+            stop, stop_exc = k, exc
+            break
         if res.indices is not None:
             res.indices.append(k)
     if stop is not None:

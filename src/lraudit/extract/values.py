@@ -246,6 +246,10 @@ class Resolver:
         if isinstance(node, cst.IfExp):
             test = self.resolve(node.test, ctx, seq)
             if not isinstance(test, Known):
+                a = self.resolve(node.body, ctx, seq)
+                b = self.resolve(node.orelse, ctx, seq)
+                if isinstance(a, Known) and isinstance(b, Known) and _same(a.value, b.value):
+                    return a
                 return Unknown(f"depends on the condition {self.ix.text(node.test, 60)}, which is not known")
             branch = self.resolve(node.body if test.value else node.orelse, ctx, seq)
             if isinstance(branch, Known):
@@ -395,8 +399,9 @@ class Resolver:
             values.append((r, self._assign_value(r)))
         # `start_epoch = 0` then `if args.resume: start_epoch = ckpt["epoch"]`: a fresh run keeps the default
         if uncond and len(values) > 1 and isinstance(values[0][1], Known) and all(
-            not isinstance(v, Known) and r.ctx.conds > 0 for r, v in values[1:]
-        ):
+            r.ctx.conds > 0 and (not isinstance(v, Known) or _same(v.value, values[0][1].value))  # type: ignore
+            for r, v in values[1:]
+        ) and any(not isinstance(v, Known) for _, v in values[1:]):
             first_rec, first_v = values[0]
             lines = ", ".join(str(self.loc_line(r.node)) for r, _ in values[1:] if r.node is not None)
             src = first_v.source  # type: ignore[union-attr]
@@ -660,6 +665,8 @@ class Resolver:
             return Known(item, _item_source(base.source, f"[{key.value}]"))
         if isinstance(bv, Namespace) and isinstance(key.value, str):
             return self._argparse_value(key.value, node)
+        if isinstance(bv, tuple) and bv and isinstance(bv[0], Namespace) and key.value == 0:
+            return Known(bv[0], base.source)
         return Unknown(f"cannot index {type(bv).__name__}")
 
     def _dict_item(self, d: dict, key: Any, source: str) -> Value:
