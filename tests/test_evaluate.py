@@ -853,9 +853,11 @@ _leaf = st.one_of(st.integers(-20, 20).map(str), st.sampled_from(["0.5", "2.0", 
 def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "//", "%", "<", "==", "and", "or"]),
                        children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
-    # exponents stay small so that the oracle (Python itself) never computes a giant integer
-    power = st.tuples(children, st.sampled_from(["0", "1", "2", "3", "-1", "-2", "0.5", "-0.5", "2.5"])).map(
-        lambda t: f"({t[0]} ** {t[1]})")
+    # exponents stay small so that the oracle (Python itself) never computes a giant integer; fractional ones
+    # get a non-negative base, since Python would carry a complex intermediate the evaluator refuses
+    power = st.one_of(
+        st.tuples(children, st.sampled_from(["0", "1", "2", "3", "-1", "-2"])).map(lambda t: f"({t[0]} ** {t[1]})"),
+        st.tuples(children, st.sampled_from(["0.5", "-0.5", "2.5"])).map(lambda t: f"(abs({t[0]}) ** {t[1]})"))
     unary = st.tuples(st.sampled_from(["-", "not ", "+"]), children).map(lambda t: f"({t[0]}{t[1]})")
     conditional = st.tuples(children, children, children).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})")
     return st.one_of(binary, power, unary, conditional)

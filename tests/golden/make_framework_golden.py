@@ -335,6 +335,9 @@ def run_hf(name: str, args: dict[str, Any], steps: int, base_lr: float,
     return _floats(out)
 
 
+_HF_OUTPUT_DIR = os.path.join(tempfile.gettempdir(), "lraudit-hf-trainer")  # nothing is saved there
+
+
 def _tiny_trainer(training_args: dict[str, Any], dataset_len: int) -> Any:
     import torch
     from transformers import Trainer, TrainingArguments
@@ -354,8 +357,8 @@ def _tiny_trainer(training_args: dict[str, Any], dataset_len: int) -> Any:
         def __getitem__(self, i: int) -> dict[str, Any]:
             return {"x": torch.ones(2), "labels": torch.tensor(1.0)}
 
-    args = TrainingArguments(output_dir=os.path.join(tempfile.gettempdir(), "lraudit-hf-trainer"), report_to="none", use_cpu=True,
-                             save_strategy="no", **training_args)
+    args = TrainingArguments(output_dir=_HF_OUTPUT_DIR, report_to="none", use_cpu=True, save_strategy="no",
+                             **training_args)
     return Trainer(model=Tiny(), args=args, train_dataset=Data())
 
 
@@ -387,7 +390,7 @@ def hf_case(case: dict[str, Any]) -> dict[str, Any]:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                args = TrainingArguments(output_dir=os.path.join(tempfile.gettempdir(), "lraudit-hf-trainer"), report_to="none",
+                args = TrainingArguments(output_dir=_HF_OUTPUT_DIR, report_to="none",
                                          warmup_steps=case["warmup_steps"])
             out["expected"] = args.get_warmup_steps(case["num_training_steps"])
         else:

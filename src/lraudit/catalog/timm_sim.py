@@ -562,8 +562,9 @@ def timm_factory_to_class(args: Mapping[str, Any]) -> tuple[str | None, dict[str
             decay_t = decay_epochs * t_sched
         decay_t = int(round(decay_t))
         if not 0 < decay_t <= t_sched:
+            limit = "epochs" if a["warmup_prefix"] else "epochs - warmup_epochs"
             raise ValueError(
-                f'{sched} schedule requires 0 < decay_epochs <= epochs{"" if a["warmup_prefix"] else " - warmup_epochs"}, '
+                f"{sched} schedule requires 0 < decay_epochs <= {limit}, "
                 f"got decay {decay_t} and stable + decay length {t_sched}."
             )
         cls = "WSDLRScheduler"

@@ -745,7 +745,12 @@ class CosineAnnealingLR(LRScheduler):
         if not (_is_int_valued(T) and T >= 1 and _is_real(eta)):
             return None
         base = self.base_lrs[0]
-        if not _is_real(base):
+        if not _is_real(base) or not _is_real(lr0):
+            return None
+        low = min(abs(base), abs(lr0))
+        if abs(eta) > low and (low == 0 or T * abs(eta) / low > 1e5):
+            # eta_min far above the lr: torch's recursion loses ~eps*eta_min/lr of relative precision per
+            # step there, so only stepping reproduces it to 1e-9
             return None
         Ti = int(T)
         pi, cos = math.pi, math.cos
