@@ -55,6 +55,8 @@ def _load_driver() -> Any:
 
 
 DRIVER = _load_driver()
+# Keras on numpy 2 warns about __array__(copy=...) on every tensor conversion; it says nothing about parity.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 N_CASES = int(os.environ.get("LRAUDIT_PARITY_CASES", "30"))  # raise it for a deeper local run
 
 

@@ -75,6 +75,11 @@ def _is_int(x: object) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+def _is_numpy_float(x: object) -> bool:
+    """``np.float32`` / ``np.float64`` (Keras accepts them from a schedule function), without importing numpy."""
+    return type(x).__module__ == "numpy" and type(x).__name__ in ("float32", "float64")
+
+
 def _pow(base: float, exponent: float) -> float:
     """``ops.power`` on floats: NaN for a negative base with a fractional exponent, inf for 0 ** negative."""
     try:
@@ -301,9 +306,9 @@ def keras_callback_curve(fn: Callable[..., Any], initial_lr: float, epochs: int,
             result = fn(epoch, lr)
         else:
             result = fn(epoch)
-        if not isinstance(result, float):
+        if not (isinstance(result, float) or _is_numpy_float(result)):
             raise ValueError(f"The output of the `schedule` function should be a float. Got: {result}")
-        lr = store(result)
+        lr = store(float(result))
         out.append(lr)
     return out
 

@@ -398,7 +398,7 @@ class Resolver:
         for r in candidates:
             values.append((r, self._assign_value(r)))
         # `start_epoch = 0` then `if args.resume: start_epoch = ckpt["epoch"]`: a fresh run keeps the default
-        if uncond and len(values) > 1 and isinstance(values[0][1], Known) and all(
+        if uncond and len(values) > 1 and isinstance(values[0][1], Known) and values[0][1].value is not None and all(
             r.ctx.conds > 0 and (not isinstance(v, Known) or _same(v.value, values[0][1].value))  # type: ignore
             for r, v in values[1:]
         ) and any(not isinstance(v, Known) for _, v in values[1:]):
@@ -584,7 +584,7 @@ class Resolver:
                 # only conditional overrides (`if args.resume: args.start_epoch = ...`): a fresh run keeps
                 # the value the attribute had before
                 base_value = self._attribute_base(node, ctx, seq)
-                if isinstance(base_value, Known):
+                if isinstance(base_value, Known) and base_value.value is not None:
                     lines = ", ".join(str(self.loc_line(r.node)) for r in recs if r.node is not None)
                     return Known(base_value.value, f"{base_value.source}; a fresh run (line {lines} may change it)")
                 return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]

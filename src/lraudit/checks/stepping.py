@@ -1,0 +1,308 @@
+"""Stepping rules: where, how often and with what a scheduler's ``step()`` is called.
+
+LR201 step-unit-mismatch, LR202 scheduler-step-before-optimizer-step, LR203 scheduler-never-stepped,
+LR204 scheduler-stepped-twice, LR205 plateau-mode-mismatch, LR206 step-with-epoch-argument,
+LR207 plateau-step-without-metric.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..facts import FileFacts, Known, SchedulerFact, StepSite
+from ..registry import check
+from ..results import Finding
+from .common import PLATEAU, arg_loc, loop_line, opt_label, sched_label, short, unit_mismatch
+from .context import CheckContext
+
+# ============================================================================================ LR201
+
+
+@check("LR201")
+def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.facts.schedulers:
+        m = unit_mismatch(ctx.facts, s)
+        if m is None:
+            continue
+        yield ctx.finding(m.site.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
+                          stepped=m.stepped, consequence=m.consequence)
+
+
+# ============================================================================================ LR202
+
+
+def _loop_chain(facts: FileFacts, loop_id: str | None) -> list[str]:
+    out: list[str] = []
+    lp = facts.loop(loop_id)
+    while lp is not None:
+        out.append(lp.id)
+        lp = facts.loop(lp.parent)
+    return out
+
+
+def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
+    """True when the positions of ``a`` (scheduler) and ``b`` (optimizer) can be compared: the same function
+    and ``a``'s loop encloses (or is) ``b``'s loop."""
+    if a.loop_id is None or b.loop_id is None or a.via != b.via:
+        return False
+    return a.loop_id in _loop_chain(facts, b.loop_id)
+
+
+def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
+    """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop."""
+    if short(s.cls) in PLATEAU or s.optimizer is None or s.parent is not None:
+        return None
+    opt_sites = [st for st in facts.optimizer_steps if st.target == s.optimizer and st.context in ("batch", "epoch")]
+    for ss in s.step_sites:
+        if ss.conditional or ss.context not in ("batch", "epoch"):
+            continue
+        for os in opt_sites:
+            if _comparable(facts, ss, os) and ss.order < os.order:
+                return ss, os
+    return None
+
+
+@check("LR202")
+def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for s in facts.schedulers:
+        pair = steps_before_optimizer(facts, s)
+        if pair is None:
+            continue
+        ss, os = pair
+        o = facts.optimizer(s.optimizer)
+        loop = facts.loop(os.loop_id if os.loop_id == ss.loop_id else ss.loop_id)
+        where = f"the {loop.kind} loop at line {loop.loc.line}" if loop is not None and loop.kind != "unknown" \
+            else "the same loop"
+        if ss.loop_id == os.loop_id:
+            effect = ("every update runs one step ahead of the schedule, so its first value is skipped "
+                      "(PyTorch warns: Detected call of lr_scheduler.step() before optimizer.step())")
+        else:
+            effect = ("the schedule advances before the first optimizer update, so its first value is skipped "
+                      "(PyTorch warns: Detected call of lr_scheduler.step() before optimizer.step())")
+        yield ctx.finding(ss.loc, scheduler=sched_label(s), line=str(ss.loc.line), optimizer=opt_label(o),
+                          opt_line=str(os.loc.line), where=where, effect=effect)
+
+
+# ============================================================================================ LR203
+
+
+@check("LR203")
+def scheduler_never_stepped(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for s in facts.schedulers:
+        if s.parent is not None or s.framework not in ("torch", "hf"):
+            continue
+        if not s.kept:
+            yield ctx.finding(s.loc, scheduler=sched_label(s),
+                              state="built and immediately thrown away (the constructor's result is not kept)",
+                              effect=_never_effect(s))
+            continue
+        if s.stepped != "never" or s.step_sites:
+            continue
+        if not s.variable or "." in s.variable or "[" in s.variable:
+            continue  # kept on an object: something this file cannot see may step it
+        loops = _training_loops_here(facts, s)
+        if not loops:
+            continue
+        lines = ", ".join(str(x) for x in loops)
+        yield ctx.finding(s.loc, scheduler=sched_label(s),
+                          state=f"never stepped, although its optimizer is stepped in the loop at line {lines}",
+                          effect=_never_effect(s))
+
+
+def _training_loops_here(facts: FileFacts, s: SchedulerFact) -> list[int]:
+    """Lines of loops in the scheduler's own function where its optimizer is stepped."""
+    out: list[int] = []
+    for st in facts.optimizer_steps:
+        if st.target != s.optimizer or st.via is not None or st.context not in ("batch", "epoch"):
+            continue
+        lp = facts.loop(st.loop_id)
+        if lp is None or lp.function != s.function:
+            continue
+        # the scheduler must be built before (outside) that loop
+        chain = _loop_chain(facts, lp.id)
+        top = facts.loop(chain[-1]) if chain else None
+        if top is not None and top.loc.line > s.loc.line and top.loc.line not in out:
+            out.append(top.loc.line)
+    return sorted(out)
+
+
+def _never_effect(s: SchedulerFact) -> str:
+    name = short(s.cls)
+    if name in PLATEAU:
+        return "the rate is never reduced"
+    return "the rate stays at its first value for the whole run"
+
+
+# ============================================================================================ LR204
+
+
+@check("LR204")
+def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for s in facts.schedulers:
+        sites = [st for st in s.step_sites
+                 if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")]
+        batch = [st for st in sites if st.context == "batch"]
+        epoch = [st for st in sites if st.context == "epoch"]
+        if batch and epoch:
+            yield ctx.finding(epoch[0].loc, scheduler=sched_label(s),
+                              how=f"once per batch (line {batch[0].loc.line}) and again once per epoch "
+                                  f"(line {epoch[0].loc.line})",
+                              effect="each epoch advances it by one step more than the number of batches, so it "
+                                     "runs ahead of its own length")
+            continue
+        reported = False
+        for group in (batch, epoch):
+            by_loop: dict[str | None, list[StepSite]] = {}
+            for st in group:
+                by_loop.setdefault(st.loop_id, []).append(st)
+            for lid, same in by_loop.items():
+                locs = sorted({st.loc for st in same})
+                if len(locs) >= 2 and lid is not None:
+                    unit = "batch" if group is batch else "epoch"
+                    yield ctx.finding(locs[1], scheduler=sched_label(s),
+                                      how=f"twice in the same {unit} loop (lines {locs[0].line} and {locs[1].line})",
+                                      effect=f"it advances two steps per {unit}, so it runs through its schedule "
+                                             f"twice as fast")
+                    reported = True
+        if reported or s.parent is None:
+            continue
+        parent = facts.scheduler(s.parent)
+        if parent is None:
+            continue
+        psites = [st for st in parent.step_sites if not st.conditional and st.context in ("batch", "epoch")]
+        for st in sites:
+            if any(p.context == st.context for p in psites):
+                yield ctx.finding(st.loc, scheduler=sched_label(s),
+                                  how=f"directly here and through its {short(parent.cls)} (line "
+                                      f"{psites[0].loc.line})",
+                                  effect=f"{short(parent.cls)} already steps it, so it advances twice per "
+                                         f"{st.context}")
+                break
+
+
+# ============================================================================================ LR205
+
+_HIGHER = {"acc", "accuracy", "auc", "auroc", "roc", "f1", "fscore", "map", "iou", "miou", "bleu", "score", "dice",
+           "psnr", "ssim", "precision", "prec", "recall", "rouge", "r2", "ndcg", "mrr", "reward", "return",
+           "top1", "top5", "kappa", "mcc", "correct", "jaccard", "hit", "hits", "meteor", "cider", "spice",
+           "sacrebleu", "chrf"}
+_LOWER = {"loss", "err", "error", "errors", "perplexity", "ppl", "mse", "mae", "rmse", "nll", "cer", "wer", "ter",
+          "fid", "distance", "dist", "cost", "bpc", "bpd", "regret", "mape", "smape", "kl", "ce", "xent"}
+_SIMPLE = re.compile(r"^-?\s*[A-Za-z_][\w.]*(\s*\[[^\]]*\])*(\s*\.\s*item\(\))?(\s*\[[^\]]*\])*$")
+
+
+def metric_direction(text: str | None) -> tuple[str, str] | None:
+    """('max'|'min', the word that decided) for a metric expression such as ``val_acc`` or
+    ``metrics["val_loss"]``; None when the expression is not a plain name or is ambiguous."""
+    if not text:
+        return None
+    t = text.strip()
+    if not _SIMPLE.match(t):
+        return None
+    negated = t.startswith("-")
+    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", t).lower()) if w]
+    words = [w for w in words if w not in ("item", "self", "val", "valid", "validation", "test", "train", "eval",
+                                           "epoch", "avg", "mean", "best", "metrics", "metric", "logs", "stats",
+                                           "history", "results", "result")]
+    hi = [w for w in words if w in _HIGHER]
+    lo = [w for w in words if w in _LOWER]
+    if bool(hi) == bool(lo):
+        return None
+    direction, word = ("max", hi[-1]) if hi else ("min", lo[-1])
+    if negated:
+        direction = "min" if direction == "max" else "max"
+    return direction, word
+
+
+def _monitored(s: SchedulerFact) -> list[tuple[str, object]]:
+    """(metric text, where) pairs: step(metric) arguments, and a monitor name (Lightning/Keras)."""
+    out: list[tuple[str, object]] = []
+    for st in s.step_sites:
+        if st.arg is not None and st.arg_text and st.arg_kind != "epoch":
+            out.append((st.arg_text, st))
+    if isinstance(s.monitor, Known) and isinstance(s.monitor.value, str):
+        out.append((s.monitor.value, None))
+    return out
+
+
+@check("LR205")
+def plateau_mode_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.facts.schedulers:
+        name = short(s.cls)
+        if name not in PLATEAU and name != "ReduceLROnPlateau":
+            continue
+        mode_v = s.args.get("mode")
+        if not isinstance(mode_v, Known) or mode_v.value not in ("min", "max"):
+            continue
+        mode = mode_v.value
+        seen: set[str] = set()
+        for text, _ in _monitored(s):
+            d = metric_direction(text)
+            if d is None or d[0] == mode or text in seen:
+                continue
+            seen.add(text)
+            direction, word = d
+            better = "higher" if direction == "max" else "lower"
+            stops = "falling" if mode == "min" else "rising"
+            yield ctx.finding(arg_loc(s, "mode"), scheduler=sched_label(s), mode=mode, metric=text, better=better,
+                              stops=stops, word=word)
+
+
+# ============================================================================================ LR206
+
+_STEP_EPOCH_EXEMPT = {"CosineAnnealingWarmRestarts"} | set(PLATEAU)
+
+
+@check("LR206")
+def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for s in facts.schedulers:
+        if s.framework != "torch" or s.cls.startswith("custom:") or short(s.cls) in _STEP_EPOCH_EXEMPT:
+            continue
+        m = unit_mismatch(facts, s)
+        for st in s.step_sites:
+            if st.kind != "scheduler" or st.method != "step" or st.arg is None or not st.arg_text:
+                continue
+            if m is not None and m.site == st:
+                continue  # LR201 reports it
+            if st.arg_kind == "epoch":
+                effect = (f"the epoch argument is deprecated since PyTorch 1.4 (a UserWarning at every call); "
+                          f"{short(s.cls)} jumps its step counter to {st.arg_text} instead of advancing it, so "
+                          f"the schedule runs one step late or repeats a value unless {st.arg_text} is exactly the "
+                          f"number of steps taken; call step() without an argument")
+            else:
+                effect = (f"{short(s.cls)}.step() takes no metric: the value is taken as the epoch number (with a "
+                          f"deprecation warning), so the rate follows {st.arg_text} instead of the schedule; call "
+                          f"step() without an argument")
+            yield ctx.finding(st.loc, scheduler=sched_label(s), arg=st.arg_text, effect=effect)
+
+
+# ============================================================================================ LR207
+
+
+@check("LR207")
+def plateau_step_without_metric(ctx: CheckContext) -> Iterator[Finding]:
+    for s in ctx.facts.schedulers:
+        name = short(s.cls)
+        if name not in ("ReduceLROnPlateau", "get_reduce_on_plateau_schedule") or s.framework not in ("torch", "hf"):
+            continue
+        for st in s.step_sites:
+            if st.kind == "scheduler" and st.method == "step" and st.arg is None:
+                yield ctx.finding(st.loc, scheduler=sched_label(s))
+
+
+__all__ = [
+    "step_unit_mismatch",
+    "scheduler_step_before_optimizer_step",
+    "scheduler_never_stepped",
+    "scheduler_stepped_twice",
+    "plateau_mode_mismatch",
+    "step_with_epoch_argument",
+    "plateau_step_without_metric",
+    "steps_before_optimizer",
+    "metric_direction",
+]
