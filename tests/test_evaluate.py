@@ -27,6 +27,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 import lraudit.evaluate as evaluate_module
 from lraudit.evaluate import (
     Budget,
+    EvalCache,
     EvalError,
     Opaque,
     call_function,
@@ -842,6 +843,36 @@ def test_make_callable_asks_the_resolver_once_per_name() -> None:
     f = make_callable(resolver.fv("f"))
     assert [f(s) for s in range(20)] == [min(1.0, (s + 1) / 10) for s in range(20)]
     assert resolver.asked.count("warmup") == 1
+
+
+def test_eval_cache_shares_resolver_answers_across_calls() -> None:
+    resolver, ns = load("""
+import math
+learning_rate = 6e-4
+warmup = 10
+def get_lr(it):
+    return learning_rate * min(1.0, (it + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * it / 100))
+def adjust(optimizer, it):
+    for g in optimizer.param_groups:
+        g['lr'] = get_lr(it)
+""")
+    cache = EvalCache()
+    expr = cst.parse_expression("get_lr(it) / learning_rate")
+    adjust = resolver.fv("adjust")
+
+    def once(it: int) -> tuple[Any, list[Any]]:
+        value = evaluate_expression(expr, resolver, local={"it": it}, cache=cache)
+        return value, call_function_recording(adjust, [Opaque(), it], cache=cache)[1]
+
+    assert once(0) == (ns["get_lr"](0) / 6e-4, [ns["get_lr"](0)])
+    asked_by_first_call = list(resolver.asked)
+    assert "learning_rate" in asked_by_first_call and "warmup" in asked_by_first_call
+    assert [once(it) for it in range(1, 30)] == [(ns["get_lr"](it) / 6e-4, [ns["get_lr"](it)]) for it in range(1, 30)]
+    assert resolver.asked == asked_by_first_call  # each name occurrence was asked once, by the first call
+    uncached = DictResolver(resolver.module, resolver.values, resolver.imports)
+    for it in range(3):
+        call_function(uncached.fv("get_lr"), [it])
+    assert uncached.asked.count("warmup") == 3  # without a cache every call asks again
 
 
 # ----------------------------------------------------------------------------------- properties

@@ -22,10 +22,12 @@ from lraudit.catalog import lightning as lightning_catalog
 from lraudit.catalog import timm as timm_catalog
 from lraudit.catalog.base import REQUIRED
 from lraudit.catalog.hf_sim import curve as hf_curve
-from lraudit.catalog.hf_sim import hf_num_training_steps, hf_trainer_curve, hf_warmup_steps
+from lraudit.catalog.hf_sim import hf_num_training_steps, hf_trainer_curve, hf_warmup_steps, is_metric_driven
+from lraudit.catalog.hf_sim import lr_lambda, scheduler_function
 from lraudit.catalog.keras_sim import curve as keras_curve
-from lraudit.catalog.keras_sim import keras_callback_curve, keras_plateau_curve
-from lraudit.catalog.timm_sim import Unsupported, timm_argparse_to_factory, timm_factory_to_class
+from lraudit.catalog.keras_sim import bound_schedule, keras_callback_curve, keras_plateau_curve, schedule_value
+from lraudit.catalog.timm_sim import Unsupported, timm_argparse_to_factory, timm_factory_to_class, torch_rand_seq
+from lraudit.catalog.timm_sim import torch_randn_seq
 from lraudit.catalog.timm_sim import curve as timm_curve
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -122,6 +124,15 @@ def test_keras_two_args_flag_is_honoured() -> None:
     assert keras_callback_curve(lambda e: 0.5 ** e, 1.0, 3, False) == [1.0, 0.5, 0.25]
 
 
+def test_keras_sampled_values_equal_the_dense_curve() -> None:
+    case = next(c for c in KERAS["cases"] if c["id"] == "tf1-natural-exp")
+    short, bound = bound_schedule(case["name"], case["args"])
+    assert short == "ExponentialDecay"
+    _assert_curve([schedule_value(short, bound, k) for k in range(case["steps"])], case["expected"])
+    with pytest.raises(Unsupported):
+        bound_schedule("keras.callbacks.ReduceLROnPlateau", {})
+
+
 def test_keras_int_initial_rate_is_unsupported() -> None:
     with pytest.raises(Unsupported):
         keras_curve("keras.optimizers.schedules.CosineDecay", {"initial_learning_rate": 0, "decay_steps": 10,
@@ -191,6 +202,10 @@ def test_hf_metric_driven_direct_forms() -> None:
     assert via_factory[:3] == [0.1, 0.1, 0.1] and math.isclose(via_factory[3], 0.01)
     greedy = hf_curve("transformers.GreedyLR", {"patience": 1, "factor": 0.5}, 4, base_lr=0.1)
     assert greedy == [0.1, 0.1, 0.1, 0.05]
+    fn, kwargs = scheduler_function("get_scheduler", {"name": "greedy", "scheduler_specific_kwargs": {"patience": 1}})
+    assert (fn, kwargs) == ("GreedyLR", {"patience": 1}) and is_metric_driven(fn)
+    with pytest.raises(Unsupported):
+        lr_lambda(fn, kwargs, 0.1)
 
 
 def test_hf_scheduler_type_member_spelling() -> None:
@@ -224,6 +239,12 @@ def test_timm_matches_library(case: dict[str, Any]) -> None:
         cls, _, num_epochs = timm_factory_to_class(factory_args)
         assert cls == case["class"]
         assert num_epochs == case["num_epochs"]
+
+
+def test_torch_generator_emulation() -> None:
+    # torch.manual_seed(42); torch.randn(1) x2 / torch.rand(1) x2 (well-known values of torch's CPU generator)
+    assert torch_randn_seq(42, 2) == [0.33669036626815796, 0.12880940735340118]
+    assert torch_rand_seq(42, 2) == [0.8822692632675171, 0.9150039553642273]
 
 
 # ----------------------------------------------------------------------------------------- signatures

@@ -70,6 +70,7 @@ from lraudit.facts import FunctionValue
 
 __all__ = [
     "Budget",
+    "EvalCache",
     "EvalError",
     "Opaque",
     "Resolver",
@@ -126,23 +127,39 @@ class Opaque:
     param_groups: tuple[Mapping[str, Any], ...] = ({},)
 
 
+class EvalCache:
+    """Resolver answers reused across evaluations that share this object.
+
+    Pass the same ``EvalCache`` to every call that evaluates one schedule (a simulator calls ``get_lr(it)``
+    thousands of times): each free name is then asked of the resolver once, not once per call. Only use it
+    while the resolvers' answers do not change. ``make_callable`` keeps one of its own.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[int, int], tuple[Any, Any, bool, Any]] = {}
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
 def call_function(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
-                  budget: Budget | None = None) -> Any:
+                  budget: Budget | None = None, *, cache: EvalCache | None = None) -> Any:
     """Call ``fn`` with plain-value arguments inside the evaluator and return its (plain) result."""
-    return _run_call(fn, args, kwargs, budget or Budget(), None, None)[0]
+    return _run_call(fn, args, kwargs, budget or Budget(), None, cache.entries if cache else None)[0]
 
 
 def call_function_recording(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
-                            budget: Budget | None = None) -> tuple[Any, list[Any]]:
+                            budget: Budget | None = None, *,
+                            cache: EvalCache | None = None) -> tuple[Any, list[Any]]:
     """Like ``call_function``; also returns the values assigned to any subscript ``['lr']``, in order."""
-    return _run_call(fn, args, kwargs, budget or Budget(), None, None)
+    return _run_call(fn, args, kwargs, budget or Budget(), None, cache.entries if cache else None)
 
 
 def evaluate_expression(node: cst.BaseExpression, resolver: Resolver, budget: Budget | None = None,
-                        local: Mapping[str, Any] | None = None) -> Any:
+                        local: Mapping[str, Any] | None = None, *, cache: EvalCache | None = None) -> Any:
     """Evaluate one expression; free names go to ``resolver`` after ``local``."""
     b = budget or Budget()
-    m = _Machine(b, b.max_seconds, None)
+    m = _Machine(b, b.max_seconds, cache.entries if cache else None)
     with _recursion_room(b):
         try:
             env = _Env({k: m.import_value(v) for k, v in (local or {}).items()}, frozenset(local or ()),
@@ -173,7 +190,7 @@ class _BudgetedCallable:
         self.budget = budget
         self.total = budget.max_seconds * 20
         self.spent = 0.0
-        self.shared: dict[tuple[int, int], tuple[Any, Any, bool, Any]] = {}
+        self.cache = EvalCache()
         self.__name__ = fn.name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -183,7 +200,7 @@ class _BudgetedCallable:
         t0 = time.monotonic()
         try:
             return _run_call(self.fn, args, kwargs, self.budget, min(self.budget.max_seconds, remaining),
-                             self.shared)[0]
+                             self.cache.entries)[0]
         finally:
             self.spent += time.monotonic() - t0
 
@@ -491,49 +508,6 @@ class _Machine:
         self.gcache: dict[tuple[int, int], Any] = {}
         self.shared: dict = shared if shared is not None else {}
         self.groups: dict[Any, list[_ParamGroup]] = {}
-        self.expr_handlers: dict[type, Callable[[Any, _Env], Any]] = {
-            cst.Name: self._ev_name,
-            cst.Integer: self._ev_integer,
-            cst.Float: self._ev_float,
-            cst.SimpleString: self._ev_string,
-            cst.ConcatenatedString: self._ev_string,
-            cst.BinaryOperation: self._ev_binary,
-            cst.UnaryOperation: self._ev_unary,
-            cst.BooleanOperation: self._ev_boolean,
-            cst.Comparison: self._ev_comparison,
-            cst.IfExp: self._ev_ifexp,
-            cst.Call: self._ev_call,
-            cst.Attribute: self._ev_attribute,
-            cst.Subscript: self._ev_subscript,
-            cst.Tuple: self._ev_tuple,
-            cst.List: self._ev_list,
-            cst.Set: self._ev_set,
-            cst.Dict: self._ev_dict,
-            cst.ListComp: self._ev_comp,
-            cst.GeneratorExp: self._ev_comp,
-            cst.SetComp: self._ev_comp,
-            cst.DictComp: self._ev_comp,
-            cst.Lambda: self._ev_lambda,
-            cst.NamedExpr: self._ev_named,
-        }
-        self.stmt_handlers: dict[type, Callable[[Any, _Env], Any]] = {
-            cst.SimpleStatementLine: self._ex_line,
-            cst.Expr: self._ex_expr,
-            cst.Assign: self._ex_assign,
-            cst.AugAssign: self._ex_augassign,
-            cst.AnnAssign: self._ex_annassign,
-            cst.Return: self._ex_return,
-            cst.Pass: self._ex_pass,
-            cst.Break: self._ex_break,
-            cst.Continue: self._ex_continue,
-            cst.If: self._ex_if,
-            cst.For: self._ex_for,
-            cst.While: self._ex_while,
-            cst.FunctionDef: self._ex_def,
-            cst.Raise: self._ex_raise,
-            cst.Assert: self._ex_assert,
-        }
-
     # ---------------------------------------------------------------------------- budget and errors
 
     def tick(self) -> None:
@@ -675,14 +649,14 @@ class _Machine:
         if self.steps > self.max_steps or not self.steps & 63:
             self.steps -= 1
             self.tick()
-        handler = self.expr_handlers.get(type(node))
+        handler = _EXPR_HANDLERS.get(type(node))
         if handler is None:
             words = _UNSUPPORTED_WORDS.get(type(node))
             if words in ("await", "yield"):
                 raise self.fail(f"{words} is not supported (generators and coroutines are not evaluated)", node)
             raise self.fail(words or f"{type(node).__name__} expressions are not supported", node)
         try:
-            return handler(node, env)
+            return handler(self, node, env)
         except _Refusal as e:
             raise self.fail(str(e), node) from None
         except (TypeError, ValueError, ArithmeticError, LookupError) as e:
@@ -751,6 +725,19 @@ class _Machine:
         self.shared[skey] = (scope, node, *result)
         return result
 
+    def _resolve_raw(self, node: cst.Attribute, scope: Any) -> tuple[bool, Any]:
+        """``scope.resolve(node)`` for an attribute of an unknown local (``self.warmup``), shared across calls."""
+        skey = (-1, id(scope), id(node))
+        hit = self.shared.get(skey)
+        if hit is not None and hit[0] is scope and hit[1] is node:
+            return hit[2], hit[3]
+        try:
+            result: tuple[bool, Any] = (True, scope.resolve(node))
+        except EvalError as e:
+            result = (False, str(e))
+        self.shared[skey] = (scope, node, *result)
+        return result
+
     def _global_lookup(self, node: cst.Name | cst.Attribute, scope: Any) -> tuple[bool, Any]:
         text = _dotted(node)
         qualified = scope.qualified(node) if scope is not None else None
@@ -797,10 +784,8 @@ class _Machine:
                 key = (-1, id(env.scope), id(node))
                 hit = self.gcache.get(key, _MISSING)
                 if hit is _MISSING:
-                    try:
-                        hit = (True, self.import_value(env.scope.resolve(node)))
-                    except EvalError as e:
-                        hit = (False, str(e))
+                    ok, raw = self._resolve_raw(node, env.scope)
+                    hit = (True, self.import_value(raw)) if ok else (False, raw)
                     self.gcache[key] = hit
                 if hit[0]:
                     return hit[1]
@@ -1396,12 +1381,12 @@ class _Machine:
 
     def run_statement(self, stmt: cst.CSTNode, env: _Env) -> Any:
         self.tick()
-        handler = self.stmt_handlers.get(type(stmt))
+        handler = _STMT_HANDLERS.get(type(stmt))
         if handler is None:
             words = _UNSUPPORTED_WORDS.get(type(stmt))
             raise self.fail(words or f"{type(stmt).__name__} statements are not evaluated", stmt)
         try:
-            return handler(stmt, env)
+            return handler(self, stmt, env)
         except _Refusal as e:
             raise self.fail(str(e), stmt) from None
         except (TypeError, ValueError, ArithmeticError, LookupError) as e:
@@ -1534,6 +1519,50 @@ class _Machine:
     def _ex_assert(self, node: cst.Assert, env: _Env) -> None:
         if not self.truth(self.ev(node.test, env)):
             raise _Refusal("assertion failed")
+
+
+_EXPR_HANDLERS: dict[type, Callable[[_Machine, Any, _Env], Any]] = {
+    cst.Name: _Machine._ev_name,
+    cst.Integer: _Machine._ev_integer,
+    cst.Float: _Machine._ev_float,
+    cst.SimpleString: _Machine._ev_string,
+    cst.ConcatenatedString: _Machine._ev_string,
+    cst.BinaryOperation: _Machine._ev_binary,
+    cst.UnaryOperation: _Machine._ev_unary,
+    cst.BooleanOperation: _Machine._ev_boolean,
+    cst.Comparison: _Machine._ev_comparison,
+    cst.IfExp: _Machine._ev_ifexp,
+    cst.Call: _Machine._ev_call,
+    cst.Attribute: _Machine._ev_attribute,
+    cst.Subscript: _Machine._ev_subscript,
+    cst.Tuple: _Machine._ev_tuple,
+    cst.List: _Machine._ev_list,
+    cst.Set: _Machine._ev_set,
+    cst.Dict: _Machine._ev_dict,
+    cst.ListComp: _Machine._ev_comp,
+    cst.GeneratorExp: _Machine._ev_comp,
+    cst.SetComp: _Machine._ev_comp,
+    cst.DictComp: _Machine._ev_comp,
+    cst.Lambda: _Machine._ev_lambda,
+    cst.NamedExpr: _Machine._ev_named,
+}
+_STMT_HANDLERS: dict[type, Callable[[_Machine, Any, _Env], Any]] = {
+    cst.SimpleStatementLine: _Machine._ex_line,
+    cst.Expr: _Machine._ex_expr,
+    cst.Assign: _Machine._ex_assign,
+    cst.AugAssign: _Machine._ex_augassign,
+    cst.AnnAssign: _Machine._ex_annassign,
+    cst.Return: _Machine._ex_return,
+    cst.Pass: _Machine._ex_pass,
+    cst.Break: _Machine._ex_break,
+    cst.Continue: _Machine._ex_continue,
+    cst.If: _Machine._ex_if,
+    cst.For: _Machine._ex_for,
+    cst.While: _Machine._ex_while,
+    cst.FunctionDef: _Machine._ex_def,
+    cst.Raise: _Machine._ex_raise,
+    cst.Assert: _Machine._ex_assert,
+}
 
 
 # -------------------------------------------------------------------------------- operator tables

@@ -149,11 +149,10 @@ def _bind(fn: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
 def scheduler_function(name: str, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """The ``get_*`` function and its bound arguments that ``name(**args)`` amounts to.
 
-    For the metric-driven schedules the function is ``"ReduceLROnPlateau"`` or ``"GreedyLR"`` and the
-    arguments are the keyword arguments they receive.
-
     ``name`` is ``get_scheduler`` (then ``args`` holds ``name``, ``num_warmup_steps``, ``num_training_steps``,
-    ``scheduler_specific_kwargs``) or one of the schedule functions (qualified or short).
+    ``scheduler_specific_kwargs``) or one of the schedule functions (qualified or short). For the
+    metric-driven schedules the function returned is ``"ReduceLROnPlateau"`` or ``"GreedyLR"`` and the
+    arguments are the keyword arguments they receive (see ``is_metric_driven``).
     """
     short = name.rsplit(".", 1)[-1]
     if short in _UNSUPPORTED:

@@ -58,9 +58,10 @@ class ImportTable:
                     top = full.split(".", 1)[0]
                     self.names.setdefault(top, top)
             return
-        if node.relative:
-            return
-        module = _module_name(node.module)
+        level = len(node.relative)
+        module = _module_name(node.module) if node.module is not None else ""
+        if level:
+            module = "." * level + (module or "")
         if not module:
             return
         if isinstance(node.names, cst.ImportStar):
@@ -73,7 +74,7 @@ class ImportTable:
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.names[local] = f"{module}.{name}"
+            self.names[local] = f"{module}{name}" if module.endswith(".") else f"{module}.{name}"
 
     def qualify(self, node: cst.BaseExpression | None) -> str | None:
         """Qualified name of a Name/Attribute chain rooted at an imported name, else None."""

@@ -789,36 +789,64 @@ class Resolver:
 
     # ------------------------------------------------------------------------------ local modules
     def _local_module_value(self, qualified: str) -> Value | None:
-        """``conf.settings.MILESTONES`` when ``conf/settings.py`` sits next to the script (or above it)."""
-        if self.module_hops >= 2 or qualified.split(".", 1)[0] in _LIBRARY_ROOTS:
+        """``conf.settings.MILESTONES`` when ``conf/settings.py`` sits next to the script (or above it);
+        relative imports (``from .training import train_config``) resolve from this file's package."""
+        if self.module_hops >= 3 or qualified.split(".", 1)[0] in _LIBRARY_ROOTS:
             return None
-        parts = qualified.split(".")
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified.lstrip(".").split(".")
         if len(parts) < 2:
             return None
-        base_dir = os.path.dirname(os.path.abspath(self.path))
+        here = os.path.dirname(os.path.abspath(self.path))
+        if level:
+            roots = [here]
+            for _ in range(level - 1):
+                roots = [os.path.dirname(roots[0])]
+        else:
+            roots = []
+            root = here
+            for _ in range(4):
+                roots.append(root)
+                root = os.path.dirname(root)
         for split in range(len(parts) - 1, 0, -1):
             mod_parts, attr_parts = parts[:split], parts[split:]
-            for up in range(4):
-                root = base_dir
-                for _ in range(up):
-                    root = os.path.dirname(root)
+            for root in roots:
                 for cand in (os.path.join(root, *mod_parts) + ".py", os.path.join(root, *mod_parts, "__init__.py")):
-                    if os.path.isfile(cand) and len(attr_parts) != 1:
-                        rel = os.path.relpath(cand, base_dir).replace(os.sep, "/")
-                        return Unknown(f"{qualified} is not a plain constant of {rel}")
-                    if os.path.isfile(cand):
-                        other = _module_resolver(cand, self.module_hops + 1)
-                        if other is None:
-                            return None
-                        v = other._name(attr_parts[0], Ctx(other.ix.module_scope), None, None)  # type: ignore
-                        if isinstance(v, Known) and v.source.startswith("constant "):
-                            return v
-                        if isinstance(v, Known):
-                            rel = os.path.relpath(cand, base_dir).replace(os.sep, "/")
-                            return Known(v.value, f"{attr_parts[0]} in {rel}" +
-                                         (f" ({v.source})" if v.source != LITERAL else ""))
-                        return v
+                    if not os.path.isfile(cand):
+                        continue
+                    rel = os.path.relpath(cand, here).replace(os.sep, "/")
+                    other = _module_resolver(cand, self.module_hops + 1)
+                    if other is None:
+                        return Unknown(f"{qualified}: {rel} could not be read")
+                    return other._module_attr(attr_parts, rel, qualified)
         return None
+
+    def _module_attr(self, attr_parts: list[str], rel: str, qualified: str) -> Value:
+        """``NAME`` or ``Class.field`` or ``name.re.exported`` at module level of this (imported) file."""
+        first = attr_parts[0]
+        mscope = self.ix.module_scope
+        if first in self.ix.classes and len(attr_parts) == 2:
+            ci = self.ix.classes[first]
+            default = ci.fields.get(attr_parts[1])
+            if default is not None:
+                v = self.resolve(default, Ctx(mscope))
+                if isinstance(v, Known):
+                    return Known(v.value, f"default of {first}.{attr_parts[1]} in {rel}")
+                return v
+            return Unknown(f"{qualified}: {first}.{attr_parts[1]} has no default in {rel}")
+        q = self.ix.imports.qualify_text(".".join(attr_parts))
+        if q is not None and first not in mscope.assigns:
+            v = self._local_module_value(q)
+            if v is not None:
+                return v
+        if len(attr_parts) != 1:
+            return Unknown(f"{qualified} is not a plain constant of {rel}")
+        v = self._name(first, Ctx(mscope), None, None)  # type: ignore[arg-type]
+        if isinstance(v, Known) and not v.source.startswith(("constant ", "default of ")):
+            return Known(v.value, f"{first} in {rel}" + (f" ({v.source})" if v.source != LITERAL else ""))
+        if isinstance(v, Known) and v.source.startswith("constant "):
+            return Known(v.value, v.source.replace(" at ", " in ", 1) if ":" in v.source else v.source)
+        return v
 
     # ----------------------------------------------------------------------------------- argparse
     def _argparse_options(self) -> dict[str, ArgOption]:

@@ -1,0 +1,225 @@
+"""Wiring rules: which objects set, step, rebuild and save the learning rate.
+
+LR301 competing-lr-writers, LR302 scheduler-optimizer-mismatch, LR303 optimizer-recreated-in-loop,
+LR304 scheduler-state-not-checkpointed, LR305 lr-update-not-applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import combinations
+
+from ..facts import FileFacts, Known, LrWrite, OptimizerFact, SchedulerFact
+from ..registry import check
+from ..results import Finding
+from .common import CLOSED_FORM, PLATEAU, arg_loc, is_default, opt_label, sched_label, short
+from .context import CheckContext
+
+TRAINING_LOOPS = ("epoch", "batch", "iteration")
+
+# ============================================================================================ LR301
+
+
+def _active(s: SchedulerFact) -> bool:
+    """Stepped unconditionally inside a training loop (so it writes the rate on every pass)."""
+    return any(st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")
+               for st in s.step_sites)
+
+
+def _overwrites(s: SchedulerFact) -> bool:
+    return short(s.cls) in CLOSED_FORM or s.framework in ("hf", "timm")
+
+
+@check("LR301")
+def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for o in facts.optimizers:
+        scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and _active(s)]
+        reported: set[str] = set()
+        for a, b in combinations(sorted(scheds, key=lambda x: x.loc), 2):
+            if {st.loc for st in a.step_sites} == {st.loc for st in b.step_sites}:
+                continue  # one variable holding one scheduler or the other
+            if not (_overwrites(a) or _overwrites(b)):
+                continue  # chainable schedulers stepped back to back compose (documented chaining)
+            writer, other = (a, b) if _overwrites(a) else (b, a)
+            consequence = (f"{short(writer.cls)} recomputes the rate from its own formula at every step, so "
+                           f"{short(other.cls)}'s changes are erased"
+                           + (" (the plateau cuts never last)" if short(other.cls) in PLATEAU else "")
+                           + "; combine them with SequentialLR or ChainedScheduler, or keep one")
+            yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),
+                              consequence=consequence)
+            reported.add(b.id)
+        writes = [w for w in facts.lr_writes if w.optimizer == o.id and w.context in ("batch", "epoch")
+                  and not _write_conditional(w)]
+        if not writes or not scheds:
+            continue
+        s = scheds[0]
+        w = writes[0]
+        if _overwrites(s):
+            consequence = f"{short(s.cls)} overwrites the written value at its next step"
+        elif short(s.cls) in PLATEAU:
+            consequence = "the manual write undoes every cut ReduceLROnPlateau makes"
+        else:
+            consequence = (f"{short(s.cls)} keeps multiplying whatever was written, so the two schedules compound "
+                           f"into a rate neither describes")
+        yield ctx.finding(w.loc, first=sched_label(s), second=f"the write {_write_text(w)} (line {w.loc.line})",
+                          optimizer=opt_label(o), consequence=consequence)
+
+
+def _write_conditional(w: LrWrite) -> bool:
+    return bool(getattr(w, "conditional", False))
+
+
+def _write_text(w: LrWrite) -> str:
+    return f"param_group['lr'] = {w.value_text}"
+
+
+# ============================================================================================ LR302
+
+
+@check("LR302")
+def scheduler_optimizer_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    stepped = {st.target for st in facts.optimizer_steps}
+    if not stepped:
+        return
+    for s in facts.schedulers:
+        if s.parent is not None or s.optimizer is None or s.stepped == "never" or s.optimizer in stepped:
+            continue
+        o = facts.optimizer(s.optimizer)
+        if o is None:
+            continue
+        replacement = _replacement(facts, o, s, stepped)
+        if replacement is not None:
+            if replacement.loop_id is not None:
+                continue  # rebuilt inside the loop: LR303 reports it
+            problem = (f"{o.variable} is replaced by a new {short(replacement.cls)} at line {replacement.loc.line}, "
+                       f"after the scheduler was built; the loop steps the new optimizer, whose rate the schedule "
+                       f"never touches")
+        else:
+            trained = _stepped_alongside(facts, s, stepped)
+            if trained is None:
+                continue
+            problem = (f"{opt_label(o)} is never stepped, while {opt_label(trained)} is stepped in the same loop: "
+                       f"the schedule changes the rate of an optimizer that does not train")
+        yield ctx.finding(arg_loc(s, "optimizer"), scheduler=sched_label(s), optimizer=opt_label(o),
+                          opt_line=str(o.loc.line), problem=problem)
+
+
+def _replacement(facts: FileFacts, o: OptimizerFact, s: SchedulerFact, stepped: set[str]) -> OptimizerFact | None:
+    if not o.variable:
+        return None
+    for o2 in facts.optimizers:
+        if o2.id != o.id and o2.variable == o.variable and o2.loc > s.loc and o2.id in stepped and \
+                o2.function == o.function:
+            return o2
+    return None
+
+
+def _stepped_alongside(facts: FileFacts, s: SchedulerFact, stepped: set[str]) -> OptimizerFact | None:
+    """Another optimizer stepped in a loop where this scheduler is stepped (same loop or an enclosing one)."""
+    loops = {st.loop_id for st in s.step_sites if st.loop_id is not None}
+    if not loops:
+        return None
+    for st in facts.optimizer_steps:
+        if st.target == s.optimizer:
+            continue
+        chain = []
+        lp = facts.loop(st.loop_id)
+        while lp is not None:
+            chain.append(lp.id)
+            lp = facts.loop(lp.parent)
+        if loops & set(chain):
+            return facts.optimizer(st.target)
+    return None
+
+
+# ============================================================================================ LR303
+
+
+@check("LR303")
+def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for o in facts.optimizers:
+        lp = facts.loop(o.loop_id)
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o):
+            continue
+        attached = [s for s in facts.schedulers if s.optimizer == o.id and s.loop_id is None]
+        consequence = (f"every {_unit(lp.kind)} starts from a fresh {short(o.cls)}, losing its momentum and "
+                       f"running averages")
+        older = [s for s in facts.schedulers if s.loop_id is None and s.optimizer is not None and
+                 s.optimizer != o.id and _same_variable(facts, s.optimizer, o)]
+        if older:
+            consequence += f", and {sched_label(older[0])} keeps driving the optimizer built before the loop"
+        elif attached:
+            consequence += f", and {sched_label(attached[0])} is tied to only one of them"
+        yield ctx.finding(o.loc, what=f"the optimizer {opt_label(o)}", kind=lp.kind, line=str(lp.loc.line),
+                          consequence=consequence)
+    for s in facts.schedulers:
+        lp = facts.loop(s.loop_id)
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(s):
+            continue
+        if s.parent is not None:
+            parent = facts.scheduler(s.parent)
+            if parent is not None and parent.loop_id == s.loop_id:
+                continue  # reported once, on the wrapper
+        opt = facts.optimizer(s.optimizer)
+        if opt is not None and opt.loop_id == s.loop_id:
+            continue  # the optimizer is rebuilt with it: one finding, on the optimizer
+        yield ctx.finding(s.loc, what=f"the scheduler {sched_label(s)}", kind=lp.kind, line=str(lp.loc.line),
+                          consequence=f"every {_unit(lp.kind)} builds a new {short(s.cls)} that starts its schedule "
+                                      f"from step 0, so the rate never gets past its first values")
+
+
+def _unit(kind: str) -> str:
+    return {"epoch": "epoch", "batch": "batch", "iteration": "iteration"}.get(kind, "pass")
+
+
+def _created_conditionally(x: object) -> bool:
+    return bool(getattr(x, "conditional", False))
+
+
+def _same_variable(facts: FileFacts, opt_id: str, o: OptimizerFact) -> bool:
+    other = facts.optimizer(opt_id)
+    return other is not None and other.variable is not None and other.variable == o.variable
+
+
+# ============================================================================================ LR304
+
+
+@check("LR304")
+def scheduler_state_not_checkpointed(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    scheds = [s for s in facts.schedulers if s.parent is None and s.framework == "torch" and
+              s.stepped not in ("never",) and s.step_sites]
+    if not scheds:
+        return
+    for s in facts.schedulers:
+        le = s.args.get("last_epoch")
+        if le is not None and not (is_default(le) or (isinstance(le, Known) and le.value == -1)):
+            return  # the script resumes its schedule through last_epoch
+    names = ", ".join(sched_label(s) for s in scheds[:2])
+    for cp in facts.checkpoints:
+        if cp.saves_optimizer and not cp.saves_scheduler:
+            verb = "saves" if cp.kind == "save" else "restores"
+            yield ctx.finding(cp.loc, verb=verb, schedulers=names,
+                              effect="a resumed run restarts the schedule from its first step (save and load "
+                                     "scheduler.state_dict() too)")
+
+
+# ============================================================================================ LR305
+
+
+@check("LR305")
+def lr_update_not_applied(ctx: CheckContext) -> Iterator[Finding]:
+    for c in ctx.facts.unapplied_lrs:
+        yield ctx.finding(c.loc, name=c.name, reason=c.reason)
+
+
+__all__ = [
+    "competing_lr_writers",
+    "scheduler_optimizer_mismatch",
+    "optimizer_recreated_in_loop",
+    "scheduler_state_not_checkpointed",
+    "lr_update_not_applied",
+]
