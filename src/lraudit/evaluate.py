@@ -40,6 +40,13 @@ subscript ``['lr']``, in order. ``X.param_groups`` where ``X`` is unknown (a fre
 resolve, or an ``Opaque`` argument) is a list of placeholder parameter groups (one empty dict unless the
 ``Opaque`` says otherwise), so ``for g in optimizer.param_groups: g['lr'] = lr`` records one write per group.
 
+Budgets and repeated calls
+--------------------------
+Each top-level call gets a ``Budget`` (steps, seconds, integer bits, call depth, container sizes) shared by
+all the calls it makes. ``make_callable`` gives every call a fresh step budget under a shared time budget
+and asks the resolver about each name once; pass one ``EvalCache`` to repeated ``call_function``,
+``call_function_recording`` or ``evaluate_expression`` calls for the same saving.
+
 FunctionValue conventions
 -------------------------
 ``FunctionValue.bound`` pairs whose name is a parameter of the function bind that parameter: one without a
@@ -49,8 +56,9 @@ default (positional arguments still fill it). A keyword argument of the call ove
 are closure variables. A def or lambda created during evaluation that leaves the evaluator (returned,
 or stored in a returned container) becomes a ``FunctionValue`` whose ``bound`` holds its defaults (as
 evaluated when it was created) and the enclosing variables it reads (as they were when the evaluation
-ended, which is Python's late binding; a recursive closure finds itself there). Its ``scope`` is the same resolver; its ``line`` is computed from the enclosing
-function's line (0 when that is unknown, e.g. under ``evaluate_expression``).
+ended, which is Python's late binding; a recursive closure finds itself there). Its ``scope`` is the same
+resolver; its ``line`` is computed from the enclosing function's line (0 when that is unknown, e.g. under
+``evaluate_expression``).
 """
 
 from __future__ import annotations
@@ -508,6 +516,7 @@ class _Machine:
         self.gcache: dict[tuple[int, int], Any] = {}
         self.shared: dict = shared if shared is not None else {}
         self.groups: dict[Any, list[_ParamGroup]] = {}
+
     # ---------------------------------------------------------------------------- budget and errors
 
     def tick(self) -> None:

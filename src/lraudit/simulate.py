@@ -338,7 +338,7 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
             lr, steps = _dense_or_sampled(
                 lambda n: keras_sim.curve(s.cls, args, n, base_lr=base), length, opts,
                 None if entry_short in ("LearningRateScheduler", "ReduceLROnPlateau") else
-                (lambda idx: [keras_sim.schedule_value(*_keras_bound(keras_sim, s.cls, args), k) for k in idx]))
+                (lambda idx: [keras_sim.schedule_value(*keras_sim.bound_schedule(s.cls, args), k) for k in idx]))
             assumption = "assuming the monitored metric never improves" if entry_short == "ReduceLROnPlateau" else None
             return Curve(lr, steps, length, horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
         if s.framework == "hf":
@@ -354,6 +354,10 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
                       "lr_scheduler_kwargs"):
                 args.pop(k, None)
             fn, a = hf_sim.scheduler_function(str(name), args)
+            if hf_sim.is_metric_driven(fn):
+                lr = tuple(hf_sim.curve(str(name), args, min(length, 100_000), base_lr=base, defaults_lr=defaults_lr))
+                return Curve(lr, None, len(lr), horizon_source, unit,  # type: ignore[arg-type]
+                             assumption="assuming the monitored metric never improves")
             lam = hf_sim.lr_lambda(fn, a, defaults_lr if defaults_lr is not None else base)
             start = a.get("last_epoch", -1) + 1
             lr, steps = _dense_or_sampled(lambda n: [base * lam(start + k) for k in range(n)], length, opts,
@@ -378,15 +382,6 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
         msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {msg}")  # type: ignore
     return Curve(None, None, length, horizon_source, unit, error=f"{s.framework} schedules are not simulated")  # type: ignore
-
-
-def _keras_bound(keras_sim: Any, cls: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    short, tf1 = keras_sim._resolve(cls)
-    if tf1:
-        short, args = keras_sim._tf1_to_keras(short, args)
-    a = keras_sim._bind(short, args)
-    keras_sim._validate(short, a)
-    return short, a
 
 
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
