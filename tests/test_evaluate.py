@@ -321,7 +321,8 @@ f = lambda n: ([i * i for i in range(n) if i % 2], {i: i * 2 for i in range(n)},
                max((y := n * 2), 1) + y, [[j for j in range(i)] for i in range(3)])
 """, "f", [(0,), (5,)]),
     Case("strings", """
-f = lambda mode: ('cos' if mode == 'cosine' else 'lin') + '_' + "x" 'y' + r'\\n' + '\\t\\x41\\u00e9\\N{BULLET}' + '''z'''
+f = lambda mode: (('cos' if mode == 'cosine' else 'lin') + '_' + "x" 'y' + r'\\n'
+                  + '\\t\\x41\\u00e9\\N{BULLET}' + '''z''')
 """, "f", [("cosine",), ("linear",)]),
     Case("range-membership-and-rounding", """
 f = lambda x: (x in range(10), x + 0.5 in range(10), float(x) in range(0, 10, 2), 'a' in range(3),
@@ -616,7 +617,8 @@ def bump():
     lr = ns["get_lr"](25)
     assert result == lr
     assert writes == [lr, lr / 2]
-    with pytest.raises(EvalError, match=r"'lr' of a parameter group of trainer.opt is unknown \(read before any write\)"):
+    message = r"'lr' of a parameter group of trainer.opt is unknown \(read before any write\)"
+    with pytest.raises(EvalError, match=message):
         call_function(resolver.fv("bump"), [])
 
 
@@ -707,7 +709,8 @@ REFUSALS = [
     ("try-statement", "def f(e):\n    try:\n        return 1\n    except Exception:\n        return 2\n",
      "try statements are not evaluated"),
     ("with-statement", "def f(e):\n    with ctx() as c:\n        return 1\n", "with statements are not evaluated"),
-    ("class-definition", "def f(e):\n    class A:\n        pass\n    return 1\n", "class definitions are not evaluated"),
+    ("class-definition", "def f(e):\n    class A:\n        pass\n    return 1\n",
+     "class definitions are not evaluated"),
     ("yield-statement", "def f(e):\n    yield e\n", "generator"),
     ("async-def", "async def f(e):\n    return 1\n", "async"),
     ("raise", "def f(e):\n    if e > 1:\n        raise ValueError('bad')\n    return 1\n",

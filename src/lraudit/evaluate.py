@@ -881,8 +881,9 @@ class _Machine:
             self.check_len(len(a) + len(b), _kind(a)[2:] if ta is not str else "string")
             self.charge(len(a) + len(b))
             return a + b
-        if op == "*" and (ta in (list, tuple, str) and tb in (int, bool) or tb in (list, tuple, str) and ta in (int, bool)):
-            seq, n = (a, b) if ta in (list, tuple, str) else (b, a)
+        seq_types = (list, tuple, str)
+        if op == "*" and (ta in seq_types and tb in (int, bool) or tb in seq_types and ta in (int, bool)):
+            seq, n = (a, b) if ta in seq_types else (b, a)
             size = len(seq) * max(int(n), 0)
             self.check_len(size, "string" if type(seq) is str else type(seq).__name__)
             self.charge(size)

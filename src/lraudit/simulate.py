@@ -386,7 +386,7 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
 
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                      unit: str) -> Curve:
-    from .evaluate import Budget, EvalError, Opaque, call_function_recording, evaluate_expression
+    from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, evaluate_expression
 
     plan = facts.extra.get("manual_plans", {}).get(s.id)
     if plan is None:
@@ -394,6 +394,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
     base, _, _ = _base_lr(facts, s)
     current = base if base is not None else 0.0
     budget = Budget(max_seconds=2.0)
+    cache = EvalCache()
     import time as _time
 
     deadline = _time.monotonic() + 5.0
@@ -403,21 +404,21 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
         env: dict[str, Any] = {plan.time_var: t}
         if plan.kind == "expr":
             for name, expr in plan.locals_:
-                env[name] = evaluate_expression(expr, plan.scope, budget, local=env)
-            v = evaluate_expression(plan.expr, plan.scope, budget, local=env)
+                env[name] = evaluate_expression(expr, plan.scope, budget, local=env, cache=cache)
+            v = evaluate_expression(plan.expr, plan.scope, budget, local=env, cache=cache)
             return float(v)
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for a in plan.call.args:
             try:
-                val = evaluate_expression(a.value, plan.scope, budget, local=env)
+                val = evaluate_expression(a.value, plan.scope, budget, local=env, cache=cache)
             except EvalError:
                 val = Opaque("an object", ({"lr": cur},))
             if a.keyword is not None:
                 kwargs[a.keyword.value] = val
             else:
                 args.append(val)
-        ret, writes = call_function_recording(plan.function, args, kwargs, budget)
+        ret, writes = call_function_recording(plan.function, args, kwargs, budget, cache=cache)
         if writes:
             return float(writes[0])
         return None

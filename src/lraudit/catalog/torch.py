@@ -9,14 +9,14 @@ _S = "torch.optim.lr_scheduler."
 _D = "torch default"
 
 
-def _opt(name: str, lr: object, *rest: tuple, summary: str = "") -> Entry:
+def _opt(name: str, lr: object, *rest: tuple, summary: str = "", module: str | None = None) -> Entry:
     params = (P("params"), P("lr", lr)) + tuple(P(*r) for r in rest)
     return Entry(
         qualname=_OPT + name,
         kind="optimizer",
         framework="torch",
         params=params,
-        aliases=(f"torch.optim.{name.lower()}.{name}",),
+        aliases=(f"torch.optim.{module or name.lower()}.{name}",),
         summary=summary,
         default_source=_D,
     )
@@ -26,13 +26,14 @@ OPTIMIZERS: tuple[Entry, ...] = (
     _opt("SGD", 1e-3, ("momentum", 0), ("dampening", 0), ("weight_decay", 0), ("nesterov", False),
          summary="stochastic gradient descent (optionally with momentum)"),
     _opt("Adam", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0), ("amsgrad", False),
-         summary="Adam, an adaptive method"),
+         ("decoupled_weight_decay", False, "kwonly"), summary="Adam, an adaptive method"),
     _opt("AdamW", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 1e-2), ("amsgrad", False),
          summary="AdamW, Adam with decoupled weight decay"),
     _opt("Adamax", 2e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0), summary="Adamax"),
     _opt("NAdam", 2e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0), ("momentum_decay", 4e-3),
-         summary="Adam with Nesterov momentum"),
-    _opt("RAdam", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0), summary="rectified Adam"),
+         ("decoupled_weight_decay", False), summary="Adam with Nesterov momentum"),
+    _opt("RAdam", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0),
+         ("decoupled_weight_decay", False), summary="rectified Adam"),
     _opt("Adagrad", 1e-2, ("lr_decay", 0), ("weight_decay", 0), ("initial_accumulator_value", 0),
          ("eps", 1e-10), summary="Adagrad"),
     _opt("Adadelta", 1.0, ("rho", 0.9), ("eps", 1e-6), ("weight_decay", 0), summary="Adadelta"),
@@ -43,10 +44,13 @@ OPTIMIZERS: tuple[Entry, ...] = (
          summary="averaged SGD"),
     _opt("LBFGS", 1, ("max_iter", 20), ("max_eval", None), ("tolerance_grad", 1e-7),
          ("tolerance_change", 1e-9), ("history_size", 100), ("line_search_fn", None), summary="L-BFGS"),
-    _opt("SparseAdam", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), summary="Adam for sparse gradients"),
+    _opt("SparseAdam", 1e-3, ("betas", (0.9, 0.999)), ("eps", 1e-8), summary="Adam for sparse gradients",
+         module="sparse_adam"),
     _opt("Adafactor", 1e-2, ("beta2_decay", -0.8), ("eps", (None, 1e-3)), ("d", 1.0), ("weight_decay", 0.0),
-         summary="Adafactor"),
-    _opt("Muon", 1e-3, ("weight_decay", 0.1), ("momentum", 0.95), ("nesterov", True), summary="Muon"),
+         summary="Adafactor", module="_adafactor"),
+    _opt("Muon", 1e-3, ("weight_decay", 0.1), ("momentum", 0.95), ("nesterov", True),
+         ("ns_coefficients", (3.4445, -4.775, 2.0315)), ("eps", 1e-7), ("ns_steps", 5), ("adjust_lr_fn", None),
+         summary="Muon", module="_muon"),
 )
 
 

@@ -49,16 +49,37 @@ def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
     return a.loop_id in _loop_chain(facts, b.loop_id)
 
 
+_VIA_LINE = re.compile(r" at [^ ]*?:(\d+)")
+
+
+def _call_line(st: StepSite) -> int | None:
+    """The line of the call that runs ``st`` from a loop (parsed from ``via``), when there is exactly one."""
+    if not st.via or "also called elsewhere" in st.via or " called from the " not in st.via:
+        return None
+    m = _VIA_LINE.search(st.via)
+    return int(m.group(1)) if m else None
+
+
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
     """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop."""
     if short(s.cls) in PLATEAU or s.optimizer is None or s.parent is not None:
+        return None
+    if s.framework not in ("torch", "hf") or s.cls.startswith("custom:"):
         return None
     opt_sites = [st for st in facts.optimizer_steps if st.target == s.optimizer and st.context in ("batch", "epoch")]
     for ss in s.step_sites:
         if ss.conditional or ss.context not in ("batch", "epoch"):
             continue
         for os in opt_sites:
-            if _comparable(facts, ss, os) and ss.order < os.order:
+            if _comparable(facts, ss, os):
+                if ss.order < os.order:
+                    return ss, os
+                continue
+            # the optimizer is stepped in a helper called from the scheduler's loop, after the scheduler
+            call = _call_line(os)
+            lp = facts.loop(ss.loop_id)
+            if call is not None and ss.via is None and lp is not None and \
+                    lp.loc.line <= call <= lp.loc.end_line and ss.loc.line < call:
                 return ss, os
     return None
 
@@ -81,8 +102,12 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
         else:
             effect = ("the schedule advances before the first optimizer update, so its first value is skipped "
                       "(PyTorch warns: Detected call of lr_scheduler.step() before optimizer.step())")
+        opt_line = str(os.loc.line)
+        call = _call_line(os) if os.via and os.via != ss.via else None
+        if call is not None and os.via:
+            opt_line += f" (inside {os.via.split(' called', 1)[0]}, called at line {call})"
         yield ctx.finding(ss.loc, scheduler=sched_label(s), line=str(ss.loc.line), optimizer=opt_label(o),
-                          opt_line=str(os.loc.line), where=where, effect=effect)
+                          opt_line=opt_line, where=where, effect=effect)
 
 
 # ============================================================================================ LR203

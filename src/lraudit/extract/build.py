@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..facts import (
     CheckpointFact,
+    ComputedLr,
     FileFacts,
     Horizon,
     Known,
@@ -104,6 +105,7 @@ class _Builder:
             lr_writes=tuple(self._lr_writes()),
             checkpoints=tuple(self._checkpoints()),
             optimizer_steps=opt_steps,
+            unapplied_lrs=tuple(self._unapplied_lrs(optimizers)),
         )
 
     def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
@@ -420,6 +422,30 @@ class _Builder:
             return [o for o in self.flow.objects(node.value, ctx, seq) if self.flow.by_id[o].kind == "optimizer"]
         return []
 
+    def _unapplied_lrs(self, optimizers: list[OptimizerFact]) -> list[ComputedLr]:
+        """A learning rate the script updates (``lr /= 4``, ``lr = adjust(epoch)``) and then only prints."""
+        if not optimizers and not self.ix.sub_writes:
+            return []
+        out: list[ComputedLr] = []
+        scopes = [self.ix.module_scope] + [f.scope for f in self.ix.functions.values()]
+        for scope in scopes:
+            for name, recs in scope.assigns.items():
+                if "." in name or not _LR_NAME.search(name) or _NOT_LR.search(name):
+                    continue
+                updates = [r for r in recs if r.kind == "aug" or (r.kind == "assign" and r.ctx.loops)]
+                if not updates or not any(r.kind in ("assign", "aug") for r in recs):
+                    continue
+                reads = [c for c, rctx in self.ix.reads.get(name, []) if _within(rctx.scope, scope)]
+                real = [c for c in reads if c is None or not _DISPLAY.search(c)]
+                if real:
+                    continue
+                upd = updates[-1]
+                shown = "only printed or logged" if reads else "never read"
+                out.append(ComputedLr(self.loc.location(upd.node), name,
+                                      f"{name} is updated at line {self.loc.line(upd.node)} but {shown}; no optimizer "
+                                      "or param_group sees the new value"))
+        return out
+
     def _checkpoints(self) -> list[CheckpointFact]:
         out = []
         for site in self.ix.calls:
@@ -438,6 +464,24 @@ class _Builder:
                 if saves_opt or saves_sched:
                     out.append(CheckpointFact(self.loc.location(site.node), saves_opt, saves_sched, "save"))
         return out
+
+
+_LR_NAME = re.compile(r"(^|_)lr($|_)|learning_rate|^lr\d*$")
+_NOT_LR = re.compile(r"sched|lambda|_fn$|_func|warmup_lr_init|lr_mult|lr_scale|lrs$|^lr_decay|decay_lr|_lr_decay")
+_DISPLAY = re.compile(
+    r"(^|\.)(print|info|debug|warning|warn|error|log|write|add_scalar|add_scalars|set_postfix|set_description|"
+    r"format|str|repr|log_metrics|log_dict|append|pprint|echo|<f-string>)$|^(logging|logger|log|wandb|writer|tb|"
+    r"tqdm|pbar|summary_writer)\."
+)
+
+
+def _within(inner: Any, outer: Any) -> bool:
+    s = inner
+    while s is not None:
+        if s is outer:
+            return True
+        s = s.parent
+    return False
 
 
 def _stepped(sites: tuple[StepSite, ...]) -> str:

@@ -171,6 +171,8 @@ class Indexer:
         self.loops: dict[str, LoopInfo] = {}
         self.sub_writes: list[SubscriptWrite] = []
         self.lambdas: list[tuple[cst.Lambda, Ctx]] = []
+        # every Name read in an expression: name -> [(path of the call it is an argument of, ctx)]
+        self.reads: dict[str, list[tuple[str | None, Ctx]]] = {}
         self._seq = 0
         self._loop_n = 0
         self.text_cache: dict[int, str] = {}
@@ -432,11 +434,14 @@ class Indexer:
         direct: bool = False,
         discarded: bool = False,
     ) -> None:
-        stack: list[cst.CSTNode] = [node]
+        stack: list[tuple[cst.CSTNode, str | None]] = [(node, None)]
         first = True
+        reads = self.reads
         while stack:
-            n = stack.pop()
+            n, call = stack.pop()
             if isinstance(n, _SKIP_EXPR):
+                if isinstance(n, cst.Name):
+                    reads.setdefault(n.value, []).append((call, ctx))
                 first = False
                 continue
             if isinstance(n, cst.Call):
@@ -449,55 +454,58 @@ class Indexer:
                 if ctx.loops:
                     self.loops[ctx.loops[-1]].calls.append(site)
                 for a in reversed(n.args):
-                    stack.append(a.value)
-                stack.append(n.func)
+                    stack.append((a.value, site.path))
+                stack.append((n.func, call))
             elif isinstance(n, cst.Attribute):
-                stack.append(n.value)
+                stack.append((n.value, call))
             elif isinstance(n, cst.Subscript):
                 for el in n.slice:
                     sl = el.slice
                     if isinstance(sl, cst.Index):
-                        stack.append(sl.value)
-                stack.append(n.value)
+                        stack.append((sl.value, call))
+                stack.append((n.value, call))
             elif isinstance(n, (cst.BinaryOperation, cst.BooleanOperation)):
-                stack.append(n.right)
-                stack.append(n.left)
+                stack.append((n.right, call))
+                stack.append((n.left, call))
             elif isinstance(n, cst.UnaryOperation):
-                stack.append(n.expression)
+                stack.append((n.expression, call))
             elif isinstance(n, cst.Comparison):
                 for c in n.comparisons:
-                    stack.append(c.comparator)
-                stack.append(n.left)
+                    stack.append((c.comparator, call))
+                stack.append((n.left, call))
             elif isinstance(n, cst.IfExp):
-                stack.extend((n.orelse, n.body, n.test))
+                stack.extend(((n.orelse, call), (n.body, call), (n.test, call)))
             elif isinstance(n, (cst.List, cst.Tuple, cst.Set)):
                 for el in reversed(n.elements):
-                    stack.append(el.value)
+                    stack.append((el.value, call))
             elif isinstance(n, cst.Dict):
                 for el in reversed(n.elements):
                     if isinstance(el, cst.DictElement):
-                        stack.append(el.value)
-                        stack.append(el.key)
+                        stack.append((el.value, call))
+                        stack.append((el.key, call))
                     else:
-                        stack.append(el.value)
+                        stack.append((el.value, call))
             elif isinstance(n, cst.Lambda):
                 self.lambdas.append((n, ctx))
+                stack.append((n.body, "<lambda>"))
             elif isinstance(n, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-                stack.append(n.elt)
-                stack.append(n.for_in.iter)
+                stack.append((n.elt, call))
+                stack.append((n.for_in.iter, call))
             elif isinstance(n, cst.DictComp):
-                stack.append(n.value)
-                stack.append(n.for_in.iter)
+                stack.append((n.value, call))
+                stack.append((n.for_in.iter, call))
             elif isinstance(n, (cst.StarredElement, cst.StarredDictElement, cst.Await, cst.NamedExpr)):
                 v = getattr(n, "value", None) or getattr(n, "expression", None)
                 if v is not None:
-                    stack.append(v)
+                    stack.append((v, call))
             elif isinstance(n, cst.Yield):
                 v = n.value
                 if isinstance(v, cst.BaseExpression):
-                    stack.append(v)
+                    stack.append((v, call))
             elif isinstance(n, cst.FormattedString):
-                pass
+                for part in n.parts:
+                    if isinstance(part, cst.FormattedStringExpression):
+                        stack.append((part.expression, "<f-string>"))
             first = False
 
 
