@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -241,3 +242,58 @@ def test_sample_indices(length: int, max_points: int) -> None:
     else:
         gaps = [b - a for a, b in zip(indices, indices[1:])]
         assert max(gaps) - min(gaps) <= 1
+
+
+def _raise_from(x: int, start: int) -> float:
+    if x >= start:
+        raise RuntimeError(f"no value for {x}")
+    return 1.0
+
+
+def test_budget_overrun_raises_sim_error() -> None:
+    chained = SchedSpec("ChainedScheduler", {}, (SchedSpec("LinearLR", {}), SchedSpec("ExponentialLR",
+                                                                                       {"gamma": 0.99999})))
+    try:
+        simulate_sampled([chained], OptimizerSpec((0.1,)), 5_000_000, max_seconds=0.05)
+    except SimError as exc:
+        assert str(exc).startswith("simulation budget exceeded")
+        assert exc.step is not None and 0 < exc.step < 5_000_000
+    else:
+        raise AssertionError("the budget did not stop the simulation")
+
+
+def test_failing_callable_is_reported_with_its_step_on_every_path() -> None:
+    spec = [SchedSpec("LambdaLR", {"lr_lambda": functools.partial(_raise_from, start=700)})]
+    for run_it in (lambda: simulate(spec, OptimizerSpec((0.1,)), 1000, method="exact"),
+                   lambda: simulate(spec, OptimizerSpec((0.1,)), 1000, method="fast"),
+                   lambda: simulate_sampled(spec, OptimizerSpec((0.1,)), 1000, [0, 699, 700, 999], method="fast")):
+        try:
+            run_it()
+        except SimError as exc:
+            assert exc.step == 700
+            assert "lr_lambda raised at step 700: RuntimeError: no value for 700" == str(exc)
+        else:
+            raise AssertionError("no SimError")
+
+
+def test_unsupported_inputs_raise_sim_error() -> None:
+    for specs, optimizer in (([SchedSpec("LRScheduler", {})], OptimizerSpec((0.1,))),
+                             ([SchedSpec("StepLR", {"step_size": 2})], OptimizerSpec(()))):
+        try:
+            simulate(specs, optimizer, 5)
+        except SimError as exc:
+            assert exc.step == 0
+        else:
+            raise AssertionError("no SimError")
+
+
+def test_five_million_step_one_cycle_is_cheap() -> None:
+    spec = [SchedSpec("OneCycleLR", {"max_lr": 0.1, "total_steps": 4_000_000})]
+    start = time.perf_counter()
+    result = simulate_sampled(spec, OptimizerSpec((0.1,)), 5_000_000)[0]
+    assert time.perf_counter() - start < 0.5
+    assert result.method == "fast"
+    assert result.stops_at == 4_000_001
+    assert result.stop_reason == ("ValueError: Tried to step 4000001 times. "
+                                  "The specified number of total steps is 4000000")
+    assert result.indices is not None and result.indices[-1] <= 4_000_000

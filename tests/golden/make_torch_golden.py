@@ -560,9 +560,12 @@ def main() -> int:
         entries.append({**config, "expected": run_torch(config)})
     ids = [e["id"] for e in entries]
     assert len(ids) == len(set(ids)), "duplicate ids"
-    payload = {"torch_version": torch.__version__, "python": sys.version.split()[0],
-               "metric_for_plateau": METRIC, "configs": entries}
-    GOLDEN_PATH.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n")
+    head = {"torch_version": torch.__version__, "python": sys.version.split()[0], "metric_for_plateau": METRIC}
+    # one configuration per line: readable diffs when torch changes a curve
+    lines = [json.dumps(entry, separators=(",", ":")) for entry in entries]
+    text = json.dumps(head)[:-1] + ', "configs": [\n' + ",\n".join(lines) + "\n]}\n"
+    json.loads(text)
+    GOLDEN_PATH.write_text(text)
     print(f"wrote {len(entries)} configurations to {GOLDEN_PATH}")
     return 0
 

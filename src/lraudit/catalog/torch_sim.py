@@ -16,22 +16,29 @@ children, and so on. The engine costs a few microseconds per step.
 
 *Fast path.* For one top-level scheduler of a class with a closed form (StepLR, MultiStepLR,
 ConstantLR, LinearLR, ExponentialLR, PolynomialLR, CosineAnnealingLR, LambdaLR, CyclicLR, OneCycleLR,
-CosineAnnealingWarmRestarts, SWALR, ReduceLROnPlateau under the never-improving-metric assumption) or a
+CosineAnnealingWarmRestarts, SWALR, ReduceLROnPlateau under the constant-metric assumption) or a
 SequentialLR of such children, the schedulers are still *constructed* by the exact engine (so
-construction errors, ``initial_lr`` handling and the value at k = 0 are exact), and the value after k
-steps is then computed directly in O(1):
+construction errors, ``initial_lr`` handling, resumes and the value at k = 0 are exact), and the value
+after k steps is then computed directly in O(1):
 
-* LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts, ConstantLR, ReduceLROnPlateau and the
-  constant tails of LinearLR/PolynomialLR/SWALR are evaluated with the very expressions torch uses, so
-  they are exact;
+* LambdaLR, CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts and ConstantLR evaluate the very
+  expressions torch evaluates, so they are exact; ReduceLROnPlateau replays only the reduction steps;
 * the chainable decays (StepLR, MultiStepLR, ExponentialLR, LinearLR, PolynomialLR, SWALR) use the
-  product the recursion telescopes to; CosineAnnealingLR uses the telescoped recursion anchored where
-  torch's recursion re-anchors (every ``2*T_max`` steps), which keeps it faithful to torch's own
-  floating-point behaviour even for huge ``T_max`` where torch drifts away from the textbook cosine.
-  These agree with the step-by-step engine to well within 1e-9 relative (the property tests check it).
+  product their recursion telescopes to (also from a resumed ``last_epoch``); CosineAnnealingLR uses the
+  telescoped recursion anchored where torch's recursion re-anchors (every ``2*T_max`` steps), which
+  follows torch's own floating-point behaviour even for huge ``T_max``;
+* a SequentialLR runs each restart at a milestone on the real child (exactly what torch does) and
+  continues with that child's fast path.
 
-Errors torch raises at a predictable step (OneCycleLR past ``total_steps``, ConstantLR ``factor=0``,
-PolynomialLR ``power<0``) are reported at exactly that step by the fast path too.
+These agree with the step-by-step engine to well within 1e-9 relative (tested over random and
+extreme parameters). Cases where torch's own rounding noise exceeds that (a resumed cosine; a cosine
+whose ``eta_min`` is far above the lr, where torch loses ~eps*eta_min/lr per step), MultiplicativeLR,
+ChainedScheduler and several schedulers on one optimizer are always stepped.
+
+Errors torch raises at a predictable step (OneCycleLR past ``total_steps`` or in a zero-length phase,
+ConstantLR ``factor=0``, PolynomialLR ``power<0``, StepLR ``step_size=0``, CosineAnnealingLR
+``T_max=0``, a SequentialLR restart that divides by zero) are reported at exactly that step by the fast
+path too.
 
 *Sampling.* ``simulate_sampled`` returns the curve only at chosen indices (``sample_indices`` picks about
 1000 evenly spaced ones). With the fast path it costs O(number of indices) time and memory whatever the
@@ -39,7 +46,8 @@ horizon (a 5,000,000-step OneCycleLR takes about a millisecond); without it, the
 but keeps only the sampled values, so memory stays bounded and ``max_seconds`` bounds the time.
 
 ``method="auto"`` (default) uses the exact engine for horizons up to ``EXACT_STEPS`` steps and the fast
-path beyond, ``method="exact"`` always steps, ``method="fast"`` uses the fast path whenever it applies.
+path beyond, ``method="exact"`` always steps, ``method="fast"`` uses the fast path whenever it applies;
+``SimResult.method`` says which one ran.
 
 Callables (``lr_lambda``, ``scale_fn``) are called like torch calls them; an exception they raise is
 re-raised as ``SimError("... raised at step k: <exc>")`` (``.step`` = k). ReduceLROnPlateau is fed the
@@ -54,7 +62,7 @@ import time
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 __all__ = [

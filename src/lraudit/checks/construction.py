@@ -498,8 +498,8 @@ def _keras_lr_kwarg(o: OptimizerFact) -> bool:
     entry = lookup(o.cls)
     if entry is None or entry.param("lr") is not None:
         return False
-    return o.lr_arg_loc is not None and "learning_rate" not in o.params or (
-        o.lr_arg_loc is not None and is_default(o.params.get("learning_rate")))
+    # extraction keeps the unwritten learning_rate (its library default) in params when lr= was written
+    return o.lr_arg_loc is not None and is_default(o.params.get("learning_rate"))
 
 
 _KERAS_NOTES = {

@@ -339,6 +339,9 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
         if N is None or N <= 0:
             return None
         N = int(N)
+        W = arg_num(s, "num_warmup_steps")
+        if W is not None and W >= N:
+            return None  # the warm-up is the whole schedule: LR104
         if H - 1 - N > tol * H:
             if "cosine" in name and "hard_restarts" not in name:
                 what = f"after {when(N, u)} the cosine comes back up (it is periodic and not clamped)"

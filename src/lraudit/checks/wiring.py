@@ -84,35 +84,43 @@ def scheduler_optimizer_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     if not stepped:
         return
     for s in facts.schedulers:
-        if s.parent is not None or s.optimizer is None or s.stepped == "never" or s.optimizer in stepped:
+        if s.parent is not None or s.optimizer is None or s.stepped == "never":
             continue
         o = facts.optimizer(s.optimizer)
         if o is None:
             continue
         replacement = _replacement(facts, o, s, stepped)
         if replacement is not None:
-            if replacement.loop_id is not None:
-                continue  # rebuilt inside the loop: LR303 reports it
             problem = (f"{o.variable} is replaced by a new {short(replacement.cls)} at line {replacement.loc.line}, "
                        f"after the scheduler was built; the loop steps the new optimizer, whose rate the schedule "
                        f"never touches")
-        else:
+        elif s.optimizer not in stepped:
             trained = _stepped_alongside(facts, s, stepped)
             if trained is None:
                 continue
             problem = (f"{opt_label(o)} is never stepped, while {opt_label(trained)} is stepped in the same loop: "
                        f"the schedule changes the rate of an optimizer that does not train")
+        else:
+            continue
         yield ctx.finding(arg_loc(s, "optimizer"), scheduler=sched_label(s), optimizer=opt_label(o),
                           opt_line=str(o.loc.line), problem=problem)
 
 
 def _replacement(facts: FileFacts, o: OptimizerFact, s: SchedulerFact, stepped: set[str]) -> OptimizerFact | None:
+    """A new optimizer bound to the same name after ``s`` was built, stepped after that, with no scheduler of
+    the same name rebuilt for it (a second training stage rebuilds both)."""
     if not o.variable:
         return None
     for o2 in facts.optimizers:
-        if o2.id != o.id and o2.variable == o.variable and o2.loc > s.loc and o2.id in stepped and \
-                o2.function == o.function:
-            return o2
+        if o2.id == o.id or o2.variable != o.variable or o2.function != o.function or o2.loc <= s.loc:
+            continue
+        if o2.id not in stepped or o2.loop_id is not None:
+            continue  # not trained, or rebuilt inside the loop (LR303 reports that)
+        if not any(st.loc > o2.loc for st in s.step_sites):
+            continue  # the scheduler is not stepped after the replacement
+        if any(s2.optimizer == o2.id and s2.variable == s.variable and s2.loc > o2.loc for s2 in facts.schedulers):
+            continue
+        return o2
     return None
 
 
