@@ -603,3 +603,50 @@ def loop_line(facts: FileFacts, loop_id: str | None) -> int | None:
 
 def first(items: Sequence[Any]) -> Any:
     return items[0] if items else None
+
+
+# ------------------------------------------------------------------------------------------- stepping
+
+
+def steps_every_iteration(facts: FileFacts, s: SchedulerFact) -> bool:
+    """True when the scheduler (or its wrapper) is stepped on every pass of a training loop, so a curve over the
+    run's length is the rate the run sees. Schedulers stepped only under a condition (a warm-up stepped while
+    ``epoch < warmup``) are not: the simulation cannot know how often the condition holds. Framework-driven
+    schedulers (no step call in the file, ``stepped`` set by an adapter) count as stepped every time."""
+    target = facts.scheduler(s.parent) if s.parent is not None else s
+    if target is None:
+        return False
+    sites = [st for st in target.step_sites if st.kind == "scheduler"]
+    if not sites:
+        return target.stepped in ("batch", "epoch")
+    return any(not st.conditional and st.context in ("batch", "epoch") for st in sites)
+
+
+def _active_writer(s: SchedulerFact) -> bool:
+    return s.parent is None and s.framework != "manual" and any(
+        st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch") for st in s.step_sites)
+
+
+def overwrites_rate(s: SchedulerFact) -> bool:
+    """Schedulers that recompute the rate from their own formula at every step (erasing other writers)."""
+    return short(s.cls) in CLOSED_FORM or s.framework in ("hf", "timm")
+
+
+def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[SchedulerFact, SchedulerFact]]:
+    """Pairs of schedulers stepped independently on one optimizer where one erases the other (LR301)."""
+    if opt_id is None:
+        return []
+    scheds = sorted((s for s in facts.schedulers if s.optimizer == opt_id and _active_writer(s)),
+                    key=lambda x: x.loc)
+    out: list[tuple[SchedulerFact, SchedulerFact]] = []
+    for i, a in enumerate(scheds):
+        for b in scheds[i + 1:]:
+            if {st.loc for st in a.step_sites} == {st.loc for st in b.step_sites}:
+                continue  # one variable holding one scheduler or the other
+            if overwrites_rate(a) or overwrites_rate(b):
+                out.append((a, b))
+    return out
+
+
+def in_competing_pair(facts: FileFacts, s: SchedulerFact) -> bool:
+    return any(s.id in (a.id, b.id) for a, b in competing_pairs(facts, s.optimizer))

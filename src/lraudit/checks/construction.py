@@ -13,10 +13,8 @@ from ..facts import FileFacts, Known, Location, OptimizerFact, SchedulerFact
 from ..registry import check
 from ..results import Finding
 from .common import (
-    CYCLIC,
     DECAY_ONLY,
     IGNORES_OPTIMIZER_LR,
-    WRAPPERS,
     arg_loc,
     arg_num,
     arg_plain,
@@ -30,7 +28,6 @@ from .common import (
     onecycle_total,
     opt_label,
     optimizer_lr,
-    sched_label,
     short,
 )
 from .context import CheckContext

@@ -29,14 +29,14 @@ from .common import (
     curve_points,
     family_names,
     fmt,
-    length_number,
+    in_competing_pair,
     onecycle_total,
     optimizer_lr,
     pct,
-    plural,
     run_length,
     sched_label,
     short,
+    steps_every_iteration,
     steps_phrase,
     top_level,
     unit_mismatch,
@@ -172,6 +172,8 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
         cause = _args_cause(facts, s)
         c = ctx.curves.get(s.id)
         pts = _within_own(curve_points(c), _own_end_for(facts, s))
+        if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
+            pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
         unit = c.unit if c is not None else "epoch"
         total = c.length if c is not None else None
         base = _base(facts, s)
@@ -416,7 +418,7 @@ def horizon_problem(ctx: CheckContext, s: SchedulerFact) -> _Horizon | None:
     target = s if s.parent is None else facts.scheduler(s.parent)
     if target is not None and unit_mismatch(facts, target) is not None:
         return None
-    if s.stepped == "never":
+    if s.stepped == "never" or not steps_every_iteration(facts, s):
         return None
     opts = _lr103_options(ctx)
     return _horizon_problem(facts, s, ctx.curves, opts[0], opts[1])
@@ -465,7 +467,7 @@ def lr_vanishes_early(ctx: CheckContext) -> Iterator[Finding]:
         fam = family_names(facts, s)
         if fam & (CYCLIC | PLATEAU) or s.stepped == "never":
             continue
-        if unit_mismatch(facts, s) is not None:
+        if unit_mismatch(facts, s) is not None or not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             continue
         if any(horizon_problem(ctx, t) is not None for t in [s] + [facts.scheduler(c) for c in s.children if
                                                                      facts.scheduler(c) is not None]):
@@ -525,9 +527,11 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
             return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}",
                     f"num_training_steps={fmt(N)}{swapped}",
                     "the rate only rises and never reaches the optimizer's lr before the schedule ends")
-        if rl is not None and s.parent is None and W >= rl.steps:
+        if rl is not None and s.parent is None and W >= rl.steps and steps_every_iteration(facts, s):
             return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}", f"{rl.steps} steps ({rl.source})",
                     "the rate is still rising when training stops")
+        return None
+    if not steps_every_iteration(facts, s):
         return None
     if s.framework != "torch":
         return _curve_warmup(ctx, s)

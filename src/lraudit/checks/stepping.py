@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, loop_line, opt_label, sched_label, short, unit_mismatch
+from .common import PLATEAU, arg_loc, opt_label, sched_label, short, unit_mismatch
 from .context import CheckContext
 
 # ============================================================================================ LR201

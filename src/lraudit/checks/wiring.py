@@ -7,12 +7,10 @@ LR304 scheduler-state-not-checkpointed, LR305 lr-update-not-applied.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import combinations
-
 from ..facts import FileFacts, Known, LrWrite, OptimizerFact, SchedulerFact
 from ..registry import check
 from ..results import Finding
-from .common import CLOSED_FORM, PLATEAU, arg_loc, is_default, opt_label, sched_label, short
+from .common import PLATEAU, arg_loc, competing_pairs, is_default, opt_label, overwrites_rate, sched_label, short
 from .context import CheckContext
 
 TRAINING_LOOPS = ("epoch", "batch", "iteration")
@@ -22,40 +20,30 @@ TRAINING_LOOPS = ("epoch", "batch", "iteration")
 
 def _active(s: SchedulerFact) -> bool:
     """Stepped unconditionally inside a training loop (so it writes the rate on every pass)."""
-    return any(st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")
-               for st in s.step_sites)
-
-
-def _overwrites(s: SchedulerFact) -> bool:
-    return short(s.cls) in CLOSED_FORM or s.framework in ("hf", "timm")
+    return s.framework != "manual" and any(
+        st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch") for st in s.step_sites)
 
 
 @check("LR301")
 def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for o in facts.optimizers:
-        scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and _active(s)]
-        reported: set[str] = set()
-        for a, b in combinations(sorted(scheds, key=lambda x: x.loc), 2):
-            if {st.loc for st in a.step_sites} == {st.loc for st in b.step_sites}:
-                continue  # one variable holding one scheduler or the other
-            if not (_overwrites(a) or _overwrites(b)):
-                continue  # chainable schedulers stepped back to back compose (documented chaining)
-            writer, other = (a, b) if _overwrites(a) else (b, a)
+        for a, b in competing_pairs(facts, o.id):
+            writer, other = (a, b) if overwrites_rate(a) else (b, a)
             consequence = (f"{short(writer.cls)} recomputes the rate from its own formula at every step, so "
                            f"{short(other.cls)}'s changes are erased"
                            + (" (the plateau cuts never last)" if short(other.cls) in PLATEAU else "")
                            + "; combine them with SequentialLR or ChainedScheduler, or keep one")
             yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),
                               consequence=consequence)
-            reported.add(b.id)
+        scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and _active(s)]
         writes = [w for w in facts.lr_writes if w.optimizer == o.id and w.context in ("batch", "epoch")
                   and not _write_conditional(w)]
         if not writes or not scheds:
             continue
         s = scheds[0]
         w = writes[0]
-        if _overwrites(s):
+        if overwrites_rate(s):
             consequence = f"{short(s.cls)} overwrites the written value at its next step"
         elif short(s.cls) in PLATEAU:
             consequence = "the manual write undoes every cut ReduceLROnPlateau makes"
