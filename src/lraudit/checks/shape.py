@@ -148,6 +148,28 @@ def _is_warmup_class(s: SchedulerFact) -> bool:
     return False
 
 
+def _warmup_end(facts: FileFacts, s: SchedulerFact) -> int:
+    """The last step that belongs to an explicit warm-up of ``s`` or of a warm-up it wraps (0 when none).
+
+    A ConstantLR's jump back at total_iters and a LinearLR's ramp are warm-ups by design, alone, as the first
+    scheduler of a SequentialLR, or multiplied in by ChainedScheduler."""
+    name = short(s.cls)
+    if _is_warmup_class(s):
+        if s.framework == "hf":
+            return int(arg_num(s, "num_warmup_steps") or 0)
+        t = arg_num(s, "total_iters")
+        return int(t) if t is not None and t > 0 else 0
+    if name == "ChainedScheduler":
+        return max((_warmup_end(facts, c) for c in (facts.scheduler(x) for x in s.children) if c is not None),
+                   default=0)
+    if name == "SequentialLR" and s.children:
+        first = facts.scheduler(s.children[0])
+        ms = arg_plain(s, "milestones")
+        if first is not None and _is_warmup_class(first) and isinstance(ms, (list, tuple)) and ms:
+            return int(min(_warmup_end(facts, first), ms[0])) if isinstance(ms[0], (int, float)) else 0
+    return 0
+
+
 def _within_own(points: list[tuple[int, float]], end: int | None) -> list[tuple[int, float]]:
     if end is None:
         return points
@@ -211,7 +233,8 @@ def _curve_rise(facts: FileFacts, s: SchedulerFact, pts: list[tuple[int, float]]
     p_end = _prefix_end(pts)
     # rises after the initial (warm-up) stretch
     later = [r for r in _rises(pts, p_end) if r.after - r.before > SIGNIFICANT * peak]
-    later = [r for r in later if not _warmup_child_at(facts, s, r.start)]
+    w_end = _warmup_end(facts, s)
+    later = [r for r in later if not _warmup_child_at(facts, s, r.start) and r.start > w_end]
     if later:
         return later[0]
     # a rise that lasts the whole run
