@@ -272,6 +272,12 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+def tidy(text: str, path: str) -> str:
+    """Shorten provenance that points into the analysed file itself: 'train.py:48' -> 'line 48'."""
+    base = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return re.sub(re.escape(base) + r":(\d+)", r"line \1", text) if base else text
+
+
 def when(k: int, unit: str, total: int | None = None) -> str:
     """'epoch 3 of 90' / 'step 1200 of 5000' (k counts scheduler steps from 0, like a loop variable)."""
     word = "epoch" if unit == "epoch" else "step"
@@ -412,14 +418,14 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
         ev = _epoch_sized_evidence(s, epochs)
         if ev is not None:
             argname, evidence, consequence = ev
-            return Mismatch("epochs", "batch", batch_sites[0], argname, evidence, consequence)
+            return Mismatch("epochs", "batch", batch_sites[0], argname, tidy(evidence, facts.path), consequence)
     # 2. sized in steps, stepped per epoch
     epoch_sites = [st for st in sites if st.context == "epoch"]
     if epoch_sites and s.stepped == "epoch":
         ev = _step_sized_evidence(s, epochs)
         if ev is not None:
             argname, evidence, consequence = ev
-            return Mismatch("steps", "epoch", epoch_sites[0], argname, evidence, consequence)
+            return Mismatch("steps", "epoch", epoch_sites[0], argname, tidy(evidence, facts.path), consequence)
     # 3. sized in steps, fed an epoch index
     fed = [st for st in sites if st.arg_kind == "epoch" and st.context in ("batch", "epoch")]
     if fed and name not in ("CosineAnnealingWarmRestarts",):
@@ -427,7 +433,7 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
         if ev is not None:
             argname, evidence, _ = ev
             st = fed[0]
-            return Mismatch("steps", "epoch", st, argname, evidence,
+            return Mismatch("steps", "epoch", st, argname, tidy(evidence, facts.path),
                              f"step({st.arg_text}) sets its step counter to the epoch index, so it advances once "
                              f"per epoch instead of once per optimizer step")
     return None

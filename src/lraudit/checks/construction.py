@@ -175,6 +175,11 @@ def _unexpected_keywords(s: SchedulerFact) -> Iterator[tuple[str, str]]:
             yield k, f"{short(s.cls)} has no argument {k!r}: construction raises TypeError"
 
 
+def _exact(x: Any) -> str:
+    """A value as written where its type matters (10.0 stays 10.0)."""
+    return repr(x) if isinstance(x, float) else fmt_value(x)
+
+
 def _is_int_value(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
@@ -225,11 +230,11 @@ def _cosine(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
 def _warm_restarts(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
     t0 = arg_plain(s, "T_0")
     if t0 is not None and (not _is_int_value(t0) or t0 <= 0):
-        yield "T_0", (f"T_0={fmt_value(t0)}: CosineAnnealingWarmRestarts wants a positive int and raises ValueError "
+        yield "T_0", (f"T_0={_exact(t0)}: CosineAnnealingWarmRestarts wants a positive int and raises ValueError "
                       f"(Expected positive integer T_0) at construction")
     tm = arg_plain(s, "T_mult")
     if tm is not None and (not _is_int_value(tm) or tm < 1):
-        yield "T_mult", (f"T_mult={fmt_value(tm)}: CosineAnnealingWarmRestarts wants an int >= 1 and raises "
+        yield "T_mult", (f"T_mult={_exact(tm)}: CosineAnnealingWarmRestarts wants an int >= 1 and raises "
                          f"ValueError (Expected integer T_mult >= 1) at construction")
 
 
@@ -246,19 +251,19 @@ def _one_cycle(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
                               f"OneCycleLR raises ValueError at construction")
         return
     if tv not in (None, "?") and (not _is_int_value(tv) or tv <= 0):
-        yield "total_steps", (f"total_steps={fmt_value(tv)}: OneCycleLR wants a positive int and raises ValueError "
+        yield "total_steps", (f"total_steps={_exact(tv)}: OneCycleLR wants a positive int and raises ValueError "
                               f"(Expected positive integer total_steps) at construction")
     elif tv is None:
         for nm, val in (("epochs", ev), ("steps_per_epoch", sv)):
             if val != "?" and (not _is_int_value(val) or val <= 0):
-                yield nm, (f"{nm}={fmt_value(val)}: OneCycleLR wants a positive int and raises ValueError at "
+                yield nm, (f"{nm}={_exact(val)}: OneCycleLR wants a positive int and raises ValueError at "
                            f"construction")
     pct = s.args.get("pct_start")
     if isinstance(pct, Known):
         p = pct.value
         if not isinstance(p, float) or not 0 <= p <= 1:
             why = "is not a float" if _is_number(p) and 0 <= p <= 1 else "is not a float between 0 and 1"
-            yield "pct_start", (f"pct_start={fmt_value(p)} {why}: OneCycleLR raises ValueError (Expected float "
+            yield "pct_start", (f"pct_start={_exact(p)} {why}: OneCycleLR raises ValueError (Expected float "
                                 f"between 0 and 1 pct_start) at construction")
         else:
             t = onecycle_total(s)
@@ -356,7 +361,7 @@ def _sequential(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]
 def _swalr(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
     ae = arg_plain(s, "anneal_epochs")
     if ae is not None and (not _is_int_value(ae) or ae < 0):
-        yield "anneal_epochs", (f"anneal_epochs={fmt_value(ae)}: SWALR wants an int >= 0 and raises ValueError at "
+        yield "anneal_epochs", (f"anneal_epochs={_exact(ae)}: SWALR wants an int >= 0 and raises ValueError at "
                                 f"construction")
     st = arg_plain(s, "anneal_strategy")
     if isinstance(st, str) and st not in ("cos", "linear"):
@@ -396,8 +401,8 @@ def _momentum_cycling(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str,
                                  f"construction; pass cycle_momentum=False")
         return
     if oname == "SGD":
-        mom = num(o.params.get("momentum"))
-        if mom == 0:
+        mom_v = o.params.get("momentum")
+        if num(mom_v) == 0 and not is_default(mom_v):  # momentum=0 written on purpose
             hi = arg_num(s, "max_momentum")
             lo = arg_num(s, "base_momentum")
             yield "cycle_momentum", (f"momentum cycling ({where}) on SGD with momentum=0: {short(s.cls)} silently "

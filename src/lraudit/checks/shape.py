@@ -38,6 +38,7 @@ from .common import (
     short,
     steps_every_iteration,
     steps_phrase,
+    tidy,
     top_level,
     unit_mismatch,
     when,
@@ -197,14 +198,15 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
         if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
         unit = c.unit if c is not None else "epoch"
-        total = c.length if c is not None else None
+        rl = run_length(facts, s)
+        total = rl.steps if rl is not None else None
         base = _base(facts, s)
         rise = None
         if len(pts) >= 2:
             rise = _curve_rise(facts, s, pts, base, cause is not None)
         if rise is not None:
             argname = cause[0] if cause else ("lr_lambda" if "lr_lambda" in s.arg_locs else "")
-            span = f"{when(rise.start - 1, unit)} to {when(rise.end, unit, total)}"
+            span = f"between {when(rise.start - 1, unit)} and {when(rise.end, unit, total)}"
             yield ctx.finding(arg_loc(s, argname) if argname else s.loc, scheduler=sched_label(s),
                               before=fmt(rise.before), after=fmt(rise.after), span=span,
                               cause=cause[1] if cause else _curve_cause(facts, s, rise, base))
@@ -290,8 +292,11 @@ class _Horizon:
     early: bool = False  # the schedule ends before the run (LR102 then stays quiet)
 
 
-def _run_words(rl: RunLength) -> str:
-    return f"the run steps it {rl.steps} times ({rl.source})"
+def _run_words(rl: RunLength, path: str = "") -> str:
+    src = tidy(rl.source, path)
+    if rl.offset:
+        return f"it runs for {steps_phrase(rl.steps, rl.unit)} after its milestone {rl.offset} ({src})"
+    return f"the run steps it {rl.steps} times ({src})"
 
 
 def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, Curve], tol: float,
@@ -304,10 +309,13 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
     u = rl.unit
     base = _base(facts, s)
 
+    def at(k: int) -> str:
+        return when(k + rl.offset, u)
+
     def late(T: int, argname: str, own: str, what: str) -> _Horizon | None:
         if H - 1 >= coverage * T:
             return None
-        return _Horizon(argname, own, _run_words(rl),
+        return _Horizon(argname, own, _run_words(rl, facts.path),
                         f"the run ends {pct((H - 1) / T)} of the way through it, so {what}")
 
     if name == "CosineAnnealingLR":
@@ -321,9 +329,9 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             back = ""
             if base is not None:
                 val = eta + (base - eta) * (1 + math.cos(math.pi * top / T)) / 2
-                back = f", reaching {fmt(val)} by {when(top, u)}"
-            return _Horizon("T_max", f"T_max={T}", _run_words(rl),
-                            f"after {when(T, u)} the learning rate climbs back up{back}", early=True)
+                back = f", reaching {fmt(val)} by {at(top)}"
+            return _Horizon("T_max", f"T_max={T}", _run_words(rl, facts.path),
+                            f"after {at(T)} the learning rate climbs back up{back}", early=True)
         if base is not None:
             end = eta + (base - eta) * (1 + math.cos(math.pi * (H - 1) / T)) / 2
             return late(T, "T_max", f"T_max={T}", f"the rate never anneals (still {fmt(end)} at the end)")
@@ -334,8 +342,8 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             return None
         T = int(T)
         if H - T > tol * H and H > T:
-            return _Horizon("total_iters", f"total_iters={T}", _run_words(rl),
-                            f"the rate reaches 0 at {when(T, u)} and stays there for the last "
+            return _Horizon("total_iters", f"total_iters={T}", _run_words(rl, facts.path),
+                            f"the rate reaches 0 at {at(T)} and stays there for the last "
                             f"{steps_phrase(H - T, u)}", early=True)
         return late(T, "total_iters", f"total_iters={T}", "the rate never decays fully")
     if name == "LinearLR":
@@ -344,8 +352,8 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             return None  # warm-ups are LR104's
         T = int(T)
         if b == 0 and H - T > tol * H and H > T:
-            return _Horizon("total_iters", f"total_iters={T}", _run_words(rl),
-                            f"the rate reaches 0 at {when(T, u)} and stays there for the last "
+            return _Horizon("total_iters", f"total_iters={T}", _run_words(rl, facts.path),
+                            f"the rate reaches 0 at {at(T)} and stays there for the last "
                             f"{steps_phrase(H - T, u)}", early=True)
         return late(T, "total_iters", f"total_iters={T}", "the decay never finishes")
     if name == "OneCycleLR" and s.framework == "torch":
@@ -355,7 +363,7 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
         T, how = t
         argname = "total_steps" if "total_steps=" in how else "epochs"
         if H > T:
-            return _Horizon(argname, how, _run_words(rl),
+            return _Horizon(argname, how, _run_words(rl, facts.path),
                             f"call {T + 1} of scheduler.step() raises ValueError (Tried to step {T + 1} times. "
                             f"The specified number of total steps is {T})", error=True)
         return late(T, argname, how, "the annealing phase is cut short and the rate stays high at the end")
@@ -369,14 +377,14 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             return None  # the warm-up is the whole schedule: LR104
         if H - 1 - N > tol * H:
             if "cosine" in name and "hard_restarts" not in name:
-                what = f"after {when(N, u)} the cosine comes back up (it is periodic and not clamped)"
+                what = f"after {at(N)} the cosine comes back up (it is periodic and not clamped)"
             elif "polynomial" in name:
-                what = f"after {when(N, u)} the rate sits at lr_end"
+                what = f"after {at(N)} the rate sits at lr_end"
             elif "linear" in name or "hard_restarts" in name:
-                what = f"after {when(N, u)} the rate sits at 0"
+                what = f"after {at(N)} the rate sits at 0"
             else:
                 return None
-            return _Horizon("num_training_steps", f"num_training_steps={N}", _run_words(rl), what, early=True)
+            return _Horizon("num_training_steps", f"num_training_steps={N}", _run_words(rl, facts.path), what, early=True)
         if "constant" in name or "inverse_sqrt" in name:
             return None
         return late(N, "num_training_steps", f"num_training_steps={N}", "the rate never decays to its end value")
@@ -389,7 +397,7 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             return None  # all reached, or nothing ever happens (LR105's)
         shown = ", ".join(fmt(m) for m in beyond)
         many = len(beyond) > 1
-        return _Horizon("milestones", "milestones=[" + ", ".join(fmt(m) for m in ms) + "]", _run_words(rl),
+        return _Horizon("milestones", "milestones=[" + ", ".join(fmt(m) for m in ms) + "]", _run_words(rl, facts.path),
                         f"milestone{'s' if many else ''} {shown} {'are' if many else 'is'} never reached, so "
                         f"{'those decays never happen' if many else 'that decay never happens'}")
     if name == "SequentialLR":
@@ -403,7 +411,7 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
             if isinstance(m, (int, float)) and m >= H:
                 child = facts.scheduler(cid)
                 cname = short(child.cls) if child else "the next scheduler"
-                return _Horizon("milestones", f"milestones={list(ms)}", _run_words(rl),
+                return _Horizon("milestones", f"milestones={list(ms)}", _run_words(rl, facts.path),
                                 f"milestone {fmt(m)} is never reached, so {cname} never starts")
         return None
     return None
@@ -426,11 +434,11 @@ def _onecycle_epochs_problem(facts: FileFacts, s: SchedulerFact, coverage: float
         return None
     E1, E2 = int(e_arg), run_e[0]
     if E2 > E1:
-        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({run_e[1]})",
+        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({tidy(run_e[1], facts.path)})",
                         f"scheduler.step() raises ValueError (Tried to step ...) in the first batch after epoch "
                         f"{E1 - 1}", error=True)
     if E2 < coverage * E1:
-        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({run_e[1]})",
+        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({tidy(run_e[1], facts.path)})",
                         "the run stops before the annealing finishes and the rate stays high at the end")
     return None
 
@@ -551,7 +559,7 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
                     f"num_training_steps={fmt(N)}{swapped}",
                     "the rate only rises and never reaches the optimizer's lr before the schedule ends")
         if rl is not None and s.parent is None and W >= rl.steps and steps_every_iteration(facts, s):
-            return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}", f"{rl.steps} steps ({rl.source})",
+            return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}", f"{rl.steps} steps ({tidy(rl.source, facts.path)})",
                     "the rate is still rising when training stops")
         return None
     if not steps_every_iteration(facts, s):
@@ -574,7 +582,7 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
             consequence = f"the rate stays at {fmt(f)}x the optimizer's lr for the whole run"
         if T >= rl.steps:
             return (arg_loc(s, "total_iters"), f"total_iters={fmt(T)}", f"{steps_phrase(rl.steps, rl.unit)} "
-                    f"({rl.source})", consequence)
+                    f"({tidy(rl.source, facts.path)})", consequence)
         return None
     if name == "SequentialLR" and s.parent is None and rl is not None:
         ms = arg_plain(s, "milestones")
@@ -585,7 +593,7 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
         if isinstance(m0, (int, float)) and m0 >= rl.steps:
             nxt = facts.scheduler(s.children[1]) if len(s.children) > 1 else None
             return (arg_loc(s, "milestones"), f"the first milestone {fmt(m0)} (warm-up with {short(first.cls)})",
-                    f"{steps_phrase(rl.steps, rl.unit)} ({rl.source})",
+                    f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})",
                     f"{short(nxt.cls) if nxt else 'the main schedule'} never starts")
         return None
     if name in ("LambdaLR",) or s.cls.startswith("custom:"):
@@ -610,7 +618,7 @@ def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, s
     base = _base(facts, s)
     if base is not None and pts[-1][1] > base * (1 + REL):
         return None  # rises above the optimizer's lr: LR101's
-    return (arg_loc(s, "lr_lambda"), "the warm-up", f"{steps_phrase(rl.steps, rl.unit)} ({rl.source})",
+    return (arg_loc(s, "lr_lambda"), "the rising part of its schedule", f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})",
             f"the rate is still rising at the end ({fmt(pts[-1][1])} at {when(pts[-1][0], rl.unit, rl.steps)})")
 
 
@@ -667,13 +675,13 @@ def _no_effect(facts: FileFacts, s: SchedulerFact) -> tuple[str, str] | None:
         if isinstance(ms, (list, tuple)) and ms and all(isinstance(m, (int, float)) for m in ms) and g != 1:
             if min(ms) >= H:
                 return "milestones", (f"every milestone ({', '.join(fmt(m) for m in ms)}) is at or after the end of "
-                                      f"the run ({steps_phrase(H, rl.unit)}, {rl.source})")
+                                      f"the run ({steps_phrase(H, rl.unit)}, {tidy(rl.source, facts.path)})")
     if name == "StepLR":
         st = arg_num(s, "step_size")
         if st is not None and st >= H and st > 0:
             return "step_size", (f"the first decay would come after step_size={fmt(st)} "
                                  f"{'epochs' if rl.unit == 'epoch' else 'steps'}, but the run has "
-                                 f"{steps_phrase(H, rl.unit)} ({rl.source})")
+                                 f"{steps_phrase(H, rl.unit)} ({tidy(rl.source, facts.path)})")
     return None
 
 

@@ -433,6 +433,8 @@ class _Builder:
                 if "." in name or not _LR_NAME.search(name) or _NOT_LR.search(name):
                     continue
                 updates = [r for r in recs if r.kind == "aug" or (r.kind == "assign" and r.ctx.loops)]
+                # reading the current rate back (param_groups, get_last_lr) is not computing a new one
+                updates = [r for r in updates if r.value is None or not _READS_LR.search(self.ix.text(r.value, 200))]
                 if not updates or not any(r.kind in ("assign", "aug") for r in recs):
                     continue
                 reads = [c for c, rctx in self.ix.reads.get(name, []) if _within(rctx.scope, scope)]
@@ -466,6 +468,7 @@ class _Builder:
         return out
 
 
+_READS_LR = re.compile(r"param_groups|get_last_lr|get_lr\(\)|\.lr\b|learning_rate\b\)|_last_lr")
 _LR_NAME = re.compile(r"(^|_)lr($|_)|learning_rate|^lr\d*$")
 _NOT_LR = re.compile(r"sched|lambda|_fn$|_func|warmup_lr_init|lr_mult|lr_scale|lrs$|^lr_decay|decay_lr|_lr_decay")
 _DISPLAY = re.compile(

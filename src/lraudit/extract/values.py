@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..facts import FunctionValue, Known, Unknown, Value
 from .imports import dotted
-from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, Scope
+from .index import AssignRec, CallSite, ClassInfo, Ctx, FunctionInfo, Indexer, Scope
 
 MAX_DEPTH = 24
 MAX_CONFIG_BYTES = 2_000_000
@@ -166,6 +166,9 @@ class Resolver:
         self._depth = 0
         self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
         self.module_hops = 0  # how many imports away from the analysed file this resolver is
+        # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
+        # Lightning Trainer call); consulted before any other resolution of that exact attribute
+        self.known_attributes: dict[str, Value] = {}
 
     # ------------------------------------------------------------------------------------- public
     def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
@@ -575,6 +578,8 @@ class Resolver:
                 return local
             return Unknown(f"{full} is a library attribute ({q})")
         base = node.value
+        if full is not None and full in self.known_attributes:
+            return self.known_attributes[full]
         # explicit assignment to the dotted name (args.lr = 0.1)
         if full is not None:
             scope, recs = self._assignments(full, ctx, seq)
@@ -596,6 +601,10 @@ class Resolver:
         base = node.value
         if isinstance(base, cst.Name) and base.value == "self":
             return self._self_attr(attr, ctx, node)
+        if dotted(base) == "self.hparams":
+            hp = self._lightning_hparam(attr, ctx, node)
+            if hp is not None:
+                return hp
         base_v = self.resolve(base, ctx, seq)
         if isinstance(base_v, Known):
             bv = base_v.value
@@ -639,13 +648,76 @@ class Resolver:
             if isinstance(v, Known):
                 return Known(v.value, f"class attribute {cls_name}.{attr} ({self.where(ci.fields[attr])})")
             return v
-        # hparams in Lightning modules: self.hparams.x handled by the lightning adapter
         return Unknown(f"self.{attr} is never assigned in {cls_name}")
+
+    def _enclosing_class(self, ctx: Ctx) -> ClassInfo | None:
+        fn = ctx.scope.function
+        cls_name = fn.class_name if fn else None
+        s = ctx.scope
+        while cls_name is None and s is not None:
+            cls_name = s.class_name
+            s = s.parent
+        return self.ix.classes.get(cls_name) if cls_name else None
+
+    def _lightning_hparam(self, attr: str, ctx: Ctx, node: cst.CSTNode) -> Value | None:
+        """``self.hparams.x`` / ``self.hparams["x"]`` in a class that calls ``self.save_hyperparameters()``: the
+        value of ``__init__``'s argument ``x`` (call sites in this file, else its default). None when the class
+        assigns ``self.hparams`` itself or never saves hyperparameters (the generic path answers then)."""
+        ci = self._enclosing_class(ctx)
+        chain: list[ClassInfo] = []
+        while ci is not None and ci not in chain and len(chain) < 5:
+            chain.append(ci)
+            ci = next((self.ix.classes[b] for b in ci.bases if b in self.ix.classes), None)
+        if not chain or any("hparams" in c.attrs for c in chain):
+            return None
+        names = {c.name for c in chain}
+        for site in self.ix.calls:
+            fn = site.ctx.scope.function
+            if site.path != "self.save_hyperparameters" or fn is None or fn.class_name not in names:
+                continue
+            where = f"self.hparams.{attr} (save_hyperparameters() at {self.where(site.node)})"
+            positional = [a.value for a in site.node.args if a.keyword is None and not a.star]
+            ignore: list[Any] = []
+            for a in site.node.args:
+                if a.keyword is not None and a.keyword.value == "ignore":
+                    iv = self.resolve(a.value, site.ctx, site.seq)
+                    if isinstance(iv, Known):
+                        ignore = [iv.value] if isinstance(iv.value, str) else list(iv.value or [])
+            strings = [self.resolve(p, site.ctx, site.seq) for p in positional]
+            if positional and not all(isinstance(v, Known) and isinstance(v.value, str) for v in strings):
+                # save_hyperparameters(hparams): a dict / Namespace argument of __init__ becomes self.hparams
+                if len(positional) == 1 and isinstance(positional[0], cst.Name) and fn.param(positional[0].value):
+                    holder = self._param(fn, positional[0].value, site.ctx)
+                    if not isinstance(holder, Known):
+                        return Unknown(f"{where}: {holder.reason}")  # type: ignore[union-attr]
+                    hv = holder.value
+                    if isinstance(hv, dict):
+                        return self._dict_item(hv, attr, holder.source) if attr in hv else Unknown(
+                            f"{where}: key {attr!r} is not in {positional[0].value}")
+                    if isinstance(hv, Namespace):
+                        return self._argparse_value(attr, node)
+                    if isinstance(hv, DataclassInstance):
+                        return self._dataclass_field(hv, attr, holder.source)
+                return Unknown(f"{where}: the saved object is not known")
+            wanted = [v.value for v in strings]  # type: ignore[union-attr]
+            if (wanted and attr not in wanted) or attr in ignore or fn.param(attr) is None:
+                continue
+            v = self._param(fn, attr, site.ctx)
+            if isinstance(v, Known):
+                return Known(v.value, f"{v.source}, saved as self.hparams.{attr}")
+            return v
+        return None
 
     # ----------------------------------------------------------------------------------- subscripts
     def _subscript(self, node: cst.Subscript, ctx: Ctx, seq: int | None) -> Value:
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return Unknown("slices are not evaluated")
+        if dotted(node.value) == "self.hparams":
+            hkey = self.resolve(node.slice[0].slice.value, ctx, seq)
+            if isinstance(hkey, Known) and isinstance(hkey.value, str):
+                hp = self._lightning_hparam(hkey.value, ctx, node)
+                if hp is not None:
+                    return hp
         base = self.resolve(node.value, ctx, seq)
         if not isinstance(base, Known):
             return base
