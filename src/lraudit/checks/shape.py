@@ -574,7 +574,9 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
             a, b = arg_num(s, "start_factor"), arg_num(s, "end_factor")
             if a is None or b is None or b <= a:
                 return None
-            consequence = f"the rate is still ramping from {fmt(a)}x towards the optimizer's lr when training stops"
+            reached = a + (b - a) * min(rl.steps - 1, T) / T
+            consequence = (f"the rate is still ramping when training stops: it ends at {pct(reached)} of the "
+                           f"optimizer's lr")
         else:
             f = arg_num(s, "factor")
             if f is None or f >= 1:
@@ -592,7 +594,7 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
         m0 = ms[0]
         if isinstance(m0, (int, float)) and m0 >= rl.steps:
             nxt = facts.scheduler(s.children[1]) if len(s.children) > 1 else None
-            return (arg_loc(s, "milestones"), f"the first milestone {fmt(m0)} (warm-up with {short(first.cls)})",
+            return (arg_loc(s, "milestones"), f"{short(first.cls)} until milestone {fmt(m0)}",
                     f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})",
                     f"{short(nxt.cls) if nxt else 'the main schedule'} never starts")
         return None
