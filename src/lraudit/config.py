@@ -68,6 +68,13 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     "node_modules",
     "site-packages",
     "venv",
+    # test suites build optimizers with arbitrary values on purpose; audit them by naming them explicitly
+    # or by setting `exclude` without these
+    "tests",
+    "test",
+    "test_*.py",
+    "*_test.py",
+    "conftest.py",
 )
 KEYS: tuple[str, ...] = (
     "select",

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 SKIP_DIRS = frozenset({
@@ -16,18 +16,108 @@ SKIP_DIRS = frozenset({
 })
 SOURCE_SUFFIXES = (".py", ".ipynb")
 
-# Words without which a file cannot build or step an optimizer or scheduler, write a learning rate, or
-# define a schedule lraudit recognises. Checked on the raw bytes, before decoding.
-PREFILTER = re.compile(
-    rb"optim|[Ss]chedul|lr_|_lr\b|\blr\b|learning_rate|LearningRate|param_groups|Adam|SGD|RMSprop|Adagrad|"
-    rb"Adadelta|Adafactor|Lion|Lamb|LARS|Muon|Nadam|NAdam|Ftrl|OneCycle|Cyclic|Cosine|Plateau|Decay|"
-    rb"TrainingArguments|configure_optimizers|create_scheduler|warmup"
+# ------------------------------------------------------------------------------------------- prefilter
+# The prefilter reads raw bytes (before decoding) and admits a file when it contains any of the needles below.
+# Every fact and finding lraudit produces needs one of them in the source text (tests/test_prefilter.py checks
+# the derivation and proves, by analysing every rejected fixture anyway, that the gate has no false negatives):
+#
+# 1. A catalog name as a whole word: the last part of the qualified name or an alias of every catalog entry
+#    (optimizers, schedulers, Keras schedules and callbacks, factories). A call resolves to an entry only
+#    through an import or attribute that spells that name (``from torch.optim import SGD as S``,
+#    ``optim.SGD``, ``from torch.optim import *`` then ``SGD``), so the name is always in the text.
+#    Names that contain a cover word or an API word (below) need no needle of their own.
+# 2. An lr-like identifier: ``lr`` not preceded by a letter or digit and not followed by a letter (``lr``,
+#    ``base_lr``, ``lr_max``, ``lr2``, the key of ``group["lr"] = ...``), or ``learning_rate``. Rate writes
+#    (hand-written schedules) and computed rates that never reach an optimizer (LR305) are named so.
+# 3. API words: ``optim`` (torch.optim, keras.optimizers, ``optimizer.step()``, ``configure_optimizers``),
+#    ``chedul`` (lr_scheduler, ``scheduler.step()``, LRScheduler and LearningRateSchedule subclasses),
+#    ``param_groups``.
+# 4. Word pairs, both present, for framework adapters that build an optimizer no name in the file spells:
+#    Keras ``compile("adam")`` with ``fit()``, and a transformers/trl ``Trainer`` (AdamW plus a schedule).
+#
+# Cover words ("LR", "Adam", "Decay") stand for the many catalog names that contain them, so fewer needles
+# are scanned. Not covered, by design: identifiers spelled with escapes or built at run time
+# (``getattr(torch.optim, name)``), which lraudit does not resolve either, and files that would only yield a
+# parse error (LR901): a file that mentions no optimizer, scheduler or learning rate is not lraudit's business.
+PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"param_groups", b"learning_rate")
+PREFILTER_COVER_WORDS: tuple[bytes, ...] = (b"LR", b"Adam", b"Decay")
+PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
+    (b"compile", b"fit"),
+    (b"Trainer", b"transformers"),
+    (b"Trainer", b"trl"),
 )
+PREFILTER_CATALOG_KINDS = ("optimizer", "scheduler", "schedule", "callback", "factory")
+# catalog factories that create nothing by themselves (they only size the run of objects created otherwise)
+PREFILTER_NOT_CREATORS = ("Trainer", "TrainingArguments", "Seq2SeqTrainingArguments")
+_LR_WORD = re.compile(rb"lr(?![A-Za-z])")
+_WORDCHAR = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """The compiled gate: ``substrings`` admit anywhere, ``names`` only as whole words."""
+
+    substrings: tuple[bytes, ...]
+    names: tuple[bytes, ...]
+    pairs: tuple[tuple[bytes, bytes], ...]
+    names_re: "re.Pattern[bytes]"
+
+    def admits(self, data: bytes) -> bool:
+        for w in self.substrings:  # bytes.__contains__ is a fast C search; a few passes beat one regex
+            if w in data:
+                return True
+        if b"lr" in data:
+            for m in _LR_WORD.finditer(data):
+                i = m.start()
+                if i == 0 or data[i - 1] not in _ALNUM:
+                    return True
+        for m in self.names_re.finditer(data):
+            if _is_word_at(data, m.start(), m.end()):
+                return True
+        for a, b in self.pairs:
+            if a in data and b in data:
+                return True
+        return False
+
+
+def _is_word_at(data: bytes, start: int, end: int) -> bool:
+    return (start == 0 or data[start - 1] not in _WORDCHAR) and (end >= len(data) or data[end] not in _WORDCHAR)
+
+
+def catalog_names() -> list[str]:
+    """The last part of every catalog entry's qualified name and aliases (the names a call must spell)."""
+    from .catalog import all_entries
+
+    names: set[str] = set()
+    for e in all_entries():
+        if e.kind not in PREFILTER_CATALOG_KINDS:
+            continue
+        for q in (e.qualname, *e.aliases):
+            short = q.rsplit(".", 1)[-1]
+            if short not in PREFILTER_NOT_CREATORS:
+                names.add(short)
+    return sorted(names)
+
+
+def build_prefilter(names: Iterable[str]) -> Prefilter:
+    """The gate for these catalog names plus the fixed API words, cover words and pairs."""
+    substrings = PREFILTER_API_WORDS + PREFILTER_COVER_WORDS
+    own = tuple(sorted({n.encode("ascii") for n in names} - {n for n in (x.encode("ascii") for x in names)
+                                                               if any(w in n for w in substrings)}))
+    # longest first: at one position the whole name is tried before a shorter name it starts with
+    rx = re.compile(b"|".join(re.escape(n) for n in sorted(own, key=lambda n: (-len(n), n))))
+    return Prefilter(substrings, own, PREFILTER_PAIRS, rx)
+
+
+@lru_cache(maxsize=1)
+def default_prefilter() -> Prefilter:
+    return build_prefilter(catalog_names())
 
 
 def prefilter(data: bytes) -> bool:
-    """True when the file may matter (no false negatives: see tests/test_prefilter.py)."""
-    return PREFILTER.search(data) is not None
+    """True when the file may yield a fact or a finding (no false negatives: see tests/test_prefilter.py)."""
+    return default_prefilter().admits(data)
 
 
 class MissingPath(Exception):
@@ -82,14 +172,9 @@ class _GitIgnores:
 
 
 def _excluded(display: str, patterns: Iterable[str]) -> bool:
-    parts = display.split("/")
-    for pat in patterns:
-        pat = pat.rstrip("/")
-        if fnmatch.fnmatch(display, pat) or fnmatch.fnmatch(display, pat + "/*"):
-            return True
-        if "/" not in pat and any(fnmatch.fnmatch(p, pat) for p in parts):
-            return True
-    return False
+    from .config import path_matches
+
+    return any(path_matches(pat, display) for pat in patterns)
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None,

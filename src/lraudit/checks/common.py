@@ -275,7 +275,9 @@ def _is_int(x: Any) -> bool:
 def tidy(text: str, path: str) -> str:
     """Shorten provenance that points into the analysed file itself: 'train.py:48' -> 'line 48'."""
     base = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return re.sub(re.escape(base) + r":(\d+)", r"line \1", text) if base else text
+    if not base:
+        return text
+    return re.sub(r"(?<![\w.-])(?:[\w./\\-]*[/\\])?" + re.escape(base) + r":(\d+)", r"line \1", text)
 
 
 def when(k: int, unit: str, total: int | None = None) -> str:
@@ -389,13 +391,19 @@ def epochs_of_run(facts: FileFacts) -> tuple[int, str] | None:
     return None
 
 
+_LEN_CALL = re.compile(r"len\([^()]*(?:\([^()]*\))?[^()]*\)")
+
+
 def _value_words(name: str, v: Value | None) -> str:
     if isinstance(v, Known):
         src = v.source
         shown = f"{name}={fmt_value(v.value)}"
         if src and src not in ("literal",) and not is_default(v):
-            shown += f" ({src})"
+            shown += f" from {src}"
         return shown
+    m = _LEN_CALL.search(provenance(v))
+    if m:
+        return f"{name} uses {m.group(0)}"
     return f"{name} ({provenance(v)})"
 
 
@@ -452,9 +460,9 @@ def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> t
     length = length_number(v)
     shown = _value_words(argname, v)
     if words == "epoch":
-        evidence = f"{shown} counts epochs"
+        evidence = shown
     elif value_counts and length is not None and epochs is not None and 0 < length <= epochs[0]:
-        evidence = f"{shown} is within the run's {plural(epochs[0], 'epoch')}"
+        evidence = f"{shown}, and the run has {plural(epochs[0], 'epoch')}"
     else:
         return None
     consequence = {
@@ -487,7 +495,7 @@ def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tu
                 return None
             if spe is None:
                 return None
-            return ("steps_per_epoch", f"{_value_words('steps_per_epoch', spe)} sizes it in batches",
+            return ("steps_per_epoch", f"{_value_words('steps_per_epoch', spe)}",
                     "it never leaves its warm-up: the rate stays far below max_lr and the annealing never happens")
         return _by_value_or_words(s, "total_steps", total, e,
                                   "it never leaves its warm-up: the rate stays far below max_lr")
@@ -508,7 +516,7 @@ def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tu
     argname, _ = spec
     v = s.args.get(argname)
     if text_unit(v) == "step":
-        return (argname, f"{_value_words(argname, v)} counts optimizer steps",
+        return (argname, f"{_value_words(argname, v)}",
                 "it advances once per epoch, so it covers a tiny part of its length over the run")
     return None
 
@@ -519,10 +527,10 @@ def _by_value_or_words(s: SchedulerFact, argname: str, v: Value | None, epochs: 
     if words == "epoch":
         return None
     if words == "step":
-        return argname, f"{_value_words(argname, v)} counts optimizer steps", consequence
+        return argname, f"{_value_words(argname, v)}", consequence
     length = length_number(v)
     if value_counts and length is not None and epochs is not None and length > 2 * epochs:
-        return argname, f"{_value_words(argname, v)} is far longer than the run's {plural(epochs, 'epoch')}", \
+        return argname, f"{_value_words(argname, v)}, far more than the run's {plural(epochs, 'epoch')}", \
             consequence
     return None
 
@@ -656,3 +664,11 @@ def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Schedule
 
 def in_competing_pair(facts: FileFacts, s: SchedulerFact) -> bool:
     return any(s.id in (a.id, b.id) for a, b in competing_pairs(facts, s.optimizer))
+
+
+def step_call(s: SchedulerFact | OptimizerFact | None, arg: str = "") -> str:
+    """How a message shows a step call: ``scheduler.step()``; the class name when the object has no name."""
+    if s is None:
+        return f"optimizer.step({arg})"
+    name = s.variable if s.variable else short(s.cls)
+    return f"{name}.step({arg})"

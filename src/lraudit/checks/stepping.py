@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, opt_label, sched_label, short, unit_mismatch
+from .common import PLATEAU, arg_loc, sched_label, short, step_call, unit_mismatch
 from .context import CheckContext
 
 # ============================================================================================ LR201
@@ -106,8 +106,8 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
         call = _call_line(os) if os.via and os.via != ss.via else None
         if call is not None and os.via:
             opt_line += f" (inside {os.via.split(' called', 1)[0]}, called at line {call})"
-        yield ctx.finding(ss.loc, scheduler=sched_label(s), line=str(ss.loc.line), optimizer=opt_label(o),
-                          opt_line=opt_line, where=where, effect=effect)
+        yield ctx.finding(ss.loc, call=f"{step_call(s)} ({short(s.cls)})", line=str(ss.loc.line),
+                          opt_call=step_call(o), opt_line=opt_line, where=where, effect=effect)
 
 
 # ============================================================================================ LR203
@@ -168,6 +168,8 @@ def _never_effect(s: SchedulerFact) -> str:
 def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in facts.schedulers:
+        if s.framework in ("manual", "keras"):
+            continue  # hand-written schedules write the rate wherever they like; Keras steps for itself
         sites = [st for st in s.step_sites
                  if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")]
         batch = [st for st in sites if st.context == "batch"]
@@ -213,7 +215,7 @@ def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
 
 _HIGHER = {"acc", "accuracy", "auc", "auroc", "roc", "f1", "fscore", "map", "iou", "miou", "bleu", "score", "dice",
            "psnr", "ssim", "precision", "prec", "recall", "rouge", "r2", "ndcg", "mrr", "reward", "return",
-           "top1", "top5", "kappa", "mcc", "correct", "jaccard", "hit", "hits", "meteor", "cider", "spice",
+           "kappa", "mcc", "correct", "jaccard", "hit", "hits", "meteor", "cider", "spice",
            "sacrebleu", "chrf"}
 _LOWER = {"loss", "err", "error", "errors", "perplexity", "ppl", "mse", "mae", "rmse", "nll", "cer", "wer", "ter",
           "fid", "distance", "dist", "cost", "bpc", "bpd", "regret", "mape", "smape", "kl", "ce", "xent"}
@@ -229,7 +231,9 @@ def metric_direction(text: str | None) -> tuple[str, str] | None:
     if not _SIMPLE.match(t):
         return None
     negated = t.startswith("-")
-    words = [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", t).lower()) if w]
+    split = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", t).lower())
+    whole = re.split(r"[^a-z0-9]+", t.lower())  # acronyms such as mAP stay one word
+    words = list(dict.fromkeys(w for w in split + whole if w))
     words = [w for w in words if w not in ("item", "self", "val", "valid", "validation", "test", "train", "eval",
                                            "epoch", "avg", "mean", "best", "metrics", "metric", "logs", "stats",
                                            "history", "results", "result")]
@@ -303,7 +307,7 @@ def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
                 effect = (f"{short(s.cls)}.step() takes no metric: the value is taken as the epoch number (with a "
                           f"deprecation warning), so the rate follows {st.arg_text} instead of the schedule; call "
                           f"step() without an argument")
-            yield ctx.finding(st.loc, scheduler=sched_label(s), arg=st.arg_text, effect=effect)
+            yield ctx.finding(st.loc, call=step_call(s, st.arg_text), effect=effect)
 
 
 # ============================================================================================ LR207
@@ -317,7 +321,7 @@ def plateau_step_without_metric(ctx: CheckContext) -> Iterator[Finding]:
             continue
         for st in s.step_sites:
             if st.kind == "scheduler" and st.method == "step" and st.arg is None:
-                yield ctx.finding(st.loc, scheduler=sched_label(s))
+                yield ctx.finding(st.loc, call=step_call(s), cls="ReduceLROnPlateau")
 
 
 __all__ = [

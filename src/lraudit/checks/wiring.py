@@ -7,7 +7,7 @@ LR304 scheduler-state-not-checkpointed, LR305 lr-update-not-applied.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from ..facts import FileFacts, Known, LrWrite, OptimizerFact, SchedulerFact
+from ..facts import FileFacts, LrWrite, OptimizerFact, SchedulerFact
 from ..registry import check
 from ..results import Finding
 from .common import PLATEAU, arg_loc, competing_pairs, is_default, opt_label, overwrites_rate, sched_label, short
@@ -106,8 +106,9 @@ def _replacement(facts: FileFacts, o: OptimizerFact, s: SchedulerFact, stepped: 
             continue  # not trained, or rebuilt inside the loop (LR303 reports that)
         if not any(st.loc > o2.loc for st in s.step_sites):
             continue  # the scheduler is not stepped after the replacement
-        if any(s2.optimizer == o2.id and s2.variable == s.variable and s2.loc > o2.loc for s2 in facts.schedulers):
-            continue
+        if any(s2.id != s.id and s2.variable == s.variable and s2.function == s.function and s2.loc > o2.loc
+               for s2 in facts.schedulers):
+            continue  # the scheduler is rebuilt after the new optimizer: a second training stage
         return o2
     return None
 
@@ -138,13 +139,13 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for o in facts.optimizers:
         lp = facts.loop(o.loop_id)
-        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o):
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o) or _encloses_epochs(facts, lp.id):
             continue
         attached = [s for s in facts.schedulers if s.optimizer == o.id and s.loop_id is None]
         consequence = (f"every {_unit(lp.kind)} starts from a fresh {short(o.cls)}, losing its momentum and "
                        f"running averages")
         older = [s for s in facts.schedulers if s.loop_id is None and s.optimizer is not None and
-                 s.optimizer != o.id and _same_variable(facts, s.optimizer, o)]
+                 s.optimizer != o.id and s.function == o.function and _same_variable(facts, s.optimizer, o)]
         if older:
             consequence += f", and {sched_label(older[0])} keeps driving the optimizer built before the loop"
         elif attached:
@@ -153,7 +154,7 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
                           consequence=consequence)
     for s in facts.schedulers:
         lp = facts.loop(s.loop_id)
-        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(s):
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(s) or _encloses_epochs(facts, lp.id):
             continue
         if s.parent is not None:
             parent = facts.scheduler(s.parent)
@@ -165,6 +166,20 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(s.loc, what=f"the scheduler {sched_label(s)}", kind=lp.kind, line=str(lp.loc.line),
                           consequence=f"every {_unit(lp.kind)} builds a new {short(s.cls)} that starts its schedule "
                                       f"from step 0, so the rate never gets past its first values")
+
+
+def _encloses_epochs(facts: FileFacts, loop_id: str) -> bool:
+    """True when an epoch loop runs inside ``loop_id``: then it is an outer loop (folds, trials, stages), not a
+    training loop, whatever its variable is called."""
+    for lp in facts.loops:
+        if lp.kind != "epoch" or lp.id == loop_id:
+            continue
+        parent = facts.loop(lp.parent)
+        while parent is not None:
+            if parent.id == loop_id:
+                return True
+            parent = facts.loop(parent.parent)
+    return False
 
 
 def _unit(kind: str) -> str:
@@ -192,8 +207,8 @@ def scheduler_state_not_checkpointed(ctx: CheckContext) -> Iterator[Finding]:
         return
     for s in facts.schedulers:
         le = s.args.get("last_epoch")
-        if le is not None and not (is_default(le) or (isinstance(le, Known) and le.value == -1)):
-            return  # the script resumes its schedule through last_epoch
+        if "last_epoch" in s.arg_locs or (le is not None and not is_default(le)):
+            return  # the script resumes its schedule through last_epoch (even when it is -1 on a fresh run)
     names = ", ".join(sched_label(s) for s in scheds[:2])
     for cp in facts.checkpoints:
         if cp.saves_optimizer and not cp.saves_scheduler:

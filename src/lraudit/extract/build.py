@@ -432,9 +432,12 @@ class _Builder:
             for name, recs in scope.assigns.items():
                 if "." in name or not _LR_NAME.search(name) or _NOT_LR.search(name):
                     continue
-                updates = [r for r in recs if r.kind == "aug" or (r.kind == "assign" and r.ctx.loops)]
-                # reading the current rate back (param_groups, get_last_lr) is not computing a new one
-                updates = [r for r in updates if r.value is None or not _READS_LR.search(self.ix.text(r.value, 200))]
+                # a new rate computed from the old one: `lr /= 4`, `lr = lr * gamma` (reading the current rate
+                # back from param_groups or a scheduler, or a call that may apply the rate itself, is not this)
+                updates = [r for r in recs if r.kind == "aug" or (
+                    r.kind == "assign" and r.value is not None and not isinstance(r.value, cst.Call)
+                    and re.search(rf"(?<![\w.]){re.escape(name)}\b", self.ix.text(r.value, 200))
+                    and not _READS_LR.search(self.ix.text(r.value, 200)))]
                 if not updates or not any(r.kind in ("assign", "aug") for r in recs):
                     continue
                 reads = [c for c, rctx in self.ix.reads.get(name, []) if _within(rctx.scope, scope)]

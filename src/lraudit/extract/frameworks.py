@@ -4,22 +4,36 @@ Two hooks around the generic PyTorch pass:
 
 * ``register_factories`` (before facts are built) turns factory calls into creations the generic pass can
   track like any constructor: ``transformers.get_scheduler(name, ...)``, timm ``create_scheduler(_v2)``,
-  a ``Trainer(args=TrainingArguments(...))`` (which builds an AdamW and a schedule internally).
+  a ``Trainer(args=TrainingArguments(...))`` (which builds an AdamW and a schedule internally), user
+  subclasses of Keras ``LearningRateSchedule``; it also tells the resolver what the Lightning Trainer states
+  (``self.trainer.max_epochs``).
 * ``apply_frameworks`` (after) refines the facts: who steps what and when (Keras ``fit`` steps schedules per
   update and callbacks per epoch; Lightning steps per epoch unless ``interval="step"``; the HF Trainer per
-  optimizer step), horizons from ``fit(epochs=)``, ``Trainer(max_epochs=)``, ``TrainingArguments``, and
-  hand-written schedules that write ``param_group["lr"]``.
+  optimizer step; timm acts on ``step`` or ``step_update`` depending on ``t_in_epochs``), horizons from
+  ``fit(epochs=)``, ``Trainer(max_epochs=/max_steps=)``, ``TrainingArguments``, the ``num_epochs`` timm's
+  factory returns, and hand-written schedules that write ``param_group["lr"]`` (see ``manual.py``).
+
+Facts that only an adapter knows go into ``FileFacts.extra``:
+
+* ``accelerate_prepared``: ids of schedulers passed to ``accelerator.prepare(...)``;
+  ``accelerate``: ``{sid: {"prepare_line", "scaled_by_num_processes", "steps_per_call"}}`` where
+  ``steps_per_call`` is ``"num_processes"`` (the default: the prepared scheduler advances once per process on
+  every ``step()``), ``1`` (``split_batches=True`` or ``step_scheduler_with_optimizer=False``) or ``None``.
+* ``keras_fits``: ``[{"line", "epochs", "steps_per_epoch", "receiver"}]`` (plain values or None).
+* ``lightning_unknown_keys``: ``{sid: [key, ...]}`` keys of a scheduler config dict Lightning drops.
+* ``hf_trainer``: ``{sid: {"line", "per_device_train_batch_size", ...}}`` the TrainingArguments values used.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterable
 
 import libcst as cst
 
 from ..catalog import lookup
+from ..catalog.base import REQUIRED
 from ..facts import (
     FileFacts,
     FunctionValue,
@@ -32,11 +46,15 @@ from ..facts import (
     Value,
 )
 from .imports import dotted
-from .index import CallSite, Indexer
+from .index import CallSite, ClassInfo, Ctx, Indexer
 from .objects import Creation, ObjectFlow, bind_arguments
 from .values import LITERAL, Namespace, Resolver
 
 LIGHTNING_MODULE_BASES = ("LightningModule",)
+ASSUMED_LEN = 100  # batches per epoch assumed to show a curve (matches extract.build.ASSUMED_LEN)
+_TRAINER_NAMES = ("Trainer", "Seq2SeqTrainer", "SFTTrainer")
+_TRAINING_ARGUMENT_NAMES = ("TrainingArguments", "Seq2SeqTrainingArguments", "SFTConfig", "DPOConfig",
+                            "GRPOConfig", "ORPOConfig", "RewardConfig")
 
 
 def _kw(call: cst.Call, name: str, pos: int | None = None) -> cst.BaseExpression | None:
@@ -54,23 +72,123 @@ def _qual(flow: ObjectFlow, site: CallSite) -> str:
     return flow.ix.imports.qualify(site.node.func) or site.path
 
 
+def _method(site: CallSite) -> str:
+    return site.path.rsplit(".", 1)[-1]
+
+
+def _receiver(site: CallSite) -> str | None:
+    func = site.node.func
+    return dotted(func.value) if isinstance(func, cst.Attribute) else None
+
+
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _plain(v: Value | None) -> Any:
+    return v.value if isinstance(v, Known) else None
+
+
+def _with_source(v: Value, source: str) -> Value:
+    return Known(v.value, source) if isinstance(v, Known) else v
+
+
+def _is_lightning_trainer(q: str) -> bool:
+    from ..catalog.lightning import TRAINER
+
+    return q == TRAINER.qualname or q in TRAINER.aliases or q == "pl.Trainer"
+
+
 # ================================================================================ before: factories
 def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> None:
+    _lightning_trainer_attributes(flow, ix, resolver)
+    keras_schedule_classes = _keras_schedule_classes(ix)
     for site in sorted(ix.calls, key=lambda s: s.seq):
         q = _qual(flow, site)
         short = q.rsplit(".", 1)[-1]
         if q in ("transformers.get_scheduler", "transformers.optimization.get_scheduler") or (
-            short == "get_scheduler" and ix.imports.mentions("transformers")
+            short == "get_scheduler" and ix.imports.mentions("transformers") and site.path == "get_scheduler"
         ):
             _hf_get_scheduler(flow, site, resolver)
         elif q in ("timm.scheduler.create_scheduler", "timm.scheduler.create_scheduler_v2",
                    "timm.scheduler.scheduler_factory.create_scheduler",
                    "timm.scheduler.scheduler_factory.create_scheduler_v2"):
             _timm_factory(flow, site, resolver, v2=q.endswith("_v2"))
-        elif short in ("Trainer", "Seq2SeqTrainer", "SFTTrainer") and (
-            q.startswith("transformers.") or q.startswith("trl.")
-        ):
+        elif short in _TRAINER_NAMES and (q.startswith("transformers.") or q.startswith("trl.")):
             _hf_trainer(flow, site, resolver)
+        elif site.path in keras_schedule_classes and id(site.node) not in flow.by_call:
+            _keras_custom_schedule(flow, site, ix.classes[site.path])
+
+
+def _keras_schedule_classes(ix: Indexer) -> set[str]:
+    """Classes of this file that subclass Keras ``LearningRateSchedule`` (directly or through each other)."""
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, ci in ix.classes.items():
+            if name not in out and any(b.rsplit(".", 1)[-1] == "LearningRateSchedule" or b in out for b in ci.bases):
+                out.add(name)
+                changed = True
+    return out
+
+
+def _keras_custom_schedule(flow: ObjectFlow, site: CallSite, ci: ClassInfo) -> None:
+    init = ci.methods.get("__init__")
+    bound: dict[str, cst.BaseExpression] = {}
+    params = [p for p in init.params if p.kind in ("pos", "kwonly")][1:] if init else []
+    i = 0
+    for a in site.node.args:
+        if a.star:
+            continue
+        if a.keyword is None:
+            positional = [p for p in params if p.kind == "pos"]
+            if i < len(positional):
+                bound[positional[i].name] = a.value
+            i += 1
+        else:
+            bound[a.keyword.value] = a.value
+    c = Creation(flow.next_id("scheduler"), None, site, "scheduler", f"custom:{ci.name}", custom_class=ci.name,
+                 bound=bound, framework="keras")
+    flow.add(c)
+
+
+def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> None:
+    """What ``self.trainer.max_epochs`` / ``max_steps`` / ``estimated_stepping_batches`` are, when the
+    Lightning Trainer call in this file states it (one Trainer, or several that agree)."""
+    if not (ix.imports.mentions("lightning") or ix.imports.mentions("pytorch_lightning")):
+        return
+    found: dict[str, list[Value]] = {"max_epochs": [], "max_steps": []}
+    for site in ix.calls:
+        if not _is_lightning_trainer(_qual(flow, site)):
+            continue
+        for key in found:
+            node = _kw(site.node, key)
+            v: Value = resolver.resolve(node, site.ctx, site.seq) if node is not None else Known(
+                None if key == "max_epochs" else -1, "Lightning default")
+            if isinstance(v, Known):
+                v = Known(v.value, f"Trainer({key}=...) at {resolver.where(site.node)}"
+                          + (f" ({v.source})" if v.source not in (LITERAL, "Lightning default") else ""))
+            found[key].append(v)
+    if not found["max_epochs"]:
+        return
+    for key, vals in found.items():
+        if all(isinstance(v, Known) for v in vals) and len({repr(v.value) for v in vals}) == 1:  # type: ignore
+            v = vals[0]
+            if key == "max_epochs" and v.value is None:
+                steps = vals and found["max_steps"][0]
+                if isinstance(steps, Known) and steps.value == -1:
+                    v = Known(1000, "Lightning's default max_epochs (no max_epochs or max_steps given)")
+                else:
+                    continue
+            if key == "max_steps" and v.value == -1:
+                continue
+            resolver.known_attributes[f"self.trainer.{key}"] = v
+    ms = resolver.known_attributes.get("self.trainer.max_steps")
+    me = [v for v in found["max_epochs"] if isinstance(v, Known) and v.value is not None]
+    if isinstance(ms, Known) and _num(ms.value) and ms.value > 0 and not me:
+        resolver.known_attributes["self.trainer.estimated_stepping_batches"] = Known(
+            ms.value, f"estimated_stepping_batches = max_steps ({ms.source})")
 
 
 def _hf_get_scheduler(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
@@ -86,9 +204,13 @@ def _hf_get_scheduler(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> N
         member = name_node.attr.value
         if member in SCHEDULER_TYPE_MEMBERS:
             name_v = Known(SCHEDULER_TYPE_MEMBERS[member], "literal")
+    if isinstance(name_v, Known) and not isinstance(name_v.value, str):
+        name_v = Known(str(name_v.value), name_v.source)
     fn_entry = None
-    if isinstance(name_v, Known) and isinstance(name_v.value, str):
-        fn_entry = lookup(SCHEDULER_TYPES.get(name_v.value.lower(), ""))
+    if isinstance(name_v, Known):
+        key = str(name_v.value).rsplit(".", 1)[-1]
+        key = SCHEDULER_TYPE_MEMBERS.get(key, key).lower()
+        fn_entry = lookup(SCHEDULER_TYPES.get(key, ""))
     if fn_entry is None:
         c = Creation(flow.next_id("scheduler"), entry, site, "scheduler", "transformers.get_scheduler",
                      bound=bound, bind_error=err, star_args=star, framework="hf")
@@ -113,18 +235,19 @@ def _hf_get_scheduler(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> N
             for k, v in ev.value.items():
                 values[str(k)] = v if isinstance(v, (Known, Unknown)) else Known(v, ev.source)
     for p in fn_entry.params:
-        if p.name == "optimizer" or p.name in values:
+        if p.name == "optimizer" or p.name in values or p.kind == "varkw":
             continue
-        from ..catalog.base import REQUIRED
-
         if p.default is REQUIRED:
             values[p.name] = Unknown(f"get_scheduler({name_v.value!r}) needs {p.name}")  # type: ignore
         else:
             values[p.name] = Known(p.default, "transformers default")
-    values["name"] = name_v
+    kept = {"optimizer": bound["optimizer"]} if "optimizer" in bound else {}
+    for k in ("num_warmup_steps", "num_training_steps"):
+        if k in bound:
+            kept[k] = bound[k]
     c = Creation(flow.next_id("scheduler"), fn_entry, site, "scheduler", fn_entry.qualname,
-                 bound={"optimizer": bound["optimizer"]} if "optimizer" in bound else {}, framework="hf",
-                 preset=values)
+                 bound=kept, framework="hf", preset=values)
+    c.hf_name = name_v  # type: ignore[attr-defined]
     flow.add(c)
 
 
@@ -167,10 +290,7 @@ def _timm_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool
             upe = bound.get("updates_per_epoch")
             if upe is not None:
                 v = resolver.resolve(upe, site.ctx, site.seq)
-                if isinstance(v, Known):
-                    fargs["updates_per_epoch"] = v.value
-                else:
-                    fargs["updates_per_epoch"] = None
+                fargs["updates_per_epoch"] = v.value if isinstance(v, Known) else None
         else:
             reason = "the argument namespace is not known"
     preset: dict[str, Value] = {}
@@ -196,6 +316,8 @@ def _timm_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool
                 src = "timm factory" + (f" ({'; '.join(dict.fromkeys(sources))})" if sources else "")
                 preset = {k: Known(v, src) for k, v in cargs.items() if k != "optimizer"}
                 preset["__num_epochs__"] = Known(num_epochs, src)
+                if fargs.get("updates_per_epoch"):
+                    preset["__updates_per_epoch__"] = Known(fargs["updates_per_epoch"], src)
     if reason is not None:
         preset = {"__unresolved__": Unknown(reason)}
     c = Creation(flow.next_id("scheduler"), target_entry, site, "scheduler", qual,
@@ -208,39 +330,52 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     """A transformers Trainer builds AdamW and the schedule from its TrainingArguments."""
     from ..catalog.hf import SCHEDULER_TYPES
 
-    args_node = _kw(site.node, "args", 1)
     if _kw(site.node, "optimizers") is not None:
-        return  # the user passes (optimizer, scheduler): tracked as ordinary objects
-    ta_values: dict[str, Value] = {}
+        return  # the user passes (optimizer, scheduler): tracked as ordinary objects (see _hf_after)
     ta_entry = lookup("transformers.TrainingArguments")
-    ta_call = None
-    if args_node is not None:
-        ta_call = _find_call(flow, args_node, site, ("TrainingArguments", "Seq2SeqTrainingArguments",
-                                                      "SFTConfig"))
     if ta_entry is None:
         return
+    args_node = _kw(site.node, "args", 1)
+    ta_call = _find_call(flow, args_node, site, _TRAINING_ARGUMENT_NAMES) if args_node is not None else None
+    ta_values: dict[str, Value] = {}
+    ta_bound: dict[str, cst.BaseExpression] = {}
     if ta_call is not None:
-        bound, _, star = bind_arguments(ta_entry, ta_call.node)
-        for k, node in bound.items():
+        ta_bound, _, star = bind_arguments(ta_entry, ta_call.node)
+        for k, node in ta_bound.items():
             ta_values[k] = resolver.resolve(node, ta_call.ctx, ta_call.seq)
-    elif args_node is not None:
-        return
+        default_source = "TrainingArguments default"
+    elif args_node is None:
+        default_source = "TrainingArguments default (the Trainer is built without args)"
+    else:
+        parsed = _hf_argument_parser(flow, resolver, args_node, site)
+        if not parsed:
+            return
+        default_source = ("TrainingArguments default (the arguments are parsed from the command line by "
+                          "HfArgumentParser, which may override it)")
     for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps",
-              "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs", "warmup_ratio"):
+              "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs", "per_device_train_batch_size"):
         if k not in ta_values:
             p = ta_entry.param(k)
             if p is not None:
-                ta_values[k] = Known(p.default, "TrainingArguments default")
+                ta_values[k] = Known(p.default, default_source)
     where = ta_call or site
-    lr = ta_values.get("learning_rate", Known(5e-5, "TrainingArguments default"))
+    lr = ta_values.get("learning_rate", Known(5e-5, default_source))
     opt = Creation(flow.next_id("optimizer"), lookup("torch.optim.AdamW"), where, "optimizer",
                    "torch.optim.AdamW", framework="hf", synthetic=True,
-                   preset={"lr": lr, "weight_decay": ta_values.get("weight_decay", Known(0.0, "default"))})
+                   preset={"lr": lr, "weight_decay": ta_values.get("weight_decay", Known(0.0, default_source))})
+    opt.bound = {"lr": ta_bound["learning_rate"]} if "learning_rate" in ta_bound else {}
     flow.add(opt)
-    stype = ta_values.get("lr_scheduler_type", Known("linear", "TrainingArguments default"))
-    fn_q = SCHEDULER_TYPES.get(str(stype.value).lower().split(".")[-1]) if isinstance(stype, Known) else None
+    stype = ta_values.get("lr_scheduler_type", Known("linear", default_source))
+    fn_q = None
+    if isinstance(stype, Known):
+        from ..catalog.hf import SCHEDULER_TYPE_MEMBERS
+
+        key = str(stype.value).rsplit(".", 1)[-1]
+        fn_q = SCHEDULER_TYPES.get(SCHEDULER_TYPE_MEMBERS.get(key, key).lower())
     fn_entry = lookup(fn_q) if fn_q else None
-    preset: dict[str, Value] = {"lr_scheduler_type": stype}
+    preset: dict[str, Value] = {}
+    if fn_entry is None:
+        preset["lr_scheduler_type"] = stype
     for k in ("warmup_steps", "warmup_ratio", "max_steps", "num_train_epochs", "gradient_accumulation_steps",
               "lr_scheduler_kwargs"):
         if k in ta_values:
@@ -248,13 +383,33 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     sched = Creation(flow.next_id("scheduler"), fn_entry or lookup("transformers.get_scheduler"), where,
                      "scheduler", fn_entry.qualname if fn_entry else "transformers.get_scheduler",
                      framework="hf", synthetic=True, preset=preset)
-    sched.bound = {}
+    sched.bound = {k: v for k, v in ta_bound.items() if k in preset or k == "lr_scheduler_type"}
     sched.custom_class = None
     flow.add(sched)
     sched.trainer_optimizer = opt.oid  # type: ignore[attr-defined]
+    sched.hf_name = stype  # type: ignore[attr-defined]
+    sched.hf_values = ta_values  # type: ignore[attr-defined]
 
 
-def _find_call(flow: ObjectFlow, node: cst.BaseExpression, site: CallSite, names: tuple[str, ...]) -> CallSite | None:
+def _hf_argument_parser(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, site: CallSite) -> bool:
+    """``args`` that come from ``HfArgumentParser(...).parse_args_into_dataclasses()`` (or a dict/json/yaml
+    variant): the TrainingArguments are on the command line."""
+    seen = 0
+    while isinstance(node, cst.Name) and seen < 4:
+        seen += 1
+        _, recs = resolver._assignments(node.value, site.ctx, site.seq)
+        if not recs or recs[-1].value is None:
+            return False
+        node = recs[-1].value
+    text = flow.ix.text(node, 200)
+    return "parse_args_into_dataclasses" in text or "parse_json_file" in text or "parse_yaml_file" in text or \
+        "parse_dict" in text
+
+
+def _find_call(flow: ObjectFlow, node: cst.BaseExpression | None, site: CallSite,
+               names: tuple[str, ...]) -> CallSite | None:
+    if node is None:
+        return None
     if isinstance(node, cst.Call):
         for s in flow.ix.calls:
             if s.node is node:
@@ -267,6 +422,15 @@ def _find_call(flow: ObjectFlow, node: cst.BaseExpression, site: CallSite, names
                 for s in flow.ix.calls:
                     if s.node is r.value:
                         return s
+        # a parameter of the enclosing function: the argument passed at its call sites
+        fn = site.ctx.scope.function
+        if not recs and fn is not None and fn.param(node.value) is not None:
+            for caller in flow.resolver.calls_to(fn):
+                arg = flow.resolver.call_arg(caller, fn, node.value)
+                if isinstance(arg, cst.BaseExpression):
+                    found = _find_call(flow, arg, caller, names)
+                    if found is not None:
+                        return found
     return None
 
 
@@ -276,10 +440,10 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     flow: ObjectFlow = ext.flow
     resolver: Resolver = ext.resolver
     facts = _keras(facts, flow, ix, resolver, builder)
-    facts = _hf_after(facts, flow, ix, resolver)
-    facts = _lightning(facts, flow, ix, resolver)
-    facts = _timm_after(facts, flow)
-    facts = _accelerate(facts, flow, ix)
+    facts = _hf_after(facts, flow, ix, resolver, builder)
+    facts = _lightning(facts, flow, ix, resolver, builder)
+    facts = _timm_after(facts, flow, ix, resolver)
+    facts = _accelerate(facts, flow, ix, resolver)
     from .manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
@@ -295,239 +459,622 @@ def _replace_opt(facts: FileFacts, new: OptimizerFact) -> FileFacts:
     return replace(facts, optimizers=tuple(new if o.id == new.id else o for o in facts.optimizers))
 
 
+def _with_extra(facts: FileFacts, key: str, value: Any) -> FileFacts:
+    extra = dict(facts.extra)
+    extra[key] = value
+    return replace(facts, extra=extra)
+
+
+def _site_step(builder: Any, site: CallSite, target: str, kind: str, method: str, context: str | None = None,
+               via: str | None = None) -> StepSite:
+    sc = builder.site_context(site)
+    return StepSite(target=target, kind=kind, method=method, loc=builder.loc.location(site.node),  # type: ignore
+                    context=context or sc.context, loop_id=sc.loop_id, order=site.ctx.order,  # type: ignore
+                    via=via if via is not None else sc.via, conditional=site.ctx.conds > 0)
+
+
+def _stepped_of(sites: Iterable[StepSite | str]) -> str:
+    kinds = {s if isinstance(s, str) else s.context for s in sites}
+    if not kinds:
+        return "never"
+    if kinds >= {"batch", "epoch"}:
+        return "both"
+    for k in ("batch", "epoch"):
+        if k in kinds:
+            return k
+    return "unknown"
+
+
 # ------------------------------------------------------------------------------------------- Keras
+_FIT_POS = {"fit": {"epochs": 3, "callbacks": 5, "steps_per_epoch": None},
+            "fit_generator": {"epochs": 2, "callbacks": 4, "steps_per_epoch": 1}}
+
+
+class _Fit:
+    def __init__(self, site: CallSite, epochs: Value, spe: Value, callbacks: list[str]) -> None:
+        self.site = site
+        self.epochs = epochs
+        self.spe = spe
+        self.callbacks = callbacks
+        self.receiver = _receiver(site)
+
+
+def _keras_fits(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> list[_Fit]:
+    out = []
+    for site in ix.calls:
+        m = _method(site)
+        if m not in _FIT_POS or not isinstance(site.node.func, cst.Attribute) or "trainer" in (_receiver(site) or ""):
+            continue
+        pos = _FIT_POS[m]
+        e = _kw(site.node, "epochs", pos["epochs"])
+        if e is None:
+            e = _kw(site.node, "nb_epoch")
+        if e is not None:
+            epochs = resolver.resolve(e, site.ctx, site.seq)
+            if isinstance(epochs, Known):
+                epochs = Known(epochs.value, f"{m}(epochs=...) at {resolver.where(site.node)}"
+                               + (f" ({epochs.source})" if epochs.source != LITERAL else ""))
+        else:
+            epochs = Known(1, f"Keras default for {m}(epochs=) at {resolver.where(site.node)}")
+        init = _kw(site.node, "initial_epoch")
+        if init is not None and isinstance(epochs, Known):
+            iv = resolver.resolve(init, site.ctx, site.seq)
+            if isinstance(iv, Known) and _num(iv.value) and _num(epochs.value):
+                epochs = Known(epochs.value - iv.value, f"{epochs.source} minus initial_epoch ({iv.source})")
+            else:
+                epochs = Unknown(f"{m}() starts at initial_epoch, which is not known")
+        s = _kw(site.node, "steps_per_epoch", pos["steps_per_epoch"])
+        spe: Value = resolver.resolve(s, site.ctx, site.seq) if s is not None else Unknown(
+            "steps per epoch depend on the data, which the script does not state")
+        callbacks: list[str] = []
+        cb = _kw(site.node, "callbacks", pos["callbacks"])
+        if cb is not None:
+            callbacks.extend(flow.objects(cb, site.ctx, site.seq))
+            name = dotted(cb)
+            if name is not None:
+                # callbacks = [...]; callbacks.append(LearningRateScheduler(...))
+                for other in ix.calls:
+                    if other.path in (f"{name}.append", f"{name}.extend", f"{name}.insert") and other.node.args:
+                        callbacks.extend(flow.objects(other.node.args[-1].value, other.ctx, other.seq))
+        out.append(_Fit(site, epochs, spe, list(dict.fromkeys(callbacks))))
+    return out
+
+
+def _fits_total(fits: list[_Fit]) -> Value:
+    if not fits:
+        return Unknown("no fit() call found")
+    total = 0
+    sources = []
+    for f in fits:
+        if not (isinstance(f.epochs, Known) and _num(f.epochs.value)):
+            return Unknown(getattr(f.epochs, "reason", "the number of epochs is not known"))
+        if not (isinstance(f.spe, Known) and _num(f.spe.value)):
+            return Unknown("steps per epoch are not stated (fit() without steps_per_epoch: they depend on the data)")
+        total += int(f.epochs.value * f.spe.value)
+        sources.append(f"{f.epochs.source} x steps_per_epoch ({f.spe.source})")
+    src = sources[0] if len(sources) == 1 else "the sum over fit() calls: " + "; ".join(sources)
+    return Known(total, src)
+
+
+def _fits_epochs(fits: list[_Fit]) -> Value:
+    if not fits:
+        return Unknown("no fit() call found")
+    if len(fits) == 1:
+        return fits[0].epochs
+    if all(isinstance(f.epochs, Known) and _num(f.epochs.value) for f in fits):
+        return Known(sum(f.epochs.value for f in fits), "the sum over fit() calls: "  # type: ignore[union-attr]
+                     + "; ".join(f.epochs.source for f in fits))  # type: ignore[union-attr]
+    return Unknown("the model is fitted several times and not every epoch count is known")
+
+
 def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
     keras_scheds = [s for s in facts.schedulers if s.framework == "keras"]
     keras_opts = [o for o in facts.optimizers if o.framework == "keras"]
-    compiles = [s for s in ix.calls if s.path.endswith(".compile") and (_kw(s.node, "optimizer", 0) is not None)]
-    fits = [s for s in ix.calls if s.path.endswith(".fit") or s.path.endswith(".fit_generator")]
+    compiles = [s for s in ix.calls if _method(s) == "compile" and _kw(s.node, "optimizer", 0) is not None]
+    fits = _keras_fits(flow, ix, resolver) if (keras_scheds or keras_opts or compiles) else []
     if not keras_scheds and not keras_opts and not (compiles and fits):
         return facts
-    # compile(optimizer="adam") builds an optimizer with the library default
-    compiled: list[str] = []
+    # compile(optimizer=...) and compile(optimizer="adam"), which builds an optimizer with the library default
+    compiled: dict[str, str | None] = {}  # optimizer id -> receiver of compile()
     for site in compiles:
         node = _kw(site.node, "optimizer", 0)
         objs = [o for o in flow.objects(node, site.ctx, site.seq) if flow.by_id[o].kind == "optimizer"]
+        for o in objs:
+            compiled.setdefault(o, _receiver(site))
         if objs:
-            compiled.extend(objs)
             continue
         v = resolver.resolve(node, site.ctx, site.seq)
         if isinstance(v, Known) and isinstance(v.value, str):
             from ..catalog.keras import string_optimizer
 
-            q = string_optimizer(v.value)
-            entry = lookup(q)
+            entry = lookup(string_optimizer(v.value))
             if entry is not None:
                 p = entry.param("learning_rate")
                 oid = f"opt{len(facts.optimizers) + 1}"
-                o = OptimizerFact(oid, entry.qualname, "keras", flow_loc(builder, site.node), None,
+                fn = site.ctx.scope.function
+                o = OptimizerFact(oid, entry.qualname, "keras", builder.loc.location(site.node), None,
                                   Known(p.default if p else None, f"Keras default for optimizer={v.value!r}"),
-                                  {}, (), None, site.ctx.scope.function.qualname if site.ctx.scope.function else None)
+                                  {}, (), None, fn.qualname if fn else None)
                 facts = replace(facts, optimizers=facts.optimizers + (o,))
-                compiled.append(oid)
-    # fit(epochs=, steps_per_epoch=, callbacks=[...])
-    epochs: Value = Unknown("no fit() call found")
-    spe: Value = Unknown("steps per epoch depend on the data, which the script does not state")
-    callbacks: list[str] = []
-    for site in fits:
-        e = _kw(site.node, "epochs")
-        epochs = resolver.resolve(e, site.ctx, site.seq) if e is not None else Known(1, "Keras default for fit(epochs=)")
-        if isinstance(epochs, Known):
-            epochs = Known(epochs.value, f"fit(epochs=...) at {resolver.where(site.node)}"
-                           + (f" ({epochs.source})" if epochs.source not in (LITERAL,) else ""))
-        s = _kw(site.node, "steps_per_epoch")
-        if s is not None:
-            spe = resolver.resolve(s, site.ctx, site.seq)
-        cb = _kw(site.node, "callbacks")
-        if cb is not None:
-            callbacks.extend(flow.objects(cb, site.ctx, site.seq))
-        break
-    total: Value = Unknown("steps per epoch are not stated")
-    if isinstance(epochs, Known) and isinstance(spe, Known) and _num(epochs.value) and _num(spe.value):
-        total = Known(int(epochs.value * spe.value), f"{epochs.source} x steps_per_epoch ({spe.source})")
-    if fits and not isinstance(facts.horizon.epochs, Known):
-        facts = replace(facts, horizon=Horizon(epochs, spe, total))
-    # schedules passed as learning_rate=
+                compiled[oid] = _receiver(site)
+
+    def fits_of(oid: str | None) -> list[_Fit]:
+        if oid is None or oid not in compiled:
+            return []
+        mine = [f for f in fits if f.receiver is not None and f.receiver == compiled[oid]]
+        return mine or fits
+
+    # the run's horizon from fit()
+    main_fits = fits_of(next(iter(compiled), None)) or fits
+    if main_fits and not isinstance(facts.horizon.epochs, Known):
+        spe = main_fits[0].spe if len(main_fits) == 1 else Unknown("several fit() calls")
+        facts = replace(facts, horizon=Horizon(_fits_epochs(main_fits), spe, _fits_total(main_fits)))
+    if fits:
+        facts = _with_extra(facts, "keras_fits", [
+            {"line": builder.loc.location(f.site.node).line, "epochs": _plain(f.epochs), "steps_per_epoch":
+             _plain(f.spe), "receiver": f.receiver} for f in fits])
+    # legacy spellings and schedules passed as learning_rate=
     for o in facts.optimizers:
         if o.framework != "keras":
             continue
         c = flow.by_id.get(o.id)
-        node = c.bound.get("learning_rate") if c else None
+        if c is None:
+            continue
+        if "lr" in c.bound and "learning_rate" not in c.bound and isinstance(o.lr, Known):
+            o = replace(o, lr=Known(o.lr.value, f"{o.lr.source}; passed as lr=, the Keras 2 spelling (Keras 3 "
+                                                "rejects it, tf.keras 2.11-2.15 ignores it)"))
+            facts = _replace_opt(facts, o)
+        node = c.bound.get("learning_rate", c.bound.get("lr"))
         if node is None:
             continue
-        objs = [x for x in flow.objects(node, c.site.ctx, c.site.seq) if flow.by_id[x].kind == "scheduler"]  # type: ignore
+        objs = [x for x in flow.objects(node, c.site.ctx, c.site.seq) if flow.by_id[x].kind == "scheduler"]
         if objs:
             sid = objs[0]
             s = facts.scheduler(sid)
-            init = s.args.get("initial_learning_rate") if s else None
-            lr = Known(init.value, f"initial_learning_rate of the {s.cls.rsplit('.', 1)[-1]} schedule") \
-                if isinstance(init, Known) and s else Unknown("the learning rate is a schedule")
-            facts = _replace_opt(facts, replace(o, lr_is_schedule=sid, lr=lr))
+            facts = _replace_opt(facts, replace(o, lr_is_schedule=sid, lr=_schedule_start(s)))
+    # custom loops: optimizer.apply_gradients(...) is the optimizer step
+    known = {(x.loc, x.target) for x in facts.optimizer_steps}
+    for o in facts.optimizers:
+        if o.framework == "keras" and o.id not in compiled:
+            new_sites = [x for x in _gradient_sites(facts, flow, ix, o.id, builder) if (x.loc, x.target) not in known]
+            facts = replace(facts, optimizer_steps=facts.optimizer_steps + tuple(new_sites))
     for s in facts.schedulers:
         if s.framework != "keras":
             continue
         entry = lookup(s.cls)
-        if entry is None:
-            continue
-        if entry.kind == "schedule":
-            owner = next((o.id for o in facts.optimizers if o.lr_is_schedule == s.id), None)
-            stepped = "batch" if owner is not None and (fits or _applies_gradients(ix)) else (
-                "unknown" if owner is not None else "never")
-            horizon = total if stepped == "batch" else Unknown("not stepped by fit()")
-            facts = _replace_sched(facts, replace(
-                s, optimizer=owner, optimizer_reason=None if owner else "not passed to an optimizer in this file",
-                stepped=stepped, unit="step", horizon=horizon,  # type: ignore[arg-type]
-                horizon_source=getattr(horizon, "source", None)))
-        elif entry.kind == "callback":
-            owner = compiled[0] if compiled else None
-            used = s.id in callbacks
-            facts = _replace_sched(facts, replace(
-                s, optimizer=owner, optimizer_reason=None if owner else "the compiled optimizer is not in this file",
-                stepped="epoch" if used else ("never" if fits else "unknown"), unit="epoch",  # type: ignore
-                horizon=epochs if used else Unknown("not passed to fit(callbacks=...)"),
-                horizon_source=getattr(epochs, "source", None)))
+        if s.cls.startswith("custom:") or (entry is not None and entry.kind == "schedule"):
+            facts = _keras_schedule(facts, s, entry, flow, ix, resolver, builder, fits_of)
+        elif entry is not None and entry.kind == "callback":
+            facts = _keras_callback(facts, s, fits, compiled, fits_of)
     return facts
 
 
-def flow_loc(builder: Any, node: cst.CSTNode) -> Any:
-    return builder.loc.location(node)
+def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: ObjectFlow, ix: Indexer,
+                    resolver: Resolver, builder: Any, fits_of: Any) -> FileFacts:
+    owner = next((o.id for o in facts.optimizers if o.lr_is_schedule == s.id), None)
+    args = dict(s.args)
+    description = s.description
+    custom_loc = s.custom_get_lr
+    if s.cls.startswith("custom:"):
+        ci = ix.classes.get(s.cls[len("custom:"):])
+        call = ci.methods.get("__call__") if ci else None
+        if call is not None:
+            custom_loc = builder.loc.location(call.node)
+            description = (f"custom LearningRateSchedule {ci.name}; its __call__(step) is at line "  # type: ignore
+                           f"{custom_loc.line}")
+    stepped = "never"
+    horizon: Value = Unknown("not passed to an optimizer in this file")
+    reason: str | None = "not passed to an optimizer in this file"
+    tf1 = entry is not None and entry.qualname.startswith("tensorflow.compat.v1.train.")
+    step_sites = s.step_sites
+    if tf1:
+        stepped, horizon, reason, tf1_sites = _tf1_stepping(facts, s, flow, ix, resolver, builder, args)
+        step_sites = tuple(tf1_sites)
+        if owner is not None:
+            reason = None
+    elif owner is not None:
+        reason = None
+        my_fits = fits_of(owner)
+        if my_fits:
+            stepped, horizon = "batch", _fits_total(my_fits)
+        else:
+            sites = [x for x in facts.optimizer_steps if x.target == owner]
+            if sites:
+                stepped = _stepped_of(sites)
+                horizon = facts.horizon.total_steps if stepped == "batch" else Unknown(
+                    "where the optimizer is applied is not known")
+            else:
+                stepped, horizon = "unknown", Unknown("the optimizer is never fitted or applied in this file")
+    assumed = None
+    if not isinstance(horizon, Known) and stepped in ("batch", "unknown"):
+        own = _keras_own_length(s)
+        if own is not None:
+            assumed = Known(own[0], f"the schedule's own length ({own[1]})")
+    return _replace_sched(facts, replace(
+        s, optimizer=owner, optimizer_reason=reason, stepped=stepped, unit="step", horizon=horizon,  # type: ignore
+        horizon_source=getattr(horizon, "source", None), args=args, assumed_horizon=assumed,
+        description=description, custom_get_lr=custom_loc, step_sites=step_sites))
 
 
-def _applies_gradients(ix: Indexer) -> bool:
-    return any(s.path.endswith("apply_gradients") or s.path.endswith("minimize") for s in ix.calls)
+def _schedule_start(s: SchedulerFact | None) -> Value:
+    """The rate a schedule-driven Keras optimizer starts from (its first update uses ``schedule(0)``)."""
+    if s is None:
+        return Unknown("the learning rate is a schedule")
+    short = s.cls.rsplit(".", 1)[-1]
+    init = s.args.get("initial_learning_rate") or s.args.get("learning_rate")
+    if short == "CosineDecay" and isinstance(s.args.get("warmup_target"), Known) and \
+            s.args["warmup_target"].value is not None and _plain(s.args.get("warmup_steps")) == 0:  # type: ignore
+        init = s.args["warmup_target"]
+    if isinstance(init, Known):
+        return Known(init.value, f"initial_learning_rate of the {short} schedule")
+    values = s.args.get("values")
+    if isinstance(values, Known) and isinstance(values.value, (list, tuple)) and values.value:
+        return Known(values.value[0], f"values[0] of the {short} schedule")
+    return Unknown(f"the learning rate is the {short} schedule")
 
 
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _keras_own_length(s: SchedulerFact) -> tuple[int, str] | None:
+    a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
+    short = s.cls.rsplit(".", 1)[-1]
+
+    def pos(x: Any) -> bool:
+        return _num(x) and x > 0
+
+    d = a.get("decay_steps", a.get("first_decay_steps"))
+    if short in ("CosineDecay", "cosine_decay") and pos(d):
+        w = a.get("warmup_steps") if a.get("warmup_target") is not None and _num(a.get("warmup_steps")) else 0
+        return int(d + w) + 1, f"decay_steps={d}" + (f" + warmup_steps={w}" if w else "")
+    if short in ("PolynomialDecay", "polynomial_decay") and pos(d):
+        return int(d) + 1, f"decay_steps={d}"
+    if short in ("CosineDecayRestarts", "cosine_decay_restarts") and pos(d):
+        t = a.get("t_mul", 2.0) if _num(a.get("t_mul", 2.0)) else 2.0
+        return int(d * (1 + t + t * t)), f"three periods from first_decay_steps={d}, t_mul={t}"
+    if short in ("ExponentialDecay", "InverseTimeDecay", "exponential_decay", "inverse_time_decay",
+                 "natural_exp_decay") and pos(d):
+        return int(10 * d), f"ten times decay_steps={d}"
+    b = a.get("boundaries")
+    if short in ("PiecewiseConstantDecay", "piecewise_constant") and isinstance(b, (list, tuple)) and b and all(
+            _num(x) for x in b):
+        last = max(b)
+        return int(last * 1.25) + 2, f"past the last boundary ({last})"
+    return None
+
+
+def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str, builder: Any) -> list[StepSite]:
+    """``optimizer.apply_gradients(...)`` / ``optimizer.minimize(...)`` calls on the owner (custom loops)."""
+    out = []
+    for site in ix.calls:
+        if _method(site) not in ("apply_gradients", "minimize", "apply") or not isinstance(site.node.func,
+                                                                                          cst.Attribute):
+            continue
+        objs = flow.objects(site.node.func.value, site.ctx, site.seq)
+        if owner in objs or not objs:
+            out.append(_site_step(builder, site, owner, "optimizer", _method(site)))
+    return out
+
+
+def _tf1_stepping(facts: FileFacts, s: SchedulerFact, flow: ObjectFlow, ix: Indexer, resolver: Resolver,
+                  builder: Any, args: dict[str, Value]) -> tuple[str, Value, str | None, list[StepSite]]:
+    """A TF1 decay function reads ``global_step``: it advances only where the script advances that variable."""
+    c = flow.by_id.get(s.id)
+    key = "x" if "x" in s.args and "global_step" not in s.args else "global_step"
+    node = c.bound.get(key) if c else None
+    if node is None:
+        return "unknown", Unknown("no global_step argument"), "TF1 decay function", []
+    gtext = ix.text(node, 80)
+    args[key] = Known(gtext, f"the step counter the TF1 decay function reads ({key})")
+    if "iterations" in gtext:
+        owner_sites: list[StepSite] = []
+        for o in facts.optimizers:
+            if o.lr_is_schedule == s.id:
+                owner_sites = [x for x in facts.optimizer_steps if x.target == o.id]
+        stepped = _stepped_of(owner_sites) if owner_sites else "batch"
+        return stepped, facts.horizon.total_steps if stepped == "batch" else Unknown("not known"), None, []
+    sites = []
+    for site in ix.calls:
+        m = _method(site)
+        if m in ("apply_gradients", "minimize"):
+            g = _kw(site.node, "global_step", 1)
+            if g is not None and ix.text(g, 80) == gtext:
+                sites.append(_site_step(builder, site, s.id, "scheduler", m,
+                                        via=f"{m}(global_step={gtext}) advances the counter"))
+        elif m in ("assign_add", "assign") and _receiver(site) == gtext:
+            sites.append(_site_step(builder, site, s.id, "scheduler", m, via=f"{gtext}.{m}() advances the counter"))
+        elif site.path.endswith("assign_add") and site.node.args and ix.text(site.node.args[0].value, 80) == gtext:
+            sites.append(_site_step(builder, site, s.id, "scheduler", m, via=f"assign_add({gtext}) advances it"))
+    if not sites:
+        return "never", Unknown(f"{gtext} is never advanced: the decay function reads it, not the optimizer's "
+                                "own step counter, so the rate stays at its initial value"), None, []
+    stepped = _stepped_of(sites)
+    horizon = facts.horizon.total_steps if stepped == "batch" else Unknown("the counter is not advanced per batch")
+    return stepped, horizon, None, sites
+
+
+def _keras_callback(facts: FileFacts, s: SchedulerFact, fits: list[_Fit], compiled: dict[str, str | None],
+                    fits_of: Any) -> FileFacts:
+    using = [f for f in fits if s.id in f.callbacks]
+    owner = None
+    if using:
+        owner = next((o for o, rcv in compiled.items() if rcv is not None and rcv == using[0].receiver), None)
+    if owner is None and compiled:
+        owner = next(iter(compiled))
+    if using:
+        stepped, horizon = "epoch", _fits_epochs(using)
+    else:
+        stepped, horizon = ("never" if fits else "unknown"), Unknown("not passed to fit(callbacks=...)")
+    monitor = s.args.get("monitor") if s.cls.endswith("ReduceLROnPlateau") else s.monitor
+    return _replace_sched(facts, replace(
+        s, optimizer=owner, optimizer_reason=None if owner else "the compiled optimizer is not in this file",
+        stepped=stepped, unit="epoch", horizon=horizon, horizon_source=getattr(horizon, "source", None),  # type: ignore
+        monitor=monitor))
 
 
 # ---------------------------------------------------------------------------------------- HF trainer
-def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
-    from ..catalog.hf_sim import hf_num_training_steps, hf_warmup_steps
+def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+    from ..catalog.hf_sim import hf_warmup_steps
 
+    trainer_info: dict[str, Any] = {}
     for s in facts.schedulers:
         c = flow.by_id.get(s.id)
-        if c is None or not c.synthetic or s.framework != "hf":
+        if c is None or s.framework != "hf":
+            continue
+        name_v = getattr(c, "hf_name", None)
+        if not c.synthetic:
+            if name_v is not None:
+                desc = f"get_scheduler({name_v.value!r}) builds {s.cls.rsplit('.', 1)[-1]}" if isinstance(
+                    name_v, Known) else s.description
+                facts = _replace_sched(facts, replace(s, description=desc))
             continue
         opt_id = getattr(c, "trainer_optimizer", None)
         a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
-        n: Value = Unknown("the number of training steps depends on the dataset size, which the script does not state")
+        n: Value = Unknown("the number of training steps depends on the dataset size, which the script does not "
+                           "state (num_train_epochs x batches per epoch / gradient_accumulation_steps)")
         if _num(a.get("max_steps")) and a["max_steps"] > 0:
             n = Known(int(a["max_steps"]), s.args["max_steps"].source)  # type: ignore[union-attr]
         args = dict(s.args)
-        if isinstance(n, Known):
-            args["num_training_steps"] = n
-            ws = a.get("warmup_steps", 0) or 0
-            wr = a.get("warmup_ratio", 0) or 0
-            try:
-                w = hf_warmup_steps(ws, n.value) if ws else (math.ceil(n.value * wr) if wr else 0)
-            except Exception:
-                w = 0
-            args["num_warmup_steps"] = Known(w, "TrainingArguments warmup_steps")
-        else:
-            args["num_training_steps"] = n
-            ws = a.get("warmup_steps", 0) or 0
+        ws = a.get("warmup_steps", 0) or 0
+        wr = a.get("warmup_ratio", 0) or 0
+        ws_src = getattr(s.args.get("warmup_steps"), "source", "TrainingArguments default")
+
+        def warmup(total: Value) -> Value:
+            if isinstance(total, Known):
+                try:
+                    if ws:
+                        return Known(hf_warmup_steps(ws, total.value), f"warmup_steps={ws} ({ws_src})"
+                                     + (f" of {total.value} steps" if ws < 1 else ""))
+                    if wr:
+                        return Known(math.ceil(total.value * wr), f"warmup_ratio={wr} of {total.value} steps "
+                                                                  "(transformers 4.x)")
+                except Exception:
+                    return Unknown("the warm-up could not be computed")
+                return Known(0, "TrainingArguments default (no warm-up)")
             if _num(ws) and ws >= 1:
-                args["num_warmup_steps"] = Known(int(ws), s.args["warmup_steps"].source)  # type: ignore
-            elif not ws and not a.get("warmup_ratio"):
-                args["num_warmup_steps"] = Known(0, "TrainingArguments default")
-            else:
-                args["num_warmup_steps"] = Unknown("warm-up is a fraction of a training length that is not stated")
+                return Known(int(ws), ws_src)
+            if not ws and not wr:
+                return Known(0, "TrainingArguments default (no warm-up)")
+            return Unknown("warm-up is a fraction of a training length that is not stated")
+
+        args["num_training_steps"] = n
+        args["num_warmup_steps"] = warmup(n)
         kwargs = s.args.get("lr_scheduler_kwargs")
         if isinstance(kwargs, Known) and isinstance(kwargs.value, dict):
             for k, v in kwargs.value.items():
                 args[str(k)] = v if isinstance(v, (Known, Unknown)) else Known(v, kwargs.source)
+        assumed_args = None
+        assumed_h = None
+        if not isinstance(n, Known):
+            ep, ga = a.get("num_train_epochs"), a.get("gradient_accumulation_steps", 1) or 1
+            if _num(ep) and ep > 0 and _num(ga):
+                guess = max(math.ceil(ep * math.ceil(ASSUMED_LEN / ga)), 1)
+                assumed_n = Known(guess, f"{ep} epochs x an assumed {ASSUMED_LEN} batches per epoch"
+                                         + (f" / gradient_accumulation_steps={ga}" if ga != 1 else "")
+                                         + " (the dataset size is not stated)")
+                assumed_args = dict(args)
+                assumed_args["num_training_steps"] = assumed_n
+                assumed_args["num_warmup_steps"] = warmup(assumed_n)
+                assumed_h = assumed_n
+        name_v = getattr(c, "hf_name", None)
+        desc = s.description
+        if isinstance(name_v, Known):
+            desc = (f"the Trainer builds AdamW and lr_scheduler_type={name_v.value!r} "
+                    f"({s.cls.rsplit('.', 1)[-1]}) from its TrainingArguments")
         facts = _replace_sched(facts, replace(
             s, optimizer=opt_id, optimizer_reason=None, stepped="batch", unit="step", args=args,  # type: ignore
-            horizon=n, horizon_source=getattr(n, "source", None)))
+            horizon=n, horizon_source=getattr(n, "source", None), variable=None, description=desc,
+            assumed_args=assumed_args, assumed_horizon=assumed_h))
+        o = facts.optimizer(opt_id)
+        if o is not None:
+            facts = _replace_opt(facts, replace(o, variable=None))
+            facts = replace(facts, optimizer_steps=facts.optimizer_steps + (
+                StepSite(o.id, "optimizer", "step", o.loc, "batch", None, (),
+                         via="the Trainer steps it once per optimizer update"),))
         if isinstance(n, Known):
             facts = replace(facts, horizon=replace(facts.horizon, total_steps=n))
+        hv = getattr(c, "hf_values", {})
+        trainer_info[s.id] = {"line": s.loc.line, **{k: _plain(v) for k, v in sorted(hv.items())
+                                                     if k in ("per_device_train_batch_size", "num_train_epochs",
+                                                              "max_steps", "gradient_accumulation_steps")}}
+    facts = _hf_user_objects_in_trainer(facts, flow, ix, resolver)
+    facts = _hf_assumed_lengths(facts)
+    if trainer_info:
+        facts = _with_extra(facts, "hf_trainer", trainer_info)
+    return facts
+
+
+def _hf_user_objects_in_trainer(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
+    """``Trainer(..., optimizers=(optimizer, scheduler))``: the Trainer steps both once per optimizer update."""
+    for site in ix.calls:
+        q = _qual(flow, site)
+        if q.rsplit(".", 1)[-1] not in _TRAINER_NAMES or not (q.startswith("transformers.") or q.startswith("trl.")):
+            continue
+        node = _kw(site.node, "optimizers")
+        if node is None:
+            continue
+        via = f"the Trainer at {resolver.where(site.node)} steps it once per optimizer update"
+        n: Value = Unknown("the Trainer's number of training steps depends on the dataset size")
+        ta = _find_call(flow, _kw(site.node, "args", 1), site, _TRAINING_ARGUMENT_NAMES)
+        if ta is not None:
+            ms = _kw(ta.node, "max_steps")
+            if ms is not None:
+                v = resolver.resolve(ms, ta.ctx, ta.seq)
+                if isinstance(v, Known) and _num(v.value) and v.value > 0:
+                    n = Known(int(v.value), f"TrainingArguments(max_steps=...) ({v.source})")
+        for oid in flow.objects(node, site.ctx, site.seq):
+            kind = flow.by_id[oid].kind
+            if kind == "scheduler":
+                s = facts.scheduler(oid)
+                if s is None or s.step_sites:
+                    continue
+                facts = _replace_sched(facts, replace(
+                    s, stepped="batch", unit="step", horizon=n, horizon_source=getattr(n, "source", None),
+                    description=via))
+            elif kind == "optimizer" and not any(x.target == oid for x in facts.optimizer_steps):
+                o = facts.optimizer(oid)
+                if o is not None:
+                    facts = replace(facts, optimizer_steps=facts.optimizer_steps + (
+                        StepSite(oid, "optimizer", "step", o.loc, "batch", None, (), via=via),))
+    return facts
+
+
+def _hf_assumed_lengths(facts: FileFacts) -> FileFacts:
+    """A transformers schedule in a custom loop whose run length is unknown: show its own num_training_steps."""
+    for s in facts.schedulers:
+        if s.framework != "hf" or isinstance(s.horizon, Known) or s.assumed_horizon is not None:
+            continue
+        n = s.args.get("num_training_steps")
+        if isinstance(n, Known) and _num(n.value) and n.value > 0:
+            facts = _replace_sched(facts, replace(s, assumed_horizon=Known(
+                int(n.value), f"the schedule's own num_training_steps={int(n.value)}")))
     return facts
 
 
 # ----------------------------------------------------------------------------------------- Lightning
-def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
-    modules = [ci for ci in ix.classes.values() if any(b.rsplit(".", 1)[-1] in LIGHTNING_MODULE_BASES
-                                                         for b in ci.bases)]
+def _lightning_modules(ix: Indexer) -> list[ClassInfo]:
+    out: list[ClassInfo] = []
+    changed = True
+    while changed:
+        changed = False
+        for ci in ix.classes.values():
+            if ci in out:
+                continue
+            if any(b.rsplit(".", 1)[-1] in LIGHTNING_MODULE_BASES or b in {m.name for m in out} for b in ci.bases):
+                out.append(ci)
+                changed = True
+    return out
+
+
+def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+    modules = _lightning_modules(ix)
     if not modules:
         return facts
-    manual = any(
-        r.value is not None and isinstance(r.value, cst.Name) and r.value.value == "False"
-        for ci in modules for r in ci.attrs.get("automatic_optimization", [])
-    )
     # horizon from Trainer(max_epochs=, max_steps=)
-    epochs: Value = facts.horizon.epochs
-    for site in ix.calls:
-        q = flow.ix.imports.qualify(site.node.func) or site.path
-        if q.rsplit(".", 1)[-1] == "Trainer" and ("lightning" in q or "pytorch_lightning" in q or q == "pl.Trainer"):
-            me = _kw(site.node, "max_epochs")
-            if me is not None:
-                v = resolver.resolve(me, site.ctx, site.seq)
-                epochs = Known(v.value, f"Trainer(max_epochs=...) at {resolver.where(site.node)}"
-                               + (f" ({v.source})" if v.source != LITERAL else "")) if isinstance(v, Known) else v
-            elif _kw(site.node, "max_steps") is None:
-                epochs = Known(1000, "Lightning's default max_epochs (no max_epochs or max_steps given)")
+    epochs: Value = resolver.known_attributes.get("self.trainer.max_epochs") or facts.horizon.epochs
+    max_steps = resolver.known_attributes.get("self.trainer.max_steps")
     if not isinstance(facts.horizon.epochs, Known) and isinstance(epochs, Known):
         facts = replace(facts, horizon=replace(facts.horizon, epochs=epochs))
+    if not isinstance(facts.horizon.total_steps, Known) and isinstance(max_steps, Known):
+        facts = replace(facts, horizon=replace(facts.horizon, total_steps=max_steps))
+    total = facts.horizon.total_steps
+    unknown_keys: dict[str, list[str]] = {}
     for ci in modules:
+        manual = any(isinstance(r.value, cst.Name) and r.value.value == "False"
+                     for r in ci.attrs.get("automatic_optimization", []))
         co = ci.methods.get("configure_optimizers")
         if co is None:
             continue
+        configs: list[tuple] = []
         for expr, rctx in co.returns:
-            for sid, interval, frequency, monitor, where in _lightning_configs(flow, resolver, expr, rctx):
-                s = facts.scheduler(sid)
-                if s is None or s.step_sites:
-                    continue
-                stepped = "batch" if isinstance(interval, Known) and interval.value == "step" else "epoch"
-                if manual:
-                    stepped = "never"
-                horizon = epochs if stepped == "epoch" else facts.horizon.total_steps
-                facts = _replace_sched(facts, replace(
-                    s, interval=interval, monitor=monitor, stepped=stepped,  # type: ignore[arg-type]
-                    unit=s.unit if lookup(s.cls) is None or lookup(s.cls).unit != "either" else  # type: ignore
-                    ("step" if stepped == "batch" else "epoch"),
-                    horizon=horizon, horizon_source=getattr(horizon, "source", None)))
-    if not manual:
-        # automatic optimization steps every optimizer returned by configure_optimizers once per batch
-        sites = list(facts.optimizer_steps)
-        for o in facts.optimizers:
-            if o.function and o.function.endswith("configure_optimizers") and not any(x.target == o.id for x in sites):
-                sites.append(StepSite(o.id, "optimizer", "step", o.loc, "batch", None, (), via="Lightning steps it "
-                                      "once per batch (automatic optimization)"))
-        facts = replace(facts, optimizer_steps=tuple(sites))
+            configs.extend(_lightning_configs(flow, resolver, expr, rctx))
+        order = list(dict.fromkeys(c[0] for c in configs if facts.scheduler(c[0]) is not None))
+        explicit, opt_sites = _lightning_explicit_steps(facts, ix, ci, builder, order)
+        for sid, interval, frequency, monitor, extra_keys in configs:
+            s = facts.scheduler(sid)
+            if s is None:
+                continue
+            if extra_keys:
+                unknown_keys[sid] = extra_keys
+            sites = list(s.step_sites) + explicit.get(sid, [])
+            contexts = [x.context for x in sites]
+            if not manual:
+                # Lightning steps it itself (no call in the source: not a step site)
+                every_step = isinstance(interval, Known) and interval.value == "step"
+                contexts.append("batch" if every_step else "epoch")
+            stepped = _stepped_of(contexts)
+            entry = lookup(s.cls)
+            unit = s.unit if entry is None or entry.unit != "either" else ("step" if stepped == "batch" else "epoch")
+            horizon = epochs if stepped == "epoch" else total if stepped == "batch" else Unknown(
+                "the scheduler is never stepped (manual optimization)" if stepped == "never" else
+                "the scheduler is stepped both per batch and per epoch")
+            facts = _replace_sched(facts, replace(
+                s, interval=interval, monitor=monitor, stepped=stepped, unit=unit,  # type: ignore[arg-type]
+                horizon=horizon, horizon_source=getattr(horizon, "source", None),
+                step_sites=tuple(sorted(sites, key=lambda x: x.loc))))
+            facts = _lightning_assumed(facts, facts.scheduler(sid), epochs)  # type: ignore[arg-type]
+        steps = list(facts.optimizer_steps) + opt_sites
+        if not manual:
+            # automatic optimization steps every optimizer returned by configure_optimizers once per batch
+            for o in facts.optimizers:
+                if o.function == f"{ci.name}.configure_optimizers" and not any(x.target == o.id for x in steps):
+                    steps.append(StepSite(o.id, "optimizer", "step", o.loc, "batch", None, (),
+                                          via="Lightning steps it once per batch (automatic optimization)"))
+        facts = replace(facts, optimizer_steps=tuple(sorted(steps, key=lambda x: (x.loc, x.target))))
+    if unknown_keys:
+        facts = _with_extra(facts, "lightning_unknown_keys", unknown_keys)
     return facts
 
 
+def _lightning_assumed(facts: FileFacts, s: SchedulerFact, epochs: Value) -> FileFacts:
+    """Arguments sized with ``self.trainer.estimated_stepping_batches`` (known only while training runs):
+    the curve is shown with an assumed number of batches per epoch."""
+    if s is None:
+        return facts
+    unknown = [k for k, v in s.args.items() if isinstance(v, Unknown) and "estimated_stepping_batches" in v.reason]
+    if not unknown:
+        return facts
+    if not (isinstance(epochs, Known) and _num(epochs.value) and epochs.value > 0):
+        return facts
+    guess = Known(int(epochs.value) * ASSUMED_LEN, f"assumed estimated_stepping_batches = {epochs.value} epochs x "
+                                                   f"{ASSUMED_LEN} batches (the dataset size is not stated)")
+    assumed = dict(s.args)
+    for k in unknown:
+        assumed[k] = guess
+    return _replace_sched(facts, replace(s, assumed_args=assumed,
+                                         assumed_horizon=guess if s.stepped == "batch" else s.assumed_horizon))
+
+
 def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpression, ctx: Any) -> list[tuple]:
+    """(scheduler id, interval, frequency, monitor, unknown keys) for each scheduler configure_optimizers returns."""
+    from ..catalog.lightning import LR_SCHEDULER_CONFIG_KEYS
+
     out: list[tuple] = []
     default_interval = Known("epoch", "Lightning default interval")
 
-    def sched_dict(d: cst.Dict, top_monitor: Value | None) -> None:
+    def items_of(d: cst.Dict) -> dict[Any, cst.BaseExpression]:
         items = {}
         for el in d.elements:
             if isinstance(el, cst.DictElement):
                 k = resolver.resolve(el.key, ctx)
                 if isinstance(k, Known):
                     items[k.value] = el.value
+        return items
+
+    def sched_dict(d: cst.Dict, top_monitor: Value | None) -> None:
+        items = items_of(d)
         sched_node = items.get("scheduler")
         if sched_node is None:
             return
         interval = resolver.resolve(items["interval"], ctx) if "interval" in items else default_interval
         freq = resolver.resolve(items["frequency"], ctx) if "frequency" in items else Known(1, "Lightning default")
         monitor = resolver.resolve(items["monitor"], ctx) if "monitor" in items else top_monitor
+        extra = sorted(str(k) for k in items if k not in LR_SCHEDULER_CONFIG_KEYS)
         for sid in flow.objects(sched_node, ctx, None):
             if flow.by_id[sid].kind == "scheduler":
-                out.append((sid, interval, freq, monitor, d))
+                out.append((sid, interval, freq, monitor, extra))
 
     def walk(node: cst.BaseExpression, top_monitor: Value | None = None) -> None:
         node = _deref(flow, resolver, node, ctx)
         if isinstance(node, cst.Dict):
-            keys = {}
-            for el in node.elements:
-                if isinstance(el, cst.DictElement):
-                    k = resolver.resolve(el.key, ctx)
-                    if isinstance(k, Known):
-                        keys[k.value] = el.value
+            keys = items_of(node)
             if "scheduler" in keys:
                 sched_dict(node, top_monitor)
                 return
@@ -539,7 +1086,7 @@ def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpre
                 else:
                     for sid in flow.objects(keys["lr_scheduler"], ctx, None):
                         if flow.by_id[sid].kind == "scheduler":
-                            out.append((sid, default_interval, Known(1, "Lightning default"), mon, node))
+                            out.append((sid, default_interval, Known(1, "Lightning default"), mon, []))
             return
         if isinstance(node, (cst.List, cst.Tuple)):
             for el in node.elements:
@@ -547,7 +1094,7 @@ def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpre
             return
         for sid in flow.objects(node, ctx, None):
             if flow.by_id[sid].kind == "scheduler":
-                out.append((sid, default_interval, Known(1, "Lightning default"), top_monitor, node))
+                out.append((sid, default_interval, Known(1, "Lightning default"), top_monitor, []))
 
     walk(expr)
     return out
@@ -565,8 +1112,100 @@ def _deref(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, ctx: 
     return node
 
 
+def _lightning_explicit_steps(facts: FileFacts, ix: Indexer, ci: ClassInfo, builder: Any,
+                              order: list[str]) -> tuple[dict[str, list[StepSite]], list[StepSite]]:
+    """Steps the module makes itself: ``sch = self.lr_schedulers(); sch.step()``, ``opt = self.optimizers();
+    opt.step()`` (manual optimization, or an extra step on top of Lightning's own)."""
+    scheds = list(order)
+    opts = [o.id for o in facts.optimizers if o.function == f"{ci.name}.configure_optimizers"]
+    sites: dict[str, list[StepSite]] = {}
+    opt_sites: list[StepSite] = []
+    for fn in ci.methods.values():
+        holders = _accessor_names(fn, scheds, opts)
+        for site in ix.calls:
+            if site.ctx.scope.function is not fn or _method(site) != "step":
+                continue
+            func = site.node.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            recv = func.value
+            key = dotted(recv)
+            targets: list[str] = []
+            if key is not None and key in holders:
+                targets = holders[key]
+            elif isinstance(recv, cst.Call) and dotted(recv.func) in ("self.lr_schedulers", "self.optimizers"):
+                targets = scheds if dotted(recv.func) == "self.lr_schedulers" else opts
+            if not targets:
+                continue
+            context, via = _manual_context(fn, site, builder)
+            for oid in targets:
+                kind = "scheduler" if oid in scheds else "optimizer"
+                step = _site_step(builder, site, oid, kind, "step", context=context, via=via)
+                (sites.setdefault(oid, []) if kind == "scheduler" else opt_sites).append(step)
+    return sites, opt_sites
+
+
+def _accessor_names(fn: Any, scheds: list[str], opts: list[str]) -> dict[str, list[str]]:
+    """Local names bound to ``self.lr_schedulers()`` / ``self.optimizers()`` (whole, unpacked or indexed)."""
+    out: dict[str, list[str]] = {}
+    for name, recs in fn.scope.assigns.items():
+        for r in recs:
+            v = r.value
+            index = r.index if r.kind == "unpack" else None
+            if isinstance(v, cst.Subscript) and len(v.slice) == 1 and isinstance(v.slice[0].slice, cst.Index) \
+                    and isinstance(v.slice[0].slice.value, cst.Integer):
+                index = int(v.slice[0].slice.value.value)
+                v = v.value
+            if not isinstance(v, cst.Call):
+                continue
+            acc = dotted(v.func)
+            if acc not in ("self.lr_schedulers", "self.optimizers"):
+                continue
+            pool = scheds if acc == "self.lr_schedulers" else opts
+            if index is None:
+                out[name] = list(pool)
+            elif 0 <= index < len(pool):
+                out[name] = [pool[index]]
+    return out
+
+
+def _manual_context(fn: Any, site: CallSite, builder: Any) -> tuple[str, str]:
+    from .loops import PER_BATCH_METHODS, PER_EPOCH_METHODS
+
+    cond = _enclosing_if_text(fn.node, site.node)
+    if fn.name in PER_EPOCH_METHODS:
+        return "epoch", f"{fn.name}() runs once per epoch (manual optimization)"
+    if fn.name in PER_BATCH_METHODS:
+        if cond is not None and ("is_last_batch" in cond or "num_training_batches" in cond):
+            return "epoch", f"{fn.name}() steps it on the last batch of each epoch ({cond})"
+        return "batch", f"{fn.name}() runs once per batch (manual optimization)"
+    sc = builder.site_context(site)
+    return sc.context, sc.via or f"{fn.name}()"
+
+
+def _enclosing_if_text(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
+    found: list[str] = []
+
+    class V(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.stack: list[cst.If] = []
+
+        def visit_If(self, node: cst.If) -> None:
+            self.stack.append(node)
+
+        def leave_If(self, node: cst.If) -> None:
+            self.stack.pop()
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if node is target and self.stack:
+                found.append(cst.Module(body=[]).code_for_node(self.stack[-1].test))
+
+    root.visit(V())
+    return found[0] if found else None
+
+
 # ---------------------------------------------------------------------------------------------- timm
-def _timm_after(facts: FileFacts, flow: ObjectFlow) -> FileFacts:
+def _timm_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
     for s in facts.schedulers:
         if s.framework != "timm":
             continue
@@ -582,35 +1221,206 @@ def _timm_after(facts: FileFacts, flow: ObjectFlow) -> FileFacts:
                 ctxs -= {"outside", "unknown"}
             stepped = "batch" if ctxs == {"batch"} else "epoch" if ctxs == {"epoch"} else (
                 "never" if not active else "both" if ctxs >= {"batch", "epoch"} else "unknown")
-        horizon = s.horizon
         n = s.args.get("__num_epochs__")
-        if stepped == "epoch" and isinstance(facts.horizon.epochs, Known):
-            horizon = facts.horizon.epochs
-        elif stepped == "batch" and isinstance(facts.horizon.total_steps, Known):
+        upe = s.args.get("__updates_per_epoch__")
+        if isinstance(n, Known):
+            facts = _timm_num_epochs(facts, flow, ix, resolver, s, n, upe)
+        horizon: Value = s.horizon
+        assumed = s.assumed_horizon
+        if stepped == "epoch":
+            horizon, assumed = facts.horizon.epochs, None
+        elif stepped == "batch":
             horizon = facts.horizon.total_steps
+            if not isinstance(horizon, Known):
+                horizon = Unknown("steps per epoch depend on the data loader's length, which the script does not "
+                                  "state")
+                own = _timm_own_length(s)
+                if own is not None:
+                    assumed = Known(own[0], f"the schedule's own length ({own[1]})")
+        elif stepped == "never":
+            why = ("step_update() is a no-op when t_in_epochs=True" if "step_update" in methods and not per_update
+                   else "step(epoch) is a no-op when t_in_epochs=False" if "step" in methods and per_update
+                   else "the scheduler is never stepped")
+            horizon, assumed = Unknown(why), None
         args = {k: v for k, v in s.args.items() if not k.startswith("__")}
+        desc = s.description
+        if isinstance(n, Known):
+            desc = f"timm's factory returned num_epochs={n.value}"
         facts = _replace_sched(facts, replace(s, stepped=stepped, unit="step" if per_update else "epoch",  # type: ignore
                                               horizon=horizon, horizon_source=getattr(horizon, "source", None),
-                                              args=args,
-                                              description=(f"timm returned num_epochs={n.value}" if isinstance(n, Known)
-                                                           else s.description)))
+                                              args=args, description=desc, assumed_horizon=assumed))
+    return facts
+
+
+def _timm_own_length(s: SchedulerFact) -> tuple[int, str] | None:
+    a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
+    t = a.get("t_initial")
+    if _num(t) and t > 0:
+        extra = a.get("warmup_t", 0) if a.get("warmup_prefix") else 0
+        cycles = a.get("cycle_limit", 1) if _num(a.get("cycle_limit", 1)) and a.get("cycle_mul", 1.0) == 1.0 else 1
+        return int(t * max(cycles, 1) + (extra or 0)) + 1, f"t_initial={t}"
+    d = a.get("decay_t")
+    if isinstance(d, (list, tuple)) and d and all(_num(x) for x in d):
+        return int(max(d) * 1.25) + 1, f"past the last decay_t ({max(d)})"
+    if _num(d) and d > 0:
+        return int(d * 3) + 1, f"three decays of decay_t={d}"
+    return None
+
+
+def _timm_num_epochs(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact,
+                     n: Known, upe: Value | None) -> FileFacts:
+    """``sched, num_epochs = create_scheduler_v2(...)`` then ``for epoch in range(num_epochs)``: the epochs."""
+    c = flow.by_id.get(s.id)
+    if c is None:
+        return facts
+    for lid, lp in ix.loops.items():
+        it = lp.iter_node
+        if not (isinstance(it, cst.Call) and dotted(it.func) == "range" and it.args):
+            continue
+        pos = [a.value for a in it.args if a.keyword is None]
+        stop = pos[0] if len(pos) == 1 else pos[1] if len(pos) >= 2 else None
+        if not isinstance(stop, cst.Name):
+            continue
+        _, recs = resolver._assignments(stop.value, lp.ctx, None)
+        if not any(r.kind == "unpack" and r.index == 1 and r.value is c.site.node for r in recs):
+            continue
+        start = 0
+        if len(pos) >= 2:
+            sv = resolver.resolve(pos[0], lp.ctx)
+            if not (isinstance(sv, Known) and _num(sv.value)):
+                continue
+            start = int(sv.value)
+        epochs = Known(int(n.value) - start, f"num_epochs={n.value} returned by timm's factory at "
+                                             f"{resolver.where(c.site.node)} (the epoch loop at "
+                                             f"{resolver.where(lp.node)})")
+        h = facts.horizon
+        if h.epoch_loop in (None, lid) or not isinstance(h.epochs, Known):
+            total = h.total_steps
+            if isinstance(upe, Known) and _num(upe.value) and not isinstance(total, Known):
+                total = Known(epochs.value * int(upe.value), f"{epochs.source} x updates_per_epoch={upe.value}")
+            facts = replace(facts, horizon=Horizon(epochs, h.steps_per_epoch if isinstance(h.steps_per_epoch, Known)
+                                                   else (Known(int(upe.value), upe.source)  # type: ignore[union-attr]
+                                                         if isinstance(upe, Known) else h.steps_per_epoch),
+                                                   total, lid, h.batch_loop))
+        break
     return facts
 
 
 # ----------------------------------------------------------------------------------------- accelerate
-def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer) -> FileFacts:
-    prepared: list[str] = []
+def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
+    if not ix.imports.mentions("accelerate"):
+        return facts
+    prepared: dict[str, CallSite] = {}
     for site in ix.calls:
-        if site.path.endswith(".prepare") and ("accelerat" in site.path.lower() or ix.imports.mentions("accelerate")):
-            for a in site.node.args:
-                for oid in flow.objects(a.value, site.ctx, site.seq):
-                    if flow.by_id[oid].kind == "scheduler":
-                        prepared.append(oid)
+        if _method(site) != "prepare":
+            continue
+        for a in site.node.args:
+            for oid in flow.objects(a.value, site.ctx, site.seq):
+                if flow.by_id[oid].kind == "scheduler":
+                    prepared.setdefault(oid, site)
     if not prepared:
         return facts
-    extra = dict(facts.extra)
-    extra["accelerate_prepared"] = sorted(set(prepared))
-    return replace(facts, extra=extra)
+    steps_per_call: Any = "num_processes"
+    for site in ix.calls:
+        if _qual(flow, site) in ("accelerate.Accelerator", "accelerate.accelerator.Accelerator"):
+            for key in ("split_batches", "step_scheduler_with_optimizer"):
+                node = _kw(site.node, key)
+                if node is None:
+                    continue
+                v = resolver.resolve(node, site.ctx, site.seq)
+                if not isinstance(v, Known):
+                    steps_per_call = None
+                elif (key == "split_batches" and v.value) or (key == "step_scheduler_with_optimizer" and not v.value):
+                    steps_per_call = 1
+    info: dict[str, Any] = {}
+    for sid, site in sorted(prepared.items()):
+        s = facts.scheduler(sid)
+        c = flow.by_id.get(sid)
+        if s is None or c is None:
+            continue
+        length_nodes = [n for k, n in c.bound.items() if k != "optimizer"]
+        scaled = any(_mentions_num_processes(flow, resolver, n, c.site.ctx, c.site.seq) for n in length_nodes)
+        info[sid] = {"prepare_line": resolver.loc_line(site.node), "scaled_by_num_processes": scaled,
+                     "steps_per_call": steps_per_call}
+        facts = _accelerate_assumed(facts, flow, resolver, s, c)
+    facts = _with_extra(facts, "accelerate_prepared", sorted(info))
+    return _with_extra(facts, "accelerate", info)
 
 
-__all__ = ["register_factories", "apply_frameworks", "FunctionValue"]
+def _mentions_num_processes(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, ctx: Ctx,
+                            seq: int | None, depth: int = 0) -> bool:
+    text = flow.ix.text(node, 400)
+    if "num_processes" in text or "world_size" in text or "num_replicas" in text:
+        return True
+    if depth >= 3:
+        return False
+    names: list[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            names.append(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            d = dotted(n)
+            if d:
+                names.append(d)
+            return False
+
+    node.visit(V())
+    for name in dict.fromkeys(names):
+        _, recs = resolver._assignments(name, ctx, seq)
+        for r in recs[-2:]:
+            if r.value is not None and _mentions_num_processes(flow, resolver, r.value, r.ctx, r.seq, depth + 1):
+                return True
+    return False
+
+
+def _accelerate_assumed(facts: FileFacts, flow: ObjectFlow, resolver: Resolver, s: SchedulerFact,
+                        c: Creation) -> FileFacts:
+    """Lengths written as ``n * accelerator.num_processes``: a prepared scheduler advances num_processes steps per
+    call, so per optimizer update the curve is the one of a single process (num_processes = 1)."""
+    unknown = [k for k, v in s.args.items() if isinstance(v, Unknown) and k in c.bound]
+    if not unknown:
+        return facts
+    assumed = dict(s.assumed_args or s.args)
+    changed = False
+    for k in unknown:
+        v = _one_process_value(flow, resolver, c.bound[k], c.site.ctx, c.site.seq)
+        if v is not None:
+            assumed[k] = v
+            changed = True
+    if not changed:
+        return facts
+    horizon = s.assumed_horizon
+    if horizon is None:
+        n = assumed.get("num_training_steps")
+        if isinstance(n, Known) and _num(n.value):
+            horizon = Known(int(n.value), f"the schedule's own num_training_steps ({n.source})")
+    return _replace_sched(facts, replace(s, assumed_args=assumed, assumed_horizon=horizon))
+
+
+def _one_process_value(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, ctx: Ctx, seq: int | None,
+                       depth: int = 0) -> Value | None:
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if (dotted(side) or "").endswith("num_processes"):
+                inner = _one_process_value(flow, resolver, other, ctx, seq, depth + 1)
+                if isinstance(inner, Known):
+                    return Known(inner.value, f"{inner.source}, per process (x num_processes, which the prepared "
+                                              "scheduler undoes by stepping num_processes times per call)")
+                return inner
+    if isinstance(node, cst.Name) and depth < 3:
+        _, recs = resolver._assignments(node.value, ctx, seq)
+        recs = [r for r in recs if r.kind == "assign" and r.value is not None]
+        if len(recs) == 1:
+            return _one_process_value(flow, resolver, recs[0].value, recs[0].ctx, recs[0].seq, depth + 1)  # type: ignore
+    old = resolver.assumed_len
+    resolver.assumed_len = ASSUMED_LEN
+    try:
+        v = resolver.resolve(node, ctx, seq)
+    finally:
+        resolver.assumed_len = old
+    return v if isinstance(v, Known) else None
+
+
+__all__ = ["register_factories", "apply_frameworks", "FunctionValue", "ASSUMED_LEN"]

@@ -331,6 +331,8 @@ class ObjectFlow:
 
     def _name_objects(self, name: str, ctx: Ctx, seq: int | None, depth: int) -> list[str]:
         scope, recs = self.resolver._assignments(name, ctx, seq)
+        if recs and seq is not None and scope is ctx.scope:
+            recs = _live(recs, ctx)
         if recs:
             out = self._from_recs(recs, depth)
             if out or scope is None or scope.function is None:
@@ -382,6 +384,16 @@ class ObjectFlow:
             if c.kind == kind and fn is not None and fn.name == "configure_optimizers":
                 out.append(c.oid)
         return out
+
+
+def _live(recs: list, use: Ctx) -> list:
+    """Assignments that can reach a use in straight-line code: from the last one that surely runs onwards."""
+    for i in range(len(recs) - 1, -1, -1):
+        r = recs[i]
+        if r.kind in ("assign", "unpack") and r.ctx.conds == 0 and r.ctx.loops == use.loops[: len(r.ctx.loops)] \
+                and len(r.ctx.loops) <= len(use.loops):
+            return recs[i:]
+    return recs
 
 
 def _uniq(items: list[str]) -> list[str]:
