@@ -39,7 +39,7 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 # are scanned. Not covered, by design: identifiers spelled with escapes or built at run time
 # (``getattr(torch.optim, name)``), which lraudit does not resolve either, and files that would only yield a
 # parse error (LR901): a file that mentions no optimizer, scheduler or learning rate is not lraudit's business.
-PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"param_groups", b"learning_rate")
+PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"learning_rate", b"param_groups")
 PREFILTER_COVER_WORDS: tuple[bytes, ...] = (b"LR", b"Adam", b"Decay")
 PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
     (b"compile", b"fit"),
@@ -56,15 +56,18 @@ _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 
 @dataclass(frozen=True)
 class Prefilter:
-    """The compiled gate: ``substrings`` admit anywhere, ``names`` only as whole words."""
+    """The compiled gate: ``substrings`` admit anywhere, ``names`` only as whole words, ``pairs`` together."""
 
     substrings: tuple[bytes, ...]
     names: tuple[bytes, ...]
     pairs: tuple[tuple[bytes, bytes], ...]
-    names_re: "re.Pattern[bytes]"
+    names_re: "re.Pattern[bytes]"  # every name, longest first
+    upper_re: "re.Pattern[bytes]"  # names that start with a capital letter: one scan (capitals are rare bytes)
+    lower: tuple[bytes, ...]  # the other names, minus those containing another: one bytes search each
 
     def admits(self, data: bytes) -> bool:
-        for w in self.substrings:  # bytes.__contains__ is a fast C search; a few passes beat one regex
+        # bytes.__contains__ is a fast C search; a few passes over the file beat one regex with many branches
+        for w in self.substrings:
             if w in data:
                 return True
         if b"lr" in data:
@@ -72,9 +75,15 @@ class Prefilter:
                 i = m.start()
                 if i == 0 or data[i - 1] not in _ALNUM:
                     return True
-        for m in self.names_re.finditer(data):
+        for m in self.upper_re.finditer(data):
             if _is_word_at(data, m.start(), m.end()):
                 return True
+        for w in self.lower:
+            if w in data:
+                for m in self.names_re.finditer(data):
+                    if _is_word_at(data, m.start(), m.end()):
+                        return True
+                break
         for a, b in self.pairs:
             if a in data and b in data:
                 return True
@@ -103,11 +112,18 @@ def catalog_names() -> list[str]:
 def build_prefilter(names: Iterable[str]) -> Prefilter:
     """The gate for these catalog names plus the fixed API words, cover words and pairs."""
     substrings = PREFILTER_API_WORDS + PREFILTER_COVER_WORDS
-    own = tuple(sorted({n.encode("ascii") for n in names} - {n for n in (x.encode("ascii") for x in names)
-                                                               if any(w in n for w in substrings)}))
+    encoded = {n.encode("ascii") for n in names}
+    own = tuple(sorted(n for n in encoded if not any(w in n for w in substrings)))
+    upper = [n for n in own if n[:1].isupper()]
+    lower = [n for n in own if not n[:1].isupper()]
+    lower_needles = tuple(n for n in lower if not any(o != n and o in n for o in lower))
+    return Prefilter(substrings, own, PREFILTER_PAIRS, _alternation(own), _alternation(upper), lower_needles)
+
+
+def _alternation(words: Iterable[bytes]) -> "re.Pattern[bytes]":
     # longest first: at one position the whole name is tried before a shorter name it starts with
-    rx = re.compile(b"|".join(re.escape(n) for n in sorted(own, key=lambda n: (-len(n), n))))
-    return Prefilter(substrings, own, PREFILTER_PAIRS, rx)
+    words = sorted(words, key=lambda n: (-len(n), n))
+    return re.compile(b"|".join(re.escape(n) for n in words) if words else rb"(?!)")
 
 
 @lru_cache(maxsize=1)

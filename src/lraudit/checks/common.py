@@ -643,7 +643,32 @@ def _active_writer(s: SchedulerFact) -> bool:
 
 def overwrites_rate(s: SchedulerFact) -> bool:
     """Schedulers that recompute the rate from their own formula at every step (erasing other writers)."""
-    return short(s.cls) in CLOSED_FORM or s.framework in ("hf", "timm")
+    name = short(s.cls)
+    if name in PLATEAU or name in ("get_greedy_schedule", "GreedyLR"):
+        return False
+    return name in CLOSED_FORM or s.framework in ("hf", "timm")
+
+
+def loop_chain(facts: FileFacts, loop_id: str | None) -> list[str]:
+    """``loop_id`` and the ids of the loops around it, innermost first."""
+    out: list[str] = []
+    lp = facts.loop(loop_id)
+    while lp is not None and lp.id not in out:
+        out.append(lp.id)
+        lp = facts.loop(lp.parent)
+    return out
+
+
+def stepped_together(facts: FileFacts, a: SchedulerFact, b: SchedulerFact) -> bool:
+    """True when some step of ``a`` and some step of ``b`` run in the same training loop (one loop encloses the
+    other), so they write the rate in the same run rather than in consecutive phases."""
+    for sa in a.step_sites:
+        for sb in b.step_sites:
+            if sa.loop_id is None or sb.loop_id is None:
+                continue
+            if sa.loop_id in loop_chain(facts, sb.loop_id) or sb.loop_id in loop_chain(facts, sa.loop_id):
+                return True
+    return False
 
 
 def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[SchedulerFact, SchedulerFact]]:
@@ -657,7 +682,7 @@ def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Schedule
         for b in scheds[i + 1:]:
             if {st.loc for st in a.step_sites} == {st.loc for st in b.step_sites}:
                 continue  # one variable holding one scheduler or the other
-            if overwrites_rate(a) or overwrites_rate(b):
+            if (overwrites_rate(a) or overwrites_rate(b)) and stepped_together(facts, a, b):
                 out.append((a, b))
     return out
 

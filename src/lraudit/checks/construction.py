@@ -49,7 +49,7 @@ SGD_LIKE: frozenset[str] = frozenset({"SGD", "ASGD", "LARS", "Muon", "SGDW"})
 def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     max_adaptive = float(ctx.options.get("max_lr_adaptive", 0.1))
-    max_sgd = float(ctx.options.get("max_lr_sgd", 10.0))
+    max_sgd = float(ctx.options.get("max_lr_sgd", 50.0))
     written = {w.optimizer for w in facts.lr_writes}
     for o in facts.optimizers:
         if o.id in written or o.lr_is_schedule:

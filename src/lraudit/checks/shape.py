@@ -313,10 +313,10 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
         return when(k + rl.offset, u)
 
     def late(T: int, argname: str, own: str, what: str) -> _Horizon | None:
-        if H - 1 >= coverage * T:
+        if H >= coverage * T:
             return None
         return _Horizon(argname, own, _run_words(rl, facts.path),
-                        f"the run ends {pct((H - 1) / T)} of the way through it, so {what}")
+                        f"the run stops {pct(H / T)} of the way through it, so {what}")
 
     if name == "CosineAnnealingLR":
         T = arg_num(s, "T_max")

@@ -139,7 +139,7 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for o in facts.optimizers:
         lp = facts.loop(o.loop_id)
-        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o) or _encloses_epochs(facts, lp.id):
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o) or _is_outer_loop(facts, lp.id):
             continue
         attached = [s for s in facts.schedulers if s.optimizer == o.id and s.loop_id is None]
         consequence = (f"every {_unit(lp.kind)} starts from a fresh {short(o.cls)}, losing its momentum and "
@@ -154,7 +154,7 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
                           consequence=consequence)
     for s in facts.schedulers:
         lp = facts.loop(s.loop_id)
-        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(s) or _encloses_epochs(facts, lp.id):
+        if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(s) or _is_outer_loop(facts, lp.id):
             continue
         if s.parent is not None:
             parent = facts.scheduler(s.parent)
@@ -168,12 +168,15 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
                                       f"from step 0, so the rate never gets past its first values")
 
 
-def _encloses_epochs(facts: FileFacts, loop_id: str) -> bool:
-    """True when an epoch loop runs inside ``loop_id``: then it is an outer loop (folds, trials, stages), not a
-    training loop, whatever its variable is called."""
+def _is_outer_loop(facts: FileFacts, loop_id: str) -> bool:
+    """True when ``loop_id`` is an outer loop (folds, trials, stages), not a training loop, whatever its variable
+    is called: an epoch loop runs inside it, or it is not an epoch loop and another training loop runs inside."""
+    outer = facts.loop(loop_id)
     for lp in facts.loops:
-        if lp.kind != "epoch" or lp.id == loop_id:
+        if lp.id == loop_id or lp.kind not in TRAINING_LOOPS:
             continue
+        if lp.kind != "epoch" and outer is not None and outer.kind == "epoch":
+            continue  # batches inside an epoch loop: the epoch loop is a training loop
         parent = facts.loop(lp.parent)
         while parent is not None:
             if parent.id == loop_id:
@@ -209,13 +212,16 @@ def scheduler_state_not_checkpointed(ctx: CheckContext) -> Iterator[Finding]:
         le = s.args.get("last_epoch")
         if "last_epoch" in s.arg_locs or (le is not None and not is_default(le)):
             return  # the script resumes its schedule through last_epoch (even when it is -1 on a fresh run)
+    if facts.extra.get("scheduler_state_restored"):
+        return  # the script restores the schedule's position itself (load_state_dict, last_epoch = ...)
     names = ", ".join(sched_label(s) for s in scheds[:2])
-    for cp in facts.checkpoints:
+    for cp in sorted(facts.checkpoints, key=lambda c: c.loc):
         if cp.saves_optimizer and not cp.saves_scheduler:
             verb = "saves" if cp.kind == "save" else "restores"
             yield ctx.finding(cp.loc, verb=verb, schedulers=names,
                               effect="a resumed run restarts the schedule from its first step (save and load "
                                      "scheduler.state_dict() too)")
+            return  # one finding per file, at the first such save: the advice is the same for every save
 
 
 # ============================================================================================ LR305

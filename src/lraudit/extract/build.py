@@ -106,6 +106,7 @@ class _Builder:
             checkpoints=tuple(self._checkpoints()),
             optimizer_steps=opt_steps,
             unapplied_lrs=tuple(self._unapplied_lrs(optimizers)),
+            extra=self._restores(),
         )
 
     def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
@@ -421,6 +422,27 @@ class _Builder:
         if isinstance(node, cst.Attribute) and node.attr.value == "param_groups":
             return [o for o in self.flow.objects(node.value, ctx, seq) if self.flow.by_id[o].kind == "optimizer"]
         return []
+
+    def _restores(self) -> dict[str, Any]:
+        """Schedulers whose position a resumed run restores: load_state_dict(), `s.last_epoch = ...`."""
+        ids: set[str] = set()
+        for site in self.ix.calls:
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "load_state_dict":
+                for oid in self.flow.objects(func.value, site.ctx, site.seq):
+                    if self.flow.by_id[oid].kind == "scheduler":
+                        ids.add(oid)
+        scopes = [self.ix.module_scope] + [f.scope for f in self.ix.functions.values()]
+        for scope in scopes:
+            for name, recs in scope.assigns.items():
+                if name.endswith(".last_epoch"):
+                    base = name.rsplit(".", 1)[0]
+                    for r in recs:
+                        node = cst.parse_expression(base) if base.replace(".", "").isidentifier() else None
+                        if node is not None:
+                            for oid in self.flow.objects(node, r.ctx, r.seq):
+                                ids.add(oid)
+        return {"scheduler_state_restored": sorted(ids)} if ids else {}
 
     def _unapplied_lrs(self, optimizers: list[OptimizerFact]) -> list[ComputedLr]:
         """A learning rate the script updates (``lr /= 4``, ``lr = adjust(epoch)``) and then only prints."""

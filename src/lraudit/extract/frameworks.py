@@ -443,7 +443,7 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     facts = _hf_after(facts, flow, ix, resolver, builder)
     facts = _lightning(facts, flow, ix, resolver, builder)
     facts = _timm_after(facts, flow, ix, resolver)
-    facts = _accelerate(facts, flow, ix, resolver)
+    facts = _accelerate(facts, flow, ix, resolver, builder)
     from .manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
@@ -854,8 +854,11 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
                 return Known(0, "TrainingArguments default (no warm-up)")
             return Unknown("warm-up is a fraction of a training length that is not stated")
 
-        args["num_training_steps"] = n
-        args["num_warmup_steps"] = warmup(n)
+        takes = {p.name for p in lookup(s.cls).params} if lookup(s.cls) is not None else set()  # type: ignore
+        if "num_training_steps" in takes:
+            args["num_training_steps"] = n
+        if "num_warmup_steps" in takes:
+            args["num_warmup_steps"] = warmup(n)
         kwargs = s.args.get("lr_scheduler_kwargs")
         if isinstance(kwargs, Known) and isinstance(kwargs.value, dict):
             for k, v in kwargs.value.items():
@@ -870,8 +873,10 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
                                          + (f" / gradient_accumulation_steps={ga}" if ga != 1 else "")
                                          + " (the dataset size is not stated)")
                 assumed_args = dict(args)
-                assumed_args["num_training_steps"] = assumed_n
-                assumed_args["num_warmup_steps"] = warmup(assumed_n)
+                if "num_training_steps" in takes:
+                    assumed_args["num_training_steps"] = assumed_n
+                if "num_warmup_steps" in takes:
+                    assumed_args["num_warmup_steps"] = warmup(assumed_n)
                 assumed_h = assumed_n
         name_v = getattr(c, "hf_name", None)
         desc = s.description
@@ -1221,8 +1226,11 @@ def _timm_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resol
                 ctxs -= {"outside", "unknown"}
             stepped = "batch" if ctxs == {"batch"} else "epoch" if ctxs == {"epoch"} else (
                 "never" if not active else "both" if ctxs >= {"batch", "epoch"} else "unknown")
-        n = s.args.get("__num_epochs__")
-        upe = s.args.get("__updates_per_epoch__")
+        preset = (flow.by_id[s.id].preset or {}) if s.id in flow.by_id else {}
+        n = preset.get("__num_epochs__")
+        upe = preset.get("__updates_per_epoch__")
+        if isinstance(preset.get("__unresolved__"), Unknown):
+            s = replace(s, description=preset["__unresolved__"].reason)  # type: ignore[union-attr]
         if isinstance(n, Known):
             facts = _timm_num_epochs(facts, flow, ix, resolver, s, n, upe)
         horizon: Value = s.horizon
@@ -1298,6 +1306,8 @@ def _timm_num_epochs(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: 
             total = h.total_steps
             if isinstance(upe, Known) and _num(upe.value) and not isinstance(total, Known):
                 total = Known(epochs.value * int(upe.value), f"{epochs.source} x updates_per_epoch={upe.value}")
+            elif not isinstance(total, Known):
+                total = Unknown("steps per epoch are not stated")
             facts = replace(facts, horizon=Horizon(epochs, h.steps_per_epoch if isinstance(h.steps_per_epoch, Known)
                                                    else (Known(int(upe.value), upe.source)  # type: ignore[union-attr]
                                                          if isinstance(upe, Known) else h.steps_per_epoch),
@@ -1307,15 +1317,66 @@ def _timm_num_epochs(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: 
 
 
 # ----------------------------------------------------------------------------------------- accelerate
-def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
+def _prepared_steps(facts: FileFacts, flow: ObjectFlow, ix: Indexer, builder: Any) -> FileFacts:
+    """``model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)`` returns
+    the same objects, wrapped: ``optimizer.step()`` / ``scheduler.step()`` afterwards step the originals."""
+    aliases: list[tuple[str, str, Any, int]] = []  # (name, object id, scope, seq of the assignment)
+    for site in ix.calls:
+        if _method(site) != "prepare":
+            continue
+        recs = [r for recs in site.ctx.scope.assigns.values() for r in recs if r.value is site.node]
+        for r in recs:
+            index = r.index if r.kind == "unpack" else (0 if len(site.node.args) == 1 else None)
+            if index is None or index >= len(site.node.args):
+                continue
+            # the right-hand side is evaluated before the assignment it feeds
+            for oid in flow.objects(site.node.args[index].value, site.ctx, r.seq):
+                aliases.append((r.target, oid, site.ctx.scope, r.seq))
+    if not aliases:
+        return facts
+    new_sched: dict[str, list[StepSite]] = {}
+    new_opt: list[StepSite] = []
+    for site in ix.calls:
+        m = _method(site)
+        if m not in ("step", "step_update") or not isinstance(site.node.func, cst.Attribute):
+            continue
+        recv = dotted(site.node.func.value)
+        for name, oid, scope, seq in aliases:
+            if recv != name or site.ctx.scope is not scope or site.seq < seq:
+                continue
+            kind = flow.by_id[oid].kind
+            if kind == "scheduler":
+                s = facts.scheduler(oid)
+                if s is not None and not any(x.loc == builder.loc.location(site.node) for x in s.step_sites):
+                    new_sched.setdefault(oid, []).append(builder._site(site, oid, "scheduler", m, with_arg=True))
+            elif not any(x.target == oid and x.loc == builder.loc.location(site.node) for x in facts.optimizer_steps):
+                new_opt.append(builder._site(site, oid, "optimizer", "step", with_arg=False))
+    for oid, sites in new_sched.items():
+        s = facts.scheduler(oid)
+        if s is None:
+            continue
+        allsites = tuple(sorted(s.step_sites + tuple(sites), key=lambda x: x.loc))
+        s = replace(s, step_sites=allsites, stepped=_stepped_of(allsites))  # type: ignore[arg-type]
+        s = builder._with_horizon(s, facts.horizon)
+        facts = _replace_sched(facts, s)
+    if new_opt:
+        facts = replace(facts, optimizer_steps=tuple(sorted(facts.optimizer_steps + tuple(new_opt),
+                                                            key=lambda x: (x.loc, x.target))))
+    return facts
+
+
+def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
     if not ix.imports.mentions("accelerate"):
         return facts
+    facts = _prepared_steps(facts, flow, ix, builder)
     prepared: dict[str, CallSite] = {}
     for site in ix.calls:
         if _method(site) != "prepare":
             continue
+        seqs = [r.seq for recs in site.ctx.scope.assigns.values() for r in recs if r.value is site.node]
+        at = min(seqs) if seqs else site.seq
         for a in site.node.args:
-            for oid in flow.objects(a.value, site.ctx, site.seq):
+            for oid in flow.objects(a.value, site.ctx, at):
                 if flow.by_id[oid].kind == "scheduler":
                     prepared.setdefault(oid, site)
     if not prepared:
