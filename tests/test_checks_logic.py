@@ -54,7 +54,8 @@ def optimizer(cls: str = "torch.optim.SGD", lr: float = 0.1, **params: Any) -> O
 def scheduler(cls: str, args: dict[str, Value], *, sites: tuple[StepSite, ...] = (), stepped: str = "epoch",
               horizon: int | None = 90, sid: str = "sched1", framework: str = "torch") -> SchedulerFact:
     h: Value = Known(horizon, "the epoch loop at train.py:10") if horizon else Unknown("no loop")
-    return SchedulerFact(sid, "torch.optim.lr_scheduler." + cls if framework == "torch" else cls, framework,  # type: ignore
+    qualname = "torch.optim.lr_scheduler." + cls if framework == "torch" else cls
+    return SchedulerFact(sid, qualname, framework,  # type: ignore[arg-type]
                          loc(4), "scheduler", "opt1", None, args,
                          {k: loc(4) for k, v in args.items() if not (isinstance(v, Known) and "default" in v.source)},
                          step_sites=sites,
@@ -282,3 +283,51 @@ def test_invalid_arguments(cls: str, args: dict[str, Value], expected: str | Non
         assert out == []
     else:
         assert len(out) == 1 and expected in out[0].message, [f.message for f in out]
+
+
+def test_run_length_comes_from_the_loop_that_steps_the_scheduler() -> None:
+    # two training functions with different epoch counts: each scheduler is measured against its own loop,
+    # not against the file's first epoch loop
+    code = '''import torch
+from torch.optim.lr_scheduler import CosineAnnealingLR
+
+
+def short_run(model, loader):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = CosineAnnealingLR(optimizer, T_max=10)
+    for epoch in range(10):
+        for x in loader:
+            optimizer.step()
+        scheduler.step()
+
+
+def long_run(model, loader):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = CosineAnnealingLR(optimizer, T_max=100)
+    for epoch in range(100):
+        for x in loader:
+            optimizer.step()
+        scheduler.step()
+
+
+def too_long(model, loader):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = CosineAnnealingLR(optimizer, T_max=10)
+    for epoch in range(30):
+        for x in loader:
+            optimizer.step()
+        scheduler.step()
+'''
+    findings = audit_source(code, "two_runs.py", select=["LR103"]).findings
+    assert [(f.code, f.line) for f in findings] == [("LR103", 25)], [f.message for f in findings]
+    assert "steps it 30 times" in findings[0].message
+
+
+def test_timm_step_and_step_update_are_not_double_stepping() -> None:
+    sites = (site("sched1", 16, "batch", "loop2"), site("sched1", 21, "epoch", "loop1"))
+    timm = scheduler("timm.scheduler.CosineLRScheduler", {"t_initial": lit(90)}, sites=sites, stepped="both",
+                     framework="timm")
+    assert run(stepping.scheduler_stepped_twice, "LR204", facts(timm)) == []
+    torch_sched = scheduler("CosineAnnealingLR", {"T_max": lit(90)}, sites=sites, stepped="both")
+    (finding,) = run(stepping.scheduler_stepped_twice, "LR204", facts(torch_sched))
+    assert finding.line == 21

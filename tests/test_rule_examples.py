@@ -1,4 +1,5 @@
-"""Every example in the rule catalog is a test: a ``bad`` example fires its rule, a ``good`` one does not.
+"""Every example in the rule catalog is a test: a ``bad`` example fires its rule, a ``good`` one does not, and
+neither makes any other rule warn.
 
 The examples are complete training snippets written for readers of ``lraudit rule <code>``; running them through
 the whole pipeline (``audit_source``: parse, extract, simulate, check) keeps the documentation honest.
@@ -42,6 +43,10 @@ def test_example(rule: Rule, kind: str, index: int, example: Example) -> None:
             assert f.message.strip() and "{" not in f.message.replace("{'", ""), f.message
     else:
         assert not own, f"{rule.code} good example {index} ({example.note}) fires {rule.code}:\n{shown}"
+    # an example shows one problem (bad) or none (good): no other rule may warn about it (info is allowed,
+    # e.g. every transformers warm-up starts at 0)
+    others = [f for f in result.findings if f.code != rule.code and f.severity != "info"]
+    assert not others, f"{rule.code} {kind} example {index} ({example.note}) also fires other rules:\n{shown}"
     if rule.code != "LR901":
         assert result.error is None, f"the example does not analyse cleanly: {result.error}"
 

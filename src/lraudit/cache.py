@@ -15,7 +15,8 @@ A result can also depend on other files: the YAML/JSON configs and local modules
 the analysis looks for (found or not) is recorded with a digest of its content (or "absent") and checked on
 every hit; a changed, new or deleted dependency makes the entry stale.
 
-A corrupt, truncated or foreign entry (unparseable JSON, wrong format or version, a key that is not the one
+A result that ran into a wall-clock budget (a simulation or an evaluation that took too long) is not stored:
+it depends on how busy the machine was. A corrupt, truncated or foreign entry (unparseable JSON, wrong format or version, a key that is not the one
 asked for, a result that does not load) is ignored and recomputed, never trusted. Writes are atomic
 (temporary file + rename), so concurrent processes never see half an entry.
 """
@@ -37,6 +38,8 @@ CACHE_FORMAT = 2
 CACHE_DIR_NAME = ".lraudit_cache"
 GITIGNORE_TEXT = "# Automatically created by lraudit.\n*\n"
 MAX_DEPENDENCY_BYTES = 20_000_000  # larger dependencies are fingerprinted by size and mtime
+# Results that hit a wall-clock budget (simulation or evaluator) depend on the machine's load: not cached.
+LOAD_DEPENDENT_MARKERS = ("budget exceeded", "takes too long")
 
 
 def lraudit_version() -> str:
@@ -200,6 +203,8 @@ class Cache:
         try:
             text = json.dumps(doc, separators=(",", ":"), allow_nan=True)
         except (TypeError, ValueError):
+            return
+        if any(marker in text for marker in LOAD_DEPENDENT_MARKERS):
             return
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)

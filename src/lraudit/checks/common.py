@@ -1,16 +1,17 @@
 """Small helpers the checks share: names, numbers, run lengths, curve reading and unit evidence.
 
-Everything here is a pure function of facts and curves. Nothing decides whether a rule fires; that stays in
-the check modules. The one shared judgement is :func:`unit_mismatch` (is a schedule stepped in a unit other
-than the one it is sized in?), because several rules stay quiet when it holds (the mismatch is the root cause
-and LR201 reports it).
+Everything here is a pure function of facts and curves. Rules decide in their own modules; the few judgements
+several rules share live here so that one mistake gives one finding: :func:`unit_mismatch` (LR201: a schedule
+stepped in a unit other than the one it is sized in; the shape rules stay quiet when it holds),
+:func:`competing_pairs` (LR301: two writers on one optimizer; LR101/LR102 then distrust the combined curve),
+:func:`steps_every_iteration` and :func:`trusted_points` (whether a simulated curve is the rate the run sees).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,6 @@ PLATEAU: frozenset[str] = frozenset({
     "ReduceLROnPlateau", "get_reduce_on_plateau_schedule", "PlateauLRScheduler",
 })
 
-#: Wrappers that step other schedulers.
-WRAPPERS: frozenset[str] = frozenset({"SequentialLR", "ChainedScheduler"})
-
 #: Classes that overwrite the rate from their own formula at every step (a manual write or a second
 #: chainable scheduler is erased at their next step).
 CLOSED_FORM: frozenset[str] = frozenset({
@@ -50,9 +48,6 @@ DECAY_ONLY: frozenset[str] = frozenset({
 
 #: Classes whose rate ignores the optimizer's lr (they write their own base and peak).
 IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR"})
-
-#: Schedules sized in optimizer steps by construction (their lengths count batches/updates).
-STEP_SIZED: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR"})
 
 
 # ------------------------------------------------------------------------------------------- names
@@ -83,10 +78,6 @@ def opt_label(o: OptimizerFact | None) -> str:
     return name
 
 
-def hf_family(s: SchedulerFact) -> bool:
-    return s.framework == "hf"
-
-
 # ------------------------------------------------------------------------------------------- numbers
 
 
@@ -97,10 +88,6 @@ def num(v: Value | None) -> float | None:
             return None
         return v.value
     return None
-
-
-def arg(s: SchedulerFact, name: str) -> Value | None:
-    return s.args.get(name)
 
 
 def arg_num(s: SchedulerFact, name: str) -> float | None:
@@ -196,14 +183,6 @@ def group_lrs(o: OptimizerFact) -> list[tuple[float, Location | None]]:
     return [(lr, o.lr_arg_loc)] if lr is not None else []
 
 
-def schedulers_of(facts: FileFacts, opt_id: str | None) -> list[SchedulerFact]:
-    return [s for s in facts.schedulers if opt_id is not None and s.optimizer == opt_id]
-
-
-def optimizer_is_stepped(facts: FileFacts, opt_id: str) -> bool:
-    return any(st.target == opt_id for st in facts.optimizer_steps)
-
-
 # ------------------------------------------------------------------------------------------- run length
 
 
@@ -246,10 +225,55 @@ def run_length(facts: FileFacts, s: SchedulerFact) -> RunLength | None:
                 return RunLength(0, prl.source, prl.unit, prl.offset + start)
             return RunLength(stop - start, prl.source, prl.unit, prl.offset + start)
         return None
+    derived = _from_step_loops(facts, s)
+    if isinstance(derived, RunLength):
+        return derived
     h = s.horizon
-    if isinstance(h, Known) and isinstance(h.value, (int, float)) and not isinstance(h.value, bool) and h.value > 0:
-        return RunLength(int(h.value), s.horizon_source or h.source, unit_of(s))
-    return None
+    if not (isinstance(h, Known) and isinstance(h.value, (int, float)) and not isinstance(h.value, bool)
+            and h.value > 0):
+        return None
+    if derived == "unknown":
+        # the file-wide horizon describes the main training loop; trust it only for a scheduler stepped there
+        main = {facts.horizon.epoch_loop, facts.horizon.batch_loop} - {None}
+        if not any(main & set(loop_chain(facts, st.loop_id)) for st in _loop_sites(s)):
+            return None
+    return RunLength(int(h.value), s.horizon_source or h.source, unit_of(s))
+
+
+def _loop_sites(s: SchedulerFact) -> list[StepSite]:
+    return [st for st in s.step_sites if st.kind == "scheduler" and not st.conditional
+            and st.context in ("epoch", "batch") and st.loop_id is not None]
+
+
+def _from_step_loops(facts: FileFacts, s: SchedulerFact) -> RunLength | str | None:
+    """The number of steps the loops around the scheduler's own step() calls give it: the epoch loop's count
+    for a per-epoch step, batches x epochs for a per-batch one. "unknown" when a count is not stated, None
+    when the scheduler has no unconditional step() in a loop (a framework steps it)."""
+    sites = _loop_sites(s)
+    if not sites:
+        return None
+    found: set[tuple[int, str]] = set()
+    for st in sites:
+        total, words = 1, []
+        for lid in loop_chain(facts, st.loop_id):
+            lp = facts.loop(lid)
+            if lp is None:
+                return "unknown"
+            if lp.kind not in ("epoch", "batch", "iteration"):
+                return "unknown"  # a loop of unknown kind around the step: its count may not be a run length
+            if not isinstance(lp.count, Known) or not isinstance(lp.count.value, int) or lp.count.value <= 0:
+                return "unknown"
+            total *= lp.count.value
+            src = lp.count.source
+            words.append(f"the {lp.kind} loop at {facts.path.rsplit('/', 1)[-1]}:{lp.loc.line}"
+                         + (f" ({src})" if src and src != "literal" else ""))
+            if lp.kind == "epoch":
+                break  # loops around the epoch loop (folds, trials) repeat the run; they do not lengthen it
+        found.add((total, " x ".join(words)))
+    if len({n for n, _ in found}) != 1:
+        return "unknown"  # stepped from loops of different lengths
+    n, words = sorted(found)[0]
+    return RunLength(n, words, "epoch" if all(st.context == "epoch" for st in sites) else "step")
 
 
 def sequential_segment(parent: SchedulerFact, child_id: str) -> tuple[int, int | None] | None:
@@ -300,16 +324,6 @@ def curve_points(c: Curve | None) -> list[tuple[int, float]]:
     if c.steps is None:
         return list(enumerate(c.lr))
     return list(zip(c.steps, c.lr))
-
-
-def curve_covers_run(facts: FileFacts, s: SchedulerFact, c: Curve | None) -> bool:
-    """True when the curve spans the run's stated length (not an assumed one)."""
-    if c is None or c.lr is None:
-        return False
-    rl = run_length(facts, s)
-    if rl is None:
-        return False
-    return c.length >= rl.steps if s.parent is None else True
 
 
 def finite(values: Iterable[float]) -> list[float]:
@@ -377,8 +391,9 @@ def length_number(v: Value | None) -> float | None:
 @dataclass(frozen=True)
 class Mismatch:
     sized: str  # "epochs" or "steps"
-    stepped: str  # "batch" or "epoch"
-    site: StepSite
+    stepped: str  # "batch" or "epoch", with who steps it when a framework does ("epoch (Lightning default ...)")
+    site: StepSite | None  # the step() call at fault; None when a framework steps the scheduler
+    loc: Location  # where to report: the step call, else the scheduler's constructor
     arg: str  # the length argument that shows the unit
     evidence: str  # words: "step_size=30 and the run has 90 epochs"
     consequence: str
@@ -420,20 +435,24 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
         return None
     sites = [st for st in s.step_sites if st.kind == "scheduler"]
     epochs = epochs_of_run(facts)
+    if not sites:
+        return _framework_mismatch(facts, s, epochs)
     # 1. sized in epochs, stepped per batch (unconditionally, no argument: a fractional epoch is fine)
     batch_sites = [st for st in sites if st.context == "batch" and not st.conditional and st.arg is None]
     if batch_sites and s.stepped == "batch":
         ev = _epoch_sized_evidence(s, epochs)
         if ev is not None:
             argname, evidence, consequence = ev
-            return Mismatch("epochs", "batch", batch_sites[0], argname, tidy(evidence, facts.path), consequence)
+            return Mismatch("epochs", "batch", batch_sites[0], batch_sites[0].loc, argname,
+                            tidy(evidence, facts.path), consequence)
     # 2. sized in steps, stepped per epoch
     epoch_sites = [st for st in sites if st.context == "epoch"]
     if epoch_sites and s.stepped == "epoch":
         ev = _step_sized_evidence(s, epochs)
         if ev is not None:
             argname, evidence, consequence = ev
-            return Mismatch("steps", "epoch", epoch_sites[0], argname, tidy(evidence, facts.path), consequence)
+            return Mismatch("steps", "epoch", epoch_sites[0], epoch_sites[0].loc, argname,
+                            tidy(evidence, facts.path), consequence)
     # 3. sized in steps, fed an epoch index
     fed = [st for st in sites if st.arg_kind == "epoch" and st.context in ("batch", "epoch")]
     if fed and name not in ("CosineAnnealingWarmRestarts",):
@@ -441,9 +460,27 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
         if ev is not None:
             argname, evidence, _ = ev
             st = fed[0]
-            return Mismatch("steps", "epoch", st, argname, tidy(evidence, facts.path),
-                             f"step({st.arg_text}) sets its step counter to the epoch index, so it advances once "
-                             f"per epoch instead of once per optimizer step")
+            return Mismatch("steps", "epoch", st, st.loc, argname, tidy(evidence, facts.path),
+                            f"step({st.arg_text}) sets its step counter to the epoch index, so it advances once "
+                            f"per epoch instead of once per optimizer step")
+    return None
+
+
+def _framework_mismatch(facts: FileFacts, s: SchedulerFact, epochs: tuple[int, str] | None) -> Mismatch | None:
+    """A scheduler a framework steps (Lightning's interval, ...), with no step() call in the file."""
+    if s.stepped not in ("epoch", "batch"):
+        return None
+    who = ""
+    if isinstance(s.interval, Known):
+        who = f" ({s.interval.source}: interval={fmt_value(s.interval.value)})"
+    if s.stepped == "batch":
+        ev = _epoch_sized_evidence(s, epochs)
+        if ev is not None:
+            return Mismatch("epochs", "batch" + who, None, s.loc, ev[0], tidy(ev[1], facts.path), ev[2])
+        return None
+    ev = _step_sized_evidence(s, epochs)
+    if ev is not None:
+        return Mismatch("steps", "epoch" + who, None, s.loc, ev[0], tidy(ev[1], facts.path), ev[2])
     return None
 
 
@@ -610,15 +647,6 @@ def family_names(facts: FileFacts, s: SchedulerFact) -> set[str]:
     return {short(s.cls)} | {short(c.cls) for c in descendants(facts, s)}
 
 
-def loop_line(facts: FileFacts, loop_id: str | None) -> int | None:
-    lp = facts.loop(loop_id)
-    return lp.loc.line if lp else None
-
-
-def first(items: Sequence[Any]) -> Any:
-    return items[0] if items else None
-
-
 # ------------------------------------------------------------------------------------------- stepping
 
 
@@ -636,8 +664,9 @@ def steps_every_iteration(facts: FileFacts, s: SchedulerFact) -> bool:
     return any(not st.conditional and st.context in ("batch", "epoch") for st in sites)
 
 
-def _active_writer(s: SchedulerFact) -> bool:
-    return s.parent is None and s.framework != "manual" and any(
+def active_writer(s: SchedulerFact) -> bool:
+    """Stepped unconditionally inside a training loop (so it writes the rate on every pass)."""
+    return s.framework != "manual" and any(
         st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch") for st in s.step_sites)
 
 
@@ -675,7 +704,7 @@ def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Schedule
     """Pairs of schedulers stepped independently on one optimizer where one erases the other (LR301)."""
     if opt_id is None:
         return []
-    scheds = sorted((s for s in facts.schedulers if s.optimizer == opt_id and _active_writer(s)),
+    scheds = sorted((s for s in facts.schedulers if s.optimizer == opt_id and s.parent is None and active_writer(s)),
                     key=lambda x: x.loc)
     out: list[tuple[SchedulerFact, SchedulerFact]] = []
     for i, a in enumerate(scheds):
@@ -697,3 +726,14 @@ def step_call(s: SchedulerFact | OptimizerFact | None, arg: str = "") -> str:
         return f"optimizer.step({arg})"
     name = s.variable if s.variable else short(s.cls)
     return f"{name}.step({arg})"
+
+
+def trusted_points(s: SchedulerFact, c: Curve | None) -> list[tuple[int, float]]:
+    """(step, lr) pairs of a curve simulated from stated facts only; empty when unknown, when the scheduler's
+    arguments or horizon had to be assumed (an assumed loader length: rules must not treat those as facts), or
+    when the curve is relative (multiples of an unknown base rate, so its numbers are not rates)."""
+    if s.assumed_args is not None or s.assumed_horizon is not None:
+        return []
+    if c is None or c.lr is None or c.relative:
+        return []
+    return curve_points(c)

@@ -18,7 +18,6 @@ from .common import (
     arg_loc,
     arg_num,
     arg_plain,
-    curve_points,
     finite,
     fmt,
     fmt_value,
@@ -29,6 +28,7 @@ from .common import (
     opt_label,
     optimizer_lr,
     short,
+    trusted_points,
 )
 from .context import CheckContext
 
@@ -64,14 +64,14 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
             ceiling, family, option = max_sgd, "SGD-like optimizers", "max_lr_sgd"
         else:
             ceiling = family = option = None  # type: ignore[assignment]
-        for peak, loc, how in peaks:
+        for peak, loc, how, own in peaks:
             if peak <= 0:
                 if peak == 0:
                     problem = "a rate of 0 never changes the weights"
                 else:
                     problem = ("a negative rate climbs the loss instead of descending it"
                                + ("; PyTorch rejects it at construction (ValueError: Invalid learning rate)"
-                                  if o.framework == "torch" and "optimizer" in how else ""))
+                                  if o.framework == "torch" and own else ""))
                 yield ctx.finding(loc, optimizer=opt_label(o), lr=fmt(peak), how=how, problem=problem)
             elif ceiling is not None and peak > ceiling:
                 problem = (f"above {fmt(ceiling)}, a plausible ceiling for {family} (option {option}); "
@@ -79,8 +79,9 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(loc, optimizer=opt_label(o), lr=fmt(peak), how=how, problem=problem)
 
 
-def _effective_peaks(ctx: CheckContext, o: OptimizerFact) -> list[tuple[float, Location, str]] | None:
-    """[(peak rate, where to point, how it was found)] or None when the peak is not known for sure."""
+def _effective_peaks(ctx: CheckContext, o: OptimizerFact) -> list[tuple[float, Location, str, bool]] | None:
+    """[(peak rate, where to point, how it was found, whether it is the optimizer's own lr)], or None when the
+    peak is not known for sure."""
     facts = ctx.facts
     scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None]
     groups = group_lrs(o)
@@ -88,18 +89,18 @@ def _effective_peaks(ctx: CheckContext, o: OptimizerFact) -> list[tuple[float, L
     if not scheds:
         if not groups:
             return None
-        return [(lr, loc or opt_loc, " (the optimizer's lr; no scheduler changes it)") for lr, loc in groups]
-    out: list[tuple[float, Location, str]] = []
+        return [(lr, loc or opt_loc, " (the optimizer's lr; no scheduler changes it)", True) for lr, loc in groups]
+    out: list[tuple[float, Location, str, bool]] = []
     for s in scheds:
         name = short(s.cls)
         if s.framework == "torch" and name in IGNORES_OPTIMIZER_LR:
             mx = arg_num(s, "max_lr")
             if mx is None:
                 return None
-            out.append((mx, arg_loc(s, "max_lr"), f" (max_lr of {name}, which replaces the optimizer's lr)"))
+            out.append((mx, arg_loc(s, "max_lr"), f" (max_lr of {name}, which replaces the optimizer's lr)", False))
             continue
         c = ctx.curves.get(s.id)
-        pts = curve_points(c)
+        pts = trusted_points(s, c)
         base = optimizer_lr(o)
         if pts and base is not None and base != 0:
             vals = finite(v for _, v in pts)
@@ -107,26 +108,28 @@ def _effective_peaks(ctx: CheckContext, o: OptimizerFact) -> list[tuple[float, L
                 return None
             peak = max(vals)
             scale = peak / base
-            how = " (its lr, scaled by " + name + ")" if not math.isclose(scale, 1.0, rel_tol=1e-9) else \
-                " (the optimizer's lr; " + name + " never raises it)"
+            unscaled = math.isclose(scale, 1.0, rel_tol=1e-9)
+            how = f" (the optimizer's lr; {name} never raises it)" if unscaled else f" (its lr, scaled by {name})"
             for lr, loc in groups:
-                out.append((lr * scale, loc or opt_loc, how))
+                out.append((lr * scale, loc or opt_loc, how, unscaled))
             continue
-        if name in DECAY_ONLY and _decay_factors_in_range(s) and groups:
+        if name in DECAY_ONLY and _decay_factors_in_range(s, base) and groups:
             for lr, loc in groups:
-                out.append((lr, loc or opt_loc, f" (the optimizer's lr; {name} only lowers it)"))
+                out.append((lr, loc or opt_loc, f" (the optimizer's lr; {name} only lowers it)", True))
             continue
         return None  # a lambda, a custom class or an unknown curve may scale the rate: stay quiet
     return out or None
 
 
-def _decay_factors_in_range(s: SchedulerFact) -> bool:
+def _decay_factors_in_range(s: SchedulerFact, base: float | None) -> bool:
+    """True when the scheduler's arguments keep the rate at or below the optimizer's lr."""
     name = short(s.cls)
     if name in ("StepLR", "MultiStepLR", "ExponentialLR"):
         g = arg_num(s, "gamma")
         return g is not None and 0 <= g <= 1
     if name in ("CosineAnnealingLR",):
-        return arg_num(s, "eta_min") is not None
+        eta = arg_num(s, "eta_min")
+        return eta is not None and base is not None and eta <= base
     return name in ("PolynomialLR", "ConstantLR", "LinearLR", "ReduceLROnPlateau")
 
 

@@ -27,17 +27,22 @@ from .common import (
     arg_num,
     arg_plain,
     curve_points,
+    epochs_of_run,
     family_names,
     fmt,
+    fmt_value,
     in_competing_pair,
     onecycle_total,
     optimizer_lr,
+    own_end,
     pct,
+    provenance,
     run_length,
     sched_label,
     short,
     steps_every_iteration,
     steps_phrase,
+    trusted_points,
     tidy,
     top_level,
     unit_mismatch,
@@ -58,9 +63,12 @@ def _down(a: float, b: float) -> bool:
 
 
 def _base(facts: FileFacts, s: SchedulerFact) -> float | None:
-    """The optimizer's lr the schedule scales (None for OneCycleLR/CyclicLR and when unknown)."""
+    """The rate the schedule scales: the optimizer's lr, a Keras schedule's initial_learning_rate (None for
+    OneCycleLR/CyclicLR, which replace it, and when unknown)."""
     if short(s.cls) in IGNORES_OPTIMIZER_LR:
         return None
+    if s.framework == "keras":
+        return arg_num(s, "initial_learning_rate")
     return optimizer_lr(facts.optimizer(s.optimizer))
 
 
@@ -73,6 +81,7 @@ class _Rise:
     end: int  # step where this stretch peaks
     before: float
     after: float
+    prev: int = 0  # the step (sample) just before the rise
 
 
 def _rises(points: list[tuple[int, float]], start_index: int = 0) -> list[_Rise]:
@@ -87,10 +96,10 @@ def _rises(points: list[tuple[int, float]], start_index: int = 0) -> list[_Rise]
                 i0 = i
             top = i
         elif _down(a, b) and i0 is not None and top is not None:
-            out.append(_Rise(points[i0][0], points[top][0], points[i0 - 1][1], points[top][1]))
+            out.append(_Rise(points[i0][0], points[top][0], points[i0 - 1][1], points[top][1], points[i0 - 1][0]))
             i0 = top = None
     if i0 is not None and top is not None:
-        out.append(_Rise(points[i0][0], points[top][0], points[i0 - 1][1], points[top][1]))
+        out.append(_Rise(points[i0][0], points[top][0], points[i0 - 1][1], points[top][1], points[i0 - 1][0]))
     return out
 
 
@@ -113,12 +122,41 @@ def _args_cause(facts: FileFacts, s: SchedulerFact) -> tuple[str, str] | None:
         eta, base = arg_num(s, "eta_min"), _base(facts, s)
         if eta is not None and base is not None and eta > base * (1 + REL):
             return "eta_min", f"eta_min={fmt(eta)} is above the optimizer's lr {fmt(base)}, so the cosine runs upwards"
-    if s.framework == "hf" and name in ("get_cosine_schedule_with_warmup", "get_cosine_with_min_lr_schedule_with_warmup",
-                                        "get_cosine_with_min_lr_schedule_with_warmup_lr_rate"):
+    if s.framework == "keras":
+        return _keras_cause(s)
+    if s.framework == "hf" and name in _HF_COSINES:
         nc = arg_num(s, "num_cycles")
         if nc is not None and nc > 0.5:
             return "num_cycles", (f"num_cycles={fmt(nc)} is above 0.5, so the cosine passes its minimum and comes "
                                   f"back up before num_training_steps")
+    return None
+
+
+_HF_COSINES = ("get_cosine_schedule_with_warmup", "get_cosine_with_min_lr_schedule_with_warmup",
+               "get_cosine_with_min_lr_schedule_with_warmup_lr_rate")
+
+
+def _keras_cause(s: SchedulerFact) -> tuple[str, str] | None:
+    name = short(s.cls)
+    rate = arg_num(s, "decay_rate")
+    if name == "ExponentialDecay" and rate is not None and rate > 1:
+        return "decay_rate", f"decay_rate={fmt(rate)} is above 1, so the rate grows every decay_steps"
+    if name == "InverseTimeDecay" and rate is not None and rate < 0:
+        return "decay_rate", f"decay_rate={fmt(rate)} is negative, so 1 / (1 + decay_rate * t) grows"
+    if name == "PolynomialDecay" and arg_plain(s, "cycle") is False:
+        init, end = arg_num(s, "initial_learning_rate"), arg_num(s, "end_learning_rate")
+        if init is not None and end is not None and end > init:
+            return "end_learning_rate", (f"end_learning_rate={fmt(end)} is above initial_learning_rate={fmt(init)}, "
+                                         f"so the decay runs upwards")
+    if name == "PiecewiseConstantDecay":
+        values = arg_plain(s, "values")
+        bounds = arg_plain(s, "boundaries")
+        if isinstance(values, (list, tuple)) and all(isinstance(v, (int, float)) for v in values):
+            for i in range(1, len(values)):
+                if values[i] > values[i - 1]:
+                    at = f" after boundary {fmt_value(bounds[i - 1])}" if isinstance(bounds, (list, tuple)) and \
+                        len(bounds) >= i else ""
+                    return "values", f"values go up from {fmt(values[i - 1])} to {fmt(values[i])}{at}"
     return None
 
 
@@ -177,12 +215,6 @@ def _within_own(points: list[tuple[int, float]], end: int | None) -> list[tuple[
     return [(k, v) for k, v in points if k <= end]
 
 
-def _own_end_for(facts: FileFacts, s: SchedulerFact) -> int | None:
-    from .common import own_end
-
-    return own_end(facts, s)
-
-
 @check("LR101")
 def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
@@ -194,7 +226,7 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
             continue
         cause = _args_cause(facts, s)
         c = ctx.curves.get(s.id)
-        pts = _within_own(curve_points(c), _own_end_for(facts, s))
+        pts = _within_own(trusted_points(s, c), own_end(facts, s))
         if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
         unit = c.unit if c is not None else "epoch"
@@ -206,7 +238,7 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
             rise = _curve_rise(facts, s, pts, base, cause is not None)
         if rise is not None:
             argname = cause[0] if cause else ("lr_lambda" if "lr_lambda" in s.arg_locs else "")
-            span = f"between {when(rise.start - 1, unit)} and {when(rise.end, unit, total)}"
+            span = f"between {when(rise.prev, unit)} and {when(rise.end, unit, total)}"
             yield ctx.finding(arg_loc(s, argname) if argname else s.loc, scheduler=sched_label(s),
                               before=fmt(rise.before), after=fmt(rise.after), span=span,
                               cause=cause[1] if cause else _curve_cause(facts, s, rise, base))
@@ -217,8 +249,10 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
                 before, after, span = "its starting rate", f"{fmt(g)}x that", "at every decay"
             elif cause[0] == "eta_min":
                 before, after, span = fmt(base), fmt(arg_num(s, "eta_min")), f"over T_max={fmt(arg_num(s, 'T_max'))}"
-            else:
+            elif cause[0] == "num_cycles":
                 before, after, span = "its minimum", "the peak again", "within num_training_steps"
+            else:
+                before, after, span = "its starting rate", "higher values", "as training goes on"
             yield ctx.finding(arg_loc(s, cause[0]), scheduler=sched_label(s), before=before, after=after,
                               span=span, cause=cause[1])
 
@@ -243,7 +277,7 @@ def _curve_rise(facts: FileFacts, s: SchedulerFact, pts: list[tuple[int, float]]
     initial = _rises(pts[: p_end + 1])
     if not initial:
         return None
-    r = _Rise(initial[0].start, initial[-1].end, vals[0], max(vals[: p_end + 1]))
+    r = _Rise(initial[0].start, initial[-1].end, vals[0], max(vals[: p_end + 1]), pts[0][0])
     if r.after - r.before <= SIGNIFICANT * peak:
         return None
     if has_cause:
@@ -384,7 +418,8 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
                 what = f"after {at(N)} the rate sits at 0"
             else:
                 return None
-            return _Horizon("num_training_steps", f"num_training_steps={N}", _run_words(rl, facts.path), what, early=True)
+            return _Horizon("num_training_steps", f"num_training_steps={N}", _run_words(rl, facts.path), what,
+                            early=True)
         if "constant" in name or "inverse_sqrt" in name:
             return None
         return late(N, "num_training_steps", f"num_training_steps={N}", "the rate never decays to its end value")
@@ -425,20 +460,19 @@ def _onecycle_epochs_problem(facts: FileFacts, s: SchedulerFact, coverage: float
         return None
     e_arg = arg_num(s, "epochs")
     spe = s.args.get("steps_per_epoch")
-    from .common import epochs_of_run, provenance
-
     run_e = epochs_of_run(facts)
     if e_arg is None or run_e is None or spe is None or "len(" not in provenance(spe):
         return None
     if not (isinstance(e_arg, int) or float(e_arg).is_integer()):
         return None
     E1, E2 = int(e_arg), run_e[0]
+    loop_words = f"the loop runs {E2} epochs ({tidy(run_e[1], facts.path)})"
     if E2 > E1:
-        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({tidy(run_e[1], facts.path)})",
+        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", loop_words,
                         f"scheduler.step() raises ValueError (Tried to step ...) in the first batch after epoch "
                         f"{E1 - 1}", error=True)
     if E2 < coverage * E1:
-        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", f"the loop runs {E2} epochs ({tidy(run_e[1], facts.path)})",
+        return _Horizon("epochs", f"epochs={E1} (x steps_per_epoch)", loop_words,
                         "the run stops before the annealing finishes and the rate stays high at the end")
     return None
 
@@ -507,7 +541,7 @@ def lr_vanishes_early(ctx: CheckContext) -> Iterator[Finding]:
         c = ctx.curves.get(s.id)
         if rl is None or c is None or c.lr is None or c.length < rl.steps:
             continue
-        pts = [(k, v) for k, v in curve_points(c) if k < rl.steps]
+        pts = [(k, v) for k, v in trusted_points(s, c) if k < rl.steps]
         vals = [v for _, v in pts if math.isfinite(v)]
         if not vals:
             continue
@@ -559,13 +593,23 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
                     f"num_training_steps={fmt(N)}{swapped}",
                     "the rate only rises and never reaches the optimizer's lr before the schedule ends")
         if rl is not None and s.parent is None and W >= rl.steps and steps_every_iteration(facts, s):
-            return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}", f"{rl.steps} steps ({tidy(rl.source, facts.path)})",
+            return (arg_loc(s, "num_warmup_steps"), f"num_warmup_steps={fmt(W)}",
+                    f"{rl.steps} steps ({tidy(rl.source, facts.path)})",
                     "the rate is still rising when training stops")
         return None
     if not steps_every_iteration(facts, s):
         return None
-    if s.framework != "torch":
+    if s.framework == "keras" and name == "CosineDecay" and arg_plain(s, "warmup_target") is not None:
+        W = arg_num(s, "warmup_steps")
+        if W is not None and W > 0 and rl is not None and W >= rl.steps:
+            return (arg_loc(s, "warmup_steps"), f"warmup_steps={fmt(W)}", f"{steps_phrase(rl.steps, rl.unit)} "
+                    f"({tidy(rl.source, facts.path)})", "the rate is still rising towards warmup_target when "
+                    "training stops")
+        return None
+    if s.framework == "manual":
         return _curve_warmup(ctx, s)
+    if s.framework != "torch":
+        return None
     if name in ("LinearLR", "ConstantLR") and s.parent is None:
         T = arg_num(s, "total_iters")
         if rl is None or T is None or T <= 0:
@@ -612,7 +656,7 @@ def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, s
     c = ctx.curves.get(s.id)
     if rl is None or c is None or c.lr is None or c.length < rl.steps:
         return None
-    pts = [(k, v) for k, v in curve_points(c) if k < rl.steps]
+    pts = [(k, v) for k, v in trusted_points(s, c) if k < rl.steps]
     if len(pts) < 3 or _prefix_end(pts) != len(pts) - 1:
         return None
     if not _up(pts[-2][1], pts[-1][1]) or not _up(pts[0][1], pts[-1][1]):
@@ -620,7 +664,8 @@ def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, s
     base = _base(facts, s)
     if base is not None and pts[-1][1] > base * (1 + REL):
         return None  # rises above the optimizer's lr: LR101's
-    return (arg_loc(s, "lr_lambda"), "the rising part of its schedule", f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})",
+    return (arg_loc(s, "lr_lambda"), "the rising part of its schedule",
+            f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})",
             f"the rate is still rising at the end ({fmt(pts[-1][1])} at {when(pts[-1][0], rl.unit, rl.steps)})")
 
 
@@ -706,7 +751,7 @@ def warmup_starts_at_zero(ctx: CheckContext) -> Iterator[Finding]:
         if s.stepped == "never" or steps_before_optimizer(facts, s):
             continue
         c = ctx.curves.get(s.id)
-        pts = curve_points(c)
+        pts = trusted_points(s, c)
         unit = c.unit if c is not None else "step"
         if len(pts) >= 2:
             first_v = pts[0][1]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, sched_label, short, step_call, unit_mismatch
+from .common import PLATEAU, arg_loc, loop_chain, sched_label, short, step_call, unit_mismatch
 from .context import CheckContext
 
 # ============================================================================================ LR201
@@ -25,20 +25,11 @@ def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         m = unit_mismatch(ctx.facts, s)
         if m is None:
             continue
-        yield ctx.finding(m.site.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
+        yield ctx.finding(m.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
                           stepped=m.stepped, consequence=m.consequence)
 
 
 # ============================================================================================ LR202
-
-
-def _loop_chain(facts: FileFacts, loop_id: str | None) -> list[str]:
-    out: list[str] = []
-    lp = facts.loop(loop_id)
-    while lp is not None:
-        out.append(lp.id)
-        lp = facts.loop(lp.parent)
-    return out
 
 
 def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
@@ -46,7 +37,7 @@ def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
     and ``a``'s loop encloses (or is) ``b``'s loop."""
     if a.loop_id is None or b.loop_id is None or a.via != b.via:
         return False
-    return a.loop_id in _loop_chain(facts, b.loop_id)
+    return a.loop_id in loop_chain(facts, b.loop_id)
 
 
 _VIA_LINE = re.compile(r" at [^ ]*?:(\d+)")
@@ -147,7 +138,7 @@ def _training_loops_here(facts: FileFacts, s: SchedulerFact) -> list[int]:
         if lp is None or lp.function != s.function:
             continue
         # the scheduler must be built before (outside) that loop
-        chain = _loop_chain(facts, lp.id)
+        chain = loop_chain(facts, lp.id)
         top = facts.loop(chain[-1]) if chain else None
         if top is not None and top.loc.line > s.loc.line and top.loc.line not in out:
             out.append(top.loc.line)
@@ -168,8 +159,9 @@ def _never_effect(s: SchedulerFact) -> str:
 def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in facts.schedulers:
-        if s.framework in ("manual", "keras"):
-            continue  # hand-written schedules write the rate wherever they like; Keras steps for itself
+        if s.framework in ("manual", "keras", "timm"):
+            continue  # hand-written schedules write the rate wherever they like; Keras steps for itself; timm's
+            # step(epoch) and step_update(n) set the rate from the index they are given (one of them is a no-op)
         sites = [st for st in s.step_sites
                  if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")]
         batch = [st for st in sites if st.context == "batch"]

@@ -10,18 +10,23 @@ from collections.abc import Iterator
 from ..facts import FileFacts, LrWrite, OptimizerFact, SchedulerFact
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, competing_pairs, is_default, opt_label, overwrites_rate, sched_label, short
+from .common import (
+    PLATEAU,
+    active_writer,
+    arg_loc,
+    competing_pairs,
+    is_default,
+    loop_chain,
+    opt_label,
+    overwrites_rate,
+    sched_label,
+    short,
+)
 from .context import CheckContext
 
 TRAINING_LOOPS = ("epoch", "batch", "iteration")
 
 # ============================================================================================ LR301
-
-
-def _active(s: SchedulerFact) -> bool:
-    """Stepped unconditionally inside a training loop (so it writes the rate on every pass)."""
-    return s.framework != "manual" and any(
-        st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch") for st in s.step_sites)
 
 
 @check("LR301")
@@ -36,7 +41,7 @@ def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
                            + "; combine them with SequentialLR or ChainedScheduler, or keep one")
             yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),
                               consequence=consequence)
-        scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and _active(s)]
+        scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and active_writer(s)]
         writes = [w for w in facts.lr_writes if w.optimizer == o.id and w.context in ("batch", "epoch")
                   and not _write_conditional(w)]
         if not writes or not scheds:
@@ -119,14 +124,7 @@ def _stepped_alongside(facts: FileFacts, s: SchedulerFact, stepped: set[str]) ->
     if not loops:
         return None
     for st in facts.optimizer_steps:
-        if st.target == s.optimizer:
-            continue
-        chain = []
-        lp = facts.loop(st.loop_id)
-        while lp is not None:
-            chain.append(lp.id)
-            lp = facts.loop(lp.parent)
-        if loops & set(chain):
+        if st.target != s.optimizer and loops & set(loop_chain(facts, st.loop_id)):
             return facts.optimizer(st.target)
     return None
 

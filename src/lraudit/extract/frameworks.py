@@ -16,12 +16,20 @@ Two hooks around the generic PyTorch pass:
 Facts that only an adapter knows go into ``FileFacts.extra``:
 
 * ``accelerate_prepared``: ids of schedulers passed to ``accelerator.prepare(...)``;
-  ``accelerate``: ``{sid: {"prepare_line", "scaled_by_num_processes", "steps_per_call"}}`` where
+  ``accelerate``: ``{sid: {"prepare_line", "scaled_by_num_processes", "sizing", "steps_per_call"}}`` where
   ``steps_per_call`` is ``"num_processes"`` (the default: the prepared scheduler advances once per process on
-  every ``step()``), ``1`` (``split_batches=True`` or ``step_scheduler_with_optimizer=False``) or ``None``.
+  every ``step()``), ``1`` (``split_batches=True`` or ``step_scheduler_with_optimizer=False``) or ``None``;
+  ``sizing`` is ``"global"`` (lengths multiplied by ``num_processes`` or taken from ``len()`` of a dataloader
+  before it is prepared), ``"per_process"`` (``len()`` of a prepared, sharded dataloader, not multiplied) or
+  ``"unknown"`` (constants).
 * ``keras_fits``: ``[{"line", "epochs", "steps_per_epoch", "receiver"}]`` (plain values or None).
-* ``lightning_unknown_keys``: ``{sid: [key, ...]}`` keys of a scheduler config dict Lightning drops.
+* ``lightning_unknown_keys``: ``{sid: [key, ...]}`` keys Lightning drops with a warning (a scheduler config dict
+  with ``"intervals"``; an optimizer config dict with ``"scheduler"``/``"interval"`` at the top level, in which case
+  the scheduler is never stepped).
 * ``hf_trainer``: ``{sid: {"line", "per_device_train_batch_size", ...}}`` the TrainingArguments values used.
+
+Keras rates written by hand (``self.model.optimizer.learning_rate = x`` in a callback, ``K.set_value(opt.lr, x)``,
+``opt.learning_rate.assign(x)``) are added to ``FileFacts.lr_writes``.
 """
 
 from __future__ import annotations
@@ -89,10 +97,6 @@ def _plain(v: Value | None) -> Any:
     return v.value if isinstance(v, Known) else None
 
 
-def _with_source(v: Value, source: str) -> Value:
-    return Known(v.value, source) if isinstance(v, Known) else v
-
-
 def _is_lightning_trainer(q: str) -> bool:
     from ..catalog.lightning import TRAINER
 
@@ -102,6 +106,7 @@ def _is_lightning_trainer(q: str) -> bool:
 # ================================================================================ before: factories
 def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> None:
     _lightning_trainer_attributes(flow, ix, resolver)
+    _keras_compile_optimizers(flow, ix, resolver)
     keras_schedule_classes = _keras_schedule_classes(ix)
     for site in sorted(ix.calls, key=lambda s: s.seq):
         q = _qual(flow, site)
@@ -116,8 +121,44 @@ def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> Non
             _timm_factory(flow, site, resolver, v2=q.endswith("_v2"))
         elif short in _TRAINER_NAMES and (q.startswith("transformers.") or q.startswith("trl.")):
             _hf_trainer(flow, site, resolver)
+        elif q in _TIMM_OPTIMIZER_FACTORIES and id(site.node) not in flow.by_call:
+            _timm_optimizer_factory(flow, site, resolver, v2=q.endswith("_v2"))
         elif site.path in keras_schedule_classes and id(site.node) not in flow.by_call:
             _keras_custom_schedule(flow, site, ix.classes[site.path])
+
+
+def _imports_keras(ix: Indexer) -> bool:
+    return ix.imports.mentions("keras") or ix.imports.mentions("tensorflow") or ix.imports.mentions("tf_keras")
+
+
+def _keras_compile_optimizers(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> None:
+    """``model.compile(optimizer="adam")`` builds the optimizer with its library defaults; ``compile()`` without an
+    optimizer uses "rmsprop" (Keras 3)."""
+    if not _imports_keras(ix):
+        return
+    from ..catalog.keras import string_optimizer
+
+    for site in sorted(ix.calls, key=lambda x: x.seq):
+        if _method(site) != "compile" or not isinstance(site.node.func, cst.Attribute):
+            continue
+        node = _kw(site.node, "optimizer", 0)
+        if node is None:
+            if _kw(site.node, "loss") is None:
+                continue  # not a Keras model compile (re.compile, torch.compile ...)
+            ident, source = "rmsprop", "Keras default for compile() without an optimizer (\"rmsprop\")"
+        else:
+            v = resolver.resolve(node, site.ctx, site.seq)
+            if not (isinstance(v, Known) and isinstance(v.value, str)):
+                continue
+            ident, source = v.value, f"Keras default for optimizer={v.value!r}"
+        entry = lookup(string_optimizer(ident))
+        if entry is None:
+            continue
+        p = entry.param("learning_rate")
+        c = Creation(flow.next_id("optimizer"), entry, site, "optimizer", entry.qualname, framework="keras",
+                     synthetic=True, preset={"learning_rate": Known(p.default if p else None, source)})
+        c.keras_compile = site  # type: ignore[attr-defined]
+        flow.add(c)
 
 
 def _keras_schedule_classes(ix: Indexer) -> set[str]:
@@ -177,12 +218,12 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
             v = vals[0]
             if key == "max_epochs" and v.value is None:
                 steps = vals and found["max_steps"][0]
-                if isinstance(steps, Known) and steps.value == -1:
+                if isinstance(steps, Known) and (steps.value is None or steps.value == -1):
                     v = Known(1000, "Lightning's default max_epochs (no max_epochs or max_steps given)")
                 else:
                     continue
-            if key == "max_steps" and v.value == -1:
-                continue
+            if key == "max_steps" and not (_num(v.value) and v.value > 0):
+                continue  # -1 or None: no step limit
             resolver.known_attributes[f"self.trainer.{key}"] = v
     ms = resolver.known_attributes.get("self.trainer.max_steps")
     me = [v for v in found["max_epochs"] if isinstance(v, Known) and v.value is not None]
@@ -262,6 +303,24 @@ def _timm_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool
     fargs: dict[str, Any] = {}
     sources: list[str] = []
     if v2:
+        for a in site.node.args:
+            if a.star == "**" and isinstance(a.value, cst.Call) and (dotted(a.value.func) or "").endswith(
+                    "scheduler_kwargs"):
+                cfg = _kw(a.value, "cfg", 0)
+                ns = resolver.resolve(cfg, site.ctx, site.seq) if cfg is not None else Unknown("no cfg")
+                if isinstance(ns, Known) and isinstance(ns.value, Namespace):
+                    values0: dict[str, Any] = {}
+                    for dest in resolver._argparse_options():
+                        v = resolver._argparse_value(dest, site.node)
+                        if isinstance(v, Known):
+                            values0[dest] = v.value
+                    try:
+                        fargs.update(timm_argparse_to_factory(values0))
+                        sources.append("argparse defaults")
+                    except Exception as exc:
+                        reason = f"timm settings are not known: {exc}"
+                else:
+                    reason = "the scheduler settings come from an argument namespace that is not known"
         for p in entry.params:
             if p.name == "optimizer":
                 continue
@@ -271,6 +330,8 @@ def _timm_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool
                     fargs[p.name] = v.value
                     if v.source != LITERAL:
                         sources.append(v.source)
+                elif p.name == "updates_per_epoch":
+                    fargs[p.name] = None  # only needed when the schedule counts updates (checked below)
                 else:
                     reason = f"{p.name} is unknown: {v.reason}"  # type: ignore[union-attr]
     else:
@@ -326,12 +387,78 @@ def _timm_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool
     flow.add(c)
 
 
+_TIMM_OPTIMIZER_FACTORIES = (
+    "timm.optim.create_optimizer", "timm.optim.create_optimizer_v2", "timm.optim.optim_factory.create_optimizer",
+    "timm.optim.optim_factory.create_optimizer_v2", "timm.optim._optim_factory.create_optimizer_v2",
+)
+# timm's opt names -> the class it builds (torch classes where timm uses them)
+_TIMM_OPT_CLASSES = {
+    "sgd": "torch.optim.SGD", "nesterov": "torch.optim.SGD", "momentum": "torch.optim.SGD",
+    "adam": "torch.optim.Adam", "adamw": "torch.optim.AdamW", "rmsprop": "torch.optim.RMSprop",
+    "adagrad": "torch.optim.Adagrad", "adadelta": "torch.optim.Adadelta", "adamax": "torch.optim.Adamax",
+    "nadam": "torch.optim.NAdam", "radam": "torch.optim.RAdam",
+}
+
+
+def _timm_optimizer_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver, v2: bool) -> None:
+    """``create_optimizer_v2(model, opt="adamw", lr=...)`` / ``create_optimizer(args, model)`` /
+    ``create_optimizer_v2(model, **optimizer_kwargs(cfg=args))``: the optimizer timm builds, with its rate."""
+    cfg: cst.BaseExpression | None = None
+    if not v2:
+        cfg = site.node.args[0].value if site.node.args and site.node.args[0].keyword is None else _kw(site.node,
+                                                                                                       "args")
+    for a in site.node.args:
+        if a.star == "**" and isinstance(a.value, cst.Call) and (dotted(a.value.func) or "").endswith(
+                "optimizer_kwargs"):
+            cfg = _kw(a.value, "cfg", 0)
+    values: dict[str, Value] = {"opt": Known("sgd", "timm default"), "lr": Known(None, "timm default"),
+                                "weight_decay": Known(0.0, "timm default"), "momentum": Known(0.9, "timm default")}
+    if cfg is not None:
+        for key in values:
+            attr = cst.Attribute(value=cfg, attr=cst.Name(key))
+            v = resolver.resolve(attr, site.ctx, site.seq)
+            values[key] = v if isinstance(v, Known) or "not defined by an add_argument" not in getattr(
+                v, "reason", "") else values[key]
+    if v2:
+        for key, pos in (("opt", 1), ("lr", 2), ("weight_decay", 3), ("momentum", 4)):
+            node = _kw(site.node, key, pos)
+            if node is not None:
+                values[key] = resolver.resolve(node, site.ctx, site.seq)
+    opt = values["opt"]
+    name = str(opt.value).lower().split("_")[-1] if isinstance(opt, Known) and opt.value else None
+    qual = _TIMM_OPT_CLASSES.get(name or "") or (f"timm.optim.{name}" if name else "timm.optim.create_optimizer_v2")
+    entry = lookup(qual)
+    lr = values["lr"]
+    if isinstance(lr, Known) and lr.value is None:
+        p = entry.param("lr") if entry is not None else None
+        lr = Known(p.default, f"{entry.default_source} (timm passes no lr)") if p is not None and \
+            isinstance(p.default, (int, float)) else Unknown("timm passes no lr: the optimizer's own default applies")
+    preset: dict[str, Value] = {"lr": lr, "weight_decay": values["weight_decay"]}
+    if qual == "torch.optim.SGD":
+        preset["momentum"] = values["momentum"]
+        preset["nesterov"] = Known(name != "momentum", "timm: opt=" + repr(name))
+    if not isinstance(opt, Known):
+        preset["__unresolved__"] = opt
+    c = Creation(flow.next_id("optimizer"), entry, site, "optimizer", qual, framework="timm" if entry is None
+                 else None, preset=preset)
+    flow.add(c)
+
+
 def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     """A transformers Trainer builds AdamW and the schedule from its TrainingArguments."""
     from ..catalog.hf import SCHEDULER_TYPES
 
-    if _kw(site.node, "optimizers") is not None:
-        return  # the user passes (optimizer, scheduler): tracked as ordinary objects (see _hf_after)
+    user_opt: Creation | None = None
+    given = _kw(site.node, "optimizers")
+    if given is not None:
+        # (optimizer, scheduler): tracked as ordinary objects (see _hf_after); (optimizer, None): the Trainer
+        # still builds the schedule from its TrainingArguments, on the given optimizer
+        if not (isinstance(given, cst.Tuple) and len(given.elements) == 2 and
+                isinstance(given.elements[1].value, cst.Name) and given.elements[1].value.value == "None"):
+            return
+        objs = [flow.by_id[o] for o in flow.objects(given.elements[0].value, site.ctx, site.seq)
+                if flow.by_id[o].kind == "optimizer"]
+        user_opt = objs[0] if objs else None
     ta_entry = lookup("transformers.TrainingArguments")
     if ta_entry is None:
         return
@@ -360,11 +487,14 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
                 ta_values[k] = Known(p.default, default_source)
     where = ta_call or site
     lr = ta_values.get("learning_rate", Known(5e-5, default_source))
-    opt = Creation(flow.next_id("optimizer"), lookup("torch.optim.AdamW"), where, "optimizer",
-                   "torch.optim.AdamW", framework="hf", synthetic=True,
-                   preset={"lr": lr, "weight_decay": ta_values.get("weight_decay", Known(0.0, default_source))})
-    opt.bound = {"lr": ta_bound["learning_rate"]} if "learning_rate" in ta_bound else {}
-    flow.add(opt)
+    if given is None:
+        opt = Creation(flow.next_id("optimizer"), lookup("torch.optim.AdamW"), where, "optimizer",
+                       "torch.optim.AdamW", framework="hf", synthetic=True,
+                       preset={"lr": lr, "weight_decay": ta_values.get("weight_decay", Known(0.0, default_source))})
+        opt.bound = {"lr": ta_bound["learning_rate"]} if "learning_rate" in ta_bound else {}
+        flow.add(opt)
+    else:
+        opt = user_opt  # type: ignore[assignment]
     stype = ta_values.get("lr_scheduler_type", Known("linear", default_source))
     fn_q = None
     if isinstance(stype, Known):
@@ -386,7 +516,7 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     sched.bound = {k: v for k, v in ta_bound.items() if k in preset or k == "lr_scheduler_type"}
     sched.custom_class = None
     flow.add(sched)
-    sched.trainer_optimizer = opt.oid  # type: ignore[attr-defined]
+    sched.trainer_optimizer = opt  # type: ignore[attr-defined]  # the Creation: ids are renumbered later
     sched.hf_name = stype  # type: ignore[attr-defined]
     sched.hf_values = ta_values  # type: ignore[attr-defined]
 
@@ -497,6 +627,12 @@ class _Fit:
         self.spe = spe
         self.callbacks = callbacks
         self.receiver = _receiver(site)
+        self.model_key: Any = None  # the assignment of the receiver this fit() sees
+        # model.fit(...) rather than ImageDataGenerator.fit(x) / scaler.fit(x): Keras-only keywords
+        self.keras_like = _method(site) == "fit_generator" or any(
+            a.keyword is not None and a.keyword.value in ("epochs", "nb_epoch", "callbacks", "steps_per_epoch",
+                                                          "validation_data", "validation_split", "initial_epoch")
+            for a in site.node.args)
 
 
 def _keras_fits(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> list[_Fit]:
@@ -536,13 +672,21 @@ def _keras_fits(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> list[_Fit]
                 for other in ix.calls:
                     if other.path in (f"{name}.append", f"{name}.extend", f"{name}.insert") and other.node.args:
                         callbacks.extend(flow.objects(other.node.args[-1].value, other.ctx, other.seq))
-        out.append(_Fit(site, epochs, spe, list(dict.fromkeys(callbacks))))
+        fit = _Fit(site, epochs, spe, list(dict.fromkeys(callbacks)))
+        if fit.receiver is not None:
+            _, recs = resolver._assignments(fit.receiver, site.ctx, site.seq)
+            fit.model_key = id(recs[-1]) if recs else fit.receiver
+        out.append(fit)
     return out
 
 
 def _fits_total(fits: list[_Fit]) -> Value:
     if not fits:
         return Unknown("no fit() call found")
+    if len(fits) > 1 and _alternatives(fits):
+        totals = {repr(_fits_total([f])) for f in fits}
+        return _fits_total([fits[0]]) if len(totals) == 1 else Unknown(
+            "fit() runs several separate trainings (different branches or models) with different lengths")
     total = 0
     sources = []
     for f in fits:
@@ -556,11 +700,25 @@ def _fits_total(fits: list[_Fit]) -> Value:
     return Known(total, src)
 
 
+def _alternatives(fits: list[_Fit]) -> bool:
+    """fit() calls in different branches (``if augment: fit_generator(...) else: fit(...)``), functions, or on
+    different model objects (``model = get_model()`` before each): separate runs, not one continued run."""
+    if any(f.site.ctx.conds > 0 for f in fits) or len({id(f.site.ctx.scope) for f in fits}) > 1:
+        return True
+    return len({f.model_key for f in fits}) > 1
+
+
 def _fits_epochs(fits: list[_Fit]) -> Value:
     if not fits:
         return Unknown("no fit() call found")
     if len(fits) == 1:
         return fits[0].epochs
+    if _alternatives(fits):
+        vals = {repr(f.epochs.value) for f in fits if isinstance(f.epochs, Known)}
+        if len(vals) == 1 and all(isinstance(f.epochs, Known) for f in fits):
+            return fits[0].epochs
+        return Unknown("fit() runs several separate trainings (different branches or models) with different "
+                       "numbers of epochs")
     if all(isinstance(f.epochs, Known) and _num(f.epochs.value) for f in fits):
         return Known(sum(f.epochs.value for f in fits), "the sum over fit() calls: "  # type: ignore[union-attr]
                      + "; ".join(f.epochs.source for f in fits))  # type: ignore[union-attr]
@@ -571,41 +729,32 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
     keras_scheds = [s for s in facts.schedulers if s.framework == "keras"]
     keras_opts = [o for o in facts.optimizers if o.framework == "keras"]
     compiles = [s for s in ix.calls if _method(s) == "compile" and _kw(s.node, "optimizer", 0) is not None]
-    fits = _keras_fits(flow, ix, resolver) if (keras_scheds or keras_opts or compiles) else []
-    if not keras_scheds and not keras_opts and not (compiles and fits):
+    if not keras_scheds and not keras_opts and not compiles:
         return facts
-    # compile(optimizer=...) and compile(optimizer="adam"), which builds an optimizer with the library default
+    fits = _keras_fits(flow, ix, resolver)
+    # compile(optimizer=...) and compile(optimizer="adam") (an optimizer built with the library defaults)
     compiled: dict[str, str | None] = {}  # optimizer id -> receiver of compile()
+    for c in flow.creations:
+        site0 = getattr(c, "keras_compile", None)
+        if site0 is not None:
+            compiled[c.oid] = _receiver(site0)
     for site in compiles:
         node = _kw(site.node, "optimizer", 0)
         objs = [o for o in flow.objects(node, site.ctx, site.seq) if flow.by_id[o].kind == "optimizer"]
         for o in objs:
             compiled.setdefault(o, _receiver(site))
-        if objs:
-            continue
-        v = resolver.resolve(node, site.ctx, site.seq)
-        if isinstance(v, Known) and isinstance(v.value, str):
-            from ..catalog.keras import string_optimizer
-
-            entry = lookup(string_optimizer(v.value))
-            if entry is not None:
-                p = entry.param("learning_rate")
-                oid = f"opt{len(facts.optimizers) + 1}"
-                fn = site.ctx.scope.function
-                o = OptimizerFact(oid, entry.qualname, "keras", builder.loc.location(site.node), None,
-                                  Known(p.default if p else None, f"Keras default for optimizer={v.value!r}"),
-                                  {}, (), None, fn.qualname if fn else None)
-                facts = replace(facts, optimizers=facts.optimizers + (o,))
-                compiled[oid] = _receiver(site)
+    receivers = {r for r in compiled.values() if r is not None}
+    if receivers and any(f.receiver in receivers for f in fits):
+        fits = [f for f in fits if f.receiver in receivers or f.keras_like]
 
     def fits_of(oid: str | None) -> list[_Fit]:
         if oid is None or oid not in compiled:
             return []
         mine = [f for f in fits if f.receiver is not None and f.receiver == compiled[oid]]
-        return mine or fits
+        return mine or [f for f in fits if f.keras_like]
 
     # the run's horizon from fit()
-    main_fits = fits_of(next(iter(compiled), None)) or fits
+    main_fits = fits_of(next(iter(compiled), None)) or [f for f in fits if f.keras_like]
     if main_fits and not isinstance(facts.horizon.epochs, Known):
         spe = main_fits[0].spe if len(main_fits) == 1 else Unknown("several fit() calls")
         facts = replace(facts, horizon=Horizon(_fits_epochs(main_fits), spe, _fits_total(main_fits)))
@@ -638,6 +787,7 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
         if o.framework == "keras" and o.id not in compiled:
             new_sites = [x for x in _gradient_sites(facts, flow, ix, o.id, builder) if (x.loc, x.target) not in known]
             facts = replace(facts, optimizer_steps=facts.optimizer_steps + tuple(new_sites))
+    facts = _keras_lr_writes(facts, flow, ix, resolver, builder, compiled)
     for s in facts.schedulers:
         if s.framework != "keras":
             continue
@@ -647,6 +797,50 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
         elif entry is not None and entry.kind == "callback":
             facts = _keras_callback(facts, s, fits, compiled, fits_of)
     return facts
+
+
+_KERAS_RATE_ATTRS = (".learning_rate", ".lr")
+
+
+def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any,
+                     compiled: dict[str, str | None]) -> FileFacts:
+    """Rates set by hand on a Keras optimizer (custom callbacks): ``self.model.optimizer.learning_rate = x``,
+    ``K.set_value(model.optimizer.lr, x)``, ``optimizer.learning_rate.assign(x)``."""
+    keras_opts = [o.id for o in facts.optimizers if o.framework == "keras"]
+    owner = keras_opts[0] if len(keras_opts) == 1 else None
+    found: list[tuple[cst.CSTNode, cst.BaseExpression, Ctx, int, str]] = []
+    scopes = [ix.module_scope] + [fn.scope for fn in ix.functions.values()]
+    for scope in scopes:
+        for target, recs in scope.assigns.items():
+            if "optimizer" in target and target.endswith(_KERAS_RATE_ATTRS):
+                for r in recs:
+                    if r.kind == "assign" and r.value is not None and r.node is not None:
+                        found.append((r.node, r.value, r.ctx, r.seq, target))
+    for site in ix.calls:
+        m = _method(site)
+        args = [a.value for a in site.node.args if a.keyword is None]
+        if m == "set_value" and len(args) == 2 and (dotted(args[0]) or "").endswith(_KERAS_RATE_ATTRS):
+            found.append((site.node, args[1], site.ctx, site.seq, dotted(args[0]) or ""))
+        elif m == "assign" and len(args) == 1 and (_receiver(site) or "").endswith(_KERAS_RATE_ATTRS) and \
+                "optim" in (_receiver(site) or ""):
+            found.append((site.node, args[0], site.ctx, site.seq, _receiver(site) or ""))
+    if not found:
+        return facts
+    from ..facts import LrWrite
+
+    writes = []
+    for node, value, ctx, seq, target in found:
+        sc = builder.contexts.of(ctx)
+        fn = ctx.scope.function
+        opt = owner
+        objs = [o for o in flow.objects(cst.parse_expression(target.rsplit(".", 1)[0]), ctx, seq)
+                if o in keras_opts] if target.count(".") >= 1 else []
+        if objs:
+            opt = objs[0]
+        writes.append(LrWrite(opt, builder.loc.location(node), ix.text(value, 80),
+                              sc.context, sc.loop_id,  # type: ignore[arg-type]
+                              fn.qualname if fn else None, resolver.resolve(value, ctx, seq)))
+    return replace(facts, lr_writes=facts.lr_writes + tuple(sorted(writes, key=lambda w: w.loc)))
 
 
 def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: ObjectFlow, ix: Indexer,
@@ -825,7 +1019,8 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
                     name_v, Known) else s.description
                 facts = _replace_sched(facts, replace(s, description=desc))
             continue
-        opt_id = getattr(c, "trainer_optimizer", None)
+        opt_c = getattr(c, "trainer_optimizer", None)
+        opt_id = opt_c.oid if opt_c is not None else None
         a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
         n: Value = Unknown("the number of training steps depends on the dataset size, which the script does not "
                            "state (num_train_epochs x batches per epoch / gradient_accumulation_steps)")
@@ -837,6 +1032,9 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
         ws_src = getattr(s.args.get("warmup_steps"), "source", "TrainingArguments default")
 
         def warmup(total: Value) -> Value:
+            for key in ("warmup_steps", "warmup_ratio"):
+                if isinstance(s.args.get(key), Unknown):
+                    return Unknown(f"{key} is unknown: {s.args[key].reason}")  # type: ignore[union-attr]
             if isinstance(total, Known):
                 try:
                     if ws:
@@ -881,15 +1079,18 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
         name_v = getattr(c, "hf_name", None)
         desc = s.description
         if isinstance(name_v, Known):
-            desc = (f"the Trainer builds AdamW and lr_scheduler_type={name_v.value!r} "
-                    f"({s.cls.rsplit('.', 1)[-1]}) from its TrainingArguments")
+            built = "AdamW and " if opt_c is not None and opt_c.synthetic else ""
+            on = "" if built else " on the optimizer passed in optimizers=(optimizer, None)"
+            desc = (f"the Trainer builds {built}lr_scheduler_type={name_v.value!r} "
+                    f"({s.cls.rsplit('.', 1)[-1]}) from its TrainingArguments{on}")
         facts = _replace_sched(facts, replace(
             s, optimizer=opt_id, optimizer_reason=None, stepped="batch", unit="step", args=args,  # type: ignore
             horizon=n, horizon_source=getattr(n, "source", None), variable=None, description=desc,
             assumed_args=assumed_args, assumed_horizon=assumed_h))
         o = facts.optimizer(opt_id)
-        if o is not None:
+        if o is not None and opt_c.synthetic:  # type: ignore[union-attr]
             facts = _replace_opt(facts, replace(o, variable=None))
+        if o is not None and not any(x.target == o.id for x in facts.optimizer_steps):
             facts = replace(facts, optimizer_steps=facts.optimizer_steps + (
                 StepSite(o.id, "optimizer", "step", o.loc, "batch", None, (),
                          via="the Trainer steps it once per optimizer update"),))
@@ -1000,6 +1201,13 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
                 unknown_keys[sid] = extra_keys
             sites = list(s.step_sites) + explicit.get(sid, [])
             contexts = [x.context for x in sites]
+            if interval is None:
+                facts = _replace_sched(facts, replace(
+                    s, stepped=_stepped_of(contexts), monitor=monitor, horizon=Unknown(
+                        f"configure_optimizers returns it under {', '.join(repr(k) for k in extra_keys)}, keys "
+                        "Lightning ignores (with a warning): only 'lr_scheduler' is stepped"),
+                    step_sites=tuple(sites)))  # type: ignore[arg-type]
+                continue
             if not manual:
                 # Lightning steps it itself (no call in the source: not a step site)
                 every_step = isinstance(interval, Known) and interval.value == "step"
@@ -1049,7 +1257,7 @@ def _lightning_assumed(facts: FileFacts, s: SchedulerFact, epochs: Value) -> Fil
 
 def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpression, ctx: Any) -> list[tuple]:
     """(scheduler id, interval, frequency, monitor, unknown keys) for each scheduler configure_optimizers returns."""
-    from ..catalog.lightning import LR_SCHEDULER_CONFIG_KEYS
+    from ..catalog.lightning import LR_SCHEDULER_CONFIG_KEYS, OPTIMIZER_CONFIG_KEYS
 
     out: list[tuple] = []
     default_interval = Known("epoch", "Lightning default interval")
@@ -1080,10 +1288,18 @@ def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpre
         node = _deref(flow, resolver, node, ctx)
         if isinstance(node, cst.Dict):
             keys = items_of(node)
-            if "scheduler" in keys:
+            if "scheduler" in keys and "optimizer" not in keys:
                 sched_dict(node, top_monitor)
                 return
             mon = resolver.resolve(keys["monitor"], ctx) if "monitor" in keys else top_monitor
+            unknown = sorted(str(k) for k in keys if k not in OPTIMIZER_CONFIG_KEYS)
+            if unknown:
+                # Lightning warns and drops keys it does not know at this level ("scheduler", "interval"...):
+                # a scheduler under such a key is never stepped
+                for k in unknown:
+                    for sid in flow.objects(keys[k], ctx, None):
+                        if flow.by_id[sid].kind == "scheduler":
+                            out.append((sid, None, None, mon, unknown))
             if "lr_scheduler" in keys:
                 inner = _deref(flow, resolver, keys["lr_scheduler"], ctx)
                 if isinstance(inner, cst.Dict):
@@ -1254,7 +1470,8 @@ def _timm_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resol
         desc = s.description
         if isinstance(n, Known):
             desc = f"timm's factory returned num_epochs={n.value}"
-        facts = _replace_sched(facts, replace(s, stepped=stepped, unit="step" if per_update else "epoch",  # type: ignore
+        unit = "step" if per_update else "epoch"
+        facts = _replace_sched(facts, replace(s, stepped=stepped, unit=unit,  # type: ignore[arg-type]
                                               horizon=horizon, horizon_source=getattr(horizon, "source", None),
                                               args=args, description=desc, assumed_horizon=assumed))
     return facts
@@ -1334,6 +1551,17 @@ def _prepared_steps(facts: FileFacts, flow: ObjectFlow, ix: Indexer, builder: An
                 aliases.append((r.target, oid, site.ctx.scope, r.seq))
     if not aliases:
         return facts
+    # a scheduler built on the prepared optimizer schedules the original one
+    for s in facts.schedulers:
+        c = flow.by_id.get(s.id)
+        node = c.bound.get("optimizer") if c is not None and s.optimizer is None else None
+        if node is None or not isinstance(node, cst.Name):
+            continue
+        assert c is not None
+        hits = [oid for name, oid, scope, seq in aliases if name == node.value and scope is c.site.ctx.scope
+                and seq < c.site.seq and flow.by_id[oid].kind == "optimizer"]
+        if hits:
+            facts = _replace_sched(facts, replace(s, optimizer=hits[-1], optimizer_reason=None))
     new_sched: dict[str, list[StepSite]] = {}
     new_opt: list[StepSite] = []
     for site in ix.calls:
@@ -1401,8 +1629,15 @@ def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resol
             continue
         length_nodes = [n for k, n in c.bound.items() if k != "optimizer"]
         scaled = any(_mentions_num_processes(flow, resolver, n, c.site.ctx, c.site.seq) for n in length_nodes)
+        loaders = [_len_loader_state(flow, resolver, n, c.site.ctx, c.site.seq) for n in length_nodes]
+        if scaled or "unprepared" in loaders:
+            sizing = "global"  # counts every process's batches, as the prepared scheduler does
+        elif "prepared" in loaders:
+            sizing = "per_process"  # len() of a prepared (sharded) dataloader, not multiplied by num_processes
+        else:
+            sizing = "unknown"
         info[sid] = {"prepare_line": resolver.loc_line(site.node), "scaled_by_num_processes": scaled,
-                     "steps_per_call": steps_per_call}
+                     "sizing": sizing, "steps_per_call": steps_per_call}
         facts = _accelerate_assumed(facts, flow, resolver, s, c)
     facts = _with_extra(facts, "accelerate_prepared", sorted(info))
     return _with_extra(facts, "accelerate", info)
@@ -1434,6 +1669,45 @@ def _mentions_num_processes(flow: ObjectFlow, resolver: Resolver, node: cst.Base
             if r.value is not None and _mentions_num_processes(flow, resolver, r.value, r.ctx, r.seq, depth + 1):
                 return True
     return False
+
+
+def _len_loader_state(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, ctx: Ctx, seq: int | None,
+                      depth: int = 0) -> str | None:
+    """"prepared" when ``node`` uses ``len(X)`` of a dataloader returned by ``accelerator.prepare``, "unprepared" for
+    ``len(X)`` of one that is not (yet) prepared, None when it uses no ``len()``."""
+    found: list[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n: cst.Call) -> None:
+            if dotted(n.func) == "len" and n.args and isinstance(n.args[0].value, cst.Name):
+                found.append(n.args[0].value.value)
+
+    node.visit(V())
+    states = []
+    for name in found:
+        _, recs = resolver._assignments(name, ctx, seq)
+        live = recs[-1] if recs else None
+        prepared = live is not None and isinstance(live.value, cst.Call) and \
+            (dotted(live.value.func) or "").endswith(".prepare")
+        states.append("prepared" if prepared else "unprepared")
+    if not states and depth < 3:
+        names: list[str] = []
+
+        class N(cst.CSTVisitor):
+            def visit_Name(self, n: cst.Name) -> None:
+                names.append(n.value)
+
+        node.visit(N())
+        for name in dict.fromkeys(names):
+            _, recs = resolver._assignments(name, ctx, seq)
+            for r in recs[-1:]:
+                if r.value is not None and r.kind == "assign":
+                    st = _len_loader_state(flow, resolver, r.value, r.ctx, r.seq, depth + 1)
+                    if st is not None:
+                        states.append(st)
+    if "prepared" in states:
+        return "prepared"
+    return "unprepared" if states else None
 
 
 def _accelerate_assumed(facts: FileFacts, flow: ObjectFlow, resolver: Resolver, s: SchedulerFact,
@@ -1474,7 +1748,8 @@ def _one_process_value(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpre
         _, recs = resolver._assignments(node.value, ctx, seq)
         recs = [r for r in recs if r.kind == "assign" and r.value is not None]
         if len(recs) == 1:
-            return _one_process_value(flow, resolver, recs[0].value, recs[0].ctx, recs[0].seq, depth + 1)  # type: ignore
+            r = recs[0]
+            return _one_process_value(flow, resolver, r.value, r.ctx, r.seq, depth + 1)  # type: ignore[arg-type]
     old = resolver.assumed_len
     resolver.assumed_len = ASSUMED_LEN
     try:

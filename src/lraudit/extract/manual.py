@@ -38,6 +38,22 @@ SYNTHETIC = "lraudit_manual"
 ASSUMED_LEN = 100  # batches per epoch when the script states neither len(loader) nor its own count
 
 
+def written_groups(sw: SubscriptWrite, ix: Indexer) -> str:
+    """Which param groups a write reaches: "all", an index ("0"), or the iterable of the group loop."""
+    group_var, _ = _group_loop(ix, sw, None)
+    target = _group_target(sw, group_var)
+    if target != "group":
+        return target
+    for lid in reversed(sw.ctx.loops):
+        lp = ix.loops.get(lid)
+        if lp is not None and _over_groups(ix, lp):
+            text = lp.iter_text
+            if text.startswith("enumerate(") and text.endswith(")"):
+                text = text[len("enumerate("):-1]
+            return "all" if text.endswith("param_groups") and "+" not in text else text
+    return "all"
+
+
 @dataclass(frozen=True)
 class ManualPlan:
     kind: str  # "call": call ``function`` with ``call``'s arguments | "expr": evaluate ``expr`` (+ ``locals_``)
@@ -52,6 +68,7 @@ class ManualPlan:
     condition: cst.BaseExpression | None = None  # the write happens only when this holds (already inside
     # ``function`` for call plans; informational)
     steps_per_epoch: int | None = None  # batches per epoch the step index assumes (per-batch plans in epochs)
+    groups: str = "all"  # the param groups written: "all", an index ("0"), or the group loop's iterable
     assumption: str | None = None  # what was assumed to follow the loop (shown with the curve)
     time_vars: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (script variable, as a function of k)
 
@@ -69,7 +86,8 @@ class _Time:
 
 def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolver, contexts: Any,
                      builder: Any) -> FileFacts:
-    if not facts.lr_writes:
+    imported = _imported_writers(ix, resolver)
+    if not facts.lr_writes and not imported:
         return facts
     plans: dict[str, ManualPlan] = dict(facts.extra.get("manual_plans", {}))
     new: list[SchedulerFact] = []
@@ -88,13 +106,33 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
         loop = _lexical_training_loop(ix, sw.ctx)
         built: tuple[ManualPlan, SchedulerFact] | None = None
         if loop is not None:
-            if loop.id in handled_loops:
+            # one schedule per (training loop, param-group loop): `for g in opt.param_groups[:1]` and
+            # `for g in opt.param_groups[1:]` in the same loop are two schedules; if/else writes in one group loop
+            # are one
+            groups = [lid for lid in sw.ctx.loops if lid in ix.loops and _over_groups(ix, ix.loops[lid])]
+            key = f"{loop.id}/{groups[-1] if groups else ix.text(sw.target, 60)}"
+            if key in handled_loops:
                 continue
-            handled_loops.add(loop.id)
+            handled_loops.add(key)
             built = _in_loop(facts, ix, resolver, contexts, builder, sw, loop, fn, opt, f"sched{n + 1}")
         elif fn is not None and fn.qualname not in handled_functions:
             handled_functions.add(fn.qualname)
-            built = _writer_function(facts, ix, resolver, contexts, builder, sw, fn, opt, f"sched{n + 1}")
+            built = _writer_function(facts, ix, resolver, contexts, builder, resolver.calls_to(fn), fn, resolver,
+                                     resolver.loc_line(sw.stmt), _group_note(sw, _group_loop(ix, sw, None)[0]),
+                                     opt, f"sched{n + 1}", written_groups(sw, ix))
+        if built is None:
+            continue
+        n += 1
+        plans[built[1].id] = built[0]
+        new.append(built[1])
+    for fn, fn_resolver, sites, wline, groups in imported:
+        opt = single_opt
+        for site in sites:
+            objs = [o for a in site.node.args for o in (flow.objects(a.value, site.ctx, site.seq) if flow else [])
+                    if flow.by_id[o].kind == "optimizer"]
+            opt = objs[0] if objs else opt
+        built = _writer_function(facts, ix, resolver, contexts, builder, sites, fn, fn_resolver, wline,
+                                 f" in {fn_resolver.name}", opt, f"sched{n + 1}", groups)
         if built is None:
             continue
         n += 1
@@ -109,7 +147,8 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
 
 # ------------------------------------------------------------------------------------------ the two shapes
 def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, builder: Any, sw: SubscriptWrite,
-             loop: LoopInfo, fn: FunctionInfo | None, opt: str | None, sid: str) -> tuple[ManualPlan, SchedulerFact] | None:
+             loop: LoopInfo, fn: FunctionInfo | None, opt: str | None,
+             sid: str) -> tuple[ManualPlan, SchedulerFact] | None:
     """The loop body computes the rate and writes it."""
     time = _time_model(ix, resolver, loop, fn, sw.seq, [sw.value])
     if time is None:
@@ -137,7 +176,7 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
     plan = ManualPlan("call", TIME, 0, 1, scope, function=fv, call=call, expr=value, condition=cond,
                       steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
-                      time_vars=tuple(time.described))
+                      time_vars=tuple(time.described), groups=written_groups(sw, ix))
     name = _name_of(ix, sw.value, locals_)
     helper = ix.functions_by_name.get(name, [])
     fv_user = None
@@ -151,15 +190,24 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     if tests:
         desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
     desc += _group_note(sw, group_var)
+    for lid in reversed(sw.ctx.loops):
+        lp = ix.loops.get(lid)
+        if lp is not None and _over_groups(ix, lp):
+            text = lp.iter_text
+            if text.startswith("enumerate(") and text.endswith(")"):
+                text = text[len("enumerate("):-1]
+            if not text.endswith("param_groups"):
+                desc += f"; only the groups of {text}"
+            break
     fact = _fact(sid, f"manual:{name}", loc, opt, fv_user, time.unit, desc, sc.via)
     return plan, _with_horizon(fact, time)
 
 
 def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, builder: Any,
-                     sw: SubscriptWrite, fn: FunctionInfo, opt: str | None,
-                     sid: str) -> tuple[ManualPlan, SchedulerFact] | None:
-    """A function writes the rate; a training loop calls it."""
-    for site in resolver.calls_to(fn):
+                     sites: list[CallSite], fn: FunctionInfo, fn_resolver: Resolver, wline: int, note: str,
+                     opt: str | None, sid: str, groups: str = "all") -> tuple[ManualPlan, SchedulerFact] | None:
+    """A function writes the rate (here or in a local module it imports); a training loop calls it."""
+    for site in sites:
         loop = _lexical_training_loop(ix, site.ctx)
         if loop is None:
             continue
@@ -172,7 +220,8 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         call = _substitute_all(ix, resolver, site.node, locals_, dict(time.subs), None, base_lr, time, caller, loop)
         if not isinstance(call, cst.Call) or not _mentions(call, {TIME}):
             continue
-        fv = FunctionValue(fn.node, fn.name, resolver.loc_line(fn.node), scope=EvalScope(resolver, Ctx(fn.scope)))
+        fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
+                                                                                             Ctx(fn.scope)))
         tests = _enclosing_tests(loop.node, site.node)
         plan_fn, plan_call, cond = fv, call, None
         if tests:
@@ -190,15 +239,15 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
             plan_call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
         plan = ManualPlan("call", TIME, 0, 1, EvalScope(resolver, site.ctx), function=plan_fn, call=plan_call,
                           condition=cond, steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
-                          time_vars=tuple(time.described))
+                          time_vars=tuple(time.described), groups=groups)
         sc = contexts.of(site.ctx)
         loc = builder.loc.location(site.node)
-        wline = resolver.loc_line(sw.stmt)
-        desc = (f"{fn.name}() writes param_group['lr'] (line {wline}); called as {ix.text(site.node, 70)} from the "
-                f"{loop.kind} loop at line {resolver.loc_line(loop.node)}")
+        desc = (f"{fn.name}() writes param_group['lr'] (line {wline}{note if note.startswith(' in ') else ''}); "
+                f"called as {ix.text(site.node, 70)} from the {loop.kind} loop at line {resolver.loc_line(loop.node)}")
         if tests:
             desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
-        desc += _group_note(sw, _group_loop(ix, sw, None)[0])
+        if not note.startswith(" in "):
+            desc += note
         fact = _fact(sid, f"manual:{fn.name}", loc, opt, fv, time.unit, desc, sc.via)
         return plan, _with_horizon(fact, time)
     return None
@@ -323,6 +372,18 @@ def _loop_var(ix: Indexer, resolver: Resolver, loop: LoopInfo) -> tuple[str | No
             it = cst.Call(func=cst.Name("range"), args=it.args)
         else:
             it = it.args[0].value
+    # `pbar = enumerate(loader); pbar = tqdm(pbar)` then `for i, batch in pbar`
+    for _ in range(3):
+        if isinstance(it, cst.Name):
+            _, recs = resolver._assignments(it.value, loop.ctx, None)
+            vals = [r.value for r in recs if r.kind == "assign" and isinstance(r.value, cst.Call)]
+            enum = next((v for v in vals if dotted(v.func) == "enumerate"), None)
+            it = enum if enum is not None else (vals[0] if vals else it)
+        if isinstance(it, cst.Call) and (dotted(it.func) or "").split(".")[-1] == "tqdm" and it.args:
+            it = it.args[0].value
+            continue
+        if not isinstance(it, cst.Name):
+            break
     target = node.target
     if isinstance(target, cst.Name) and isinstance(it, cst.Call) and dotted(it.func) == "range":
         args = [a.value for a in it.args if a.keyword is None]
@@ -355,16 +416,18 @@ def _counters(ix: Indexer, resolver: Resolver, loop: LoopInfo, at_seq: int) -> l
             name = stmt.target.value
             scope = loop.ctx.scope
             recs = scope.assigns.get(name, [])
+            augs = [r for r in recs if r.kind == "aug" and loop.id in r.ctx.loops]
             inits = [r for r in recs if r.kind != "aug" and loop.id not in r.ctx.loops and r.value is not None]
             c0 = 0
             if inits:
-                v = resolver.resolve(inits[-1].value, inits[-1].ctx, inits[-1].seq)
-                if not (isinstance(v, Known) and isinstance(v.value, int)):
+                # its value when the loop starts (a fresh run: `iter_num = 0`, not a resumed checkpoint's)
+                first = min(r.seq for r in augs) if augs else at_seq
+                v = resolver.resolve(cst.Name(name), loop.ctx, first)
+                if not (isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)):
                     continue
                 c0 = v.value
             elif scope.function is not None and scope.function.param(name) is None:
                 continue
-            augs = [r for r in recs if r.kind == "aug" and loop.id in r.ctx.loops]
             before = 1 if augs and augs[0].seq < at_seq else 0
             out.append((name, c0, before))
     return out
@@ -550,7 +613,11 @@ def _substitute_all(ix: Indexer, resolver: Resolver, node: cst.BaseExpression,
                     continue
                 if isinstance(resolver.resolve(cst.Name(name), loop.ctx), Known):
                     continue
-                extra[name] = recs[0].value.visit(_Subst(names, group_var, base_lr, length, resolver, loop.ctx))  # type: ignore
+                value = recs[0].value
+                if not (_mentions(value, set(names)) or any(c == "len" for c in _calls(value))):  # type: ignore
+                    continue  # unknown for another reason (a config file): inlining would not help
+                subst = _Subst(names, group_var, base_lr, length, resolver, loop.ctx)
+                extra[name] = value.visit(subst)  # type: ignore[union-attr,assignment]
             if not extra:
                 break
             names.update(extra)
@@ -597,6 +664,63 @@ class _Placeholders(cst.CSTTransformer):
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         v = self.values.get(original.value)
         return v if v is not None else updated
+
+
+# ------------------------------------------------------------------------------------------ other modules
+_WRITER_NAME = ("lr", "learning_rate", "adjust", "warmup", "sched", "anneal")
+
+
+def _imported_writers(ix: Indexer,
+                      resolver: Resolver) -> list[tuple[FunctionInfo, Resolver, list[CallSite], int, str]]:
+    """Functions of a local module this file imports that write param_group["lr"], called from a training loop here
+    (MAE: ``lr_sched.adjust_learning_rate(optimizer, i / len(loader) + epoch, args)`` with util/lr_sched.py)."""
+    from .values import _module_resolver
+
+    found: dict[str, tuple[FunctionInfo, Resolver, list[CallSite], int, str]] = {}
+    for site in ix.calls:
+        name = site.path.rsplit(".", 1)[-1]
+        if not any(w in name.lower() for w in _WRITER_NAME) or _lexical_training_loop(ix, site.ctx) is None:
+            continue
+        q = ix.imports.qualify(site.node.func)
+        if q is None or q.split(".", 1)[0] in _LIBRARIES:
+            continue
+        if q in found:
+            found[q][2].append(site)
+            continue
+        path = _local_module_file(resolver, q)
+        if path is None:
+            continue
+        other = _module_resolver(path, resolver.module_hops + 1)
+        fn = other.ix.functions.get(q.rsplit(".", 1)[-1]) if other is not None else None
+        if other is None or fn is None:
+            continue
+        writes = [w for w in _lr_subwrites(other.ix) if w.ctx.scope.function is fn]
+        if writes:
+            found[q] = (fn, other, [site], other.loc_line(writes[0].stmt), written_groups(writes[0], other.ix))
+    return list(found.values())
+
+
+_LIBRARIES = {"torch", "keras", "tensorflow", "transformers", "timm", "lightning", "pytorch_lightning", "accelerate",
+              "numpy", "math", "jax", "optax", "tf_keras", "deepspeed", "mmcv", "detectron2"}
+
+
+def _local_module_file(resolver: Resolver, qualified: str) -> str | None:
+    """The file that defines ``pkg.module.function`` next to (or up to three directories above) this file."""
+    import os
+
+    parts = qualified.lstrip(".").split(".")
+    if len(parts) < 2 or not resolver.path:
+        return None
+    here = os.path.dirname(os.path.abspath(resolver.path))
+    roots = [here]
+    for _ in range(3):
+        roots.append(os.path.dirname(roots[-1]))
+    mod = parts[:-1]
+    for root in roots:
+        for cand in (os.path.join(root, *mod) + ".py", os.path.join(root, *mod, "__init__.py")):
+            if os.path.isfile(cand):
+                return cand
+    return None
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -818,4 +942,4 @@ def _iter_name(loop: LoopInfo) -> str | None:
     return dotted(it) if it is not None else None
 
 
-__all__ = ["manual_schedules", "ManualPlan", "TIME", "Unknown", "CallSite", "AssignRec"]
+__all__ = ["manual_schedules", "ManualPlan", "TIME", "written_groups", "Unknown", "CallSite", "AssignRec"]
