@@ -121,6 +121,7 @@ class OptimizerFact:
     function: str | None = None  # enclosing function qualname ("Trainer.__init__"), None at module level
     lr_arg_loc: Location | None = None  # where the lr argument is written, for precise findings
     lr_is_schedule: str | None = None  # Keras: id of the schedule object passed as learning_rate
+    conditional: bool = False  # built under an if/try inside its innermost loop (or function)
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ class SchedulerFact:
     # can still be shown (clearly labelled); rules must not treat these as facts.
     assumed_args: dict[str, Value] | None = None
     assumed_horizon: Value | None = None
+    conditional: bool = False  # built under an if/try inside its innermost loop (or function)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ class LrWrite:
     loop_id: str | None
     function: str | None
     value: Value | None = None
+    conditional: bool = False  # under an if inside its loop
 
 
 @dataclass(frozen=True)

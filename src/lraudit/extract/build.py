@@ -146,7 +146,7 @@ class _Builder:
         return OptimizerFact(
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
-            function=fn, lr_arg_loc=lr_loc,
+            function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0,
         )
 
     def _group_dicts(self, node: cst.BaseExpression | None, c: Creation) -> list[tuple[cst.Dict, Any, Any]]:
@@ -222,7 +222,7 @@ class _Builder:
             args={k: v for k, v in sorted(values.items()) if not k.startswith("__")}, arg_locs=arg_locs,
             step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]
             loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
-            assumed_args=assumed,
+            assumed_args=assumed, conditional=c.site.ctx.conds > 0,
         )
 
     def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:
@@ -370,7 +370,47 @@ class _Builder:
                             getattr(epochs, "reason", "unknown"))
         return Horizon(epochs, spe, total, epoch_loop, batch_loop), epoch_loop
 
+    def _own_horizon(self, s: SchedulerFact, h: Horizon) -> Horizon:
+        """The horizon of the loop that actually steps this scheduler (scripts may have several loops)."""
+        loops = {x.loop_id for x in s.step_sites if x.context == s.stepped and x.loop_id}
+        if len(loops) != 1:
+            return h
+        lp = self.ix.loops.get(next(iter(loops)))
+        if lp is None:
+            return h
+        if s.stepped == "epoch" and lp.kind == "epoch":
+            if lp.id == h.epoch_loop:
+                return h
+            n = loop_count(lp, self.resolver)
+            if isinstance(n, Known):
+                n = Known(n.value, f"the epoch loop at {self.resolver.where(lp.node)}"
+                          + (f" ({n.source})" if n.source != "literal" else ""))
+            return Horizon(n, h.steps_per_epoch, h.total_steps, lp.id, h.batch_loop)
+        if s.stepped == "batch" and lp.kind in ("batch", "iteration"):
+            if lp.id == h.batch_loop:
+                return h
+            anc = self.ix.loops.get(lp.parent) if lp.parent else None
+            while anc is not None and anc.kind != "epoch":
+                anc = self.ix.loops.get(anc.parent) if anc.parent else None
+            spe = loop_count(lp, self.resolver)
+            if lp.kind == "iteration" and anc is None:
+                if isinstance(spe, Known):
+                    spe = Known(spe.value, f"the iteration loop at {self.resolver.where(lp.node)}"
+                                + (f" ({spe.source})" if spe.source != "literal" else ""))
+                return Horizon(Unknown("the script trains by iterations"), Unknown("no epochs"), spe, None, lp.id)
+            epochs = h.epochs
+            if anc is not None and anc.id != h.epoch_loop:
+                epochs = loop_count(anc, self.resolver)
+                if isinstance(epochs, Known):
+                    epochs = Known(epochs.value, f"the epoch loop at {self.resolver.where(anc.node)}")
+            total: Value = Unknown("steps per epoch are not stated")
+            if isinstance(epochs, Known) and isinstance(spe, Known):
+                total = Known(epochs.value * spe.value, f"{epochs.source} x {spe.source}")
+            return Horizon(epochs, spe, total, anc.id if anc else h.epoch_loop, lp.id)
+        return h
+
     def _with_horizon(self, s: SchedulerFact, h: Horizon) -> SchedulerFact:
+        h = self._own_horizon(s, h)
         if s.stepped == "epoch":
             return replace(s, horizon=h.epochs, horizon_source=getattr(h.epochs, "source", None))
         if s.stepped == "batch":
@@ -405,7 +445,8 @@ class _Builder:
             value = self.resolver.resolve(w.value, w.ctx, w.seq)
             for oid in opts or [None]:
                 out.append(LrWrite(oid, self.loc.location(w.stmt), self.ix.text(w.value, 80),
-                                   sc.context, sc.loop_id, fn.qualname if fn else None, value))  # type: ignore
+                                   sc.context, sc.loop_id, fn.qualname if fn else None, value,  # type: ignore
+                                   conditional=w.ctx.conds > 0))
         return out
 
     def _param_group_owner(self, base: cst.BaseExpression, ctx: Any, seq: int) -> list[str]:
@@ -486,13 +527,15 @@ class _Builder:
                         _, recs = self.resolver._assignments(site.node.args[0].value.value, site.ctx, site.seq)
                         text += " ".join(self.ix.text(r.value, 4000) for r in recs if r.value is not None)
                 low = text.lower()
-                saves_opt = "optimizer" in low or "optim" in low and "state_dict" in low
-                saves_sched = bool(re.search(r"sched|lr_scheduler|scheduler", low))
+                saves_opt = bool(_SAVES_OPT.search(low))
+                saves_sched = bool(_SAVES_SCHED.search(low))
                 if saves_opt or saves_sched:
                     out.append(CheckpointFact(self.loc.location(site.node), saves_opt, saves_sched, "save"))
         return out
 
 
+_SAVES_OPT = re.compile(r"optim\w*(\.\w+)*\.state_dict\(\)|['\"]optim\w*['\"]\s*:|optimizer\s*=\s*optim\w*\b")
+_SAVES_SCHED = re.compile(r"sched\w*(\.\w+)*\.state_dict\(\)|['\"]\w*sched\w*['\"]\s*:|sched\w*\s*=\s*\w*sched")
 _READS_LR = re.compile(r"param_groups|get_last_lr|get_lr\(\)|\.lr\b|learning_rate\b\)|_last_lr")
 _LR_NAME = re.compile(r"(^|_)lr($|_)|learning_rate|^lr\d*$")
 _NOT_LR = re.compile(r"sched|lambda|_fn$|_func|warmup_lr_init|lr_mult|lr_scale|lrs$|^lr_decay|decay_lr|_lr_decay")

@@ -235,7 +235,7 @@ class ObjectFlow:
             if path and path in self.ix.functions_by_name:
                 return self._returns(path, None, depth)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("optimizers", "lr_schedulers"):
-                return self._lightning_accessor(node.func.attr.value)
+                return self._lightning_accessor(node.func.attr.value, ctx)
             return []
         if isinstance(node, cst.Name):
             return self._name_objects(node.value, ctx, seq, depth)
@@ -376,12 +376,14 @@ class ObjectFlow:
                     out.extend(self.objects(expr, rctx, None, depth + 1))
         return _uniq(out)
 
-    def _lightning_accessor(self, which: str) -> list[str]:
+    def _lightning_accessor(self, which: str, ctx: Ctx) -> list[str]:
         kind = "optimizer" if which == "optimizers" else "scheduler"
+        here = ctx.scope.function.class_name if ctx.scope.function else None
         out = []
         for c in self.creations:
             fn = c.site.ctx.scope.function
-            if c.kind == kind and fn is not None and fn.name == "configure_optimizers":
+            if c.kind == kind and fn is not None and fn.name == "configure_optimizers" and (
+                    here is None or fn.class_name == here):
                 out.append(c.oid)
         return out
 
