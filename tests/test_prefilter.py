@@ -113,7 +113,8 @@ def test_a_call_that_builds_an_object_spells_its_name(module: str, name: str) ->
     "base_lr = 0.1\n",
     "lr2 = 3e-4\n",
     "for epoch in range(10):\n    lr /= 4\n",
-    "model.compile('adam', 'mse')\nmodel.fit(x, y, epochs=3)\n",
+    "import keras\nmodel.compile('adam', 'mse')\n",
+    "import tensorflow as tf\nmodel.compile(loss='mse')\n",
     "from transformers import Trainer\nTrainer(model=model).train()\n",
     "from trl import SFTTrainer\nSFTTrainer(model).train()\n",
     "class Warmup(_LRScheduler):\n    pass\n",
@@ -139,6 +140,17 @@ def test_admits(code: str) -> None:
 ], ids=lambda c: c.splitlines()[0][:40] if c else "empty")
 def test_rejects(code: str) -> None:
     assert not prefilter(code.encode())
+
+
+@pytest.mark.parametrize("code", [
+    "import keras\nmodel.compile('adam', 'mse')\nmodel.fit(x, y, epochs=3)\n",
+    "from tensorflow import keras\nmodel.compile(loss='mse')\n",
+    "from transformers import Trainer\ntrainer = Trainer(model=model)\ntrainer.train()\n",
+], ids=["keras-string", "keras-default", "hf-trainer"])
+def test_pairs_stand_for_adapters_that_build_an_optimizer(code: str) -> None:
+    n_opt, _, _, _ = _facts(code)
+    assert n_opt == 1
+    assert prefilter(code.encode())
 
 
 def test_word_boundaries_for_names() -> None:

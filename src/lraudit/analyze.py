@@ -68,6 +68,16 @@ def analyze_path(path: str, display: str, opts: AnalysisOptions) -> FileResult:
 
 
 def analyze_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    """Decode (or read the notebook), parse and analyse; never raises for any input bytes."""
+    try:
+        return _analyze_bytes(data, path, display, opts)
+    except RecursionError:
+        return FileResult(path=display, error="internal error: input nested too deeply to analyse (RecursionError)")
+    except Exception as exc:  # one file's internal error must not end the run
+        return _internal_error(display, exc, opts)
+
+
+def _analyze_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -> FileResult:
     from .parse import ParseFailure, decode_source
 
     if path.endswith(".ipynb"):
@@ -91,10 +101,15 @@ def analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> F
     except RecursionError:
         return FileResult(path=display, error="internal error: input nested too deeply to analyse (RecursionError)")
     except Exception as exc:  # one file's internal error must not end the run
-        hint = f"internal error: {type(exc).__name__}: {str(exc)[:200]}; please report it (run with --debug for a traceback)"
-        if opts.debug:
-            hint += "\n" + traceback.format_exc()
-        return FileResult(path=display, error=hint)
+        return _internal_error(display, exc, opts)
+
+
+def _internal_error(display: str, exc: Exception, opts: AnalysisOptions) -> FileResult:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    hint = f"internal error: {type(exc).__name__}: {first}; please report it (run with --debug for a traceback)"
+    if opts.debug:
+        hint += "\n" + traceback.format_exc()
+    return FileResult(path=display, error=hint)
 
 
 def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> FileResult:

@@ -33,7 +33,8 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 #    ``chedul`` (lr_scheduler, ``scheduler.step()``, LRScheduler and LearningRateSchedule subclasses),
 #    ``param_groups``.
 # 4. Word pairs, both present, for framework adapters that build an optimizer no name in the file spells:
-#    Keras ``compile("adam")`` with ``fit()``, and a transformers/trl ``Trainer`` (AdamW plus a schedule).
+#    a Keras ``model.compile("adam")`` (or ``compile(loss=...)``, RMSprop by default) in a file that imports
+#    keras or tensorflow, and a transformers/trl ``Trainer`` (AdamW plus a schedule).
 #
 # Cover words ("LR", "Adam", "Decay") stand for the many catalog names that contain them, so fewer needles
 # are scanned. Not covered, by design: identifiers spelled with escapes or built at run time
@@ -42,8 +43,9 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"learning_rate", b"param_groups")
 PREFILTER_COVER_WORDS: tuple[bytes, ...] = (b"LR", b"Adam", b"Decay")
 PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
-    (b"compile", b"fit"),
-    (b"Trainer", b"transformers"),
+    (b"compile", b"keras"),  # Keras model.compile(optimizer="adam") or compile(loss=...) (rmsprop by default)
+    (b"compile", b"tensorflow"),
+    (b"Trainer", b"transformers"),  # a transformers or trl Trainer builds AdamW and a schedule itself
     (b"Trainer", b"trl"),
 )
 PREFILTER_CATALOG_KINDS = ("optimizer", "scheduler", "schedule", "callback", "factory")

@@ -10,6 +10,7 @@ number of jobs, so output does not depend on scheduling.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -38,17 +39,29 @@ def default_jobs() -> int:
 
 
 def read_source(path: str) -> bytes | str:
-    """The file's bytes, or a message saying why it cannot be read."""
+    """The file's bytes, or a message saying why it cannot be read.
+
+    Opened without blocking and read only when it is a regular file: a FIFO or a device named ``x.py``
+    (``lraudit check pipe.py``) must not hang the run or read forever.
+    """
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            if size > MAX_READ:
-                return f"file is {size:,} bytes, over the {MAX_READ:,}-byte limit; not analysed"
-            return fh.read(MAX_READ + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return "file disappeared before it could be read"
     except IsADirectoryError:
         return "is a directory"
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    try:
+        with open(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                return "is a directory"
+            if not stat.S_ISREG(st.st_mode):
+                return "not a regular file (a FIFO, socket or device); not read"
+            if st.st_size > MAX_READ:
+                return f"file is {st.st_size:,} bytes, over the {MAX_READ:,}-byte limit; not analysed"
+            return fh.read(MAX_READ + 1)
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
 
@@ -65,6 +78,14 @@ class Worker:
             self.cache = Cache(ctx.cache_dir)
 
     def analyze(self, path: str, display: str, explicit: bool) -> FileResult:
+        """Never raises for one file's problem: it becomes that file's error (see ``analyze_bytes``)."""
+        try:
+            return self._analyze(path, display, explicit)
+        except Exception as exc:  # the cache or the prefilter failed on this file
+            first = str(exc).splitlines()[0][:200] if str(exc) else ""
+            return FileResult(path=display, error=f"internal error: {type(exc).__name__}: {first}; please report it")
+
+    def _analyze(self, path: str, display: str, explicit: bool) -> FileResult:
         data = read_source(path)
         if isinstance(data, str):
             return FileResult(path=display, error=data)
@@ -136,22 +157,54 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
         return [worker.analyze(p, d, e) for _, p, d, e in tasks]
     results: list[FileResult | None] = [None] * len(tasks)
     order = sorted(tasks, key=lambda t: (-_size(t[1]), t[0]))  # largest first: a short tail
-    chunk = max(1, min(16, len(order) // (jobs * 32)))
-    try:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
-            for index, result in pool.map(_work, order, chunksize=chunk):
-                results[index] = result
-    except (OSError, RuntimeError, ImportError):
-        # no usable process support here (or a worker died): finish what is missing in this process
-        pass
+    outcome = _pool_pass(order, results, ctx, jobs)
+    if outcome == "broken":  # a worker died (a crash or the OOM killer): once more for what is missing
+        outcome = _pool_pass([t for t in order if results[t[0]] is None], results, ctx, jobs)
     missing = [t for t in tasks if results[t[0]] is None]
-    if missing:
+    if outcome == "broken":  # again: one process per remaining file, so only the file that kills it is lost
+        for task in missing:
+            results[task[0]] = _isolated(task, ctx)
+    elif missing:  # no usable process support here: finish in this process
         worker = Worker(ctx)
         for i, p, d, e in missing:
             results[i] = worker.analyze(p, d, e)
     return [r for r in results if r is not None]
+
+
+def _pool_pass(order: list[tuple[int, str, str, bool]], results: list[FileResult | None], ctx: RunContext,
+               jobs: int) -> str:
+    """Fill ``results`` from a pool; "done", "broken" (a worker died) or "unavailable" (no processes here)."""
+    if not order:
+        return "done"
+    try:
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+    except ImportError:
+        return "unavailable"
+    chunk = max(1, min(16, len(order) // (jobs * 32)))
+    try:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(order)), initializer=_init_worker,
+                                 initargs=(ctx,)) as pool:
+            for index, result in pool.map(_work, order, chunksize=chunk):
+                results[index] = result
+    except BrokenProcessPool:
+        return "broken"
+    except Exception:  # no process support here, or a result that could not come back: finish in this process
+        return "unavailable"
+    return "done"
+
+
+def _isolated(task: tuple[int, str, str, bool], ctx: RunContext) -> FileResult:
+    """Analyse one file in a process of its own; its death becomes that file's error."""
+    _, path, display, explicit = task
+    results: list[FileResult | None] = [None]
+    outcome = _pool_pass([(0, path, display, explicit)], results, ctx, 1)
+    if outcome == "unavailable":
+        return Worker(ctx).analyze(path, display, explicit)
+    if results[0] is None:
+        return FileResult(path=display, error="the analysis process died on this file (a crash or out of memory); "
+                                              "not analysed")
+    return results[0]
 
 
 __all__ = ["run_files", "analyze_one", "read_source", "default_jobs", "RunContext", "Worker", "POOL_MIN_FILES"]

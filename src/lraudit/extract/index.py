@@ -174,6 +174,7 @@ class Indexer:
         # every Name read in an expression: name -> [(path of the call it is an argument of, ctx)]
         self.reads: dict[str, list[tuple[str | None, Ctx]]] = {}
         self._seq = 0
+        self._created: list[AssignRec] | None = None
         self._loop_n = 0
         self.text_cache: dict[int, str] = {}
 
@@ -191,6 +192,8 @@ class Indexer:
         return self._seq
 
     def _add_assign(self, ctx: Ctx, rec: AssignRec) -> None:
+        if self._created is not None:
+            self._created.append(rec)
         target = rec.target
         if target.startswith("self.") and target.count(".") == 1 and ctx.scope.function is not None:
             cls = ctx.scope.function.class_name
@@ -264,9 +267,15 @@ class Indexer:
         if isinstance(small, cst.Assign):
             seq = self._next()
             targets: list[str] = []
+            self._created = []
             for t in small.targets:
                 targets.extend(self._targets(t.target, small.value, ctx, seq, stmt))
+            created, self._created = self._created, None
             self._expr(small.value, ctx, stmt, targets=targets, direct=True)
+            # the assignment happens after its value is computed: `x = f(x)` reads the old x
+            after = self._next()
+            for rec in created or ():
+                rec.seq = after
             for t in small.targets:
                 self._target_exprs(t.target, ctx, stmt)
         elif isinstance(small, cst.AnnAssign):

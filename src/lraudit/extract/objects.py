@@ -236,6 +236,10 @@ class ObjectFlow:
                 return self._returns(path, None, depth)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("optimizers", "lr_schedulers"):
                 return self._lightning_accessor(node.func.attr.value, ctx)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in _PASS_THROUGH:
+                args = [a for a in node.args if a.keyword is None and not a.star]
+                if len(args) == 1:  # sched = accelerator.prepare(sched)
+                    return self.objects(args[0].value, ctx, seq, depth + 1)
             return []
         if isinstance(node, cst.Name):
             return self._name_objects(node.value, ctx, seq, depth)
@@ -321,6 +325,11 @@ class ObjectFlow:
                         out.append(c.oid)
                     elif path and path in self.ix.functions_by_name:
                         out.extend(self._returns(path, r.index, depth))
+                    elif isinstance(v.func, cst.Attribute) and v.func.attr.value in _PASS_THROUGH:
+                        # accelerator.prepare(model, opt, loader, sched) / amp.initialize(model, opt)
+                        args = [a for a in v.args if a.keyword is None and not a.star]
+                        if r.index < len(args):
+                            out.extend(self.objects(args[r.index].value, r.ctx, r.seq, depth + 1))
                 continue
             if r.kind == "for":
                 # for opt in [opt_g, opt_d]: / for sched in schedulers:
@@ -386,6 +395,9 @@ class ObjectFlow:
                     here is None or fn.class_name == here):
                 out.append(c.oid)
         return out
+
+
+_PASS_THROUGH = ("prepare", "initialize", "prepare_model", "setup", "setup_optimizers")
 
 
 def _live(recs: list, use: Ctx) -> list:
