@@ -25,12 +25,7 @@ FILES = sorted(FIXTURES.glob("LR*.py"))
 
 #: Fixtures that document a known gap outside the checks (they must fail until the gap is closed; then
 #: strict xfail turns into a failure and the entry must go).
-KNOWN_GAPS: dict[str, str] = {
-    "LR901_parse-error.merge-conflict.py":
-        "parse.py reports libcst's raw_line, one line after the error (Python's ast says line 5)",
-    "LR901_parse-error.unfinished.py":
-        "parse.py reports libcst's raw_line; Python's ast points at the unclosed '(' on line 5",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def annotations(text: str, code: str) -> tuple[set[int], set[int]]:

@@ -239,6 +239,7 @@ def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out:
         for d in reversed(chain):
             ignores.load(d)
     visited: set[tuple[int, int]] = set()
+    inside = os.path.join(os.path.realpath(root), "")
     stack = [root]
     while stack:
         directory = stack.pop()
@@ -264,11 +265,15 @@ def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out:
             disp = display_path(path, cwd)
             try:
                 is_dir = entry.is_dir()
-            except OSError:
+            except OSError as exc:  # a symbolic link loop (x.py -> y.py -> x.py)
+                if entry.name.endswith(SOURCE_SUFFIXES):
+                    out.errors.append((disp, f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
                 if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
                     continue
+                if entry.is_symlink() and not os.path.join(os.path.realpath(path), "").startswith(inside):
+                    continue  # a link to a directory outside the tree (`data -> /`): not part of this code
                 if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
                     continue
                 if _excluded(disp, exclude) or (respect_gitignore and ignores.ignored(path, True)):

@@ -192,7 +192,12 @@ def parse_source(text: str) -> cst.Module | ParseFailure:
     except cst.ParserSyntaxError as exc:
         hint = " (Python 2 syntax?)" if _looks_like_python2(text) else ""
         msg = str(exc.message).splitlines()[0] if exc.message else "invalid syntax"
-        return ParseFailure(f"syntax error{hint}: {msg}", exc.raw_line or 1, (exc.raw_column or 0) + 1)
+        line, col = exc.raw_line or 1, (exc.raw_column or 0) + 1
+        # Python's own parser names the line a person would look at (libcst reports where it gave up)
+        py = _python_syntax_error(text)
+        if py is not None:
+            msg, line, col = py
+        return ParseFailure(f"syntax error{hint}: {msg}", line, col)
     except RecursionError:
         return ParseFailure("file too deeply nested to parse")
     except Exception as exc:  # libcst may raise other errors on exotic input
@@ -200,6 +205,22 @@ def parse_source(text: str) -> cst.Module | ParseFailure:
 
 
 _PY2_RE = re.compile(r"^\s*print\s+[\"'\w]|^\s*exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:|\bur[\"']|^\s*raise\s+\w+\s*,", re.M)
+
+
+def _python_syntax_error(text: str) -> tuple[str, int, int] | None:
+    """Python's message and location for a syntax error (``ast`` only parses; nothing is compiled or run)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
+    except SyntaxError as exc:
+        return (exc.msg or "invalid syntax", exc.lineno or 1, exc.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _looks_like_python2(text: str) -> bool:

@@ -15,6 +15,7 @@ from ..registry import check
 from ..results import Finding
 from .common import PLATEAU, arg_loc, loop_chain, sched_label, short, step_call, unit_mismatch
 from .context import CheckContext
+from .frameworks import lightning_steps_it
 
 # ============================================================================================ LR201
 
@@ -23,8 +24,8 @@ from .context import CheckContext
 def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for s in ctx.facts.schedulers:
         m = unit_mismatch(ctx.facts, s)
-        if m is None:
-            continue
+        if m is None or (m.site is None and lightning_steps_it(s)):
+            continue  # a scheduler Lightning steps by its interval is LR401's
         yield ctx.finding(m.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
                           stepped=m.stepped, consequence=m.consequence)
 
