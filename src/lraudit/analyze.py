@@ -177,11 +177,25 @@ def _failure(display: str, reason: str, line: int = 1, column: int = 1) -> FileR
 def _map_cells(result: FileResult, cell_map: Any) -> FileResult:
     from dataclasses import replace
 
+    import re
+
+    def in_cells(text: str) -> str:
+        """`line 160` / `x.ipynb:160` in a message -> `cell 6, line 35` (lines of the joined cells)."""
+
+        def sub(pattern: str, prefix: str) -> Any:
+            def repl(m: re.Match[str]) -> str:
+                c, ln = cell_map(int(m.group(2)))
+                return m.group(0) if c is None else f"{m.group(1)}{prefix}cell {c}, line {ln}"
+            return lambda t: re.sub(pattern, repl, t)
+
+        text = sub(r"(\b\S+\.ipynb):(\d+)\b", " ")(text)
+        return sub(r"(\b(?:at |on |from )?)line (\d+)\b", "")(text)
+
     mapped = []
     for f in result.findings:
         cell, line = cell_map(f.line)
-        end_cell, end_line = cell_map(f.end_line)
-        msg = f.message if cell is None else f"[cell {cell}, line {line}] {f.message}"
+        body = in_cells(f.message)
+        msg = body if cell is None else f"[cell {cell}, line {line}] {body}"
         mapped.append(replace(f, message=msg))
     result.findings = mapped
     result.details.setdefault("cells", True)

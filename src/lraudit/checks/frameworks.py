@@ -37,7 +37,7 @@ def _interval_words(s: SchedulerFact) -> str:
     assert isinstance(iv, Known)
     if iv.source == "Lightning default interval":
         return 'without "interval" (Lightning\'s default is "epoch")'
-    return f'with "interval": {iv.value!r}'
+    return f'with "interval": "{iv.value}"'
 
 
 @check("LR401")

@@ -81,6 +81,8 @@ class ObjectFlow:
         self.by_call: dict[int, Creation] = {}
         self.by_id: dict[str, Creation] = {}
         self.scheduler_classes = self._custom_scheduler_classes()
+        # objects() memo: the same question reached along many call paths (see objects())
+        self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # ----------------------------------------------------------------------------------- creation
     def _custom_scheduler_classes(self) -> dict[str, cst.FunctionDef | None]:
@@ -143,6 +145,7 @@ class ObjectFlow:
 
     def renumber(self) -> None:
         """Ids in source order once adapters added creations (opt1, opt2, ... / sched1, ...)."""
+        self._memo.clear()
         self.creations.sort(key=lambda c: (c.site.seq, c.kind))
         mapping: dict[str, str] = {}
         counts = {"optimizer": 0, "scheduler": 0}
@@ -158,6 +161,7 @@ class ObjectFlow:
                 self.resolver.object_of_call[id(c.site.node)] = c.oid
 
     def add(self, c: Creation) -> None:
+        self._memo.clear()
         self.creations.append(c)
         self.by_id[c.oid] = c
         if not c.synthetic:
@@ -225,8 +229,21 @@ class ObjectFlow:
     # -------------------------------------------------------------------------------------- flow
     def objects(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None, depth: int = 0) -> list[str]:
         """Object ids this expression may evaluate to (creations only), in a stable order."""
-        if node is None or depth > MAX_FLOW_DEPTH:
-            return []
+        if node is None or depth > MAX_FLOW_DEPTH or not self.creations:
+            return []  # every answer is a creation: none exist yet, none can be found
+        # Memoised on the exact question: following parameters back through every call site (calls_to) reaches
+        # the same (expression, context, position, depth) along exponentially many paths in some files (test
+        # suites with hundreds of helper calls took minutes). The memo keeps ctx and node alive, so their ids
+        # stay unique; it is cleared whenever creations change.
+        key = (id(node), id(ctx), seq, depth, self.resolver.assumed_len)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return list(hit[2])
+        out = self._objects(node, ctx, seq, depth)
+        self._memo[key] = (node, ctx, tuple(out))
+        return out
+
+    def _objects(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None, depth: int) -> list[str]:
         if isinstance(node, cst.Call):
             c = self.by_call.get(id(node))
             if c is not None:
