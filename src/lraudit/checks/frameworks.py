@@ -156,9 +156,9 @@ def multi_process_step_count(ctx: CheckContext) -> Iterator[Finding]:
         if per_call == "num_processes" and sizing == "per_process":
             yield ctx.finding(
                 s.loc, scheduler=sched_label(s),
-                sized="for one process (len() of the dataloader accelerator.prepare() sharded, not multiplied by "
-                      "num_processes)",
-                evidence=_length_words(facts, s),
+                sized="for one process",
+                evidence=f"{_length_words(facts, s)} of the sharded dataloader accelerator.prepare() returned, not "
+                         f"multiplied by num_processes",
                 stepped=f"prepared at line {prepared_at}, every scheduler.step() advances it num_processes times",
                 consequence="on 8 processes it is over after 1/8 of the run and stays at its final rate; multiply "
                             "its lengths by accelerator.num_processes or size it from the dataloader before "
@@ -166,8 +166,8 @@ def multi_process_step_count(ctx: CheckContext) -> Iterator[Finding]:
         elif per_call == 1 and scaled:
             yield ctx.finding(
                 s.loc, scheduler=sched_label(s),
-                sized="for all processes (multiplied by num_processes)",
-                evidence=_length_words(facts, s),
+                sized="for all processes",
+                evidence=f"{_length_words(facts, s)}, multiplied by num_processes",
                 stepped="accelerate advances it once per call here (split_batches=True or "
                         "step_scheduler_with_optimizer=False)",
                 consequence="on 8 processes the run ends after 1/8 of the schedule; do not multiply by "

@@ -503,7 +503,12 @@ class _Builder:
                     and not _READS_LR.search(self.ix.text(r.value, 200)))]
                 if not updates or not any(r.kind in ("assign", "aug") for r in recs):
                     continue
-                reads = [c for c, rctx in self.ix.reads.get(name, []) if _within(rctx.scope, scope)]
+                first = updates[0]
+                # a read counts when it can see an updated value: after the update, or in the update's loop
+                reads = [c for c, rctx, seq in self.ix.reads.get(name, []) if _within(rctx.scope, scope) and (
+                    seq > first.seq or (first.ctx.loops and rctx.loops[: len(first.ctx.loops)] == first.ctx.loops))
+                    # the right-hand side of `lr = lr * g` itself (same statement context) is not a use
+                    and not any(u.ctx is rctx for u in updates if u.kind == "assign")]
                 real = [c for c in reads if c is None or not _DISPLAY.search(c)]
                 if real:
                     continue

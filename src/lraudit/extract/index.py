@@ -171,8 +171,8 @@ class Indexer:
         self.loops: dict[str, LoopInfo] = {}
         self.sub_writes: list[SubscriptWrite] = []
         self.lambdas: list[tuple[cst.Lambda, Ctx]] = []
-        # every Name read in an expression: name -> [(path of the call it is an argument of, ctx)]
-        self.reads: dict[str, list[tuple[str | None, Ctx]]] = {}
+        # every Name read in an expression: name -> [(path of the call it is an argument of, ctx, seq)]
+        self.reads: dict[str, list[tuple[str | None, Ctx, int]]] = {}
         self._seq = 0
         self._created: list[AssignRec] | None = None
         self._loop_n = 0
@@ -450,7 +450,7 @@ class Indexer:
             n, call = stack.pop()
             if isinstance(n, _SKIP_EXPR):
                 if isinstance(n, cst.Name):
-                    reads.setdefault(n.value, []).append((call, ctx))
+                    reads.setdefault(n.value, []).append((call, ctx, self._seq))
                 first = False
                 continue
             if isinstance(n, cst.Call):
