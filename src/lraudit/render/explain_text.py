@@ -80,6 +80,11 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             if sites:
                 for site in sites:
                     out.append(f"{INDENT}stepped: {site}")
+            elif det.get("framework") == "manual" and s.get("stepped") in ("epoch", "batch"):
+                out.append(f"{INDENT}stepped: the script writes the rate itself, once per {s['stepped']}")
+            elif s.get("stepped") in ("epoch", "batch", "both"):
+                how = {"epoch": "once per epoch", "batch": "once per batch", "both": "per epoch and per batch"}
+                out.append(f"{INDENT}stepped: {how[s['stepped']]} by the framework")
             else:
                 out.append(f"{INDENT}stepped: never (no step() call found in this file)")
             if det.get("horizon_source"):
