@@ -69,8 +69,8 @@ def lightning_plateau_without_monitor(ctx: CheckContext) -> Iterator[Finding]:
     for s in ctx.facts.schedulers:
         if short(s.cls) not in _LIGHTNING_PLATEAU or not lightning_steps_it(s):
             continue
-        if not isinstance(s.interval, Known):
-            continue  # returned under a key Lightning drops: it is never stepped (and never checked)
+        if not isinstance(s.interval, Known) or s.stepped not in ("epoch", "batch"):
+            continue  # returned under a key Lightning drops, or manual optimization that never steps it
         if s.monitor is not None:
             continue  # named in the scheduler config or at the top level (possibly from a variable)
         yield ctx.finding(s.loc, scheduler=sched_label(s), metric=_metric_hint(s))
