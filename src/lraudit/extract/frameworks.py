@@ -1199,7 +1199,7 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
                 continue
             if extra_keys:
                 unknown_keys[sid] = extra_keys
-            sites = list(s.step_sites) + explicit.get(sid, [])
+            sites = _merge_sites(s.step_sites, explicit.get(sid, []))
             contexts = [x.context for x in sites]
             if interval is None:
                 facts = _replace_sched(facts, replace(
@@ -1223,7 +1223,7 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
                 horizon=horizon, horizon_source=getattr(horizon, "source", None),
                 step_sites=tuple(sorted(sites, key=lambda x: x.loc))))
             facts = _lightning_assumed(facts, facts.scheduler(sid), epochs)  # type: ignore[arg-type]
-        steps = list(facts.optimizer_steps) + opt_sites
+        steps = _merge_sites(facts.optimizer_steps, opt_sites)
         if not manual:
             # automatic optimization steps every optimizer returned by configure_optimizers once per batch
             for o in facts.optimizers:
@@ -1234,6 +1234,18 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
     if unknown_keys:
         facts = _with_extra(facts, "lightning_unknown_keys", unknown_keys)
     return facts
+
+
+def _merge_sites(found: Any, explicit: list[StepSite]) -> list[StepSite]:
+    """The generic pass may already know a call (with its argument); the Lightning view adds the context."""
+    out = list(found)
+    for e in explicit:
+        same = next((i for i, g in enumerate(out) if g.target == e.target and g.loc == e.loc), None)
+        if same is None:
+            out.append(e)
+        else:
+            out[same] = replace(out[same], context=e.context, via=e.via)
+    return out
 
 
 def _lightning_assumed(facts: FileFacts, s: SchedulerFact, epochs: Value) -> FileFacts:
