@@ -163,8 +163,6 @@ def test_lr_writes(name: str) -> None:
         assert context == want_context, (line, context, want_context)
 
 
-@pytest.mark.xfail(strict=True, reason="loops.py: LoopContexts.of() treats `for g in optimizer.param_groups` inside a "
-                                       "helper called from the epoch loop as a batch loop")
 def test_lr_write_context_in_called_helper() -> None:
     name = "manual/step_decay_adjust_kwargs.py"
     facts, _ = _load(name)

@@ -335,6 +335,8 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
                 raise Unresolved(why or "the optimizer's lr is unknown")
             if entry_short == "LearningRateScheduler" and not callable(args.get("schedule")):
                 raise Unresolved(_unknown_needed(s, ("schedule",)) or "the schedule function is unknown")
+            if entry_short == "LearningRateScheduler":
+                args["schedule"] = _keras_schedule_callable(s.args["schedule"].value, args["schedule"])  # type: ignore
             lr, steps = _dense_or_sampled(
                 lambda n: keras_sim.curve(s.cls, args, n, base_lr=base), length, opts,
                 None if entry_short in ("LearningRateScheduler", "ReduceLROnPlateau") else
@@ -382,6 +384,27 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
         msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {msg}")  # type: ignore
     return Curve(None, None, length, horizon_source, unit, error=f"{s.framework} schedules are not simulated")  # type: ignore
+
+
+def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
+    """Keras calls ``schedule(epoch, lr)`` and falls back to ``schedule(epoch)`` on TypeError; the evaluator
+    reports a wrong argument count as EvalError, so decide from the function's own parameters."""
+    if not isinstance(raw, FunctionValue):
+        return fn
+    node = raw.node
+    params = getattr(getattr(node, "params", None), "params", ())
+    required = [p for p in params if p.default is None]
+    import libcst as cst
+
+    star = getattr(getattr(node, "params", None), "star_arg", None)
+    if len(required) == 1 and len(params) == 1 and not isinstance(star, cst.Param):
+        def one_arg(epoch: Any, lr: Any = None) -> Any:
+            if lr is not None:
+                raise TypeError("schedule() takes 1 positional argument")
+            return fn(epoch)
+
+        return one_arg
+    return fn
 
 
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,

@@ -109,7 +109,9 @@ class LoopContexts:
         self.resolver = resolver
 
     def of(self, ctx: Ctx, depth: int = 0) -> SiteContext:
-        loops = [self.ix.loops[lid] for lid in ctx.loops]
+        # `for g in optimizer.param_groups:` and other short bookkeeping loops are not training loops
+        loops = [self.ix.loops[lid] for lid in ctx.loops
+                 if self.ix.loops[lid].kind != "unknown" or not _small_range(self.ix.loops[lid])]
         epoch = next((lp.id for lp in reversed(loops) if lp.kind == "epoch"), None)
         batch = next((lp.id for lp in reversed(loops) if lp.kind in ("batch", "iteration")), None)
         inner = loops[-1].id if loops else None
