@@ -39,3 +39,11 @@ def test_first_lines_are_the_two_commands() -> None:
     assert (ROOT / "scripts" / "install-test-deps.sh").is_file()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "install-test-deps.sh" in ci and "python -m pytest" in ci
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "lraudit", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("lraudit ")
