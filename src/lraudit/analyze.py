@@ -169,8 +169,13 @@ def run_checks(facts: FileFacts, curves: dict[str, Curve], opts: AnalysisOptions
 
 
 def _failure(display: str, reason: str, line: int = 1, column: int = 1) -> FileResult:
+    from dataclasses import replace
+
+    from .baseline import fingerprint
+
     f = Finding("LR901", "parse-error", "error", display, line, column, line, column,
                 f"could not analyse this file: {reason}")
+    f = replace(f, fingerprint=fingerprint(f, []))
     return FileResult(path=display, error=reason, findings=[f])
 
 
@@ -210,19 +215,52 @@ def value_json(v: Value | None) -> dict[str, Any]:
     return {"value": to_jsonable(v.value), "source": v.source}
 
 
+# Bounds of one value in the output: analysed code can build values whose parts are shared
+# (``[[0.9] * 10**5] * 10**5`` is 10**5 references to one list), tiny in memory but enormous once written out.
+JSON_MAX_ITEMS = 10_000  # container items in one value
+JSON_MAX_CHARS = 100_000  # characters of strings in one value
+JSON_MAX_DEPTH = 50
+JSON_MAX_INT_BITS = 4_096
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def to_jsonable(x: Any) -> Any:
-    if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
+    """``x`` as JSON data; a value too large or deep to show becomes a short description of it."""
+    try:
+        return _jsonable(x, [JSON_MAX_ITEMS, JSON_MAX_CHARS], 0)
+    except (_TooLarge, RecursionError):
+        size = f" of {len(x):,} items" if isinstance(x, (list, tuple, dict, str)) else ""
+        return f"<{type(x).__name__}{size}: too large to show>"
+
+
+def _jsonable(x: Any, budget: list[int], depth: int) -> Any:
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, int):
+        if x.bit_length() > JSON_MAX_INT_BITS:
+            raise _TooLarge
+        return x
+    if isinstance(x, str):
+        budget[1] -= len(x)
+        if budget[1] < 0:
+            raise _TooLarge
         return x
     if isinstance(x, float):
         if math.isfinite(x):
             return x
         return str(x)
-    if isinstance(x, (list, tuple)):
-        return [to_jsonable(i) for i in x]
-    if isinstance(x, dict):
-        return {str(k): to_jsonable(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, (list, tuple, dict)):
+        budget[0] -= len(x)
+        if budget[0] < 0 or depth >= JSON_MAX_DEPTH:
+            raise _TooLarge
+        if isinstance(x, dict):
+            return {str(k): _jsonable(v, budget, depth + 1) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+        return [_jsonable(i, budget, depth + 1) for i in x]
     if isinstance(x, Known):
-        return to_jsonable(x.value)
+        return _jsonable(x.value, budget, depth + 1)
     if isinstance(x, Unknown):
         return None
     if isinstance(x, FunctionValue):
