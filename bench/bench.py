@@ -159,12 +159,27 @@ def internal(mode: str, *args: str) -> Sample:
 # ------------------------------------------------------------------------- in-process measurements
 
 
-def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
-    from lraudit.discover import discover, prefilter
+def _excludes(tree: str) -> list[str]:
+    """The excludes ``lraudit check TREE`` applies (defaults such as tests/, or the tree's configuration)."""
+    from lraudit.config import load_config
+    from lraudit.engine import bound_rules
 
-    found = discover([tree])
+    rules = [r for r, _ in bound_rules().values()]
+    return list(load_config([tree], None, rules).all_excludes)
+
+
+def _files(tree: str, excludes: list[str] | None = None) -> list[str]:
+    from lraudit.discover import discover
+
+    return [p for p, _ in discover([tree], _excludes(tree) if excludes is None else excludes).files]
+
+
+def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
+    from lraudit.discover import prefilter
+
+    files = _files(tree)
     admitted, n_bytes, a_bytes, lines = [], 0, 0, 0
-    for path, _ in found.files:
+    for path in files:
         with open(path, "rb") as fh:
             data = fh.read()
         n_bytes += len(data)
@@ -172,18 +187,19 @@ def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
         if prefilter(data):
             admitted.append(path)
             a_bytes += len(data)
-    info = {"files": len(found.files), "bytes": n_bytes, "lines": lines, "admitted": len(admitted),
+    info = {"files": len(files), "bytes": n_bytes, "lines": lines, "admitted": len(admitted),
             "admitted_bytes": a_bytes}
     return admitted, info
 
 
 def internal_floor(tree: str) -> dict[str, Any]:
-    """Walk + read + prefilter, the least any run must do."""
+    """Walk + read + prefilter, the least any run must do (the configuration is loaded before the clock starts)."""
+    excludes = _excludes(tree)
     t0, c0 = time.perf_counter(), time.process_time()
     from lraudit.discover import default_prefilter, discover, prefilter
 
     default_prefilter()
-    found = discover([tree])
+    found = discover([tree], excludes)
     admitted = 0
     for path, _ in found.files:
         with open(path, "rb") as fh:
@@ -192,18 +208,29 @@ def internal_floor(tree: str) -> dict[str, Any]:
     return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "admitted": admitted}
 
 
+def _source_text(path: str, data: bytes) -> str | None:
+    """The Python source lraudit parses: the decoded file, or a notebook's code cells."""
+    from lraudit.parse import ParseFailure, decode_source
+
+    if path.endswith(".ipynb"):
+        from lraudit.notebook import notebook_source
+
+        nb = notebook_source(data)
+        return None if isinstance(nb, ParseFailure) else nb[0]
+    text = decode_source(data)
+    return text if isinstance(text, str) else None
+
+
 def internal_parse(tree: str) -> dict[str, Any]:
     """A bare libcst parse of every admitted file (decoded as lraudit decodes it)."""
     import libcst
-
-    from lraudit.parse import decode_source
 
     admitted, _ = _admitted(tree)
     texts = []
     for path in admitted:
         with open(path, "rb") as fh:
-            text = decode_source(fh.read())
-        if isinstance(text, str):
+            text = _source_text(path, fh.read())
+        if text is not None:
             texts.append(text)
     t0, c0 = time.perf_counter(), time.process_time()
     failed = 0
@@ -226,7 +253,7 @@ def internal_info(tree: str) -> dict[str, Any]:
 def _prove_one(path: str) -> list[str]:
     from lraudit.analyze import AnalysisOptions, analyze_bytes
     from lraudit.extract.build import extract
-    from lraudit.parse import ParseFailure, decode_source, parse_source
+    from lraudit.parse import ParseFailure, parse_source
 
     with open(path, "rb") as fh:
         data = fh.read()
@@ -235,9 +262,9 @@ def _prove_one(path: str) -> list[str]:
     problems += [f"finding {f.code} at line {f.line}" for f in result.findings if f.code != "LR901"]
     problems += [f"optimizer {o['class']}" for o in result.optimizers]
     problems += [f"scheduler {s['class']}" for s in result.schedulers]
-    if path.endswith(".py"):
-        text = decode_source(data)
-        module = parse_source(text) if isinstance(text, str) else None
+    text = _source_text(path, data)
+    if text is not None:
+        module = parse_source(text)
         if module is not None and not isinstance(module, ParseFailure):
             facts = extract(module, path).facts
             if facts.lr_writes:
@@ -251,11 +278,11 @@ def internal_prove(tree: str, jobs: str) -> dict[str, Any]:
     """Analyse every rejected file anyway: the prefilter has no false negatives when nothing comes out."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from lraudit.discover import discover, prefilter
+    from lraudit.discover import prefilter
 
     t0, c0 = time.perf_counter(), time.process_time()
     rejected = []
-    for path, _ in discover([tree]).files:
+    for path in _files(tree, excludes=[]):  # every file of the tree, also those lraudit check excludes
         with open(path, "rb") as fh:
             if not prefilter(fh.read()):
                 rejected.append(path)
@@ -372,6 +399,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     lraudit = [sys.executable, "-m", "lraudit.cli"]
     env = dict(os.environ, LRAUDIT_NO_COLOR="1", NO_COLOR="1")
     env.pop("LRAUDIT_NO_CACHE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    # byte-compile lraudit as pip does when it installs a package (an editable checkout may have no .pyc files)
+    import lraudit as package
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(package.__file__).parent)], env=env,
+                   capture_output=True)
     load_before = os.getloadavg()
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     runs = args.runs
@@ -414,10 +447,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_peers:
             cmds, peer_notes = ensure_peers(args.peers_venv)
             versions = peer_versions(args.peers_venv) if cmds else ""
+            # the same files lraudit checks (the peers' own walkers would include tests and skip no directory);
+            # notebooks are left out, the peers read only .py files
+            py_files = [f for f in _files(str(tree)) if f.endswith(".py")]
             for name, cmd in cmds.items():
                 try:
                     measures[name] = repeat(f"{name}, cold, 1 job", args.peer_runs, lambda cmd=cmd: run(
-                        [*cmd, str(tree)], cwd=work, ok_codes=tuple(range(256)), sample_memory=True))
+                        [*cmd, *py_files], cwd=work, ok_codes=tuple(range(256)), sample_memory=True))
                 except RuntimeError as exc:
                     peer_notes.append(f"{name}: failed: {exc}")
         proof = None
@@ -493,7 +529,7 @@ def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: in
         lines.append(f"| {meas.name} | {len(meas.samples)} | {fmt_s(meas.wall)} | {fmt_s(meas.cpu)} | {peak_text} |")
     lines.append("")
     lines.append("The floor and the parse are timed inside one fresh interpreter (work only, no start-up); the "
-                 "commands are timed from outside (start-up included). CPU is user + system time of the process "
+                 "commands are timed from outside (start-up included, lraudit byte-compiled as pip installs it). CPU is user + system time of the process "
                  "and its workers. Peak memory is the resident set of the process tree, sampled every 200 ms.")
     if script:
         lines.append(f"The one-script case checks `{script}` (copied alone into a scratch directory, cold).")

@@ -8,6 +8,7 @@ bench/ does the same on a whole real tree).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -202,3 +203,38 @@ _IDENT = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True)
 def test_a_name_among_other_words_is_found(words: list[str], name: str) -> None:
     text = " ".join(words[:3] + [f"{name}(x)"] + words[3:])
     assert prefilter(text.encode())
+
+
+# ------------------------------------------------------------------------ the light extraction path
+
+
+def test_the_light_extraction_path_changes_no_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files that build nothing skip loops and horizon (extract/build.py); findings and objects must be the
+    same as with the full extraction."""
+    from lraudit.extract import build
+
+    taken: list[Path] = []
+    original = build._extract
+    for path in SOURCES:
+        if path.suffix != ".py" or "fixtures" not in path.parts:
+            continue
+        text = decode_source(path.read_bytes())
+        module = parse_source(text) if isinstance(text, str) else None
+        if module is None or isinstance(module, ParseFailure):
+            continue
+        ext = original(module, str(path), None, light=True)
+        if ext is not None and not ext.flow.creations:  # the light path was taken and was enough
+            taken.append(path)
+    assert len(taken) >= 3, taken
+
+    def full_only(module: Any, path: str, directory: Any, light: bool) -> Any:
+        return original(module, path, directory, light=False)
+
+    for path in taken:
+        data = path.read_bytes()
+        light = analyze_bytes(data, str(path), path.name, AnalysisOptions(want_curves=False))
+        monkeypatch.setattr(build, "_extract", full_only)
+        full = analyze_bytes(data, str(path), path.name, AnalysisOptions(want_curves=False))
+        monkeypatch.setattr(build, "_extract", original)
+        assert (light.findings, light.optimizers, light.schedulers, light.error) == \
+            (full.findings, full.optimizers, full.schedulers, full.error), path

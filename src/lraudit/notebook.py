@@ -157,13 +157,18 @@ def notebook_script(data: bytes) -> NotebookScript | ParseFailure:
     try:
         nb = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        return ParseFailure(f"not a valid notebook (JSON): {str(exc).splitlines()[0][:200]}")
+        return ParseFailure(f"not a valid notebook (JSON): {(str(exc).splitlines() or [''])[0][:200]}")
+    except RecursionError:
+        return ParseFailure("not a valid notebook: its JSON is nested too deeply")
     if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
         return ParseFailure("not a valid notebook: no list of cells")
-    if nb.get("nbformat", 4) < 4 and "worksheets" in nb:
+    nbformat = nb.get("nbformat", 4)
+    if "worksheets" in nb and not (isinstance(nbformat, int) and nbformat >= 4):
         return ParseFailure("notebook format 3 (worksheets) is not supported; convert it with `jupyter nbconvert "
                             "--to notebook`")
-    language = str(((nb.get("metadata") or {}).get("kernelspec") or {}).get("language") or "python").lower()
+    metadata = nb.get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    language = str((kernelspec.get("language") if isinstance(kernelspec, dict) else None) or "python").lower()
     if language not in ("python", "python3", ""):
         return ParseFailure(f"the notebook's kernel language is {language!r}, not Python")
     lines: list[str] = []

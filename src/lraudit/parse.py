@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import sys
 import tokenize
 from dataclasses import dataclass
 from typing import Iterable
@@ -60,6 +61,9 @@ def decode_source(data: bytes) -> str | ParseFailure:
             "add a PEP 263 coding cookie or re-encode the file as UTF-8",
             line,
         )
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:  # a cookie naming rot13, hex, utf-16...
+        return ParseFailure(f"cannot decode with the encoding {encoding!r} declared in a coding cookie "
+                            f"({type(exc).__name__})")
 
 
 _TOKENS = re.compile(
@@ -79,14 +83,48 @@ _TOKENS = re.compile(
     | (?P<comma>,)
     | (?P<semi>;)
     | (?P<colon>:(?!=))
-    | (?P<op>[-+*/%@&|^~<>!=.]|:=)
+    | (?P<op>\*\*=?|//=?|<<=?|>>=?|->|:=|[-+*/%@&|^<>!=]=?|~|\.)
     | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
-# Words that make the syntax tree one level deeper (operators, conditional expressions, comprehensions...).
-_DEEPER_WORDS = frozenset({"not", "and", "or", "if", "else", "await", "yield", "in", "is", "for", "async", "from",
-                           "lambda"})
+# Operator classes by binding strength: an operator nests the tree one level in its own class and ends
+# the chains of the classes that bind tighter (``a + b*c + d*e`` is two levels of ``+`` over one of ``*``).
+_LAMBDA, _COND, _OR, _AND, _NOT, _CMP, _BOR, _XOR, _BAND, _SHIFT, _ARITH, _TERM, _UNARY, _POWER, _AWAIT, \
+    _TRAILER, _STRING = range(17)
+_WORD_CLASS = {"lambda": _LAMBDA, "yield": _LAMBDA, "from": _LAMBDA, "async": _LAMBDA, "if": _COND, "else": _COND,
+               "for": _COND, "or": _OR, "and": _AND, "not": _NOT, "in": _CMP, "is": _CMP, "await": _AWAIT}
+_OP_CLASS = {":=": _LAMBDA, "->": _LAMBDA, "|": _BOR, "^": _XOR, "&": _BAND, "<<": _SHIFT, ">>": _SHIFT,
+             "+": _ARITH, "-": _ARITH, "*": _TERM, "/": _TERM, "//": _TERM, "%": _TERM, "@": _TERM, "~": _UNARY,
+             "**": _POWER, ".": _TRAILER, "<": _CMP, ">": _CMP, "==": _CMP, "!=": _CMP, "<=": _CMP, ">=": _CMP,
+             "!": _CMP}
+
+
+class _Level:
+    """Open operator chains inside one pair of brackets (or at statement level)."""
+
+    __slots__ = ("base", "counts", "total", "top", "lambdas")
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.counts = [0] * (_STRING + 1)
+        self.total = 0  # sum of counts: the depth the chains add to ``base``
+        self.top = 0  # highest class with a nonzero count
+        self.lambdas = 0  # lambda parameter lists and comprehension targets not yet closed by ':' / 'in'
+
+    def bump(self, cls: int) -> None:
+        counts = self.counts
+        for k in range(cls + 1, self.top + 1):
+            self.total -= counts[k]
+            counts[k] = 0
+        counts[cls] += 1
+        self.total += 1
+        self.top = cls
+
+    def reset(self) -> None:
+        for k in range(self.top + 1):
+            self.counts[k] = 0
+        self.total = self.top = 0
 
 
 def nesting_estimate(text: str, limit: int = 1 << 30) -> int:
@@ -94,17 +132,20 @@ def nesting_estimate(text: str, limit: int = 1 << 30) -> int:
 
     libcst's native parser crashes the whole process (a stack overflow, not an exception) on trees some
     thousands of levels deep, and takes minutes on a few thousand, so hostile input must be turned away
-    before it is parsed. The estimate errs on the high side: every bracket, operator, keyword operator,
-    trailer (``.name``, ``(...)``, ``[...]``) and implicitly concatenated string counts one level until a
-    comma or the end of the statement starts a sibling (but not the commas between a ``lambda`` and its
-    ``:``, or between a comprehension's ``for`` and its ``in``); the expressions inside f-strings count;
-    ``elif`` chains (nested ``If`` nodes in libcst) count one level per ``elif``. Real code stays far
-    below 300 (measured: at most 133 over the 5,200 files of torch and transformers). Stops early once
-    past ``limit``.
+    before it is parsed. The estimate follows the depth of expressions: each bracket is a level; inside one, every
+    operator, keyword operator (``not``, ``and``, ``if``/``else``, ``lambda``, ``for``...), trailer
+    (``.name``, ``(...)``, ``[...]``) and implicitly concatenated string adds a level to its own precedence
+    class and ends the chains of tighter-binding classes, until a comma, ``=`` or the end of the statement
+    starts a sibling (but not the commas between a ``lambda`` and its ``:``, or a comprehension's ``for`` and
+    its ``in``); the expressions inside f-strings count; ``elif`` chains (nested ``If`` nodes in libcst)
+    count one level per ``elif``. Over the 13,000 files of a site-packages with torch, transformers, sympy
+    and numpy it is at most 227, except one generated sympy table of polynomials (565; libcst's tree there is
+    571 levels deep). Stops early once past ``limit``.
     """
     best = 0
-    stack: list[tuple[int, int, int]] = []  # (base, count, lambdas) of the enclosing bracket levels
-    base = count = lambdas = 0  # lambdas: lambda parameter lists and for-targets not yet closed by ':' / 'in'
+    stack: list[_Level] = []
+    lv = _Level(0)
+    operand = False  # the previous token ends an operand (so + - * ** are binary, not unary or star-args)
     line_start = True
     indent = 0
     runs: dict[int, int] = {}  # indentation -> length of the elif chain open at that indentation
@@ -118,9 +159,11 @@ def nesting_estimate(text: str, limit: int = 1 << 30) -> int:
             continue
         if kind == "nl":
             if not stack:
-                count = lambdas = 0
+                lv.reset()
+                lv.lambdas = 0
                 line_start = True
                 indent = 0
+                operand = False
             continue
         if line_start:
             line_start = False
@@ -131,46 +174,76 @@ def nesting_estimate(text: str, limit: int = 1 << 30) -> int:
                 runs[indent] = runs.get(indent, 0) + 1
             elif word not in ("else", "except", "finally"):
                 runs[indent] = 0
-            base = sum(runs.values()) + len(runs)
+            lv.base = sum(runs.values()) + len(runs)
+            best = max(best, lv.base)
         if kind == "name":
-            if m.group() not in _DEEPER_WORDS:
+            w = m.group()
+            cls = _WORD_CLASS.get(w)
+            if cls is None:
+                operand = True
                 continue
-            count += 1
-            if m.group() in ("lambda", "for"):
-                lambdas += 1
-            elif m.group() == "in" and lambdas:
-                lambdas -= 1
+            lv.bump(cls)
+            operand = False
+            if w in ("lambda", "for"):
+                lv.lambdas += 1
+            elif w == "in" and lv.lambdas:
+                lv.lambdas -= 1
         elif kind == "str":
             prefix = m.group("prefix").lower()
-            count += 1  # implicitly concatenated strings nest
+            lv.bump(_STRING)  # implicitly concatenated strings nest
             if "f" in prefix or "t" in prefix:  # the expressions inside an f-string are parsed too
                 body = m.group()[len(prefix):]
                 quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
                 body = body[len(quote):]
                 if body.endswith(quote):
                     body = body[: -len(quote)]
-                count += nesting_estimate(body, limit)
+                inner = nesting_estimate(body, limit)
+                lv.counts[_STRING] += inner
+                lv.total += inner
+            operand = True
+        elif kind == "num":
+            operand = True
+            continue
         elif kind == "open":
-            stack.append((base, count, lambdas))
-            base, count, lambdas = base + count + 1, 0, 0
+            stack.append(lv)
+            lv = _Level(lv.base + lv.total + 1)
+            operand = False
         elif kind == "close":
             if stack:
-                base, count, lambdas = stack.pop()
-            count += 1
+                lv = stack.pop()
+            lv.bump(_TRAILER)
+            operand = True
         elif kind == "comma":
-            if not lambdas:
-                count = 0
+            if not lv.lambdas:
+                lv.reset()
+            operand = False
+            continue
         elif kind == "semi":
-            count = lambdas = 0
+            lv.reset()
+            lv.lambdas = 0
+            operand = False
+            continue
         elif kind == "colon":
-            if lambdas:
-                lambdas -= 1
+            if lv.lambdas:
+                lv.lambdas -= 1
+            operand = False
+            continue
         elif kind == "op":
-            count += 1
+            op = m.group()
+            cls = _OP_CLASS.get(op)
+            if cls is None:  # = and augmented assignments: a new sibling
+                lv.reset()
+                operand = False
+                continue
+            if not operand and op in ("+", "-", "*", "**"):
+                cls = _UNARY
+            lv.bump(cls)
+            operand = op == "."
         else:
             continue
-        if base + count > best:
-            best = base + count
+        depth = lv.base + lv.total
+        if depth > best:
+            best = depth
             if best > limit:
                 break
     return best
@@ -185,6 +258,9 @@ def parse_source(text: str) -> cst.Module | ParseFailure:
     if depth > MAX_NESTING:
         return ParseFailure(f"code nested more than {MAX_NESTING} levels deep (brackets, operators or elif chains); "
                             "not analysed")
+    long_int = _long_int_literal(text)
+    if long_int is not None:
+        return long_int
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
@@ -202,6 +278,22 @@ def parse_source(text: str) -> cst.Module | ParseFailure:
         return ParseFailure("file too deeply nested to parse")
     except Exception as exc:  # libcst may raise other errors on exotic input
         return ParseFailure(f"could not parse: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+
+
+def _long_int_literal(text: str) -> ParseFailure | None:
+    """Python refuses decimal integer literals over ``sys.get_int_max_str_digits()`` digits; so does lraudit
+    (libcst parses them, and reading their value later would fail)."""
+    limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if not limit or not re.search(rb"\d{%d}" % (limit + 1), text.encode("utf-8", "surrogatepass")):
+        return None
+    for m in _TOKENS.finditer(text):
+        if m.lastgroup == "num":
+            digits = m.group().replace("_", "")
+            if digits.isdigit() and len(digits) > limit:
+                line = text.count("\n", 0, m.start()) + 1
+                return ParseFailure(f"integer literal with {len(digits):,} digits (Python refuses more than "
+                                    f"{limit:,})", line, m.start() - text.rfind("\n", 0, m.start()))
+    return None
 
 
 _PY2_RE = re.compile(r"^\s*print\s+[\"'\w]|^\s*exec\s+[\"']|except\s+\w+\s*,\s*\w+\s*:|\bur[\"']|^\s*raise\s+\w+\s*,", re.M)

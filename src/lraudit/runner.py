@@ -1,24 +1,29 @@
 """Running the per-file analysis over many files: read, prefilter, cache lookup, process pool, deterministic merge.
 
-Each file is one unit of work: read it, skip it when the prefilter rejects it (unless it was named
-explicitly), look it up in the cache, otherwise analyse it and store the result. One or two files (the
-pre-commit case) run in this process; more run in a pool of ``jobs`` processes, largest files first so that
-no worker is left with a big file at the end. Results come back in the order of the input, whatever the
-number of jobs, so output does not depend on scheduling.
+Each file is read and looked up in the cache (by content, see cache.py); a miss that the prefilter rejects is
+skipped (unless the file was named explicitly) and remembered as skipped, so warm runs do not even run the
+prefilter. That first pass runs in this process. What is left is analysed and stored: here when it is one or two
+files (the pre-commit case), else in a pool of ``jobs`` processes, largest files first so that no worker is
+left with a big file at the end. A run where everything comes from the cache never starts a pool. Results
+come back in the order of the input, whatever the number of jobs, so output does not depend on scheduling.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from .analyze import AnalysisOptions, analyze_bytes
 from .results import FileResult
 
 POOL_MIN_FILES = 3  # one or two files (the pre-commit case) never start a pool
 MAX_READ = 10_000_000
+# libcst's tree of a big file takes hundreds of bytes per character; once it is gone, hand the memory back to
+# the system so that a worker does not keep the peak of its biggest file for the rest of the run
+RELEASE_AFTER_BYTES = 100_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,11 @@ def read_source(path: str) -> bytes | str:
 
 
 class Worker:
-    """Analyses files for one run, in this process or in a pool worker (one per process)."""
+    """Analyses files for one run, in this process or in a pool worker (one per process).
+
+    ``settle`` does the cheap part (read, cache lookup, prefilter) and ``compute`` the expensive one (parse and
+    analyse, then store); ``analyze`` is both.
+    """
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
@@ -79,35 +88,91 @@ class Worker:
 
     def analyze(self, path: str, display: str, explicit: bool) -> FileResult:
         """Never raises for one file's problem: it becomes that file's error (see ``analyze_bytes``)."""
-        try:
-            return self._analyze(path, display, explicit)
-        except Exception as exc:  # the cache or the prefilter failed on this file
-            first = str(exc).splitlines()[0][:200] if str(exc) else ""
-            return FileResult(path=display, error=f"internal error: {type(exc).__name__}: {first}; please report it")
+        settled = self.settle(path, display, explicit)
+        return settled if settled is not None else self.compute(path, display, explicit)
 
-    def _analyze(self, path: str, display: str, explicit: bool) -> FileResult:
+    def settle(self, path: str, display: str, explicit: bool) -> FileResult | None:
+        """The result when reading, the cache or the prefilter decides it; None when the file must be analysed."""
+        try:
+            return self._settle(path, display, explicit)
+        except Exception as exc:  # the cache or the prefilter failed on this file
+            return _internal_error(display, exc)
+
+    def compute(self, path: str, display: str, explicit: bool) -> FileResult:
+        """Analyse the file (and store the result in the cache)."""
+        try:
+            return self._compute(path, display, explicit)
+        except Exception as exc:
+            return _internal_error(display, exc)
+        finally:
+            if _size(path) >= RELEASE_AFTER_BYTES:
+                release_memory()
+
+    def _key(self, data: bytes, path: str, display: str) -> str:
+        assert self.cache is not None
+        return self.cache.key(data, self.ctx.opts, path, display, self.ctx.cwd or None)
+
+    def _settle(self, path: str, display: str, explicit: bool) -> FileResult | None:
         data = read_source(path)
         if isinstance(data, str):
             return FileResult(path=display, error=data)
+        cache = self.cache
+        key = None
+        if cache is not None:
+            key = self._key(data, path, display)
+            hit = cache.get(key)
+            # a file the prefilter skipped is analysed all the same when it is named explicitly
+            if hit is not None and hit.path == display and not (hit.skipped and explicit):
+                return hit
         if not explicit:
             from .discover import prefilter
 
             if not prefilter(data):
-                return FileResult(path=display, skipped=True)
+                skipped = FileResult(path=display, skipped=True)
+                if cache is not None and key is not None:
+                    cache.put(key, skipped)  # warm runs skip the prefilter too
+                return skipped
+        return None
+
+    def _compute(self, path: str, display: str, explicit: bool) -> FileResult:
+        data = read_source(path)  # read again: the pool sends paths, not contents
+        if isinstance(data, str):
+            return FileResult(path=display, error=data)
         opts = self.ctx.opts
         cache = self.cache
         if cache is None:
             return analyze_bytes(data, path, display, opts)
         from .cache import recording_dependencies
 
-        key = cache.key(data, opts, path, display, self.ctx.cwd or None)
-        hit = cache.get(key)
-        if hit is not None and hit.path == display:
-            return hit
         with recording_dependencies() as probes:
             result = analyze_bytes(data, path, display, opts)
-        cache.put(key, result, cache.dependencies(probes, exclude=path))
+        cache.put(self._key(data, path, display), result, cache.dependencies(probes, exclude=path))
         return result
+
+
+
+def release_memory() -> None:
+    """Return freed heap memory to the system (glibc ``malloc_trim``; a no-op elsewhere)."""
+    global _TRIM
+    if _TRIM is None:
+        _TRIM = False
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+            except (OSError, AttributeError):
+                _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM: Any = None
+
+
+def _internal_error(display: str, exc: Exception) -> FileResult:
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return FileResult(path=display, error=f"internal error: {type(exc).__name__}: {first}; please report it")
 
 
 def analyze_one(path: str, display: str, opts: AnalysisOptions, explicit: bool = False,
@@ -129,14 +194,7 @@ def _init_worker(ctx: RunContext) -> None:
 def _work(task: tuple[int, str, str, bool]) -> tuple[int, FileResult]:
     index, path, display, explicit = task
     assert _WORKER is not None, "worker not initialised"
-    return index, _WORKER.analyze(path, display, explicit)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
+    return index, _WORKER.compute(path, display, explicit)
 
 
 def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explicit: set[str] | None = None,
@@ -145,30 +203,49 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
 
     ``explicit`` holds absolute paths the user named (they skip the prefilter). ``jobs`` is the number of
     processes (default: the CPU count); ``cache_dir`` enables the result cache.
+
+    Two passes: this process reads every file and settles what the cache or the prefilter decides (a warm run
+    ends here, without a pool); the files left are analysed here when they are one or two, else in a pool,
+    largest first.
     """
     pairs = list(files)
     explicit = explicit or set()
     ctx = RunContext(opts, cache_dir, os.getcwd())
-    tasks = [(i, p, d, os.path.abspath(p) in explicit) for i, (p, d) in enumerate(pairs)]
+    results: list[FileResult | None] = [None] * len(pairs)
+    local = Worker(ctx)
+    pending: list[tuple[int, str, str, bool]] = []
+    for i, (path, display) in enumerate(pairs):
+        named = os.path.abspath(path) in explicit
+        settled = local.settle(path, display, named)
+        if settled is None:
+            pending.append((i, path, display, named))
+        else:
+            results[i] = settled
     jobs = jobs if jobs and jobs > 0 else default_jobs()
-    jobs = min(jobs, len(tasks))
-    if jobs <= 1 or len(tasks) < POOL_MIN_FILES:
-        worker = Worker(ctx)
-        return [worker.analyze(p, d, e) for _, p, d, e in tasks]
-    results: list[FileResult | None] = [None] * len(tasks)
-    order = sorted(tasks, key=lambda t: (-_size(t[1]), t[0]))  # largest first: a short tail
+    jobs = min(jobs, len(pending))
+    if jobs <= 1 or len(pending) < POOL_MIN_FILES:
+        for i, p, d, e in pending:
+            results[i] = local.compute(p, d, e)
+        return [r for r in results if r is not None]
+    order = sorted(pending, key=lambda t: (-_size(t[1]), t[0]))  # largest first: a short tail
     outcome = _pool_pass(order, results, ctx, jobs)
     if outcome == "broken":  # a worker died (a crash or the OOM killer): once more for what is missing
         outcome = _pool_pass([t for t in order if results[t[0]] is None], results, ctx, jobs)
-    missing = [t for t in tasks if results[t[0]] is None]
+    missing = [t for t in pending if results[t[0]] is None]
     if outcome == "broken":  # again: one process per remaining file, so only the file that kills it is lost
         for task in missing:
             results[task[0]] = _isolated(task, ctx)
     elif missing:  # no usable process support here: finish in this process
-        worker = Worker(ctx)
         for i, p, d, e in missing:
-            results[i] = worker.analyze(p, d, e)
+            results[i] = local.compute(p, d, e)
     return [r for r in results if r is not None]
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _pool_pass(order: list[tuple[int, str, str, bool]], results: list[FileResult | None], ctx: RunContext,
@@ -200,7 +277,7 @@ def _isolated(task: tuple[int, str, str, bool], ctx: RunContext) -> FileResult:
     results: list[FileResult | None] = [None]
     outcome = _pool_pass([(0, path, display, explicit)], results, ctx, 1)
     if outcome == "unavailable":
-        return Worker(ctx).analyze(path, display, explicit)
+        return Worker(ctx).compute(path, display, explicit)
     if results[0] is None:
         return FileResult(path=display, error="the analysis process died on this file (a crash or out of memory); "
                                               "not analysed")

@@ -48,6 +48,15 @@ class Extraction:
 
 
 def extract(module: cst.Module, path: str, directory: str | None = None) -> Extraction:
+    # Most files that pass the prefilter build no optimizer or scheduler. For them a light pass without loops
+    # and horizon comes first: those need positions (one code generation over the whole module, about a third
+    # of the parse), and no other fact reads them. Only when the light pass finds something after all (a rate
+    # write, a computed rate...) is the file extracted again in full.
+    light = _extract(module, path, directory, light=True)
+    return light if light is not None else _extract(module, path, directory, light=False)  # type: ignore[return-value]
+
+
+def _extract(module: cst.Module, path: str, directory: str | None, light: bool) -> Extraction | None:
     ix = build_index(module)
     classify_loops(ix)
     locator = Locator(module)
@@ -59,11 +68,19 @@ def extract(module: cst.Module, path: str, directory: str | None = None) -> Extr
 
     register_factories(flow, ix, resolver)
     flow.renumber()
+    light = light and not flow.creations
     contexts = LoopContexts(ix, resolver)
     builder = _Builder(ix, resolver, flow, locator, contexts, path)
-    facts = builder.build()
-    ext = Extraction(facts, resolver, flow, locator, builder.values)
-    return apply_frameworks(ext, ix, contexts, builder)
+    facts = builder.build(light=light)
+    ext = apply_frameworks(Extraction(facts, resolver, flow, locator, builder.values), ix, contexts, builder)
+    if light and not _nothing_found(ext.facts):
+        return None
+    return ext
+
+
+def _nothing_found(facts: FileFacts) -> bool:
+    return not (facts.optimizers or facts.schedulers or facts.lr_writes or facts.unapplied_lrs or facts.checkpoints
+                or facts.optimizer_steps or facts.extra)
 
 
 class _Builder:
@@ -87,11 +104,12 @@ class _Builder:
         return sc
 
     # -------------------------------------------------------------------------------------- build
-    def build(self) -> FileFacts:
+    def build(self, light: bool = False) -> FileFacts:
+        """All facts; ``light``: without loops and horizon (see ``extract``)."""
         optimizers = [self._optimizer(c) for c in self.flow.creations if c.kind == "optimizer"]
         steps = self._step_sites()
-        loops = self._loops()
-        horizon, epoch_loop = self._horizon(steps)
+        loops = [] if light else self._loops()
+        horizon, epoch_loop = (FileFacts(self.path).horizon, None) if light else self._horizon(steps)
         schedulers = [self._scheduler(c, steps) for c in self.flow.creations if c.kind == "scheduler"]
         schedulers = self._link_children(schedulers)
         schedulers = [self._with_horizon(s, horizon) for s in schedulers]

@@ -148,6 +148,7 @@ _SKIP_EXPR = (
     cst.ConcatenatedString,
     cst.Ellipsis,
 )
+_SKIP_TYPES = frozenset(_SKIP_EXPR)  # libcst's node classes are final: an exact type test equals isinstance
 
 
 def _code_text(node: cst.CSTNode, limit: int = 120) -> str:
@@ -448,12 +449,13 @@ class Indexer:
         reads = self.reads
         while stack:
             n, call = stack.pop()
-            if isinstance(n, _SKIP_EXPR):
-                if isinstance(n, cst.Name):
-                    reads.setdefault(n.value, []).append((call, ctx, self._seq))
+            t = type(n)  # exact types first: isinstance on libcst's ABC-based classes is slow (this is hot)
+            if t in _SKIP_TYPES:
+                if t is cst.Name:
+                    reads.setdefault(n.value, []).append((call, ctx, self._seq))  # type: ignore[attr-defined]
                 first = False
                 continue
-            if isinstance(n, cst.Call):
+            if t is cst.Call:
                 site = CallSite(n, expr_path(n.func), ctx, self._next(), stmt)
                 if first and direct:
                     site.direct = True
@@ -465,10 +467,10 @@ class Indexer:
                 for a in reversed(n.args):
                     stack.append((a.value, site.path))
                 stack.append((n.func, call))
-            elif isinstance(n, cst.Attribute):
-                stack.append((n.value, call))
-            elif isinstance(n, cst.Subscript):
-                for el in n.slice:
+            elif t is cst.Attribute:
+                stack.append((n.value, call))  # type: ignore[attr-defined]
+            elif t is cst.Subscript:
+                for el in n.slice:  # type: ignore[attr-defined]
                     sl = el.slice
                     if isinstance(sl, cst.Index):
                         stack.append((sl.value, call))
