@@ -27,6 +27,7 @@ those parts.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -324,7 +325,7 @@ def ensure_peers(venv: Path) -> tuple[dict[str, list[str]], list[str]]:
     if subprocess.run([str(py), "-c", "import fixit"], capture_output=True).returncode == 0:
         # Fixit has no jobs option: its file runner (trailrunner) takes a one-process executor instead
         driver = ("import sys, concurrent.futures, trailrunner.core as t; "
-                  "t.Trailrunner.DEFAULT_EXECUTOR = lambda: concurrent.futures.ProcessPoolExecutor(1); "
+                  "t.Trailrunner.DEFAULT_EXECUTOR = staticmethod(lambda: concurrent.futures.ProcessPoolExecutor(1)); "
                   "from fixit.cli import main; sys.argv = ['fixit', 'lint', *sys.argv[1:]]; main()")
         cmds["Fixit"] = [str(py), "-c", driver]
     return cmds, notes
@@ -342,13 +343,18 @@ def peer_versions(venv: Path) -> str:
 
 
 def pick_script(tree: str) -> str | None:
-    """An admitted file of about 500 lines that builds an optimizer and a scheduler (a training script)."""
+    """A training script of about 500 lines: an admitted .py file that builds an optimizer and a scheduler."""
+    import re
+
+    builds = re.compile(rb"optim\.[A-Z]\w*\(|(?:lr_scheduler|schedules)\.[A-Z]\w*\(|get_\w*schedule\w*\(")
     admitted, _ = _admitted(tree)
     best: tuple[int, str] | None = None
     for path in admitted:
+        if not path.endswith(".py"):
+            continue
         with open(path, "rb") as fh:
             data = fh.read()
-        if b"optim" not in data or (b"lr_scheduler" not in data and b"schedul" not in data):
+        if len(set(m.group()[:5] for m in builds.finditer(data))) < 2:  # an optimizer and a schedule
             continue
         score = abs(data.count(b"\n") - 500)
         if best is None or (score, path) < best:
@@ -412,36 +418,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"tree {tree}", file=sys.stderr)
     info_doc = json.loads(subprocess.run([sys.executable, __file__, "--internal", "info", str(tree)],
                                          capture_output=True, text=True, check=True).stdout.splitlines()[-1])
-    measures: dict[str, Measure] = {}
-    measures["floor"] = repeat("walk + read + prefilter", runs, lambda: internal("floor", str(tree)))
-    measures["parse"] = repeat("libcst parse of the admitted files", runs, lambda: internal("parse", str(tree)))
     work = Path(tempfile.mkdtemp(prefix="lraudit-bench-"))
     try:
         out = str(work / "out.json")
         check = [*lraudit, "check", "--format", "json", "--output", out, str(tree)]
-        measures["cold1"] = repeat("lraudit check, cold, 1 job", runs, lambda: run(
-            [*check, "--no-cache", "--jobs", "1"], cwd=work, env=env, sample_memory=True))
-        measures["cold2"] = repeat("lraudit check, cold, 2 jobs", runs, lambda: run(
-            [*check, "--no-cache", "--jobs", "2"], cwd=work, env=env, sample_memory=True))
-        if all_jobs != 2:
-            measures["coldN"] = repeat(f"lraudit check, cold, {all_jobs} jobs", runs, lambda: run(
-                [*check, "--no-cache", "--jobs", str(all_jobs)], cwd=work, env=env, sample_memory=True))
-        shutil.rmtree(work / ".lraudit_cache", ignore_errors=True)
-        run([*check, "--jobs", str(all_jobs)], cwd=work, env=env)  # fill the cache
-        measures["warm"] = repeat(f"lraudit check, warm, {all_jobs} jobs", runs, lambda: run(
-            [*check, "--jobs", str(all_jobs)], cwd=work, env=env, sample_memory=True))
-        measures["warm1"] = repeat("lraudit check, warm, 1 job", runs, lambda: run(
-            [*check, "--jobs", "1"], cwd=work, env=env))
         script = args.script or pick_script(str(tree))
+        plans: list[tuple[str, str, Any]] = [
+            ("floor", "walk + read + prefilter", lambda: internal("floor", str(tree))),
+            ("parse", "libcst parse of the admitted files", lambda: internal("parse", str(tree))),
+            ("cold1", "lraudit check, cold, 1 job", lambda: run(
+                [*check, "--no-cache", "--jobs", "1"], cwd=work, env=env, sample_memory=True)),
+            ("cold2", "lraudit check, cold, 2 jobs", lambda: run(
+                [*check, "--no-cache", "--jobs", "2"], cwd=work, env=env, sample_memory=True)),
+        ]
+        if all_jobs != 2:
+            plans.append(("coldN", f"lraudit check, cold, {all_jobs} jobs", lambda: run(
+                [*check, "--no-cache", "--jobs", str(all_jobs)], cwd=work, env=env, sample_memory=True)))
+        plans += [
+            ("warm", f"lraudit check, warm, {all_jobs} jobs", lambda: run(
+                [*check, "--jobs", str(all_jobs)], cwd=work, env=env)),
+            ("warm1", "lraudit check, warm, 1 job", lambda: run([*check, "--jobs", "1"], cwd=work, env=env)),
+        ]
         if script:
             local = work / "script" / Path(script).name
             local.parent.mkdir()
             shutil.copyfile(script, local)
             n_lines = local.read_bytes().count(b"\n")
-            measures["script"] = repeat(f"lraudit check, one {n_lines}-line script", runs, lambda: run(
-                [*lraudit, "check", "--no-cache", local.name], cwd=local.parent, env=env))
-        measures["libcst"] = repeat('python -c "import libcst"', runs, lambda: run(
-            [sys.executable, "-c", "import libcst"], ok_codes=(0,)))
+            plans.append(("script", f"lraudit check, one {n_lines}-line script, cold", lambda: run(
+                [*lraudit, "check", "--no-cache", local.name], cwd=local.parent, env=env)))
+        plans.append(("libcst", 'python -c "import libcst"', lambda: run(
+            [sys.executable, "-c", "import libcst"], ok_codes=(0,))))
+        run([*check, "--jobs", str(all_jobs)], cwd=work, env=env)  # fill the cache for the warm runs
+        # round robin, so that the two sides of each ratio see the same load on the machine
+        measures: dict[str, Measure] = {key: Measure(name) for key, name, _ in plans}
+        outputs: dict[str, set[str]] = {}  # digests of the JSON report of every tree run: they must all agree
+        for i in range(runs):
+            for key, name, fn in plans:
+                sample = fn()
+                measures[key].samples.append(sample)
+                if key.startswith(("cold", "warm")):
+                    outputs.setdefault(key, set()).add(hashlib.sha256(Path(out).read_bytes()).hexdigest())
+                print(f"  run {i + 1}/{runs}: {name}: {sample.wall:.2f} s wall, {sample.cpu:.2f} s CPU",
+                      file=sys.stderr, flush=True)
         peer_notes: list[str] = []
         versions = ""
         if not args.no_peers:
@@ -461,12 +479,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("proving the prefilter (analysing every rejected file) ...", file=sys.stderr)
             proc = subprocess.run([sys.executable, __file__, "--internal", "prove", str(tree), str(all_jobs)],
                                   capture_output=True, text=True)
-            proof = json.loads(proc.stdout.splitlines()[-1]) if proc.returncode == 0 else {"error": proc.stderr[-500:]}
+            if proc.returncode == 0:
+                proof = json.loads(proc.stdout.splitlines()[-1])
+            else:
+                proof = {"error": proc.stderr[-500:]}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load_after = os.getloadavg()
     report = render(tree, info_doc, measures, all_jobs, proof, peer_notes, versions, started,
-                    (load_before, load_after), script)
+                    (load_before, load_after), script, outputs)
     print(report)
     args.output.write_text(report, encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
@@ -474,7 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: int, proof: dict[str, Any] | None,
-           peer_notes: list[str], versions: str, started: str, loads: tuple[Any, Any], script: str | None) -> str:
+           peer_notes: list[str], versions: str, started: str, loads: tuple[Any, Any], script: str | None,
+           outputs: dict[str, set[str]]) -> str:
     import libcst  # noqa: F401  (version only)
     from importlib.metadata import version
 
@@ -529,8 +551,10 @@ def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: in
         lines.append(f"| {meas.name} | {len(meas.samples)} | {fmt_s(meas.wall)} | {fmt_s(meas.cpu)} | {peak_text} |")
     lines.append("")
     lines.append("The floor and the parse are timed inside one fresh interpreter (work only, no start-up); the "
-                 "commands are timed from outside (start-up included, lraudit byte-compiled as pip installs it). CPU is user + system time of the process "
-                 "and its workers. Peak memory is the resident set of the process tree, sampled every 200 ms.")
+                 "commands are timed from outside (start-up included, lraudit byte-compiled as pip installs it). "
+                 "CPU is user + system time of the process and its workers. Peak memory is the resident set of "
+                 "the process tree, sampled every 200 ms. Measurements run round robin, so that both sides of a "
+                 "ratio see the same load.")
     if script:
         lines.append(f"The one-script case checks `{script}` (copied alone into a scratch directory, cold).")
     if versions:
@@ -538,6 +562,12 @@ def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: in
                      "executor; both with their default rules.")
     for note in peer_notes:
         lines.append(f"- {note}")
+    digests = set().union(*outputs.values()) if outputs else set()
+    if digests:
+        n_runs = sum(len(x.samples) for k, x in m.items() if k in outputs)
+        same = "the same JSON report, byte for byte" if len(digests) == 1 else f"{len(digests)} DIFFERENT reports"
+        lines.append("")
+        lines.append(f"All {n_runs} runs over the tree ({', '.join(sorted(outputs))}) wrote {same}.")
     lines.append("")
     lines.append("## Prefilter proof")
     lines.append("")

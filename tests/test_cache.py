@@ -52,7 +52,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _run(project: Path, opts: AnalysisOptions | None = None, files: tuple[str, ...] = ("train.py",)) -> list[FileResult]:
+def _run(project: Path, opts: AnalysisOptions | None = None,
+         files: tuple[str, ...] = ("train.py",)) -> list[FileResult]:
     pairs = [(str(project / f), f) for f in files]
     return runner.run_files(pairs, opts or AnalysisOptions(), jobs=1, cache_dir=str(project / ".lraudit_cache"))
 

@@ -331,6 +331,11 @@ KNOWN_BUGS = frozenset({
     "OverflowError at extract/frameworks.py:_num",  # TrainingArguments(num_train_epochs=10**400)
     "OverflowError at extract/manual.py:_base_lr",  # lr = 10**400 written to param_groups
     "OverflowError at shape.py:<genexpr>",  # timm create_scheduler on an optimizer with lr=1e308
+    "OverflowError at simulate.py:own_length",  # CyclicLR(step_size_down=1e308)
+    "ValueError at simulate.py:own_length",  # CosineAnnealingWarmRestarts(T_mult='linear')
+    "OverflowError at extract/frameworks.py:_keras_own_length",  # ExponentialDecay(decay_steps=1e308)
+    "OverflowError at checks/common.py:epochs_of_run",  # model.fit(epochs=1e308 * 100)
+    "MemoryError at extract/values.py:_binop",  # b'x' * 10**12 (bytes are not size-checked)
 })
 
 

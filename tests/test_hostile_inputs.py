@@ -93,6 +93,7 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "nb_odd_cells.ipynb": ("ok", None),
     "nb_bad_metadata.ipynb": ("ok", None),
     "nb_nul_in_cell.ipynb": ("ok", None),
+    "nb_warnings.ipynb": ("ok", None),
     "nb_binary.ipynb": ("lr901", "not a valid notebook"),
     "cfg_bomb.py": ("ok", None),
     "cfg_recursive.py": ("ok", None),
@@ -174,6 +175,7 @@ def build_tree(root: Path) -> None:
                                                   {"cell_type": ["code"]}, {"cell_type": "code", "source": GOOD}]}))
     w("nb_bad_metadata.ipynb", notebook(GOOD, metadata={"kernelspec": 5}, nbformat="four"))
     w("nb_nul_in_cell.ipynb", notebook(OPT + "x = '\x00'\n"))
+    w("nb_warnings.ipynb", notebook(OPT + "x = 1if True else 2\ny = '\\d'\n", "z = 0x1for\n"))
     b("nb_binary.ipynb", b"optimizer" + bytes(range(256)) * 4)
     w("bomb.yaml", alias_bomb())
     w("recursive.yaml", "lr: &x [1, *x]\nstep: &y {k: *y}\nepochs: 3\n")
@@ -222,6 +224,7 @@ def test_the_run_finishes_with_json_and_exit_code_1(hostile_run: dict[str, Any])
     assert hostile_run["doc"] is not None, hostile_run["err"][-3000:]
     assert hostile_run["code"] == 1, hostile_run["err"][-3000:]
     assert "Traceback" not in hostile_run["err"]
+    assert "Warning" not in hostile_run["err"]  # Python's SyntaxWarnings about analysed code stay out of it
     assert hostile_run["secs"] < 90
 
 
@@ -404,5 +407,121 @@ def test_a_shared_value_is_not_expanded_in_the_output(tmp_path: Path) -> None:
     assert res.exit_code == 0
     assert time.monotonic() - t0 < 20
     betas = json.loads(res.output)["files"][0]["optimizers"][0]["params"]["betas"]
-    assert betas["value"] == "<list of 100,000 items: too large to show>"
+    # refused when resolved (unknown: too large) or when written out (a short description): never expanded
+    assert "too large" in (betas.get("unresolved") or betas["value"])
     assert len(res.output) < 20_000
+
+
+def test_the_output_bound_itself() -> None:
+    from lraudit.analyze import to_jsonable
+
+    shared = [[0.9] * 100_000] * 100_000
+    assert to_jsonable(shared) == "<list of 100,000 items: too large to show>"
+    assert to_jsonable(["a" * 60_000, "b" * 60_000]) == "<list of 2 items: too large to show>"
+    assert to_jsonable(10 ** 2000) == "<int: too large to show>"
+    assert to_jsonable({"b": [1, 2.5, float("inf")], "a": None}) == {"a": None, "b": [1, 2.5, "inf"]}
+
+
+# ------------------------------------------------------------------------------------------ nothing lost
+
+
+def _project(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "bad.py").write_text(BAD, encoding="utf-8")
+    (proj / "good.py").write_text(GOOD, encoding="utf-8")
+    return proj
+
+
+@pytest.mark.parametrize("existing, problem", [
+    ("# Notes\n<!-- lraudit:begin -->\nold\n", "has no matching"),
+    ("# Notes\n<!-- lraudit:end -->\nold\n<!-- lraudit:begin -->\n", "comes before"),
+    ("<!-- lraudit:begin -->\na\n<!-- lraudit:end -->\n<!-- lraudit:begin -->\nb\n<!-- lraudit:end -->\n",
+     "appears 2 times"),
+])
+def test_notes_refuses_malformed_markers_and_writes_nothing(tmp_path: Path, existing: str, problem: str) -> None:
+    proj = _project(tmp_path)
+    target = tmp_path / "NOTES.md"
+    target.write_bytes(existing.encode())
+    res = CliRunner().invoke(main, ["notes", str(proj), "-o", str(target), "--jobs", "1", "--no-cache"])
+    assert res.exit_code == 2
+    assert problem in res.output and "nothing was written" in res.output
+    assert target.read_bytes() == existing.encode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["NOTES.md", "proj"]
+
+
+def test_notes_keeps_permissions_and_every_byte_outside_the_block(tmp_path: Path) -> None:
+    proj = _project(tmp_path)
+    target = tmp_path / "NOTES.md"
+    before = "Intro ünïcode\r\n<!-- lraudit:begin -->\r\nold block\r\n<!-- lraudit:end -->\r\ntail without newline"
+    target.write_bytes(before.encode())
+    os.chmod(target, 0o640)
+    res = CliRunner().invoke(main, ["notes", str(proj), "-o", str(target), "--jobs", "1", "--no-cache"])
+    assert res.exit_code == 0, res.output
+    after = target.read_bytes().decode()
+    assert after.startswith("Intro ünïcode\r\n<!-- lraudit:begin -->\r\n")
+    assert after.endswith("<!-- lraudit:end -->\r\ntail without newline")
+    assert "old block" not in after and "bad.py" in after
+    assert os.stat(target).st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("command", ["notes", "baseline", "check-output"])
+def test_an_interrupted_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  command: str) -> None:
+    proj = _project(tmp_path)
+    target = tmp_path / "out.txt"
+    old = b"<!-- lraudit:begin -->\nprevious\n<!-- lraudit:end -->\n" if command == "notes" else b'{"old": 1}\n'
+    target.write_bytes(old)
+    os.chmod(target, 0o600)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)  # between writing the temporary file and the rename
+    args = {"notes": ["notes", str(proj), "-o", str(target)],
+            "baseline": ["check", str(proj), "--write-baseline", str(target)],
+            "check-output": ["check", str(proj), "--format", "json", "-o", str(target)]}[command]
+    res = CliRunner().invoke(main, args + ["--jobs", "1", "--no-cache"])
+    assert res.exit_code == 2
+    assert "No space left on device" in res.output
+    assert target.read_bytes() == old
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt", "proj"]  # no temporary file left
+
+
+def test_write_baseline_keeps_permissions(tmp_path: Path) -> None:
+    proj = _project(tmp_path)
+    target = tmp_path / "baseline.json"
+    target.write_text("{}", encoding="utf-8")
+    os.chmod(target, 0o604)
+    res = CliRunner().invoke(main, ["check", str(proj), "--write-baseline", str(target), "--jobs", "1", "--no-cache"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(target.read_text(encoding="utf-8"))["findings"][0]["code"] == "LR201"
+    assert os.stat(target).st_mode & 0o777 == 0o604
+
+
+def test_analysed_files_are_never_modified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the result cache (on here) lives in the working directory
+    proj = _project(tmp_path)
+    (proj / "config.yaml").write_text("lr: 0.1\n", encoding="utf-8")
+    (proj / "nb.ipynb").write_text(notebook(BAD), encoding="utf-8")
+    (proj / "broken.py").write_bytes(b"\xef\xbb\xbfdef f(:\n")
+
+    def snapshot() -> dict[str, tuple[bytes, int, int]]:
+        out = {}
+        for p in sorted(proj.rglob("*")):
+            if p.is_file() and ".lraudit_cache" not in p.parts:
+                st = p.stat()
+                out[str(p.relative_to(proj))] = (p.read_bytes(), st.st_mtime_ns, st.st_mode)
+        return out
+
+    before = snapshot()
+    runner = CliRunner()
+    for args in (["check", str(proj)], ["check", str(proj), "--format", "sarif"], ["explain", str(proj)],
+                 ["notes", str(proj)], ["check", str(proj), "--write-baseline", str(tmp_path / "b.json")],
+                 ["notes", str(proj), "-o", str(tmp_path / "NOTES.md")], ["check", str(proj), "--jobs", "2"]):
+        res = runner.invoke(main, args, catch_exceptions=False)
+        assert res.exit_code in (0, 1), (args, res.output[-2000:])
+    assert snapshot() == before
+    assert {p.name for p in proj.iterdir()} == {"bad.py", "good.py", "config.yaml", "nb.ipynb", "broken.py"}
+    assert (tmp_path / ".lraudit_cache").is_dir()

@@ -16,9 +16,10 @@ the analysis looks for (found or not) is recorded with a digest of its content (
 every hit; a changed, new or deleted dependency makes the entry stale.
 
 A result that ran into a wall-clock budget (a simulation or an evaluation that took too long) is not stored:
-it depends on how busy the machine was. A corrupt, truncated or foreign entry (unparseable JSON, wrong format or version, a key that is not the one
-asked for, a result that does not load) is ignored and recomputed, never trusted. Writes are atomic
-(temporary file + rename), so concurrent processes never see half an entry.
+it depends on how busy the machine was. A corrupt, truncated or foreign entry (unparseable JSON, wrong format
+or version, a key that is not the one asked for, a result that does not load) is ignored and recomputed, never
+trusted. Writes are atomic (temporary file + rename), so concurrent processes never see half an entry.
+Files the prefilter skips are stored too (as skipped), so that warm runs do not run the prefilter again.
 """
 
 from __future__ import annotations

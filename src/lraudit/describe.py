@@ -42,10 +42,16 @@ def _fmt_value(v: Any) -> str:
         return str(v) if isinstance(v, int) else fmt_lr(v)
     if isinstance(v, str):
         return repr(v)
+    if isinstance(v, str):
+        return repr(v if len(v) <= 60 else v[:57] + "...")
     if isinstance(v, (list, tuple)):
-        inner = ", ".join(_fmt_value(x) for x in v)
+        shown = [_fmt_value(x) for x in v[:10]]
+        if len(v) > 10:
+            shown.append(f"... {len(v) - 10} more")
+        inner = ", ".join(shown)
         return f"[{inner}]" if isinstance(v, list) else f"({inner})"
-    return repr(v)
+    text = repr(v)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _inline(text: str) -> str:

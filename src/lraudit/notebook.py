@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import warnings
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable
@@ -144,7 +145,9 @@ class _Depth:
 
 def _parses(lines: list[str]) -> bool:
     try:
-        ast.parse("\n".join(lines) + "\n")
+        with warnings.catch_warnings():  # "SyntaxWarning: invalid escape sequence" is not for lraudit's output
+            warnings.simplefilter("ignore")
+            ast.parse("\n".join(lines) + "\n")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

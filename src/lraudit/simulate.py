@@ -130,6 +130,13 @@ def _num(v: Any) -> bool:
 
 def own_length(s: SchedulerFact) -> tuple[int, str] | None:
     """The schedule's own length in scheduler steps, used as a stated assumption when the run's is unknown."""
+    try:
+        return _own_length(s)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _own_length(s: SchedulerFact) -> tuple[int, str] | None:
     a = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
     short = _short(s.cls)
 

@@ -220,7 +220,7 @@ class Indexer:
             self._body(block.body, ctx)
 
     def _stmt(self, stmt: cst.CSTNode, ctx: Ctx) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:  # the common case, without the slow ABC isinstance
             for j, small in enumerate(stmt.body):
                 self._small(small, ctx.at(j), stmt)
             return
@@ -265,7 +265,8 @@ class Indexer:
                 self._block(case.body, ctx.with_cond())
 
     def _small(self, small: cst.CSTNode, ctx: Ctx, stmt: cst.CSTNode) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)  # exact types (libcst's node classes are final): isinstance on its ABCs is slow
+        if kind is cst.Assign:
             seq = self._next()
             targets: list[str] = []
             self._created = []
@@ -279,7 +280,7 @@ class Indexer:
                 rec.seq = after
             for t in small.targets:
                 self._target_exprs(t.target, ctx, stmt)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             seq = self._next()
             targets = []
             if small.value is not None:
@@ -291,7 +292,7 @@ class Indexer:
                     ci = self.classes[ctx.scope.class_name]  # type: ignore[index]
                     ci.fields[name] = None
                     ci.field_order.append(name)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             seq = self._next()
             name = dotted(small.target)
             if name:
@@ -299,17 +300,17 @@ class Indexer:
                 self._add_assign(ctx, AssignRec(name, small.value, ctx, seq, "aug", node=stmt, op=op))
             self._expr(small.value, ctx, stmt)
             self._target_exprs(small.target, ctx, stmt)
-        elif isinstance(small, cst.Expr):
+        elif kind is cst.Expr:
             self._next()
             self._expr(small.value, ctx, stmt, direct=True, discarded=True)
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             self._next()
             if small.value is not None:
                 fn = ctx.scope.function
                 if fn is not None:
                     fn.returns.append((small.value, ctx))
                 self._expr(small.value, ctx, stmt)
-        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+        elif kind is cst.Import or kind is cst.ImportFrom:
             self.imports.add(small)
 
     def _targets(

@@ -20,6 +20,7 @@ from .index import AssignRec, CallSite, ClassInfo, Ctx, FunctionInfo, Indexer, S
 MAX_DEPTH = 24
 MAX_CONFIG_BYTES = 2_000_000
 MAX_INT_BITS = 4096
+MAX_VALUE_SIZE = 100_000  # elements + characters of one resolved value (lists of huge strings...)
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,9 @@ def _binop(op: str, a: Any, b: Any) -> Any:
     if op == "Subtract":
         return a - b
     if op == "Multiply":
-        if isinstance(a, (list, tuple, str)) or isinstance(b, (list, tuple, str)):
-            n = b if isinstance(a, (list, tuple, str)) else a
-            seq = a if isinstance(a, (list, tuple, str)) else b
+        if isinstance(a, (list, tuple, str, bytes)) or isinstance(b, (list, tuple, str, bytes)):
+            n = b if isinstance(a, (list, tuple, str, bytes)) else a
+            seq = a if isinstance(a, (list, tuple, str, bytes)) else b
             if not isinstance(n, int) or len(seq) * max(n, 0) > 100_000:
                 raise _Refuse("value too large")
         return a * b
@@ -178,7 +179,7 @@ class Resolver:
         try:
             if self._depth > MAX_DEPTH:
                 return Unknown("value depends on a chain of assignments too long to follow")
-            return self._resolve(node, ctx, seq)
+            return _bounded(self._resolve(node, ctx, seq))
         except _Refuse as exc:
             return Unknown(f"not computed: {exc}")
         except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, RecursionError) as exc:
@@ -197,7 +198,8 @@ class Resolver:
         if isinstance(node, cst.Float):
             return Known(node.evaluated_value, LITERAL)
         if isinstance(node, cst.SimpleString):
-            return Known(node.evaluated_value, LITERAL)
+            v = node.evaluated_value
+            return Known(v, LITERAL) if isinstance(v, str) else Unknown("bytes literal")
         if isinstance(node, cst.ConcatenatedString):
             v = node.evaluated_value
             return Known(v, LITERAL) if isinstance(v, str) else Unknown("bytes literal")
@@ -1200,6 +1202,42 @@ class EvalScope:
         fn = fns[0]
         return FunctionValue(fn.node, fn.name, self.resolver.loc_line(fn.node),
                              scope=EvalScope(self.resolver, Ctx(fn.scope)))
+
+
+def _size(v: Any, budget: int) -> int:
+    """Elements and characters in ``v``, counting shared parts every time, stopping past ``budget``."""
+    total = 0
+    stack = [v]
+    while stack and total <= budget:
+        x = stack.pop()
+        if isinstance(x, str):
+            total += len(x)
+        elif isinstance(x, (list, tuple)):
+            total += len(x)
+            stack.extend(x[: budget + 1])
+        elif isinstance(x, dict):
+            total += len(x)
+            stack.extend(list(x.keys())[: budget + 1])
+            stack.extend(list(x.values())[: budget + 1])
+        else:
+            total += 1
+    return total
+
+
+def _bounded(v: Value) -> Value:
+    """Numbers lraudit can compute with, values of a sane size; anything else stays unknown."""
+    if not isinstance(v, Known):
+        return v
+    x = v.value
+    if isinstance(x, float) and not math.isfinite(x):
+        return Unknown(f"the value is {x}, not a finite number")
+    if isinstance(x, float) and abs(x) > 1e100:
+        return Unknown(f"the value {x:g} is too large to be a learning-rate setting")
+    if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 63:
+        return Unknown("the value is an integer too large to be a learning-rate setting")
+    if isinstance(x, (str, list, tuple, dict)) and _size(x, MAX_VALUE_SIZE) > MAX_VALUE_SIZE:
+        return Unknown("the value is too large to analyse")
+    return v
 
 
 def _same(a: Any, b: Any) -> bool:
