@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import random
 import re
+import signal
 import sys
 import tempfile
 import time
@@ -60,6 +61,7 @@ def _escape_signature(tb: str, kind: str) -> str:
 
 
 def _worker(conn: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
     try:
         os.nice(10)
     except OSError:
@@ -229,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
         return replay(args.replay, args.timeout)
     if args.minimize:
         return minimize(args.minimize)
+    # stop cleanly (with the summary) on Ctrl-C or `kill PID`, also when started in the background
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     minutes = args.minutes if args.minutes is not None else (None if args.inputs else 30.0)
     deadline = time.monotonic() + minutes * 60 if minutes else None
     try:

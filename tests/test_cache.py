@@ -241,3 +241,25 @@ def test_results_that_ran_out_of_time_are_not_cached(project: Path) -> None:
     assert cache.get("ab" * 32) is None
     cache.put("cd" * 32, FileResult(path="train.py"))
     assert cache.get("cd" * 32) is not None
+
+
+def test_skipped_files_are_remembered_but_named_files_are_analysed(project: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import lraudit.discover as discover
+
+    (project / "util.py").write_text("def f(:\n    return 1\n")  # no optimizer words, and broken
+    calls = []
+    original = discover.prefilter
+
+    def counting(data: bytes) -> bool:
+        calls.append(1)
+        return original(data)
+
+    monkeypatch.setattr(discover, "prefilter", counting)
+    assert _run(project, files=("util.py",))[0].skipped
+    assert _run(project, files=("util.py",))[0].skipped
+    assert len(calls) == 1  # the second run took the verdict from the cache
+    pairs = [(str(project / "util.py"), "util.py")]
+    named = runner.run_files(pairs, AnalysisOptions(), jobs=1, cache_dir=str(project / ".lraudit_cache"),
+                             explicit={str(project / "util.py")})
+    assert not named[0].skipped and [f.code for f in named[0].findings] == ["LR901"]

@@ -320,23 +320,7 @@ def make_input(rng: random.Random, fixtures: list[tuple[str, str]]) -> FuzzInput
 
 # Internal errors the fuzzer finds in code this suite does not own: each has a strict-xfail case in
 # tests/regressions/corpus (remove the entry when that case starts passing). Format: see ``signature``.
-KNOWN_BUGS = frozenset({
-    "OverflowError at extract/loops.py:loop_count",  # range(float('inf'))
-    "ValueError at extract/loops.py:loop_count",  # range(float('nan'))
-    "OverflowError at simulate.py:_num",  # StepLR(step_size=10**400 + 7)
-    "OverflowError at shape.py:_num",  # StepLR(gamma=10**400)
-    "OverflowError at checks/construction.py:_is_number",  # MultiStepLR(milestones=[10**400])
-    "TypeError at simulate.py:own_length",  # CosineAnnealingWarmRestarts(T_mult=[30, 60])
-    "OverflowError at extract/frameworks.py:_hf_after",  # TrainingArguments(num_train_epochs=1e308)
-    "OverflowError at extract/frameworks.py:_num",  # TrainingArguments(num_train_epochs=10**400)
-    "OverflowError at extract/manual.py:_base_lr",  # lr = 10**400 written to param_groups
-    "OverflowError at shape.py:<genexpr>",  # timm create_scheduler on an optimizer with lr=1e308
-    "OverflowError at simulate.py:own_length",  # CyclicLR(step_size_down=1e308)
-    "ValueError at simulate.py:own_length",  # CosineAnnealingWarmRestarts(T_mult='linear')
-    "OverflowError at extract/frameworks.py:_keras_own_length",  # ExponentialDecay(decay_steps=1e308)
-    "OverflowError at checks/common.py:epochs_of_run",  # model.fit(epochs=1e308 * 100)
-    "MemoryError at extract/values.py:_binop",  # b'x' * 10**12 (bytes are not size-checked)
-})
+KNOWN_BUGS: frozenset[str] = frozenset()  # all fixed; e.g. "OverflowError at extract/loops.py:loop_count"
 
 
 def signature(error: str) -> str:

@@ -525,3 +525,28 @@ def test_analysed_files_are_never_modified(tmp_path: Path, monkeypatch: pytest.M
     assert snapshot() == before
     assert {p.name for p in proj.iterdir()} == {"bad.py", "good.py", "config.yaml", "nb.ipynb", "broken.py"}
     assert (tmp_path / ".lraudit_cache").is_dir()
+
+
+def test_hostile_file_names_cannot_inject_workflow_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nl\n::warning file=x::pwned.py").write_text(OPT + "def f(:\n", encoding="utf-8")
+    (tmp_path / "comma,colon:percent%.py").write_text(BAD, encoding="utf-8")
+    res = CliRunner().invoke(main, ["check", ".", "--format", "github", "--jobs", "1", "--no-cache"])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert len(lines) == 2 and all(line.startswith("::error ") for line in lines)
+    assert "file=nl%0A%3A%3Awarning file=x%3A%3Apwned.py," in res.output
+    assert "file=comma%2Ccolon%3Apercent%25.py," in res.output
+    doc = json.loads(CliRunner().invoke(main, ["check", ".", "--format", "json", "--jobs", "1", "--no-cache"]).output)
+    assert sorted(f["path"] for f in doc["findings"]) == ["comma,colon:percent%.py", "nl\n::warning file=x::pwned.py"]
+
+
+@pytest.mark.xfail(strict=True, reason="config.py _parse_toml: tomllib's RecursionError on a deeply nested "
+                                       "pyproject.toml escapes as a traceback (exit 1) instead of a ConfigError")
+def test_a_hostile_pyproject_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.lraudit]\nselect = " + "[" * 100_000 + "]" * 100_000 + "\n",
+                                             encoding="utf-8")
+    (tmp_path / "bad.py").write_text(BAD, encoding="utf-8")
+    code, out, err, _ = run_cli(["check", "bad.py"], tmp_path, timeout=60)
+    assert code == 2
+    assert err.startswith("lraudit: error: ") and "Traceback" not in err

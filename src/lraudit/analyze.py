@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from .facts import FileFacts, FunctionValue, Known, SchedulerFact, Unknown, Value
 from .results import Curve, FileResult, Finding
-
-MAX_FILE_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -56,14 +53,12 @@ class AnalysisOptions:
 
 
 def analyze_path(path: str, display: str, opts: AnalysisOptions) -> FileResult:
-    try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            return _failure(display, f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not analysed")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        return FileResult(path=display, error=f"cannot read: {exc.strerror or exc}")
+    """Read (as the runner does: regular files only, never blocking on a FIFO) and analyse one file."""
+    from .runner import read_source
+
+    data = read_source(path)
+    if isinstance(data, str):
+        return FileResult(path=display, error=data)
     return analyze_bytes(data, path, display, opts)
 
 

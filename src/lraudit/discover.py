@@ -21,9 +21,9 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 # Every fact and finding lraudit produces needs one of them in the source text (tests/test_prefilter.py checks
 # the derivation and proves, by analysing every rejected fixture anyway, that the gate has no false negatives):
 #
-# 1. A catalog name as a whole word: the last part of the qualified name or an alias of every catalog entry
-#    (optimizers, schedulers, Keras schedules and callbacks, factories). A call resolves to an entry only
-#    through an import or attribute that spells that name (``from torch.optim import SGD as S``,
+# 1. A catalog name as a whole word: the last part of the qualified name or an alias of every catalog entry of
+#    every kind (optimizers, schedulers, Keras schedules and callbacks, factories). A call resolves to an entry
+#    only through an import or attribute that spells that name (``from torch.optim import SGD as S``,
 #    ``optim.SGD``, ``from torch.optim import *`` then ``SGD``), so the name is always in the text.
 #    Names that contain a cover word or an API word (below) need no needle of their own.
 # 2. An lr-like identifier: ``lr`` not preceded by a letter or digit and not followed by a letter (``lr``,
@@ -38,8 +38,9 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 #
 # Cover words ("LR", "Adam", "Decay") stand for the many catalog names that contain them, so fewer needles
 # are scanned. Not covered, by design: identifiers spelled with escapes or built at run time
-# (``getattr(torch.optim, name)``), which lraudit does not resolve either, and files that would only yield a
-# parse error (LR901): a file that mentions no optimizer, scheduler or learning rate is not lraudit's business.
+# (``getattr(torch.optim, name)``), which lraudit does not resolve either; source in an encoding that is not
+# ASCII-compatible (UTF-16, EBCDIC); and files that would only yield a parse error (LR901): a file that
+# mentions no optimizer, scheduler or learning rate is not lraudit's business.
 PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"learning_rate", b"param_groups")
 PREFILTER_COVER_WORDS: tuple[bytes, ...] = (b"LR", b"Adam", b"Decay")
 PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
@@ -48,8 +49,7 @@ PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
     (b"Trainer", b"transformers"),  # a transformers or trl Trainer builds AdamW and a schedule itself
     (b"Trainer", b"trl"),
 )
-PREFILTER_CATALOG_KINDS = ("optimizer", "scheduler", "schedule", "callback", "factory")
-# catalog factories that create nothing by themselves (they only size the run of objects created otherwise)
+# catalog entries that create nothing by themselves (they only size the run of objects created otherwise)
 PREFILTER_NOT_CREATORS = ("Trainer", "TrainingArguments", "Seq2SeqTrainingArguments")
 _LR_WORD = re.compile(rb"lr(?![A-Za-z])")
 _WORDCHAR = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -102,8 +102,6 @@ def catalog_names() -> list[str]:
 
     names: set[str] = set()
     for e in all_entries():
-        if e.kind not in PREFILTER_CATALOG_KINDS:
-            continue
         for q in (e.qualname, *e.aliases):
             short = q.rsplit(".", 1)[-1]
             if short not in PREFILTER_NOT_CREATORS:

@@ -150,7 +150,6 @@ class Worker:
         return result
 
 
-
 def release_memory() -> None:
     """Return freed heap memory to the system (glibc ``malloc_trim``; a no-op elsewhere)."""
     global _TRIM

@@ -523,8 +523,10 @@ class _Builder:
                     continue
                 first = updates[0]
                 # a read counts when it can see an updated value: after the update, or in the update's loop
+                # (a read inside another function may run at any time: it counts)
                 reads = [c for c, rctx, seq in self.ix.reads.get(name, []) if _within(rctx.scope, scope) and (
-                    seq > first.seq or (first.ctx.loops and rctx.loops[: len(first.ctx.loops)] == first.ctx.loops))
+                    rctx.scope is not scope or seq > first.seq
+                    or (first.ctx.loops and rctx.loops[: len(first.ctx.loops)] == first.ctx.loops))
                     # the right-hand side of `lr = lr * g` itself (same statement context) is not a use
                     and not any(u.ctx is rctx for u in updates if u.kind == "assign")]
                 real = [c for c in reads if c is None or not _DISPLAY.search(c)]
