@@ -284,7 +284,7 @@ def _long_int_literal(text: str) -> ParseFailure | None:
     """Python refuses decimal integer literals over ``sys.get_int_max_str_digits()`` digits; so does lraudit
     (libcst parses them, and reading their value later would fail)."""
     limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
-    if not limit or not re.search(rb"\d{%d}" % (limit + 1), text.encode("utf-8", "surrogatepass")):
+    if not limit or not re.search(r"[0-9][0-9_]{%d}" % limit, text):
         return None
     for m in _TOKENS.finditer(text):
         if m.lastgroup == "num":

@@ -10,11 +10,13 @@ come back in the order of the input, whatever the number of jobs, so output does
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from .analyze import AnalysisOptions, analyze_bytes
 from .results import FileResult
@@ -24,6 +26,11 @@ MAX_READ = 10_000_000
 # libcst's tree of a big file takes hundreds of bytes per character; once it is gone, hand the memory back to
 # the system so that a worker does not keep the peak of its biggest file for the rest of the run
 RELEASE_AFTER_BYTES = 100_000
+# libcst builds millions of objects for a big file; at Python's default pace (a young collection every 700
+# allocations, promoting the tree to older generations that are rescanned again and again) the cyclic
+# collector costs about a fifth of a parse. A run collects a hundred times less often: the trees hold no
+# cycles, and the few that extraction makes are still collected.
+GC_YOUNG_THRESHOLD = 100_000
 
 
 @dataclass(frozen=True)
@@ -188,6 +195,23 @@ _WORKER: Worker | None = None
 def _init_worker(ctx: RunContext) -> None:
     global _WORKER
     _WORKER = Worker(ctx)
+    _pace_collector()
+
+
+def _pace_collector() -> tuple[int, int, int]:
+    """Collect less often (see ``GC_YOUNG_THRESHOLD``); returns the previous thresholds."""
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_YOUNG_THRESHOLD), old[1], old[2])
+    return old  # type: ignore[return-value]
+
+
+@contextmanager
+def _paced_collector() -> Iterator[None]:
+    old = _pace_collector()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def _work(task: tuple[int, str, str, bool]) -> tuple[int, FileResult]:
@@ -207,8 +231,12 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
     ends here, without a pool); the files left are analysed here when they are one or two, else in a pool,
     largest first.
     """
-    pairs = list(files)
-    explicit = explicit or set()
+    with _paced_collector():
+        return _run_files(list(files), opts, explicit or set(), jobs, cache_dir)
+
+
+def _run_files(pairs: list[tuple[str, str]], opts: AnalysisOptions, explicit: set[str], jobs: int | None,
+               cache_dir: str | None) -> list[FileResult]:
     ctx = RunContext(opts, cache_dir, os.getcwd())
     results: list[FileResult | None] = [None] * len(pairs)
     local = Worker(ctx)
