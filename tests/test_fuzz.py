@@ -320,7 +320,9 @@ def make_input(rng: random.Random, fixtures: list[tuple[str, str]]) -> FuzzInput
 
 # Internal errors the fuzzer finds in code this suite does not own: each has a strict-xfail case in
 # tests/regressions/corpus (remove the entry when that case starts passing). Format: see ``signature``.
-KNOWN_BUGS: frozenset[str] = frozenset()  # all fixed; e.g. "OverflowError at extract/loops.py:loop_count"
+KNOWN_BUGS = frozenset({
+    "CSTValidationError at extract/manual.py:leave_Subscript",  # a negative lr in a manual warm-up expression
+})
 
 
 def signature(error: str) -> str:

@@ -112,3 +112,21 @@ def test_unreadable_and_vanished_files_are_errors(tmp_path: Path) -> None:
 
 def test_default_jobs_is_the_usable_cpu_count() -> None:
     assert 1 <= runner.default_jobs()
+
+
+def test_a_run_paces_the_collector_and_restores_it(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[tuple[int, int, int]] = []
+    original = runner.Worker.compute
+
+    def spy(self: runner.Worker, *args: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return original(self, *args)
+
+    monkeypatch.setattr(runner.Worker, "compute", spy)
+    before = gc.get_threshold()
+    runner.run_files(discover([str(sample)]).files[:2], AnalysisOptions(want_curves=False), jobs=1)
+    assert gc.get_threshold() == before
+    assert seen and all(t[0] >= runner.GC_YOUNG_THRESHOLD for t in seen)
+    runner.release_memory()  # returns freed memory to the system where it can; never fails

@@ -578,7 +578,9 @@ class _Subst(cst.CSTTransformer):
                 len(original.slice) == 1 and isinstance(original.slice[0].slice, cst.Index):
             key = original.slice[0].slice.value
             if isinstance(key, cst.SimpleString) and key.evaluated_value == "initial_lr" and self.base_lr is not None:
-                return cst.Float(repr(float(self.base_lr)))
+                value = float(self.base_lr)
+                number = cst.Float(repr(abs(value)))
+                return cst.UnaryOperation(operator=cst.Minus(), expression=number) if value < 0 else number
         return updated
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
