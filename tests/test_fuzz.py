@@ -96,7 +96,8 @@ def _call(rng: random.Random, func: str, params: tuple[str, ...], first: str | N
 
 SCHEDULE_FUNCS = (
     "def get_lr(it):\n    if it < WARMUP:\n        return LR * it / WARMUP\n"
-    "    ratio = (it - WARMUP) / (MAX_ITERS - WARMUP)\n    return MIN_LR + 0.5 * (1 + math.cos(math.pi * ratio)) * (LR - MIN_LR)\n",
+    "    ratio = (it - WARMUP) / (MAX_ITERS - WARMUP)\n"
+    "    return MIN_LR + 0.5 * (1 + math.cos(math.pi * ratio)) * (LR - MIN_LR)\n",
     "def adjust_learning_rate(optimizer, epoch):\n    lr = LR * (0.1 ** (epoch // 30))\n"
     "    for g in optimizer.param_groups:\n        g['lr'] = lr\n",
     "def lr_lambda(step):\n    while True:\n        step += 1\n    return step\n",
@@ -321,7 +322,7 @@ def make_input(rng: random.Random, fixtures: list[tuple[str, str]]) -> FuzzInput
 # Internal errors the fuzzer finds in code this suite does not own: each has a strict-xfail case in
 # tests/regressions/corpus (remove the entry when that case starts passing). Format: see ``signature``.
 KNOWN_BUGS = frozenset({
-    "CSTValidationError at extract/manual.py:leave_Subscript",  # a negative lr in a manual warm-up expression
+    "OverflowError at shape.py:<genexpr>",  # a hand-written schedule computing rates near 1e304
 })
 
 

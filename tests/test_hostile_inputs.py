@@ -188,7 +188,8 @@ def build_tree(root: Path) -> None:
     w("invalid.yaml", "lr: [1, 2\nstep: {\n")
     b("not_utf8.yaml", b"lr: '\xff\xfe'\nstep: 3\n")
     w("deep.json", '{"lr": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    for name, cfg in [("cfg_bomb.py", "bomb.yaml"), ("cfg_recursive.py", "recursive.yaml"), ("cfg_deep.py", "deep.yaml"),
+    for name, cfg in [("cfg_bomb.py", "bomb.yaml"), ("cfg_recursive.py", "recursive.yaml"),
+                      ("cfg_deep.py", "deep.yaml"),
                       ("cfg_50mb.py", "big.yaml"), ("cfg_python_tag.py", "python_tag.yaml"),
                       ("cfg_fifo.py", "fifo.yaml"), ("cfg_dev_zero.py", "/dev/zero"),
                       ("cfg_proc_environ.py", "/proc/self/environ"), ("cfg_invalid.py", "invalid.yaml"),
@@ -306,7 +307,8 @@ def test_an_unreadable_file_is_an_error_entry(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(os, "open", fake_open)  # chmod 000 does not stop root
     code, doc, _ = _check_json(tmp_path)
     assert code == 1
-    assert [e["message"] for e in doc["errors"] if e["path"].endswith("victim.py")] == ["cannot read: Permission denied"]
+    messages = [e["message"] for e in doc["errors"] if e["path"].endswith("victim.py")]
+    assert messages == ["cannot read: Permission denied"]
     assert any(f["code"] == "LR201" for f in doc["findings"])
 
 

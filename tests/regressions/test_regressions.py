@@ -8,6 +8,7 @@ files), the configs it reads, and an ``EXPECT.txt`` with ``key: value`` lines:
   only the universal properties below);
 * ``contains: TEXT`` -- TEXT appears in some output (repeatable);
 * ``max-output: N`` -- all outputs together stay under N characters;
+* ``max-seconds: S`` -- the case takes at most S seconds (default ``CASE_SECONDS``);
 * ``why: ...`` -- what went wrong before (documentation);
 * ``xfail: REASON`` -- a known bug in code this suite does not own; strict, so a fix makes it fail until the
   marker (and the matching ``KNOWN_BUGS`` entry in tests/test_fuzz.py) is removed.
@@ -105,6 +106,9 @@ def check_case(case: Path, fuzz: Any) -> list[str]:
     for want in exp.get("contains", []):
         if want not in text:
             problems.append(f"no output contains {want!r}")
+    for limit in exp.get("max-seconds", []):
+        if seconds > float(limit):
+            problems.append(f"took {seconds:.1f} s (limit {float(limit):g} s for this case)")
     for limit in exp.get("max-output", []):
         size = sum(len(v) for v in outputs.values())
         if size > int(limit):
