@@ -181,6 +181,8 @@ def _parse_toml(text: str, path: Path, cwd: Path) -> dict[str, Any]:
         return _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
         raise ConfigError(f"{display_path(path, cwd)}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{display_path(path, cwd)}: invalid TOML: nested too deeply to read") from None
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:

@@ -462,7 +462,10 @@ def _cosine_pred(y: Sequence[float], u: Sequence[float], q: float) -> list[float
 def _sse(y: Sequence[float], pred: Sequence[float] | None) -> float:
     if pred is None:
         return math.inf
-    return sum((a - b) ** 2 for a, b in zip(y, pred))
+    try:
+        return sum((a - b) ** 2 for a, b in zip(y, pred))
+    except OverflowError:  # rates near 1e304 from a hand-written schedule: no fit is meaningful
+        return math.inf
 
 
 def _fit_cosine(y: Sequence[float], u: Sequence[float], lo: float, hi: float, scale: float) -> float:

@@ -167,6 +167,7 @@ class Resolver:
         self._depth = 0
         self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
         self.module_hops = 0  # how many imports away from the analysed file this resolver is
+        self._memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}  # repeated resolutions are common
         # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
         # Lightning Trainer call); consulted before any other resolution of that exact attribute
         self.known_attributes: dict[str, Value] = {}
@@ -179,7 +180,14 @@ class Resolver:
         try:
             if self._depth > MAX_DEPTH:
                 return Unknown("value depends on a chain of assignments too long to follow")
-            return _bounded(self._resolve(node, ctx, seq))
+            key = (id(node), id(ctx.scope), ctx.loops, ctx.conds, seq, self.assumed_len)
+            hit = self._memo.get(key)
+            if hit is not None:
+                return hit[1]
+            value = _bounded(self._resolve(node, ctx, seq))
+            if not (isinstance(value, Unknown) and "too long to follow" in value.reason):
+                self._memo[key] = (node, value)  # the node is kept so its id cannot be reused
+            return value
         except _Refuse as exc:
             return Unknown(f"not computed: {exc}")
         except (ArithmeticError, TypeError, ValueError, IndexError, KeyError, RecursionError) as exc:
