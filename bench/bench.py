@@ -152,10 +152,10 @@ def repeat(name: str, runs: int, fn: Any, note: str = "") -> Measure:
     return m
 
 
-def internal(mode: str, *args: str) -> Sample:
+def internal(mode: str, *args: str, env: dict[str, str] | None = None) -> Sample:
     """Run one of this file's in-process measurements in a fresh interpreter; it reports its own timing."""
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--internal", mode, *args],
-                          capture_output=True, text=True, timeout=7200)
+                          capture_output=True, text=True, timeout=7200, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"--internal {mode} failed:\n{proc.stderr[-2000:]}")
     doc = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -347,6 +347,22 @@ def peer_versions(venv: Path) -> str:
 # -------------------------------------------------------------------------------------------- main
 
 
+def snapshot_package(work: Path, env: dict[str, str]) -> Path:
+    """A frozen, byte-compiled copy of lraudit (rules included) that every measured process imports.
+
+    Measurements then see one version of the code even when the checkout changes during the run (an edited
+    source file would also change the cache's fingerprint and turn warm runs cold), and the modules are
+    byte-compiled as pip compiles an installed package.
+    """
+    import lraudit as package
+
+    dest = work / "snapshot"
+    shutil.copytree(Path(package.__file__).resolve().parent, dest / "lraudit", symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(dest)], env=env, capture_output=True, check=True)
+    return dest
+
+
 def pick_script(tree: str) -> str | None:
     """A training script of about 500 lines: an admitted .py file that builds an optimizer and a scheduler."""
     import re
@@ -412,31 +428,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     all_jobs = args.jobs or default_jobs()
     lraudit = [sys.executable, "-m", "lraudit.cli"]
-    env = dict(os.environ, LRAUDIT_NO_COLOR="1", NO_COLOR="1")
-    env.pop("LRAUDIT_NO_CACHE", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    # byte-compile lraudit as pip does when it installs a package (an editable checkout may have no .pyc files)
-    import lraudit as package
-
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(package.__file__).parent)], env=env,
-                   capture_output=True)
-    load_before = os.getloadavg()
-    started = time.strftime("%Y-%m-%d %H:%M:%S")
-    runs = args.runs
-
-    print(f"tree {tree}", file=sys.stderr)
-    info_doc = json.loads(subprocess.run([sys.executable, __file__, "--internal", "info", str(tree)],
-                                         capture_output=True, text=True, check=True).stdout.splitlines()[-1])
     work = Path(tempfile.mkdtemp(prefix="lraudit-bench-"))
     try:
+        env = dict(os.environ, LRAUDIT_NO_COLOR="1", NO_COLOR="1")
+        env.pop("LRAUDIT_NO_CACHE", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        snapshot = snapshot_package(work, env)
+        env["PYTHONPATH"] = os.pathsep.join(x for x in (str(snapshot), os.environ.get("PYTHONPATH")) if x)
+        load_before = os.getloadavg()
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        runs = args.runs
+
+        print(f"tree {tree}", file=sys.stderr)
+        info_doc = json.loads(subprocess.run([sys.executable, __file__, "--internal", "info", str(tree)], env=env,
+                                             capture_output=True, text=True, check=True).stdout.splitlines()[-1])
         out = str(work / "out.json")
         check = [*lraudit, "check", "--format", "json", "--output", out, str(tree)]
         if args.config:
             check += ["--config", str(Path(args.config).resolve())]
         script = args.script or pick_script(str(tree))
         plans: list[tuple[str, str, Any]] = [
-            ("floor", "walk + read + prefilter", lambda: internal("floor", str(tree))),
-            ("parse", "libcst parse of the admitted files", lambda: internal("parse", str(tree))),
+            ("floor", "walk + read + prefilter", lambda: internal("floor", str(tree), env=env)),
+            ("parse", "libcst parse of the admitted files", lambda: internal("parse", str(tree), env=env)),
             ("cold1", "lraudit check, cold, 1 job", lambda: run(
                 [*check, "--no-cache", "--jobs", "1"], cwd=work, env=env, sample_memory=True)),
             ("cold2", "lraudit check, cold, 2 jobs", lambda: run(
@@ -489,7 +502,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.no_proof:
             print("proving the prefilter (analysing every rejected file) ...", file=sys.stderr)
             proc = subprocess.run([sys.executable, __file__, "--internal", "prove", str(tree), str(all_jobs)],
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True, env=env)
             if proc.returncode == 0:
                 proof = json.loads(proc.stdout.splitlines()[-1])
             else:
@@ -562,7 +575,8 @@ def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: in
         lines.append(f"| {meas.name} | {len(meas.samples)} | {fmt_s(meas.wall)} | {fmt_s(meas.cpu)} | {peak_text} |")
     lines.append("")
     lines.append("The floor and the parse are timed inside one fresh interpreter (work only, no start-up); the "
-                 "commands are timed from outside (start-up included, lraudit byte-compiled as pip installs it). "
+                 "commands are timed from outside (start-up included). Every process imports a byte-compiled snapshot "
+                 "of lraudit taken when the run started. "
                  "CPU is user + system time of the process and its workers. Peak memory is the resident set of "
                  "the process tree, sampled every 200 ms. Measurements run round robin, so that both sides of a "
                  "ratio see the same load.")

@@ -28,8 +28,8 @@ MAX_READ = 10_000_000
 RELEASE_AFTER_BYTES = 100_000
 # libcst builds millions of objects for a big file; at Python's default pace (a young collection every 700
 # allocations, promoting the tree to older generations that are rescanned again and again) the cyclic
-# collector costs about a fifth of a parse. A run collects a hundred times less often: the trees hold no
-# cycles, and the few that extraction makes are still collected.
+# collector costs several percent of a run. A run collects a hundred times less often: the trees hold no
+# cycles, and the few that extraction makes are still collected. (Measured: 8% less time for a cold run.)
 GC_YOUNG_THRESHOLD = 100_000
 
 
@@ -207,10 +207,14 @@ def _pace_collector() -> tuple[int, int, int]:
 
 @contextmanager
 def _paced_collector() -> Iterator[None]:
+    """Collect less often for the run; what exists before it (modules, the catalog, the caller's objects) is
+    frozen, so full collections do not rescan it (and forked workers do not touch those pages)."""
     old = _pace_collector()
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         gc.set_threshold(*old)
 
 
