@@ -117,7 +117,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         return _failure(display, module.reason, module.line, module.column)
     from .extract.build import extract
 
-    ext = extract(module, path)
+    ext = extract(module, path, text=text)
     facts = ext.facts
     if display != facts.path:
         from dataclasses import replace

@@ -13,7 +13,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -329,24 +329,31 @@ class _Recorder:
 
     def __init__(self, state: "_LocatingState") -> None:
         self.state = state
-        self.stack: list[tuple[int, int, int, object]] = []
+        self.stack: list[tuple[int, int, int, object, object]] = []
 
     def __call__(self, node: cst.CSTNode, *, start_node: object = None, end_node: object = None) -> "_Recorder":
         st = self.state
-        self.stack.append((id(node), st.line, st.column, start_node))
+        self.stack.append((id(node), st.line, st.column, start_node, end_node))
         return self
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        key, line, col, start_node = self.stack.pop()
+        key, line, col, start_node, end_node = self.stack.pop()
         st = self.state
+        end_line, end_col = st.line, st.column
+        # as PositionProvider does: a statement's range can be hoisted from its children's (a compound
+        # statement ends where its body's last statement ends, not after the block's trailing lines)
         if start_node is not None:
             s = st.found.get(id(start_node))
             if s is not None:
                 line, col = s[0], s[1]
-        st.found[key] = (line, col, st.line, st.column)
+        if end_node is not None:
+            e = st.found.get(id(end_node))
+            if e is not None:
+                end_line, end_col = e[2], e[3]
+        st.found[key] = (line, col, end_line, end_col)
 
 
 class _LocatingState(CodegenState):  # libcst internal API; guarded by tests/test_parse.py
@@ -382,11 +389,24 @@ class _LocatingState(CodegenState):  # libcst internal API; guarded by tests/tes
 
 
 class Locator:
-    """Lazily computes every node's location in one code-generation pass, on first use."""
+    """Node locations (1-based lines, 0-based columns internally), computed lazily and as little as possible.
 
-    def __init__(self, module: cst.Module) -> None:
+    With the source text, Python's ``ast`` parser (several times faster than libcst) anchors every statement
+    to its line; a query then generates code for the one statement that holds the node (``owners`` maps
+    expression nodes to their statement, as the index records them) and shifts the positions to that line.
+    Without the text, or for a node whose statement is unknown, one code-generation pass over the whole
+    module records everything (what libcst's PositionProvider reports, for a fraction of its cost).
+    """
+
+    def __init__(self, module: cst.Module, text: str | None = None,
+                 owners: dict[int, cst.CSTNode] | None = None) -> None:
         self.module = module
+        self.text = text
+        self.owners = owners if owners is not None else {}
         self._found: dict[int, tuple[int, int, int, int]] | None = None
+        self._known: dict[int, tuple[int, int, int, int]] = {}
+        self._anchors: dict[int, tuple[int, int, int]] | None = None
+        self._lines: list[str] | None = None
 
     def _table(self) -> dict[int, tuple[int, int, int, int]]:
         if self._found is None:
@@ -395,15 +415,222 @@ class Locator:
             self._found = state.found
         return self._found
 
+    def _lookup(self, node: cst.CSTNode) -> tuple[int, int, int, int] | None:
+        key = id(node)
+        if self._found is not None:
+            return self._found.get(key)
+        r = self._known.get(key)
+        if r is not None:
+            return r
+        stmt = self.owners.get(key, node)
+        anchor = self._anchor_map().get(id(stmt))
+        if anchor is not None and self._locate_statement(stmt, anchor):
+            r = self._known.get(key)
+            if r is not None:
+                return r
+        return self._table().get(key)
+
     def location(self, node: cst.CSTNode) -> Location:
-        r = self._table().get(id(node))
+        r = self._lookup(node)
         if r is None:
             return Location.unknown()
         return Location(r[0], r[1] + 1, r[2], r[3] + 1)
 
     def line(self, node: cst.CSTNode) -> int:
-        r = self._table().get(id(node))
+        if self._found is None and id(node) not in self._known:
+            anchor = self._anchor_map().get(id(node))
+            if anchor is not None:  # a statement starts on its anchor line (after decorators, comments)
+                return anchor[0]
+        r = self._lookup(node)
         return r[0] if r else 0
+
+    # ------------------------------------------------------------------------------------- anchors
+    def _anchor_map(self) -> dict[int, tuple[int, int, int]]:
+        if self._anchors is None:
+            self._anchors = {}
+            if self.text is not None:
+                self._anchors = statement_anchors(self.module, self.text)
+        return self._anchors
+
+    def _locate_statement(self, stmt: cst.CSTNode, anchor: tuple[int, int, int]) -> bool:
+        line, col, kind = anchor
+        state = _LocatingState(self.module)
+        shift = 0
+        if kind == _INLINE:  # a small statement after a compound statement's colon, mid-line
+            shift = self._char_column(line, col)
+        elif col:
+            state.indent_tokens = [" " * col]  # indentation is ASCII: its byte offset is its width
+        try:
+            if kind == _ELIF:
+                stmt._codegen(state, is_elif=True)  # type: ignore[call-arg]
+            else:
+                stmt._codegen(state)
+        except Exception:  # an unexpected node shape: the whole-module pass answers instead
+            return False
+        found = state.found
+        rel = found.get(id(stmt))
+        if rel is None:
+            return False
+        first = rel[0]
+        dl = line - first
+        known = self._known
+        if shift:
+            for k, (l1, c1, l2, c2) in found.items():
+                known[k] = (l1 + dl, c1 + shift if l1 == first else c1, l2 + dl, c2 + shift if l2 == first else c2)
+        else:
+            for k, (l1, c1, l2, c2) in found.items():
+                known[k] = (l1 + dl, c1, l2 + dl, c2)
+        return True
+
+    def _char_column(self, line: int, byte_col: int) -> int:
+        """``ast`` columns count UTF-8 bytes; libcst's count characters."""
+        if self._lines is None:
+            self._lines = re.split(r"\r\n|\r|\n", self.text or "")
+        if not 0 < line <= len(self._lines):
+            return byte_col
+        text = self._lines[line - 1]
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+
+_LINE, _ELIF, _INLINE = 0, 1, 2
+
+
+def _small_ast_types() -> dict[type, tuple[type, ...]]:
+    import ast
+
+    pairs: dict[type, tuple[type, ...]] = {
+        cst.Assign: (ast.Assign,), cst.AnnAssign: (ast.AnnAssign,), cst.AugAssign: (ast.AugAssign,),
+        cst.Expr: (ast.Expr,), cst.Return: (ast.Return,), cst.Pass: (ast.Pass,), cst.Break: (ast.Break,),
+        cst.Continue: (ast.Continue,), cst.Del: (ast.Delete,), cst.Import: (ast.Import,),
+        cst.ImportFrom: (ast.ImportFrom,), cst.Global: (ast.Global,), cst.Nonlocal: (ast.Nonlocal,),
+        cst.Raise: (ast.Raise,), cst.Assert: (ast.Assert,),
+        cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef), cst.ClassDef: (ast.ClassDef,),
+        cst.If: (ast.If,), cst.For: (ast.For, ast.AsyncFor), cst.While: (ast.While,),
+        cst.With: (ast.With, ast.AsyncWith), cst.Try: (ast.Try,),
+    }
+    if hasattr(cst, "TryStar") and hasattr(ast, "TryStar"):
+        pairs[cst.TryStar] = (ast.TryStar,)
+    if hasattr(ast, "Match"):
+        pairs[cst.Match] = (ast.Match,)
+    if hasattr(cst, "TypeAlias") and hasattr(ast, "TypeAlias"):
+        pairs[cst.TypeAlias] = (ast.TypeAlias,)
+    return pairs
+
+
+_AST_TYPES: dict[type, tuple[type, ...]] | None = None
+
+
+def statement_anchors(module: cst.Module, text: str) -> dict[int, tuple[int, int, int]]:
+    """``id(statement) -> (line, column in bytes, kind)`` for every libcst statement, from Python's ``ast``.
+
+    The two trees are walked side by side, statement list by statement list; any disagreement (a statement
+    type that does not match, a different count, text ``ast`` cannot parse) gives up and returns ``{}``, and
+    positions then come from the whole-module pass.
+    """
+    import ast
+    import warnings
+
+    global _AST_TYPES
+    if _AST_TYPES is None:
+        _AST_TYPES = _small_ast_types()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    out: dict[int, tuple[int, int, int]] = {}
+    try:
+        ok = _anchor_body(module.body, tree.body, out, _AST_TYPES)
+    except RecursionError:
+        return {}
+    return out if ok else {}
+
+
+def _anchor_body(body: Sequence[cst.CSTNode], nodes: list, out: dict[int, tuple[int, int, int]],
+                 types: dict[type, tuple[type, ...]]) -> bool:
+    i = 0
+    n = len(nodes)
+    for s in body:
+        if type(s) is cst.SimpleStatementLine:
+            k = len(s.body)
+            if i + k > n:
+                return False
+            for small, a in zip(s.body, nodes[i:i + k]):
+                if not isinstance(a, types.get(type(small), ())):
+                    return False
+            out[id(s)] = (nodes[i].lineno, nodes[i].col_offset, _LINE)
+            i += k
+            continue
+        if i >= n or not isinstance(nodes[i], types.get(type(s), ())):
+            return False
+        a = nodes[i]
+        i += 1
+        out[id(s)] = (a.lineno, a.col_offset, _LINE)
+        if not _anchor_children(s, a, out, types):
+            return False
+    return i == n
+
+
+def _anchor_suite(suite: cst.CSTNode, nodes: list, out: dict[int, tuple[int, int, int]],
+                  types: dict[type, tuple[type, ...]]) -> bool:
+    if isinstance(suite, cst.IndentedBlock):
+        return _anchor_body(suite.body, nodes, out, types)
+    if isinstance(suite, cst.SimpleStatementSuite):  # `if x: a(); b()`: small statements on the header line
+        if len(suite.body) != len(nodes):
+            return False
+        for small, a in zip(suite.body, nodes):
+            if not isinstance(a, types.get(type(small), ())):
+                return False
+            out[id(small)] = (a.lineno, a.col_offset, _INLINE)
+        return True
+    return False
+
+
+def _anchor_children(s: cst.CSTNode, a: object, out: dict[int, tuple[int, int, int]],
+                     types: dict[type, tuple[type, ...]]) -> bool:
+    if isinstance(s, cst.If):
+        if not _anchor_suite(s.body, a.body, out, types):  # type: ignore[attr-defined]
+            return False
+        orelse = s.orelse
+        other = a.orelse  # type: ignore[attr-defined]
+        if orelse is None:
+            return not other
+        if isinstance(orelse, cst.If):  # elif: a nested If in both trees
+            if len(other) != 1 or not isinstance(other[0], types[cst.If]):
+                return False
+            out[id(orelse)] = (other[0].lineno, other[0].col_offset, _ELIF)
+            return _anchor_children(orelse, other[0], out, types)
+        return _anchor_suite(orelse.body, other, out, types)
+    if isinstance(s, (cst.Try,)) or (hasattr(cst, "TryStar") and isinstance(s, cst.TryStar)):
+        if len(s.handlers) != len(a.handlers):  # type: ignore[attr-defined]
+            return False
+        parts = [(s.body, a.body)]  # type: ignore[attr-defined]
+        parts += [(h.body, ah.body) for h, ah in zip(s.handlers, a.handlers)]  # type: ignore[attr-defined]
+        parts.append((s.orelse.body if s.orelse else None, a.orelse))  # type: ignore[attr-defined]
+        parts.append((s.finalbody.body if s.finalbody else None, a.finalbody))  # type: ignore[attr-defined]
+        for suite, nodes in parts:
+            if suite is None:
+                if nodes:
+                    return False
+            elif not _anchor_suite(suite, nodes, out, types):
+                return False
+        return True
+    if isinstance(s, cst.Match):
+        if len(s.cases) != len(a.cases):  # type: ignore[attr-defined]
+            return False
+        return all(_anchor_suite(c.body, ac.body, out, types) for c, ac in zip(s.cases, a.cases))  # type: ignore
+    if not _anchor_suite(s.body, a.body, out, types):  # type: ignore[attr-defined]
+        return False
+    orelse = getattr(s, "orelse", None)  # for / while ... else
+    other = getattr(a, "orelse", None) or []
+    if orelse is None:
+        return not other
+    return _anchor_suite(orelse.body, other, out, types)
 
 
 def locate(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[int, Location]:

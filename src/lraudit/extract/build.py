@@ -47,19 +47,23 @@ class Extraction:
     values: dict[str, dict[str, Value]] = field(default_factory=dict)  # scheduler/optimizer id -> args
 
 
-def extract(module: cst.Module, path: str, directory: str | None = None) -> Extraction:
+def extract(module: cst.Module, path: str, directory: str | None = None, text: str | None = None) -> Extraction:
     # Most files that pass the prefilter build no optimizer or scheduler. For them a light pass without loops
     # and horizon comes first: those need positions (one code generation over the whole module, about a third
     # of the parse), and no other fact reads them. Only when the light pass finds something after all (a rate
     # write, a computed rate...) is the file extracted again in full.
-    light = _extract(module, path, directory, light=True)
-    return light if light is not None else _extract(module, path, directory, light=False)  # type: ignore[return-value]
+    # ``text``, the source the module was parsed from, lets positions be computed per statement (see Locator).
+    light = _extract(module, path, directory, light=True, text=text)
+    if light is not None:
+        return light
+    return _extract(module, path, directory, light=False, text=text)  # type: ignore[return-value]
 
 
-def _extract(module: cst.Module, path: str, directory: str | None, light: bool) -> Extraction | None:
+def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
+             text: str | None = None) -> Extraction | None:
     ix = build_index(module)
     classify_loops(ix)
-    locator = Locator(module)
+    locator = Locator(module, text, ix.owner)
     resolver = Resolver(ix, path, directory)
     resolver.loc_line = locator.line
     flow = ObjectFlow(ix, resolver)

@@ -174,6 +174,7 @@ class Indexer:
         self.lambdas: list[tuple[cst.Lambda, Ctx]] = []
         # every Name read in an expression: name -> [(path of the call it is an argument of, ctx, seq)]
         self.reads: dict[str, list[tuple[str | None, Ctx, int]]] = {}
+        self.owner: dict[int, cst.CSTNode] = {}  # id(expression node) -> the statement that holds it (positions)
         self._seq = 0
         self._created: list[AssignRec] | None = None
         self._loop_n = 0
@@ -448,8 +449,10 @@ class Indexer:
         stack: list[tuple[cst.CSTNode, str | None]] = [(node, None)]
         first = True
         reads = self.reads
+        owner = self.owner
         while stack:
             n, call = stack.pop()
+            owner[id(n)] = stmt
             t = type(n)  # exact types first: isinstance on libcst's ABC-based classes is slow (this is hot)
             if t in _SKIP_TYPES:
                 if t is cst.Name:

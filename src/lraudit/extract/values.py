@@ -1175,7 +1175,7 @@ def _module_resolver(path: str, hops: int) -> "Resolver | None":
                 if isinstance(module, cst.Module):
                     ix = build_index(module)
                     result = Resolver(ix, path, None)
-                    result.loc_line = Locator(module).line
+                    result.loc_line = Locator(module, text, ix.owner).line
                     result.module_hops = hops
     except (OSError, RecursionError):
         result = None
