@@ -38,6 +38,15 @@ PER_EPOCH_METHODS = {
 def classify_loops(ix: Indexer) -> None:
     for loop in ix.loops.values():
         loop.kind = _own_kind(loop)
+    # `while step < max_steps and epoch < epochs:` that updates the model in its own body (no batch loop
+    # inside) runs once per update: an iteration loop, whatever its condition says about epochs
+    parents = {lp.parent for lp in ix.loops.values()}
+    for loop in ix.loops.values():
+        if loop.kind == "epoch" and isinstance(loop.node, cst.While) and loop.id not in parents:
+            backward = any(c.path.endswith(".backward") for c in loop.calls)
+            step = any(c.path.endswith(".step") for c in loop.calls)
+            if backward or (step and _ITER_RE.search(loop.iter_text.lower())):
+                loop.kind = "iteration"
     # `while True:` / `while not done:` loops that update the model themselves are iteration loops
     for loop in ix.loops.values():
         if loop.kind == "unknown" and isinstance(loop.node, cst.While) and loop.parent is None:

@@ -295,8 +295,13 @@ class ObjectFlow:
                                     out.extend(self.objects(el.value, bctx, bseq, depth + 1))
                 if out:
                     return _uniq(out)
-                # opts[0] where opts is a list of objects: any of them
-                return self.objects(node.value, ctx, seq, depth + 1)
+                # opts[0] where opts is a list of objects: any of them; a key that names a kind
+                # (state["scheduler"]) keeps only the objects of that kind
+                found = self.objects(node.value, ctx, seq, depth + 1)
+                kind = _kind_named(key.value) if isinstance(key, Known) and isinstance(key.value, str) else None
+                if kind is not None:
+                    found = [oid for oid in found if self.by_id[oid].kind == kind]
+                return found
             return []
         if isinstance(node, (cst.List, cst.Tuple)):
             out = []
@@ -314,9 +319,25 @@ class ObjectFlow:
         return []
 
     def _value_nodes(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None, depth: int) -> list[tuple]:
+        """The expressions a container expression may stand for: names followed to their live assignments and
+        function parameters to the arguments of every call site (``state["optimizer"]`` inside ``fit(state)``)."""
+        if depth > MAX_FLOW_DEPTH:
+            return []
         if isinstance(node, cst.Name):
             scope, recs = self.resolver._assignments(node.value, ctx, seq)
-            return [(r.value, r.ctx, r.seq) for r in recs if r.kind == "assign" and r.value is not None]
+            if recs and seq is not None and scope is ctx.scope:
+                recs = _live(recs, ctx)
+            out: list[tuple] = []
+            for r in recs:
+                if r.kind == "assign" and r.value is not None:
+                    out.extend(self._value_nodes(r.value, r.ctx, r.seq, depth + 1))
+            fn = scope.function if scope is not None else None
+            if not recs and fn is not None and fn.param(node.value) is not None:
+                for site in self.resolver.calls_to(fn):
+                    arg = self.resolver.call_arg(site, fn, node.value)
+                    if isinstance(arg, cst.BaseExpression):
+                        out.extend(self._value_nodes(arg, site.ctx, site.seq, depth + 1))
+            return out
         if isinstance(node, cst.Attribute):
             full = dotted(node)
             if full and full.startswith("self."):
@@ -425,6 +446,16 @@ def _live(recs: list, use: Ctx) -> list:
                 and len(r.ctx.loops) <= len(use.loops):
             return recs[i:]
     return recs
+
+
+def _kind_named(key: str) -> str | None:
+    """The kind of object a container key names: "scheduler", "lr_scheduler", "sched" or "optimizer", "opt"."""
+    k = key.lower()
+    if "sched" in k:
+        return "scheduler"
+    if "optim" in k or k in ("opt", "optim"):
+        return "optimizer"
+    return None
 
 
 def _uniq(items: list[str]) -> list[str]:

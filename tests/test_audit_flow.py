@@ -1,0 +1,148 @@
+"""Object flow and loop kinds on shapes seen in real repositories (audits of public training code).
+
+Each case pins the wrong answer lraudit used to give (a false alarm) and nearby variants that must keep their
+findings, so a fix cannot trade a false alarm for a miss.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from lraudit.api import audit_source
+
+
+def _codes(src: str) -> list[str]:
+    return sorted(f.code for f in audit_source(textwrap.dedent(src), "train.py").findings)
+
+
+def _sched(src: str) -> dict:
+    result = audit_source(textwrap.dedent(src), "train.py")
+    assert len(result.schedulers) == 1, result.schedulers
+    return result.schedulers[0]
+
+
+DICT_STATE = """
+import torch
+
+model = torch.nn.Linear(4, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)
+state = {"optimizer": opt, "scheduler": sched}
+
+
+def fit(state):
+    optimizer = state["optimizer"]
+    scheduler = state["scheduler"]
+    for epoch in range(90):
+        for x in range(10):
+            optimizer.zero_grad()
+            optimizer.step()
+        scheduler.step()
+
+
+fit(state)
+"""
+
+
+def test_objects_unpacked_from_a_dict_parameter_keep_their_kinds() -> None:
+    # was: optimizer and scheduler each taken to be "any object in state" -> false LR202 and LR204
+    assert _codes(DICT_STATE) == []
+    s = _sched(DICT_STATE)
+    assert s["stepped"] == "epoch" and s["optimizer"] == "opt1"
+
+
+def test_a_real_order_mistake_through_a_dict_parameter_still_fires() -> None:
+    bad = DICT_STATE.replace("        scheduler.step()\n", "").replace(
+        "            optimizer.zero_grad()\n", "            scheduler.step()\n            optimizer.zero_grad()\n")
+    assert "LR201" in _codes(bad) or "LR202" in _codes(bad)
+
+
+def test_dict_built_in_the_same_function_and_a_key_that_names_the_kind() -> None:
+    src = """
+    import torch
+
+    def make(model):
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+        return {"opt": opt, "lr_scheduler": torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=50)}
+
+    def main(model, loader):
+        objs = make(model)
+        optimizer, scheduler = objs["opt"], objs["lr_scheduler"]
+        for epoch in range(50):
+            for batch in loader:
+                optimizer.step()
+            scheduler.step()
+    """
+    assert _codes(src) == []
+    s = _sched(src)
+    assert s["stepped"] == "epoch"
+
+
+WHILE_BOTH = """
+import torch
+
+model = torch.nn.Linear(4, 2)
+opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+max_steps = 5000
+epochs = 3
+sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max_steps)
+batches = [torch.randn(8, 4) for _ in range(2000)]
+
+step, epoch, i = 0, 0, 0
+while step < max_steps and epoch < epochs:
+    batch = batches[i]
+    i += 1
+    if i == len(batches):
+        i, epoch = 0, epoch + 1
+    opt.zero_grad()
+    model(batch).sum().backward()
+    opt.step()
+    sched.step()
+    step += 1
+"""
+
+
+def test_a_while_loop_that_updates_the_model_itself_is_per_update() -> None:
+    # was: the condition mentions epochs -> an epoch loop -> false LR201 error
+    assert _codes(WHILE_BOTH) == []
+    assert _sched(WHILE_BOTH)["stepped"] == "batch"
+
+
+def test_a_while_epoch_loop_around_a_batch_loop_stays_an_epoch_loop() -> None:
+    src = """
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5000)
+    epoch = 0
+    while epoch < 3:
+        for batch in loader:
+            model(batch).sum().backward()
+            opt.step()
+        sched.step()
+        epoch += 1
+    """
+    assert _sched(src)["stepped"] == "epoch"
+
+
+def test_a_while_epoch_loop_calling_a_per_epoch_function_stays_an_epoch_loop() -> None:
+    src = """
+    import torch
+
+    def train_one_epoch(model, loader, opt):
+        for batch in loader:
+            model(batch).sum().backward()
+            opt.step()
+
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=30)
+    epoch = 0
+    while epoch < 90:
+        train_one_epoch(model, loader, opt)
+        sched.step()
+        epoch += 1
+    """
+    assert _codes(src) == []
+    assert _sched(src)["stepped"] == "epoch"
