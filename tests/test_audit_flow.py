@@ -146,3 +146,23 @@ def test_a_while_epoch_loop_calling_a_per_epoch_function_stays_an_epoch_loop() -
     """
     assert _codes(src) == []
     assert _sched(src)["stepped"] == "epoch"
+
+
+def test_transformers_legacy_adamw_is_an_optimizer_with_its_own_defaults() -> None:
+    src = """
+    from transformers import AdamW, get_linear_schedule_with_warmup
+
+    def train(model, loader):
+        optimizer = AdamW(model.parameters(), lr=2e-5)
+        scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps=1000)
+        for epoch in range(2):
+            for batch in loader:
+                optimizer.step()
+                scheduler.step()
+    """
+    result = audit_source(textwrap.dedent(src), "train.py")
+    (opt,) = result.optimizers
+    assert opt["class"] == "transformers.AdamW"
+    assert opt["params"]["eps"]["value"] == 1e-6 and opt["params"]["weight_decay"]["value"] == 0.0
+    assert result.schedulers[0]["optimizer"] == opt["id"]
+    assert "rises from 0 to 2e-05 over 100 steps" in result.schedulers[0]["summary"]

@@ -264,8 +264,22 @@ SCHEDULER_TYPE_NAMES: tuple[str, ...] = (
     _T + "trainer_utils.SchedulerType",
 )
 
+# transformers.AdamW (removed in transformers 4.46 but still in a great deal of fine-tuning code): lr 1e-3,
+# eps 1e-6 and weight_decay 0.0 by default (transformers 4.30 optimization.py), unlike torch.optim.AdamW.
+LEGACY_ADAMW = Entry(
+    qualname=_T + "AdamW",
+    kind="optimizer",
+    framework="hf",
+    params=tuple(P(*p) for p in (
+        ("params",), ("lr", 1e-3), ("betas", (0.9, 0.999)), ("eps", 1e-6), ("weight_decay", 0.0),
+        ("correct_bias", True), ("no_deprecation_warning", False))),
+    aliases=(_OPT + "AdamW",),
+    summary="transformers' own AdamW (deprecated, removed in 4.46); defaults differ from torch's (eps 1e-6, no decay)",
+    default_source="transformers 4.x default",
+)
+
 ENTRIES: tuple[Entry, ...] = (
-    (GET_SCHEDULER,) + SCHEDULE_FUNCTIONS + (GREEDY_LR, ADAFACTOR, ADAFACTOR_SCHEDULE) + TRAINING_ARGUMENTS
+    (GET_SCHEDULER,) + SCHEDULE_FUNCTIONS + (GREEDY_LR, ADAFACTOR, ADAFACTOR_SCHEDULE, LEGACY_ADAMW) + TRAINING_ARGUMENTS
 )
 
 __all__ = [
@@ -274,6 +288,7 @@ __all__ = [
     "ENTRIES",
     "GET_SCHEDULER",
     "GREEDY_LR",
+    "LEGACY_ADAMW",
     "REMOVED_DEFAULTS",
     "REMOVED_PARAMS",
     "SCHEDULER_TYPES",
