@@ -166,3 +166,31 @@ def test_transformers_legacy_adamw_is_an_optimizer_with_its_own_defaults() -> No
     assert opt["params"]["eps"]["value"] == 1e-6 and opt["params"]["weight_decay"]["value"] == 0.0
     assert result.schedulers[0]["optimizer"] == opt["id"]
     assert "rises from 0 to 2e-05 over 100 steps" in result.schedulers[0]["summary"]
+
+
+LIGHTNING_RAMP = """
+import lightning as L
+import torch
+
+
+class Lit(L.LightningModule):
+    def configure_optimizers(self):
+        warmup_steps = 10
+        optimizer = torch.optim.AdamW(self.parameters(), lr=2e-4)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, LAMBDA)
+        return [optimizer], [scheduler]
+
+
+trainer = L.Trainer(max_epochs=2)
+trainer.fit(Lit())
+"""
+
+
+def test_a_step_sized_lambda_warmup_stepped_per_epoch_over_two_epochs_never_finishes() -> None:
+    # was: only LR106 (starts at 0); the rate peaks at 10% of lr (Lightning steps it once per epoch)
+    assert _codes(LIGHTNING_RAMP.replace("LAMBDA", "lambda step: step / warmup_steps")) == ["LR104", "LR106"]
+
+
+def test_two_point_curves_that_reach_the_rate_or_fall_stay_quiet() -> None:
+    assert _codes(LIGHTNING_RAMP.replace("LAMBDA", "lambda e: min(1.0, (e + 1) / 2)")) == []
+    assert _codes(LIGHTNING_RAMP.replace("LAMBDA", "lambda e: 0.5 ** e")) == []

@@ -657,11 +657,13 @@ def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, s
     if rl is None or c is None or c.lr is None or c.length < rl.steps:
         return None
     pts = [(k, v) for k, v in trusted_points(s, c) if k < rl.steps]
-    if len(pts) < 3 or _prefix_end(pts) != len(pts) - 1:
+    base = _base(facts, s)
+    # two points (a two-epoch run) are enough when the rate never gets near the optimizer's lr
+    short_run = len(pts) == 2 and base is not None and pts[-1][1] < base * (1 - REL)
+    if (len(pts) < 3 and not short_run) or _prefix_end(pts) != len(pts) - 1:
         return None
     if not _up(pts[-2][1], pts[-1][1]) or not _up(pts[0][1], pts[-1][1]):
         return None
-    base = _base(facts, s)
     if base is not None and pts[-1][1] > base * (1 + REL):
         return None  # rises above the optimizer's lr: LR101's
     return (arg_loc(s, "lr_lambda"), "the rising part of its schedule",
