@@ -194,3 +194,38 @@ def test_a_step_sized_lambda_warmup_stepped_per_epoch_over_two_epochs_never_fini
 def test_two_point_curves_that_reach_the_rate_or_fall_stay_quiet() -> None:
     assert _codes(LIGHTNING_RAMP.replace("LAMBDA", "lambda e: min(1.0, (e + 1) / 2)")) == []
     assert _codes(LIGHTNING_RAMP.replace("LAMBDA", "lambda e: 0.5 ** e")) == []
+
+
+RESUME = """
+import argparse
+import os
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=300)
+parser.add_argument("--resume", default="")
+args = parser.parse_args()
+
+model = torch.nn.Linear(4, 1)
+opt = torch.optim.AdamW(model.parameters(), lr=2e-4)
+if os.path.isfile(args.resume):
+    last_epoch = RESTORED
+else:
+    last_epoch = -1
+sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.999, last_epoch=last_epoch)
+for epoch in range(max(0, last_epoch), args.epochs):
+    for _ in range(10):
+        opt.step()
+    sched.step()
+"""
+
+
+def test_an_if_else_resume_keeps_the_fresh_run_values() -> None:
+    s = _sched(RESUME.replace("RESTORED", 'torch.load(args.resume)["epoch"]'))
+    assert s["args"]["last_epoch"]["value"] == -1 and "fresh run" in s["args"]["last_epoch"]["source"]
+    assert s["horizon"]["value"] == 300
+
+
+def test_an_if_else_that_is_not_a_resume_stays_unknown() -> None:
+    s = _sched(RESUME.replace("RESTORED", "int(os.environ['LAST'])"))
+    assert s["args"]["last_epoch"]["value"] is None

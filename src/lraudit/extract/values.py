@@ -150,6 +150,9 @@ _NAMESPACE_NAMES = {"args", "opt", "opts", "flags", "FLAGS", "hparams", "hp", "o
                     "configs", "settings", "hparam", "c", "arg"}
 
 
+# an assigned value that restores a run from a checkpoint (a resumed run, not a fresh one)
+_RESTORE_RE = re.compile(r"torch\.load|load_state|load_checkpoint|ckpt|checkpoint|resume|restore|state_dict", re.I)
+
 class Resolver:
     """Resolves expressions of one file to ``Known``/``Unknown`` values."""
 
@@ -422,6 +425,19 @@ class Resolver:
                 kind = "constant" if scope is not None and scope.kind == "module" else "variable"
                 src = f"{kind} {name} at {self.where(first_rec.node)}"
             return Known(first_v.value, f"{src}; a fresh run (line {lines} may change it)")  # type: ignore
+        # `if os.path.isfile(args.resume): last_epoch = torch.load(...)["epoch"]` / `else: last_epoch = -1`:
+        # every assignment is conditional, but the unknown ones restore a checkpoint; a fresh run takes the other
+        if not uncond and len(values) > 1:
+            fresh = [(r, v) for r, v in values if isinstance(v, Known) and v.value is not None]
+            restored = [r for r, v in values if not isinstance(v, Known)]
+            if fresh and restored and all(_same(v.value, fresh[0][1].value) for _, v in fresh) and all(  # type: ignore
+                    r.value is not None and _RESTORE_RE.search(self.ix.text(r.value, 300)) for r in restored):
+                first_rec, first_v = fresh[0]
+                lines = ", ".join(str(self.loc_line(r.node)) for r in restored if r.node is not None)
+                src = first_v.source  # type: ignore[union-attr]
+                if src == LITERAL and first_rec.node is not None and "." not in name:
+                    src = f"variable {name} at {self.where(first_rec.node)}"
+                return Known(first_v.value, f"{src}; a fresh run (resuming at line {lines} changes it)")  # type: ignore
         knowns = [v for _, v in values if isinstance(v, Known)]
         if len(knowns) == len(values) and knowns:
             first = knowns[0].value
