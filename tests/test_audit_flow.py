@@ -229,3 +229,13 @@ def test_an_if_else_resume_keeps_the_fresh_run_values() -> None:
 def test_an_if_else_that_is_not_a_resume_stays_unknown() -> None:
     s = _sched(RESUME.replace("RESTORED", "int(os.environ['LAST'])"))
     assert s["args"]["last_epoch"]["value"] is None
+
+
+def test_keras_inverse_time_decay_is_a_named_shape_not_custom() -> None:
+    src = """
+    import keras
+
+    optimizer = keras.optimizers.AdamW(learning_rate=keras.optimizers.schedules.InverseTimeDecay(
+        initial_learning_rate=1e-3, decay_steps=1000, decay_rate=0.1))
+    """
+    assert _sched(src)["shape"] == "polynomial decay"

@@ -347,8 +347,8 @@ def _class_hint(short: str, args: Mapping[str, Any]) -> str | None:  # noqa: C90
         return "multi-step decay"
     if short == "PolynomialDecay":
         return None if args.get("cycle") is True else _power_shape(_num(args, "power"))
-    if short == "InverseTimeDecay":
-        return "step decay" if args.get("staircase") is True else None
+    if short == "InverseTimeDecay":  # lr / (1 + rate * t / steps): a power-law (hyperbolic) decay
+        return "step decay" if args.get("staircase") is True else "polynomial decay"
     if short == "CosineDecay":
         warm = _num(args, "warmup_steps")
         with_warmup = bool(warm) and args.get("warmup_target") is not None
