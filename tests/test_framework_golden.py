@@ -273,10 +273,17 @@ def test_catalog_signature_matches_library(qual: str, entry: Any, recorded: list
     assert ours == recorded
 
 
+# Entries for objects the recorded library versions no longer have: transformers.AdamW was removed in 4.46;
+# its signature was checked by hand against transformers 4.30.0 (optimization.py, AdamW.__init__).
+REMOVED_FROM_RECORDED_VERSIONS = {"transformers.AdamW"}
+
+
 def test_every_catalog_entry_with_a_library_object_was_recorded() -> None:
     for module, payload in ((keras_catalog, KERAS), (hf_catalog, HF), (timm_catalog, TIMM)):
         for entry in module.ENTRIES:
-            if not entry.qualname.startswith("tensorflow."):
+            if entry.qualname in REMOVED_FROM_RECORDED_VERSIONS:
+                assert entry.qualname not in payload["signatures"]
+            elif not entry.qualname.startswith("tensorflow."):
                 assert entry.qualname in payload["signatures"], entry.qualname
 
 

@@ -8,24 +8,35 @@ from __future__ import annotations
 import libcst as cst
 
 
+_ATTRIBUTE = cst.Attribute
+_NAME = cst.Name
+
+
 def dotted(node: cst.BaseExpression | None) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, None for anything else."""
+    # exact type tests: libcst's node classes are final, and isinstance() on them goes through ABCMeta (slow;
+    # this runs hundreds of thousands of times per run)
+    t = type(node)
+    if t is _NAME:
+        return node.value  # type: ignore[union-attr]
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
+    while t is _ATTRIBUTE:
+        parts.append(node.attr.value)  # type: ignore[union-attr]
+        node = node.value  # type: ignore[union-attr]
+        t = type(node)
+    if t is _NAME:
+        parts.append(node.value)  # type: ignore[union-attr]
         return ".".join(reversed(parts))
     return None
 
 
 def expr_path(node: cst.BaseExpression | None) -> str:
     """A readable path for call targets: ``self.optimizer.step``, ``self.lr_schedulers().step``, ``s[].step``."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{expr_path(node.value)}.{node.attr.value}"
+    t = type(node)
+    if t is _NAME:
+        return node.value  # type: ignore[union-attr]
+    if t is _ATTRIBUTE:
+        return f"{expr_path(node.value)}.{node.attr.value}"  # type: ignore[union-attr]
     if isinstance(node, cst.Call):
         return f"{expr_path(node.func)}()"
     if isinstance(node, cst.Subscript):
