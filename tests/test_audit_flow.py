@@ -239,3 +239,22 @@ def test_keras_inverse_time_decay_is_a_named_shape_not_custom() -> None:
         initial_learning_rate=1e-3, decay_steps=1000, decay_rate=0.1))
     """
     assert _sched(src)["shape"] == "polynomial decay"
+
+
+def test_lr_zero_is_not_flagged_when_an_untraced_hand_written_schedule_writes_rates() -> None:
+    src = """
+    import torch
+
+    def set_group_lr(group, lr):
+        group["lr"] = lr
+
+    model = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0)  # the schedule below sets it
+    for it in range(1000):
+        set_group_lr(optimizer.param_groups[0], 0.1 * (1 - it / 1000))
+        optimizer.step()
+    """
+    assert "LR001" not in _codes(src)
+    plain = src.replace("set_group_lr(optimizer.param_groups[0], 0.1 * (1 - it / 1000))", "pass").replace(
+        'group["lr"] = lr', "pass")
+    assert "LR001" in _codes(plain)

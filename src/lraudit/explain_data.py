@@ -21,6 +21,11 @@ def _value(v: Any) -> dict[str, Any]:
     return value_json(v)
 
 
+def _internal(key: str) -> bool:
+    """Bookkeeping keys of the extraction (``__bind_error__``) are not arguments a user wrote."""
+    return key.startswith("__") and key.endswith("__")
+
+
 def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
     return {
         "id": o.id,
@@ -28,7 +33,7 @@ def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
         "line": o.loc.line,
         "variable": o.variable,
         "lr": _value(o.lr),
-        "params": {k: _value(v) for k, v in sorted(o.params.items())},
+        "params": {k: _value(v) for k, v in sorted(o.params.items()) if not _internal(k)},
     }
 
 
@@ -48,7 +53,7 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
         "line": s.loc.line,
         "variable": s.variable,
         "optimizer": s.optimizer,
-        "args": {k: _value(v) for k, v in sorted(s.args.items())},
+        "args": {k: _value(v) for k, v in sorted(s.args.items()) if not _internal(k)},
         "stepped": s.stepped,
         "unit": s.unit,
         "horizon": _value(s.horizon),

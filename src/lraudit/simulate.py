@@ -8,12 +8,15 @@ the horizon is the one the script states (or ``--steps``, or the schedule's own 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .facts import FileFacts, FunctionValue, Known, OptimizerFact, SchedulerFact, Unknown, Value
 from .results import Curve
 
+SYNTHETIC_NAME = "lraudit_manual"  # must match extract.manual.SYNTHETIC
+TIME_NAME = "lraudit_step"  # must match extract.manual.TIME
 DENSE_LIMIT = 10_000  # above this horizon (and without --steps) curves are sampled
 SAMPLES = 1_000
 DEFAULT_ASSUMED = 100
@@ -266,7 +269,9 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
             res = results[idx]
             steps_used = None
     except SimError as exc:
-        return Curve(None, None, length, horizon_source, unit, error=f"the library would raise: {exc}")  # type: ignore
+        assumed_length = None if isinstance(s.horizon, Known) or opts.steps is not None else horizon_source
+        return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
+                     error=sim_failure_text(exc, assumed_length))
     except Exception as exc:
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {type(exc).__name__}: {exc}")  # type: ignore
     assumption = res.assumption
@@ -388,7 +393,15 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
     except Unresolved as exc:
         return Curve(None, None, length, horizon_source, unit, error=str(exc))  # type: ignore[arg-type]
     except Exception as exc:
+        from .evaluate import EvalError
+
         msg = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if isinstance(exc, EvalError):
+            reason, place = _split_at(msg)
+            error = genuine_error(reason)
+            who = f"the schedule function, {place}," if place else "the schedule function"
+            msg = f"{who} raises {error}: {reason}" if error else missing_value_text("the schedule function", msg)
+            return Curve(None, None, length, horizon_source, unit, error=msg)  # type: ignore[arg-type]
         return Curve(None, None, length, horizon_source, unit, error=f"cannot simulate: {msg}")  # type: ignore
     return Curve(None, None, length, horizon_source, unit, error=f"{s.framework} schedules are not simulated")  # type: ignore
 
@@ -465,6 +478,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
         return Curve(tuple(lrs), tuple(idx), length, horizon_source, unit,  # type: ignore[arg-type]
                      assumption="sampled: each point evaluated independently")
+    k = 0
     try:
         for k in range(length):
             v = value_at(k, current)
@@ -474,8 +488,118 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
             if _time.monotonic() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
     except EvalError as exc:
-        raise Unresolved(f"the hand-written schedule could not be evaluated: {exc}") from None
+        assumed_length = None if isinstance(s.horizon, Known) or opts.steps is not None else horizon_source
+        raise Unresolved(_manual_failure_text(str(exc), k, assumed_length)) from None
     return Curve(tuple(lrs), None, length, horizon_source, unit)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------- failures
+# A curve that cannot be drawn is either one the real library could not draw either (the schedule's own code
+# raises: ``step / 0``) or one lraudit cannot draw because it lacks a value or cannot evaluate some code (a name
+# from a config object the file never builds). Only the first may be worded as an error of the library; the
+# evaluator's refusals are mapped to the Python error the real code raises only when that error is certain.
+_GENUINE_ERRORS: tuple[tuple[str, str], ...] = (
+    (r"^division by zero", "ZeroDivisionError"),
+    (r"^math domain error", "ValueError"),
+    (r"^index \S+ out of range", "IndexError"),
+    (r"^key .* not found", "KeyError"),
+    (r"^assertion failed", "AssertionError"),
+    (r"^the function raises an exception", "its own exception"),
+    (r"^cannot unpack \d+ values", "ValueError"),
+    (r"^range\(\) step must not be zero", "ValueError"),
+    (r"^variable \S+ is used before it is assigned", "UnboundLocalError"),
+    (r"^negative shift count", "ValueError"),
+    (r"of an empty sequence$", "ValueError"),
+    (r"is missing the argument |got an unexpected keyword argument |takes \d+ positional argument|"
+     r"got multiple values for", "TypeError"),
+)
+_WHERE = r"(?P<where>at construction \(step 0\)|at step \d+)"
+_CALLABLE_FAILED = re.compile(rf"^(?P<what>.+?) raised {_WHERE}: (?:EvalError: )?(?P<rest>.*)$", re.S)
+_IMPORTED_NAME = re.compile(r"^uses (?P<name>\S+), which the evaluator does not know$")
+_UNKNOWN_NAME = re.compile(r"^name (?P<name>\S+) is unknown(?:: (?P<why>.*))?$", re.S)
+
+
+_POSITION = re.compile(
+    r"(?:(?: at `(?P<code>[^`]*)`)(?: in (?P<fn>[\w.<>]+)(?:, line (?P<line>\d+))?)?"
+    r"|(?: in (?P<fn2>[\w.<>]+), line (?P<line2>\d+)))?"
+    r"(?: \(calling (?P<called>[\w.<>]+)(?:, line (?P<cline>\d+))?\))?$")
+
+
+def _split_at(message: str) -> tuple[str, str]:
+    """(the evaluator's reason, where it happened in words: ``the lambda at line 6``, ``get_lr() at line 12``).
+
+    The evaluator appends `` at `x` in lambda, line 6`` and/or `` (calling get_lr, line 3)`` to its reasons."""
+    m = _POSITION.search(message)
+    if m is None or m.start() == len(message):
+        return message, ""
+    fn = m.group("fn") or m.group("fn2") or m.group("called")
+    line = m.group("line") or m.group("line2") or m.group("cline")
+    if not fn:
+        return message[:m.start()], ""
+    if fn == SYNTHETIC_NAME:
+        return message[:m.start()], ""
+    place = "the lambda" if fn == "lambda" else f"{fn}()"
+    return message[:m.start()], f"{place} at line {line}" if line else place
+
+
+def genuine_error(reason: str) -> str | None:
+    """The Python exception the analysed code itself raises for this evaluator refusal, or None when the refusal
+    only means lraudit lacks a value or cannot evaluate the code."""
+    for pattern, name in _GENUINE_ERRORS:
+        if re.search(pattern, reason):
+            return name
+    return None
+
+
+def missing_value_text(what: str, message: str) -> str:
+    """Why ``what`` (``lr_lambda``, ``the hand-written schedule``) could not be evaluated, in plain words."""
+    reason, place = _split_at(message.strip())
+    who = f"{what}, {place}," if place else what
+    m = _UNKNOWN_NAME.match(reason)
+    if m is not None:
+        why = m.group("why")
+        return f"{who} reads {m.group('name')}, which is not known here" + (f": {why}" if why else "")
+    m = _IMPORTED_NAME.match(reason)
+    if m is not None:
+        return f"{who} reads {m.group('name')}, which is imported, so its value is not known here"
+    return f"{who} could not be evaluated: {reason}"
+
+
+def sim_failure_text(exc: Exception, assumed_length: str | None = None) -> str:
+    """The curve error for a simulation the catalog engine gave up on; ``assumed_length`` says how the run's
+    length was chosen when the script does not state it (an error at a late step may then never happen)."""
+    from .evaluate import EvalError
+
+    message = str(exc)
+    m = _CALLABLE_FAILED.match(message)
+    cause = exc.__cause__
+    if m is not None and (isinstance(cause, EvalError) or "EvalError: " in message):
+        what, where, rest = m.group("what"), m.group("where"), m.group("rest")
+        reason, place = _split_at(rest)
+        error = genuine_error(reason)
+        if error is None:
+            return missing_value_text(what, rest)
+        who = f"{what}, {place}," if place else what
+        text = f"the library would raise: {who} raises {error} {where}: {reason}"
+        if assumed_length and where != "at construction (step 0)":
+            text += f" (if the run is that long: {assumed_length})"
+        return text
+    return f"the library would raise: {message}"
+
+
+def _manual_failure_text(message: str, step: int, assumed_length: str | None) -> str:
+    """A hand-written schedule's evaluation failure at ``step``. The synthetic function lraudit wraps the loop's
+    write in is never named (the write's line is already in the description), nor is its step counter."""
+    message = message.replace(TIME_NAME, "the step")
+    reason, place = _split_at(message)
+    error = genuine_error(reason)
+    if error is not None:
+        who = f"the hand-written schedule ({place})" if place else "the hand-written schedule"
+        text = f"{who} raises {error} at step {step}: {reason}"
+        if assumed_length and step > 0:
+            text += f" (if the run is that long: {assumed_length})"
+        return text
+    return missing_value_text("the hand-written schedule", message)
 
 
 SIMULATORS: dict[str, Callable[[FileFacts, SchedulerFact, SimOptions], Curve]] = {

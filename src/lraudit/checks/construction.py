@@ -65,6 +65,8 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
         else:
             ceiling = family = option = None  # type: ignore[assignment]
         for peak, loc, how, own in peaks:
+            if peak == 0 and None in written:
+                continue  # a rate of 0 set for a hand-written schedule whose optimizer is not traced here
             if peak <= 0:
                 if peak == 0:
                     problem = "a rate of 0 never changes the weights"

@@ -152,47 +152,120 @@ class _Builder:
             lr = values.get("lr", Unknown("no lr argument"))
         groups: list[ParamGroupFact] = []
         params_node = c.bound.get("params")
-        group_nodes = self._group_dicts(params_node, c)
-        for gnode, gctx, gseq in group_nodes:
-            glr: Value = lr
-            for el in gnode.elements:
-                if isinstance(el, cst.DictElement):
-                    k = self.resolver.resolve(el.key, gctx, gseq)
-                    if isinstance(k, Known) and k.value == "lr":
-                        glr = self.resolver.resolve(el.value, gctx, gseq)
+        for gnode, glr in self._param_groups(params_node, c, lr):
             groups.append(ParamGroupFact(glr, self.loc.location(gnode)))
         first_lr = groups[0].lr if groups else lr
         lr_key = "learning_rate" if "learning_rate" in c.bound else "lr"
         lr_loc = self.loc.location(c.bound[lr_key]) if lr_key in c.bound else None
-        params = {k: v for k, v in sorted(values.items()) if k != lr_key}
+        params = {k: v for k, v in sorted(values.items()) if k != lr_key and not _internal(k)}
+        unresolved = values.get("__unresolved__")
+        if isinstance(unresolved, Unknown):
+            # a factory whose optimizer name is computed at run time (timm's ``create_optimizer_v2(model,
+            # opt_name)``): say which argument is unknown, under the library's own name for it
+            key = "opt" if c.qualname.startswith("timm.") or c.framework == "timm" else "optimizer"
+            params.setdefault(key, Unknown(f"{unresolved.reason}, so which optimizer is built is not known"))
         return OptimizerFact(
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0,
         )
 
-    def _group_dicts(self, node: cst.BaseExpression | None, c: Creation) -> list[tuple[cst.Dict, Any, Any]]:
+    def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
+                      default: Value) -> list[tuple[cst.CSTNode, Value]]:
+        """[(group node, its lr)] for a params argument that is a list of group dicts, in either spelling
+        (``{"params": p, "lr": 1e-4}`` or ``dict(params=p, lr=1e-4)``), directly or through names; a group without
+        its own lr uses ``default`` (the optimizer's). [] when the argument is not a list of groups (a plain
+        ``model.parameters()``)."""
         if node is None:
             return []
         ctx, seq = c.site.ctx, c.site.seq
-        for _ in range(4):
-            if isinstance(node, cst.Name):
-                _, recs = self.resolver._assignments(node.value, ctx, seq)
-                recs = [r for r in recs if r.kind == "assign" and r.value is not None]
-                if len(recs) != 1:
-                    return []
-                node, ctx, seq = recs[0].value, recs[0].ctx, recs[0].seq
+        name = node.value if isinstance(node, cst.Name) else None
+        node, ctx, seq = self._single_binding(node, ctx, seq)
+        if name is not None and isinstance(node, cst.List) and not node.elements:
+            return self._appended_groups(name, ctx, c, default)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and _is_group(node.elt):
+            # [{"params": p, "lr": lr * m} for p, m in ...]: one entry stands for all the groups it builds
+            bound = _comprehension_names(node)
+            glr = self._group_lr(node.elt, ctx, seq, default, 0)
+            lr_node = _group_lr_node(node.elt)
+            if lr_node is not None and _mentions_any(lr_node, bound):
+                glr = Unknown(f"each group's lr is computed by the comprehension "
+                              f"{self.ix.text(node, 80)} (line {self.loc.line(node)})")
+            return [(node, glr)]
+        if not isinstance(node, (cst.List, cst.Tuple)) or not node.elements:
+            return []
+        out: list[tuple[cst.CSTNode, Value]] = []
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                return []
+            gnode, gctx, gseq = self._single_binding(el.value, ctx, seq)
+            if not _is_group(gnode):
+                return []
+            out.append((gnode, self._group_lr(gnode, gctx, gseq, default, 0)))
+        return out
+
+    def _appended_groups(self, name: str, ctx: Any, c: Creation, default: Value) -> list[tuple[cst.CSTNode, Value]]:
+        """``groups = []`` then ``groups.append({"params": ..., "lr": ...})`` (before the optimizer is built)."""
+        out: list[tuple[cst.CSTNode, Value]] = []
+        for site in self.ix.calls:
+            if site.path not in (f"{name}.append", f"{name}.extend", f"{name}.insert") or site.seq > c.site.seq:
+                continue
+            if not _within(site.ctx.scope, ctx.scope):
+                continue
+            if site.path.endswith(".append") and len(site.node.args) == 1 and _is_group(site.node.args[0].value):
+                gnode = site.node.args[0].value
+                glr = self._group_lr(gnode, site.ctx, site.seq, default, 0)
+                if site.ctx.loops and len(site.ctx.loops) > len(ctx.loops) and isinstance(glr, Unknown):
+                    glr = Unknown(f"each group's lr is set in a loop: {self.ix.text(gnode, 80)} "
+                                  f"(line {self.loc.line(site.node)}); {glr.reason}")
+                out.append((gnode, glr))
             else:
+                return []  # groups added some other way: their number and rates are not known
+        return out
+
+    def _single_binding(self, node: cst.BaseExpression, ctx: Any, seq: int) -> tuple[cst.BaseExpression, Any, int]:
+        """``node`` followed through names that are assigned exactly once (``groups = [...]``)."""
+        for _ in range(4):
+            if not isinstance(node, cst.Name):
                 break
-        if isinstance(node, (cst.List, cst.Tuple)):
-            out = []
+            _, recs = self.resolver._assignments(node.value, ctx, seq)
+            recs = [r for r in recs if r.kind in ("assign", "aug", "for", "unpack", "annot", "with")]
+            if len(recs) != 1 or recs[0].kind not in ("assign", "annot") or recs[0].value is None:
+                break
+            node, ctx, seq = recs[0].value, recs[0].ctx, recs[0].seq
+        return node, ctx, seq
+
+    def _group_lr(self, node: cst.BaseExpression, ctx: Any, seq: int, default: Value, depth: int) -> Value:
+        """The lr one group dict sets (later keys win, as in Python), else ``default``."""
+        glr = default
+        if isinstance(node, cst.Dict):
             for el in node.elements:
-                if isinstance(el.value, cst.Dict):
-                    out.append((el.value, ctx, seq))
+                if isinstance(el, cst.DictElement):
+                    k = self.resolver.resolve(el.key, ctx, seq)
+                    if isinstance(k, Known) and k.value == "lr":
+                        glr = self.resolver.resolve(el.value, ctx, seq)
+                    elif not isinstance(k, Known):
+                        glr = _maybe_lr(glr, f"the group key {self.ix.text(el.key, 40)} is not known")
                 else:
-                    return []
-            return out
-        return []
+                    glr = self._spread_lr(el.value, ctx, seq, glr, depth)
+        elif isinstance(node, cst.Call):
+            for arg in node.args:
+                if arg.keyword is not None:
+                    if arg.keyword.value == "lr":
+                        glr = self.resolver.resolve(arg.value, ctx, seq)
+                elif arg.star == "**" or not arg.star:
+                    # dict(base_group, lr=...) / dict(**base_group): the mapping's own keys come first
+                    glr = self._spread_lr(arg.value, ctx, seq, glr, depth)
+                else:
+                    glr = _maybe_lr(glr, f"the group is built from *{self.ix.text(arg.value, 40)}")
+        return glr
+
+    def _spread_lr(self, node: cst.BaseExpression, ctx: Any, seq: int, current: Value, depth: int) -> Value:
+        """The lr after merging the mapping ``node`` into a group (``{**base, ...}``, ``dict(base, ...)``)."""
+        inner, ictx, iseq = self._single_binding(node, ctx, seq)
+        if depth < 3 and _is_group(inner):
+            return self._group_lr(inner, ictx, iseq, current, depth + 1)
+        return _maybe_lr(current, f"the group merges {self.ix.text(node, 40)}, which may set its lr")
 
     def _scheduler(self, c: Creation, steps: list[StepSite]) -> SchedulerFact:
         loc, variable, loop_id, fn = self._common(c)
@@ -472,19 +545,37 @@ class _Builder:
         return out
 
     def _param_group_owner(self, base: cst.BaseExpression, ctx: Any, seq: int) -> list[str]:
-        # g["lr"] with `for g in optimizer.param_groups`, or optimizer.param_groups[0]["lr"]
-        node: cst.BaseExpression | None = base
-        if isinstance(base, cst.Name):
-            _, recs = self.resolver._assignments(base.value, ctx, seq)
-            for r in recs:
-                if r.kind == "for" and isinstance(r.value, cst.Attribute) and r.value.attr.value == "param_groups":
-                    node = r.value
-                    break
-        if isinstance(node, cst.Subscript):
-            node = node.value
+        """The optimizers whose param group ``base`` is, for a write ``base["lr"] = ...``.
+
+        Every spelling real code uses to reach a group: ``for g in opt.param_groups``, ``for i, g in
+        enumerate(opt.param_groups)``, ``for g, s in zip(opt.param_groups, scales)``, ``for g in
+        opt.param_groups[:1]``, ``opt.param_groups[0]``, ``g = opt.param_groups[0]`` and ``groups =
+        opt.param_groups; for g in groups`` (``opt`` may be ``self.optimizer`` or a helper's parameter)."""
+        node = self._groups_source(base, ctx, seq, 0)
+        if node is None:
+            return []
+        return [o for o in self.flow.objects(node, ctx, seq) if self.flow.by_id[o].kind == "optimizer"]
+
+    def _groups_source(self, node: cst.BaseExpression, ctx: Any, seq: int, depth: int) -> cst.BaseExpression | None:
+        """The expression ``X`` of the ``X.param_groups`` that ``node`` (a group, or a list of groups) comes from."""
+        if depth > 4:
+            return None
+        if isinstance(node, cst.Subscript):  # opt.param_groups[0], opt.param_groups[:1], groups[0]
+            return self._groups_source(node.value, ctx, seq, depth + 1)
         if isinstance(node, cst.Attribute) and node.attr.value == "param_groups":
-            return [o for o in self.flow.objects(node.value, ctx, seq) if self.flow.by_id[o].kind == "optimizer"]
-        return []
+            return node.value
+        if isinstance(node, cst.Call) and dotted(node.func) in _GROUP_PASSTHROUGH and node.args:
+            return self._groups_source(node.args[0].value, ctx, seq, depth + 1)
+        if isinstance(node, cst.Name):
+            _, recs = self.resolver._assignments(node.value, ctx, seq)
+            for r in reversed(recs):
+                if r.value is None or r.kind not in ("for", "assign"):
+                    continue
+                src = _for_element(r.value, r.index) if r.kind == "for" else r.value
+                found = self._groups_source(src, r.ctx, r.seq, depth + 1) if src is not None else None
+                if found is not None:
+                    return found
+        return None
 
     def _restores(self) -> dict[str, Any]:
         """Schedulers whose position a resumed run restores: load_state_dict(), `s.last_epoch = ...`."""
@@ -573,6 +664,86 @@ _DISPLAY = re.compile(
     r"format|str|repr|log_metrics|log_dict|append|pprint|echo|<f-string>)$|^(logging|logger|log|wandb|writer|tb|"
     r"tqdm|pbar|summary_writer)\."
 )
+
+
+def _internal(key: str) -> bool:
+    """A bookkeeping key of the extraction (``__bind_error__``), never shown as an argument."""
+    return key.startswith("__") and key.endswith("__")
+
+
+def _is_group(node: cst.CSTNode) -> bool:
+    """A dict literal or a ``dict(...)`` call: one param group."""
+    return isinstance(node, cst.Dict) or (isinstance(node, cst.Call) and dotted(node.func) == "dict")
+
+
+def _group_lr_node(node: cst.BaseExpression) -> cst.BaseExpression | None:
+    if isinstance(node, cst.Dict):
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and \
+                    el.key.evaluated_value == "lr":
+                return el.value
+    elif isinstance(node, cst.Call):
+        for arg in node.args:
+            if arg.keyword is not None and arg.keyword.value == "lr":
+                return arg.value
+    return None
+
+
+def _comprehension_names(node: cst.ListComp | cst.GeneratorExp) -> set[str]:
+    names: set[str] = set()
+    f: cst.CompFor | None = node.for_in
+    while f is not None:
+        for n in _all_names(f.target):
+            names.add(n)
+        f = f.inner_for_in
+    return names
+
+
+def _all_names(node: cst.CSTNode) -> set[str]:
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            out.add(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            n.value.visit(self)
+            return False
+
+    node.visit(V())
+    return out
+
+
+def _mentions_any(node: cst.CSTNode, names: set[str]) -> bool:
+    return bool(_all_names(node) & names)
+
+
+def _maybe_lr(current: Value, why: str) -> Value:
+    """The group's lr when something it merges may or may not set one."""
+    return Unknown(f"{why}; the group's lr is not known" if isinstance(current, Known) else
+                   f"{why}; {getattr(current, 'reason', 'not known')}")
+
+
+#: calls that hand their (first) argument's param groups through unchanged: ``list(opt.param_groups)``
+_GROUP_PASSTHROUGH = frozenset({"list", "tuple", "reversed", "iter", "sorted", "tqdm", "tqdm.tqdm"})
+
+
+def _for_element(iterable: cst.BaseExpression, index: int | None) -> cst.BaseExpression | None:
+    """What the loop variable at ``index`` of ``for ... in iterable`` walks over: ``X`` for the group of
+    ``enumerate(X)`` (index 1) and for the ``i``-th variable of ``zip(A, B)``; ``iterable`` itself otherwise."""
+    if isinstance(iterable, cst.Call) and index is not None:
+        name = dotted(iterable.func)
+        positional = [a.value for a in iterable.args if a.keyword is None and not a.star]
+        if name == "enumerate":
+            return positional[0] if index == 1 and positional else None
+        if name == "zip":
+            return positional[index] if index < len(positional) else None
+        return None
+    if index is not None:
+        return None  # `for a, b in pairs`: the element's parts are not groups
+    if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate":
+        return None  # `for pair in enumerate(...)`: a tuple, not a group
+    return iterable
 
 
 def _within(inner: Any, outer: Any) -> bool:

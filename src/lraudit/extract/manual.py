@@ -47,11 +47,24 @@ def written_groups(sw: SubscriptWrite, ix: Indexer) -> str:
     for lid in reversed(sw.ctx.loops):
         lp = ix.loops.get(lid)
         if lp is not None and _over_groups(ix, lp):
-            text = lp.iter_text
-            if text.startswith("enumerate(") and text.endswith(")"):
-                text = text[len("enumerate("):-1]
-            return "all" if text.endswith("param_groups") and "+" not in text else text
+            text = _groups_text(ix, lp)
+            return "all" if _all_groups(text) else text
     return "all"
+
+
+def _groups_text(ix: Indexer, lp: LoopInfo) -> str:
+    """The groups a group loop walks: ``opt.param_groups[1:]`` for ``for i, g in enumerate(opt.param_groups[1:])``
+    and ``opt.param_groups`` for ``for g, s in zip(opt.param_groups, scales)``."""
+    node = lp.iter_node
+    while isinstance(node, cst.Call) and dotted(node.func) in ("enumerate", "zip", "list", "reversed") and node.args:
+        args = [a.value for a in node.args if a.keyword is None and not a.star]
+        node = next((a for a in args if "param_groups" in ix.text(a, 200)), args[0] if args else None)
+    return ix.text(node, 120) if node is not None else lp.iter_text
+
+
+def _all_groups(text: str) -> bool:
+    """Whether the groups text names every group (``opt.param_groups``, or a name bound to them)."""
+    return "+" not in text and "[" not in text
 
 
 @dataclass(frozen=True)
@@ -193,10 +206,8 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     for lid in reversed(sw.ctx.loops):
         lp = ix.loops.get(lid)
         if lp is not None and _over_groups(ix, lp):
-            text = lp.iter_text
-            if text.startswith("enumerate(") and text.endswith(")"):
-                text = text[len("enumerate("):-1]
-            if not text.endswith("param_groups"):
+            text = _groups_text(ix, lp)
+            if not _all_groups(text):
                 desc += f"; only the groups of {text}"
             break
     fact = _fact(sid, f"manual:{name}", loc, opt, fv_user, time.unit, desc, sc.via)
@@ -754,7 +765,23 @@ def _lexical_loop_of_kind(ix: Indexer, ctx: Ctx, kind: str) -> LoopInfo | None:
 
 
 def _over_groups(ix: Indexer, lp: LoopInfo) -> bool:
-    return "param_groups" in lp.iter_text
+    """A loop over an optimizer's param groups (``for g in opt.param_groups``, or over a name bound to them:
+    ``groups = opt.param_groups; for g in groups``), which is bookkeeping, not a training loop."""
+    if "param_groups" in lp.iter_text:
+        return True
+    node = lp.iter_node
+    while isinstance(node, cst.Call) and dotted(node.func) in ("enumerate", "zip", "list", "reversed") and node.args:
+        node = node.args[0].value
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return False
+    for scope in lp.ctx.scope.chain():
+        recs = scope.assigns.get(node.value)
+        if recs:
+            return all(r.kind == "assign" and r.value is not None and ix.text(r.value, 200).split("[", 1)[0]
+                       .endswith(".param_groups") for r in recs)
+    return False
 
 
 def _group_loop(ix: Indexer, sw: SubscriptWrite, outer: LoopInfo | None) -> tuple[str | None, str | None]:
@@ -774,7 +801,13 @@ def _group_loop(ix: Indexer, sw: SubscriptWrite, outer: LoopInfo | None) -> tupl
         if isinstance(t, (cst.Tuple, cst.List)) and len(t.elements) == 2 and \
                 isinstance(t.elements[1].value, cst.Name) and t.elements[1].value.value == base.value:
             idx = t.elements[0].value
+            if isinstance(lp.node.iter, cst.Call) and dotted(lp.node.iter.func) == "zip":
+                return base.value, None  # zip(other, opt.param_groups): the first name is not an index
             return base.value, idx.value if isinstance(idx, cst.Name) else None
+        if isinstance(t, (cst.Tuple, cst.List)) and isinstance(lp.node.iter, cst.Call) and \
+                dotted(lp.node.iter.func) == "zip" and any(
+                    isinstance(e.value, cst.Name) and e.value.value == base.value for e in t.elements):
+            return base.value, None  # for g, scale in zip(opt.param_groups, scales)
     return None, None
 
 

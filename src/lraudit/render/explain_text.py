@@ -21,6 +21,12 @@ def _fmt_value(v: dict[str, Any]) -> str:
     return text
 
 
+def _internal(key: str) -> bool:
+    """A bookkeeping key of the extraction (``__bind_error__``), never shown as an argument (results cached by an
+    older version may still carry one)."""
+    return key.startswith("__") and key.endswith("__")
+
+
 def _short(val: Any) -> str:
     if isinstance(val, float):
         return f"{val:.6g}"
@@ -59,7 +65,7 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             out.append(f"  optimizer {o['id']}: {o['class']} ({where})")
             out.append(f"{INDENT}lr = {_fmt_value(o['lr'])}")
             for k, v in o["params"].items():
-                if v.get("source", "").endswith("default"):
+                if v.get("source", "").endswith("default") or _internal(k):
                     continue
                 out.append(f"{INDENT}{k} = {_fmt_value(v)}")
         for s in r.schedulers:
@@ -73,7 +79,7 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
                 out.append(f"{INDENT}part of {det['parent']}")
             for k, v in s["args"].items():
                 src = v.get("source", "")
-                if src.endswith("default") and k in ("last_epoch", "verbose"):
+                if (src.endswith("default") and k in ("last_epoch", "verbose")) or _internal(k):
                     continue
                 out.append(f"{INDENT}{k} = {_fmt_value(v)}")
             sites = det.get("step_sites") or []
