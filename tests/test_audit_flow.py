@@ -258,3 +258,25 @@ def test_lr_zero_is_not_flagged_when_an_untraced_hand_written_schedule_writes_ra
     plain = src.replace("set_group_lr(optimizer.param_groups[0], 0.1 * (1 - it / 1000))", "pass").replace(
         'group["lr"] = lr', "pass")
     assert "LR001" in _codes(plain)
+
+
+def test_a_framework_interval_that_depends_on_the_path_is_said_to_be_unknown(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from lraudit.cli import main
+
+    (tmp_path / "m.py").write_text(textwrap.dedent("""
+    import lightning as L
+    import torch
+
+    class M(L.LightningModule):
+        def configure_optimizers(self):
+            opt = torch.optim.SGD(self.parameters(), lr=0.1)
+            sched = torch.optim.lr_scheduler.StepLR(opt, 10)
+            if self.hparams.per_step:
+                return [opt], [{"scheduler": sched, "interval": "step"}]
+            return [opt], [{"scheduler": sched, "interval": "epoch"}]
+    """))
+    out = CliRunner().invoke(main, ["explain", str(tmp_path / "m.py")]).output
+    assert "stepped: by the framework; whether per batch or per epoch is not known" in out
+    assert "never" not in out

@@ -35,6 +35,7 @@ Keras rates written by hand (``self.model.optimizer.learning_rate = x`` in a cal
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import replace
 from typing import Any, Iterable
 
@@ -628,6 +629,8 @@ class _Fit:
         self.callbacks = callbacks
         self.receiver = _receiver(site)
         self.model_key: Any = None  # the assignment of the receiver this fit() sees
+        self.live_compiles: list[CallSite] = []  # the compile() calls of that model live here (see _live_compiles)
+        self.live_optimizers: list[str] = []  # the optimizers they compile
         # model.fit(...) rather than ImageDataGenerator.fit(x) / scaler.fit(x): Keras-only keywords
         self.keras_like = _method(site) == "fit_generator" or any(
             a.keyword is not None and a.keyword.value in ("epochs", "nb_epoch", "callbacks", "steps_per_epoch",
@@ -734,27 +737,42 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
     fits = _keras_fits(flow, ix, resolver)
     # compile(optimizer=...) and compile(optimizer="adam") (an optimizer built with the library defaults)
     compiled: dict[str, str | None] = {}  # optimizer id -> receiver of compile()
+    compile_sites: dict[int, tuple[CallSite, list[str]]] = {}  # id(compile call) -> (site, its optimizer ids)
     for c in flow.creations:
         site0 = getattr(c, "keras_compile", None)
         if site0 is not None:
             compiled[c.oid] = _receiver(site0)
+            compile_sites.setdefault(id(site0.node), (site0, []))[1].append(c.oid)
     for site in compiles:
         node = _kw(site.node, "optimizer", 0)
         objs = [o for o in flow.objects(node, site.ctx, site.seq) if flow.by_id[o].kind == "optimizer"]
         for o in objs:
             compiled.setdefault(o, _receiver(site))
+            compile_sites.setdefault(id(site.node), (site, []))[1].append(o)
     receivers = {r for r in compiled.values() if r is not None}
     if receivers and any(f.receiver in receivers for f in fits):
         fits = [f for f in fits if f.receiver in receivers or f.keras_like]
+    ordered_compiles = sorted(compile_sites.values(), key=lambda x: x[0].seq)
+    for f in fits:
+        _live_compiles(f, ordered_compiles, ix, resolver)
 
-    def fits_of(oid: str | None) -> list[_Fit]:
+    def fits_by_receiver(oid: str | None) -> list[_Fit]:
         if oid is None or oid not in compiled:
             return []
         mine = [f for f in fits if f.receiver is not None and f.receiver == compiled[oid]]
         return mine or [f for f in fits if f.keras_like]
 
+    def fits_of(oid: str | None) -> list[_Fit]:
+        """The fit() calls that train with optimizer ``oid``: those where its compile() is the live one (the last
+        compile of that model before the fit), else those on the model it was compiled on."""
+        if oid is None or oid not in compiled:
+            return []
+        mine = [f for f in fits if (oid in f.live_optimizers if f.live_compiles else
+                                    f.receiver is not None and f.receiver == compiled[oid])]
+        return mine or [f for f in fits if f.keras_like and not f.live_compiles]
+
     # the run's horizon from fit()
-    main_fits = fits_of(next(iter(compiled), None)) or [f for f in fits if f.keras_like]
+    main_fits = fits_by_receiver(next(iter(compiled), None)) or [f for f in fits if f.keras_like]
     if main_fits and not isinstance(facts.horizon.epochs, Known):
         spe = main_fits[0].spe if len(main_fits) == 1 else Unknown("several fit() calls")
         facts = replace(facts, horizon=Horizon(_fits_epochs(main_fits), spe, _fits_total(main_fits)))
@@ -984,21 +1002,58 @@ def _tf1_stepping(facts: FileFacts, s: SchedulerFact, flow: ObjectFlow, ix: Inde
     return stepped, horizon, None, sites
 
 
+def _live_compiles(fit: _Fit, compiles: list[tuple[CallSite, list[str]]], ix: Indexer, resolver: Resolver) -> None:
+    """The compile() calls live at ``fit``: compiles of the same model (same receiver, same binding of it, same
+    function) before the fit, from the last one that surely runs before it onwards. A model compiled twice trains
+    with the optimizer of the second compile in the fits after it."""
+    if fit.receiver is None:
+        return
+    mine = []
+    for site, oids in compiles:
+        if site.seq >= fit.site.seq or _receiver(site) != fit.receiver or site.ctx.scope is not fit.site.ctx.scope:
+            continue
+        _, recs = resolver._assignments(fit.receiver, site.ctx, site.seq)
+        if (id(recs[-1]) if recs else fit.receiver) == fit.model_key:
+            mine.append((site, oids))
+    for i in range(len(mine) - 1, -1, -1):
+        if _surely_before(ix, mine[i][0].ctx, mine[i][0].stmt, fit.site.ctx, fit.site.stmt):
+            mine = mine[i:]
+            break
+    fit.live_compiles = [site for site, _ in mine]
+    fit.live_optimizers = list(dict.fromkeys(o for _, oids in mine for o in oids))
+
+
 def _keras_callback(facts: FileFacts, s: SchedulerFact, fits: list[_Fit], compiled: dict[str, str | None],
                     fits_of: Any) -> FileFacts:
     using = [f for f in fits if s.id in f.callbacks]
     owner = None
-    if using:
-        owner = next((o for o, rcv in compiled.items() if rcv is not None and rcv == using[0].receiver), None)
-    if owner is None and compiled:
-        owner = next(iter(compiled))
+    reason = "the compiled optimizer is not in this file"
+    if using and using[0].live_compiles:
+        # the optimizer of the compile() live at that fit(), not the model's first compile
+        live = using[0].live_optimizers
+        if len(live) == 1:
+            owner = live[0]
+        elif live:
+            lines = sorted({o.loc.line for o in facts.optimizers if o.id in live})
+            reason = ("the model is compiled with different optimizers on different paths before the fit() that "
+                      f"runs it (lines {', '.join(map(str, lines))}): which one it trains depends on the path taken")
+    else:
+        if using:
+            owner = next((o for o, rcv in compiled.items() if rcv is not None and rcv == using[0].receiver), None)
+        if owner is None and compiled:
+            owner = next(iter(compiled))
+    return _callback_fact(facts, s, using, fits, owner, reason)
+
+
+def _callback_fact(facts: FileFacts, s: SchedulerFact, using: list[_Fit], fits: list[_Fit], owner: str | None,
+                   reason: str) -> FileFacts:
     if using:
         stepped, horizon = "epoch", _fits_epochs(using)
     else:
         stepped, horizon = ("never" if fits else "unknown"), Unknown("not passed to fit(callbacks=...)")
     monitor = s.args.get("monitor") if s.cls.endswith("ReduceLROnPlateau") else s.monitor
     return _replace_sched(facts, replace(
-        s, optimizer=owner, optimizer_reason=None if owner else "the compiled optimizer is not in this file",
+        s, optimizer=owner, optimizer_reason=None if owner else reason,
         stepped=stepped, unit="epoch", horizon=horizon, horizon_source=getattr(horizon, "source", None),  # type: ignore
         monitor=monitor))
 
@@ -1191,6 +1246,7 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
         configs: list[tuple] = []
         for expr, rctx in co.returns:
             configs.extend(_lightning_configs(flow, resolver, expr, rctx))
+        configs = _merge_configs(configs)
         order = list(dict.fromkeys(c[0] for c in configs if facts.scheduler(c[0]) is not None))
         explicit, opt_sites = _lightning_explicit_steps(facts, ix, ci, builder, order)
         for sid, interval, frequency, monitor, extra_keys in configs:
@@ -1211,13 +1267,15 @@ def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolv
             if not manual:
                 # Lightning steps it itself (no call in the source: not a step site)
                 every_step = isinstance(interval, Known) and interval.value == "step"
-                contexts.append("batch" if every_step else "epoch")
+                contexts.append("batch" if every_step else "epoch" if isinstance(interval, Known) else "unknown")
             stepped = _stepped_of(contexts)
             entry = lookup(s.cls)
             unit = s.unit if entry is None or entry.unit != "either" else ("step" if stepped == "batch" else "epoch")
             horizon = epochs if stepped == "epoch" else total if stepped == "batch" else Unknown(
                 "the scheduler is never stepped (manual optimization)" if stepped == "never" else
-                "the scheduler is stepped both per batch and per epoch")
+                "the scheduler is stepped both per batch and per epoch" if stepped == "both" else
+                f"whether Lightning steps it per batch or per epoch is not known: "
+                f"{getattr(interval, 'reason', 'its interval is not known')}")
             facts = _replace_sched(facts, replace(
                 s, interval=interval, monitor=monitor, stepped=stepped, unit=unit,  # type: ignore[arg-type]
                 horizon=horizon, horizon_source=getattr(horizon, "source", None),
@@ -1267,82 +1325,287 @@ def _lightning_assumed(facts: FileFacts, s: SchedulerFact, epochs: Value) -> Fil
                                          assumed_horizon=guess if s.stepped == "batch" else s.assumed_horizon))
 
 
-def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpression, ctx: Any) -> list[tuple]:
-    """(scheduler id, interval, frequency, monitor, unknown keys) for each scheduler configure_optimizers returns."""
+# A returned config expression and where it is evaluated: (expression, context, position). The position (seq) is
+# what the names in it refer to there: a name rebound later in the function (or earlier) is told apart.
+_Where = tuple[cst.BaseExpression, Ctx, "int | None"]
+# A key written into a config dict after it is built: (key, value expression, context, position, surely runs).
+_Write = tuple[Any, cst.BaseExpression, Ctx, int, bool]
+
+
+def _lightning_configs(flow: ObjectFlow, resolver: Resolver, expr: cst.BaseExpression, ctx: Ctx) -> list[tuple]:
+    """(scheduler id, interval, frequency, monitor, unknown keys) for each scheduler configure_optimizers returns.
+
+    Names are read where the return statement is: ``scheduler = {"scheduler": scheduler, "interval": "step"}`` before
+    ``return [opt], [scheduler]`` returns the dict, whose "scheduler" is the previous binding of the name. A name whose
+    live value depends on the path taken (an ``if`` that rebinds it) gives one entry per path; entries for the same
+    scheduler are merged by :func:`_merge_configs`."""
     from ..catalog.lightning import LR_SCHEDULER_CONFIG_KEYS, OPTIMIZER_CONFIG_KEYS
 
     out: list[tuple] = []
     default_interval = Known("epoch", "Lightning default interval")
+    default_frequency = Known(1, "Lightning default")
 
-    def items_of(d: cst.Dict) -> dict[Any, cst.BaseExpression]:
-        items = {}
-        for el in d.elements:
-            if isinstance(el, cst.DictElement):
-                k = resolver.resolve(el.key, ctx)
-                if isinstance(k, Known):
-                    items[k.value] = el.value
-        return items
+    def schedulers(where: _Where) -> list[str]:
+        return [sid for sid in flow.objects(*where) if flow.by_id[sid].kind == "scheduler"]
 
-    def sched_dict(d: cst.Dict, top_monitor: Value | None) -> None:
-        items = items_of(d)
-        sched_node = items.get("scheduler")
-        if sched_node is None:
+    def sched_dict(m: dict[Any, list[_Where | None]], top_monitor: Value | None) -> None:
+        if "scheduler" not in m:
             return
-        interval = resolver.resolve(items["interval"], ctx) if "interval" in items else default_interval
-        freq = resolver.resolve(items["frequency"], ctx) if "frequency" in items else Known(1, "Lightning default")
-        monitor = resolver.resolve(items["monitor"], ctx) if "monitor" in items else top_monitor
-        extra = sorted(str(k) for k in items if k not in LR_SCHEDULER_CONFIG_KEYS)
-        for sid in flow.objects(sched_node, ctx, None):
-            if flow.by_id[sid].kind == "scheduler":
-                out.append((sid, interval, freq, monitor, extra))
+        interval = _choice(resolver, m.get("interval", [None]), default_interval, "interval")
+        freq = _choice(resolver, m.get("frequency", [None]), default_frequency, "frequency")
+        monitor = _choice(resolver, m.get("monitor", [None]), top_monitor, "monitor")
+        extra = sorted(str(k) for k in m if k not in LR_SCHEDULER_CONFIG_KEYS)
+        for alt in m["scheduler"]:
+            if alt is not None:
+                for sid in schedulers(alt):
+                    out.append((sid, interval, freq, monitor, extra))
 
-    def walk(node: cst.BaseExpression, top_monitor: Value | None = None) -> None:
-        node = _deref(flow, resolver, node, ctx)
-        if isinstance(node, cst.Dict):
-            keys = items_of(node)
-            if "scheduler" in keys and "optimizer" not in keys:
-                sched_dict(node, top_monitor)
-                return
-            mon = resolver.resolve(keys["monitor"], ctx) if "monitor" in keys else top_monitor
-            unknown = sorted(str(k) for k in keys if k not in OPTIMIZER_CONFIG_KEYS)
-            if unknown:
+    def walk(where: _Where, top_monitor: Value | None = None) -> None:
+        for bound, writes in _bindings(flow, resolver, where):
+            node = bound[0]
+            m = _config_mapping(resolver, bound, writes)
+            if m is not None:
+                if "scheduler" in m and "optimizer" not in m:
+                    sched_dict(m, top_monitor)
+                    continue
+                mon = _choice(resolver, m["monitor"], top_monitor, "monitor") if "monitor" in m else top_monitor
+                unknown = sorted(str(k) for k in m if k not in OPTIMIZER_CONFIG_KEYS)
                 # Lightning warns and drops keys it does not know at this level ("scheduler", "interval"...):
                 # a scheduler under such a key is never stepped
                 for k in unknown:
-                    for sid in flow.objects(keys[k], ctx, None):
-                        if flow.by_id[sid].kind == "scheduler":
+                    for alt in m[k]:
+                        for sid in schedulers(alt) if alt is not None else ():
                             out.append((sid, None, None, mon, unknown))
-            if "lr_scheduler" in keys:
-                inner = _deref(flow, resolver, keys["lr_scheduler"], ctx)
-                if isinstance(inner, cst.Dict):
-                    sched_dict(inner, mon)
-                else:
-                    for sid in flow.objects(keys["lr_scheduler"], ctx, None):
-                        if flow.by_id[sid].kind == "scheduler":
-                            out.append((sid, default_interval, Known(1, "Lightning default"), mon, []))
-            return
-        if isinstance(node, (cst.List, cst.Tuple)):
-            for el in node.elements:
-                walk(el.value, top_monitor)
-            return
-        for sid in flow.objects(node, ctx, None):
-            if flow.by_id[sid].kind == "scheduler":
-                out.append((sid, default_interval, Known(1, "Lightning default"), top_monitor, []))
+                for alt in m.get("lr_scheduler", ()):
+                    if alt is None:
+                        continue
+                    for inner, inner_writes in _bindings(flow, resolver, alt):
+                        im = _config_mapping(resolver, inner, inner_writes)
+                        if im is not None:
+                            sched_dict(im, mon)
+                        else:
+                            for sid in schedulers(inner):
+                                out.append((sid, default_interval, default_frequency, mon, []))
+                continue
+            if isinstance(node, (cst.List, cst.Tuple)):
+                for el in node.elements:
+                    walk((el.value, bound[1], bound[2]), top_monitor)
+                continue
+            if isinstance(node, cst.IfExp):
+                walk((node.body, bound[1], bound[2]), top_monitor)
+                walk((node.orelse, bound[1], bound[2]), top_monitor)
+                continue
+            for sid in schedulers(bound):
+                out.append((sid, default_interval, default_frequency, top_monitor, []))
 
-    walk(expr)
+    walk((expr, ctx, _return_seq(flow.ix, expr, ctx)))
     return out
 
 
-def _deref(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, ctx: Any) -> cst.BaseExpression:
-    for _ in range(4):
-        if isinstance(node, cst.Name):
-            _, recs = resolver._assignments(node.value, ctx, None)
-            recs = [r for r in recs if r.kind == "assign" and r.value is not None]
-            if len(recs) == 1 and isinstance(recs[0].value, (cst.Dict, cst.List, cst.Tuple)):
-                node = recs[0].value
-                continue
-        break
-    return node
+def _return_seq(ix: Indexer, expr: cst.BaseExpression, ctx: Ctx) -> int | None:
+    """The position of the return statement that holds ``expr`` (its names are read there), or None."""
+    seqs = [s.seq for s in ix.calls if s.ctx is ctx]
+    names: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            names.add(n.value)
+
+    expr.visit(V())
+    for name in names:
+        seqs.extend(seq for _, c, seq in ix.reads.get(name, ()) if c is ctx)
+    return min(seqs) if seqs else None
+
+
+def _surely_before(ix: Indexer, done: Ctx, done_stmt: cst.CSTNode | None, use: Ctx,
+                   use_stmt: cst.CSTNode | None) -> bool:
+    """The statement ``done_stmt`` (earlier in the same function than ``use_stmt``) surely runs before it: it is not
+    under an ``if`` or a loop that ``use_stmt`` is not in, or it is in the same block (an ``if`` branch) as it."""
+    if done.scope is not use.scope or done.loops != use.loops[: len(done.loops)]:
+        return False
+    if done.conds == 0:
+        return True
+    if done.loops != use.loops or done.conds != use.conds or done_stmt is None or use_stmt is None:
+        return False
+    blocks = _statement_blocks(ix)
+    block = blocks.get(id(done_stmt))
+    return block is not None and block == blocks.get(id(use_stmt))
+
+
+_BLOCKS: "weakref.WeakKeyDictionary[Indexer, dict[int, int]]" = weakref.WeakKeyDictionary()
+
+
+def _statement_blocks(ix: Indexer) -> dict[int, int]:
+    """id(statement) -> id(the block whose body holds it) for the whole module (computed once per file)."""
+    found = _BLOCKS.get(ix)
+    if found is not None:
+        return found
+    out: dict[int, int] = {id(st): id(ix.module) for st in ix.module.body}
+
+    class V(cst.CSTVisitor):
+        def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+            for st in node.body:
+                out[id(st)] = id(node)
+
+        def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> bool:
+            for st in node.body:
+                out[id(st)] = id(node)
+            return False
+
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+            return False  # no statements inside
+
+    ix.module.visit(V())
+    _BLOCKS[ix] = out
+    return out
+
+
+_CONFIG_VALUES = (cst.Dict, cst.List, cst.Tuple, cst.Name, cst.IfExp)
+
+
+def _is_dict_call(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and dotted(node.func) == "dict"
+
+
+def _bindings(flow: ObjectFlow, resolver: Resolver, where: _Where, depth: int = 0) -> list[tuple[_Where, list[_Write]]]:
+    """What ``where`` stands for when it is a name bound to a config (a dict, ``dict(...)``, a list, a tuple): the
+    value of each assignment live at that point, where it was assigned, with the keys written into it afterwards
+    (``config["interval"] = "step"``, ``config.update(interval="step")``). Anything else is returned unchanged."""
+    node, ctx, seq = where
+    if not isinstance(node, cst.Name) or depth >= 6:
+        return [(where, [])]
+    scope, recs = resolver._assignments(node.value, ctx, seq)
+    if not recs:
+        return [(where, [])]
+    local = scope is ctx.scope
+    use_stmt = flow.ix.owner.get(id(node))
+    live = _live_assignments(flow.ix, recs, ctx, use_stmt) if local else recs
+    if any(r.kind != "assign" or r.value is None for r in live) or not any(
+            isinstance(r.value, _CONFIG_VALUES) or _is_dict_call(r.value) for r in live):
+        return [(where, [])]
+    out: list[tuple[_Where, list[_Write]]] = []
+    for r in live:
+        writes = _config_writes(flow, resolver, node.value, r, ctx, seq, use_stmt) if local else []
+        for bound, more in _bindings(flow, resolver, (r.value, r.ctx, r.seq), depth + 1):
+            out.append((bound, more + writes))
+    return out
+
+
+def _live_assignments(ix: Indexer, recs: list, use: Ctx, use_stmt: cst.CSTNode | None) -> list:
+    """The assignments that may be the value at ``use``: from the last one that surely runs before it onwards."""
+    for i in range(len(recs) - 1, -1, -1):
+        r = recs[i]
+        if r.kind in ("assign", "unpack") and _surely_before(ix, r.ctx, r.node, use, use_stmt):
+            return recs[i:]
+    return recs
+
+
+def _config_writes(flow: ObjectFlow, resolver: Resolver, name: str, rec: Any, use: Ctx, seq: int | None,
+                   use_stmt: cst.CSTNode | None) -> list[_Write]:
+    """Keys set on the dict bound to ``name`` by ``rec`` before ``use``: ``name[key] = v`` and ``name.update(...)``."""
+    ix = flow.ix
+    out: list[_Write] = []
+
+    def between(ctx: Ctx, at: int) -> bool:
+        return ctx.scope is use.scope and rec.seq < at and (seq is None or at < seq)
+
+    for w in ix.sub_writes:
+        t = w.target
+        if not (isinstance(t.value, cst.Name) and t.value.value == name and len(t.slice) == 1 and
+                isinstance(t.slice[0].slice, cst.Index) and between(w.ctx, w.seq)):
+            continue
+        k = resolver.resolve(t.slice[0].slice.value, w.ctx, w.seq)
+        if isinstance(k, Known):
+            out.append((k.value, w.value, w.ctx, w.seq, _surely_before(ix, w.ctx, w.stmt, use, use_stmt)))
+    for site in ix.calls:
+        if site.path != f"{name}.update" or not between(site.ctx, site.seq):
+            continue
+        surely = _surely_before(ix, site.ctx, site.stmt, use, use_stmt)
+        for a in site.node.args:
+            if a.keyword is not None:
+                out.append((a.keyword.value, a.value, site.ctx, site.seq, surely))
+            elif not a.star and isinstance(a.value, cst.Dict):
+                for el in a.value.elements:
+                    if isinstance(el, cst.DictElement):
+                        k = resolver.resolve(el.key, site.ctx, site.seq)
+                        if isinstance(k, Known):
+                            out.append((k.value, el.value, site.ctx, site.seq, surely))
+    return sorted(out, key=lambda w: w[3])
+
+
+def _config_mapping(resolver: Resolver, where: _Where, writes: list[_Write]) -> dict[Any, list[_Where | None]] | None:
+    """The keys of a config dict (a literal or ``dict(...)``), each with its possible values (None: the key may be
+    missing, when only a conditional write adds it); None when ``where`` is not a dict."""
+    node, ctx, seq = where
+    items: dict[Any, list[_Where | None]] = {}
+    if isinstance(node, cst.Dict):
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                k = resolver.resolve(el.key, ctx, seq)
+                if isinstance(k, Known):
+                    items[k.value] = [(el.value, ctx, seq)]
+    elif _is_dict_call(node):
+        assert isinstance(node, cst.Call)
+        for a in node.args:
+            if a.keyword is not None:
+                items[a.keyword.value] = [(a.value, ctx, seq)]
+            elif not a.star and isinstance(a.value, cst.Dict):
+                for el in a.value.elements:
+                    if isinstance(el, cst.DictElement):
+                        k = resolver.resolve(el.key, ctx, seq)
+                        if isinstance(k, Known):
+                            items[k.value] = [(el.value, ctx, seq)]
+    else:
+        return None
+    for key, value, wctx, wseq, surely in writes:
+        alt: _Where = (value, wctx, wseq)
+        items[key] = [alt] if surely else items.get(key, [None]) + [alt]
+    return items
+
+
+def _choice(resolver: Resolver, alts: list[_Where | None], default: Value | None, key: str) -> Value | None:
+    """The value of a config key that may take several values (one per path): the value when they all agree."""
+    vals = [resolver.resolve(*alt) if alt is not None else default for alt in alts]
+    if len(vals) == 1:
+        return vals[0]
+    if all(isinstance(v, Known) for v in vals) and len({repr(v.value) for v in vals}) == 1:  # type: ignore
+        return next((v for v in vals if v is not default), vals[0])
+    shown = ", ".join(dict.fromkeys(
+        "unset" if v is None else repr(v.value) if isinstance(v, Known) else "unknown" for v in vals))
+    return Unknown(f"the {key!r} of its scheduler config depends on the path through configure_optimizers "
+                   f"({shown})")
+
+
+def _merge_configs(configs: list[tuple]) -> list[tuple]:
+    """One entry per scheduler: several returns (or paths) that agree are one; where they disagree, the values that
+    differ are unknown. A path that steps it wins over one that drops it under a key Lightning ignores."""
+    by_sid: dict[str, list[tuple]] = {}
+    for c in configs:
+        by_sid.setdefault(c[0], []).append(c)
+    out = []
+    for sid, entries in by_sid.items():
+        stepped = [e for e in entries if e[1] is not None]
+        entries = stepped or entries
+        if len(entries) == 1 or len({repr(e[1:]) for e in entries}) == 1:
+            out.append(entries[0])
+            continue
+        merged: list[Any] = [sid]
+        for i, key in ((1, "interval"), (2, "frequency"), (3, "monitor")):
+            vals = [e[i] for e in entries]
+            if len({repr(v) for v in vals}) == 1:
+                merged.append(vals[0])
+            elif all(isinstance(v, Known) for v in vals) and len({repr(v.value) for v in vals}) == 1:
+                merged.append(vals[0])
+            elif entries[0][1] is None:
+                merged.append(None)
+            else:
+                shown = ", ".join(dict.fromkeys(
+                    "unset" if v is None else repr(v.value) if isinstance(v, Known) else "unknown" for v in vals))
+                merged.append(Unknown(f"configure_optimizers returns it with different {key} values on different "
+                                      f"paths ({shown})"))
+        merged.append(sorted({k for e in entries for k in e[4]}))
+        out.append(tuple(merged))
+    return out
 
 
 def _lightning_explicit_steps(facts: FileFacts, ix: Indexer, ci: ClassInfo, builder: Any,

@@ -91,6 +91,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             elif s.get("stepped") in ("epoch", "batch", "both"):
                 how = {"epoch": "once per epoch", "batch": "once per batch", "both": "per epoch and per batch"}
                 out.append(f"{INDENT}stepped: {how[s['stepped']]} by the framework")
+            elif s.get("stepped") == "unknown":
+                out.append(f"{INDENT}stepped: by the framework; whether per batch or per epoch is not known")
             else:
                 out.append(f"{INDENT}stepped: never (no step() call found in this file)")
             if det.get("horizon_source"):
