@@ -265,7 +265,7 @@ def test_without_a_toml_parser_the_error_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "pyproject.toml", "[tool.lraudit]\n")
-    monkeypatch.setattr(config_module, "_toml", None)
+    monkeypatch.setattr(config_module, "_toml_module", lambda: None)
     with pytest.raises(ConfigError, match="tomli"):
         load_config([tmp_path], rules=RULES, cwd=tmp_path)
 

@@ -323,3 +323,54 @@ def test_rule_is_frozen(tmp_path: Path) -> None:
         rule.code = "LR102"  # type: ignore[misc]
     with pytest.raises(TypeError):
         rule.options["x"] = None  # type: ignore[index]
+
+
+# ------------------------------------------------------------------------------ the compiled catalog
+
+
+def test_compiled_catalog_is_current() -> None:
+    from lraudit.registry import COMPILED_NAME, compile_rules
+
+    root = Path(__file__).resolve().parent.parent / "rules"
+    assert (root / COMPILED_NAME).read_text(encoding="utf-8") == compile_rules(root), \
+        "rules/catalog.json is stale: run python scripts/compile_rules.py"
+
+
+def test_compiled_catalog_gives_the_same_rules_as_the_yaml(tmp_path: Path) -> None:
+    import shutil
+
+    from lraudit.registry import COMPILED_NAME
+
+    root = Path(__file__).resolve().parent.parent / "rules"
+    plain = tmp_path / "rules"
+    shutil.copytree(root, plain)
+    (plain / COMPILED_NAME).unlink()
+    from_yaml = load_rules(plain)
+    from_json = load_rules(root)
+    assert [r.code for r in from_yaml] == [r.code for r in from_json]
+    for a, b in zip(from_yaml, from_json):
+        assert (a.code, a.name, a.severity, a.message, a.why, dict(a.options), a.examples) == \
+            (b.code, b.name, b.severity, b.message, b.why, dict(b.options), b.examples)
+
+
+def test_a_rule_file_edited_after_compiling_is_read_from_its_yaml(tmp_path: Path) -> None:
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent / "rules"
+    copy = tmp_path / "rules"
+    shutil.copytree(root, copy)
+    path = next(copy.rglob("increasing-lr.yaml"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("severity: warning", "severity: error", 1), encoding="utf-8")
+    severities = {r.code: r.severity for r in load_rules(copy)}
+    assert severities["LR101"] == "error"
+    assert {r.code: r.severity for r in load_rules(root)}["LR101"] == "warning"
+
+
+def test_loading_the_current_catalog_does_not_import_yaml() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; from lraudit.registry import load_rules; load_rules(); print('yaml' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

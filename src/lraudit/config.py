@@ -34,13 +34,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lraudit.registry import Rule
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    try:
-        import tomli as _toml  # type: ignore[no-redef]
-    except ModuleNotFoundError:
-        _toml = None  # type: ignore[assignment]
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 FORMATS: tuple[str, ...] = ("text", "json", "sarif", "github")
@@ -171,7 +164,23 @@ def _lraudit_table(path: Path, cwd: Path) -> dict[str, Any] | None:
     return table
 
 
+def _toml_module() -> Any:
+    """tomllib (tomli on Python 3.10), imported only when a TOML file is read."""
+    try:  # Python 3.11+
+        import tomllib
+
+        return tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        try:
+            import tomli
+
+            return tomli
+        except ModuleNotFoundError:
+            return None
+
+
 def _parse_toml(text: str, path: Path, cwd: Path) -> dict[str, Any]:
+    _toml = _toml_module()
     if _toml is None:  # pragma: no cover - Python 3.10 without tomli
         raise ConfigError(
             f"{display_path(path, cwd)}: reading TOML needs Python 3.11+ or the 'tomli' package "

@@ -5,7 +5,7 @@ Python check registered with :func:`check`. Loading is strict: any unknown, miss
 duplicate code or name, a file in the wrong place, or a rule without a check (and the reverse) raises
 :class:`RegistryError` naming the file and the problem.
 
-This module stays import-light (pyyaml only) so that ``lraudit rules`` and config loading are fast.
+This module stays import-light (PyYAML only when a rule file changed since rules/catalog.json was compiled) so that ``lraudit rules`` and config loading are fast.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
-
-import yaml
 
 from lraudit.results import Severity
 
@@ -185,7 +183,14 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
     root = default_rules_dir() if directory is None else Path(directory)
     if not root.is_dir():
         raise RegistryError(f"{root}: rules directory not found")
-    rules: list[Rule] = []
+    compiled = _compiled(root)
+    rules = [_load_rule_file(path, compiled, path.relative_to(root).as_posix()) for path in _rule_files(root)]
+    _check_unique(rules)
+    return tuple(sorted(rules, key=lambda r: r.code))
+
+
+def _rule_files(root: Path) -> list[Path]:
+    out = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or path.suffix not in (".yaml", ".yml"):
@@ -194,9 +199,8 @@ def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
             raise RegistryError(f"{path}: rule files must end in .yaml")
         if len(rel.parts) != 2:
             raise RegistryError(f"{path}: a rule file belongs in <rules>/<category>/<rule-name>.yaml")
-        rules.append(_load_rule_file(path))
-    _check_unique(rules)
-    return tuple(sorted(rules, key=lambda r: r.code))
+        out.append(path)
+    return out
 
 
 def _check_unique(rules: list[Rule]) -> None:
@@ -213,39 +217,75 @@ def _check_unique(rules: list[Rule]) -> None:
         seen_names[rule.name] = rule
 
 
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that refuses duplicate keys in a mapping (PyYAML silently keeps the last one).
-
-    Built on libyaml's parser when PyYAML has it: every command loads the catalog, and the pure-Python parser
-    took ~60 ms of each start-up (4 ms with libyaml)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
+# The rule files compiled to JSON (scripts/compile_rules.py; tests/test_registry.py checks it is current): every
+# command loads the catalog, and importing PyYAML and parsing 26 files cost ~15 ms of each start-up. An entry is
+# used only while its YAML text is exactly the text it was compiled from; anything else is parsed from YAML.
+COMPILED_NAME = "catalog.json"
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _compiled(root: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        doc = json.loads((root / COMPILED_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
 
 
-def _load_rule_file(path: Path) -> Rule:
+def compile_rules(root: Path) -> str:
+    """The JSON text of ``<root>/catalog.json`` for the rule files under ``root``."""
+    import json
+
+    doc = {}
+    for path in _rule_files(root):
+        text = path.read_text(encoding="utf-8")
+        doc[path.relative_to(root).as_posix()] = [text, _parse_yaml(path, text)]
+    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _strict_loader() -> Any:
+    """SafeLoader (libyaml's parser when PyYAML has it) that refuses duplicate keys in a mapping (PyYAML
+    silently keeps the last one)."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class StrictLoader(base):  # type: ignore[misc,valid-type]
+        pass
+
+    def construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict:
+        loader.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            mapping[key] = loader.construct_object(value_node, deep=deep)
+        return mapping
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return StrictLoader
+
+
+def _parse_yaml(path: Path, text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def _load_rule_file(path: Path, compiled: dict[str, Any] | None = None, rel: str = "") -> Rule:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RegistryError(f"{path}: cannot read: {exc}") from None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
-    return _build_rule(path, data)
+    entry = (compiled or {}).get(rel)
+    if isinstance(entry, list) and len(entry) == 2 and entry[0] == text:
+        return _build_rule(path, entry[1])
+    return _build_rule(path, _parse_yaml(path, text))
 
 
 def _build_rule(path: Path, data: Any) -> Rule:
