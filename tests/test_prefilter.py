@@ -235,3 +235,17 @@ def test_the_light_extraction_path_changes_no_output(monkeypatch: pytest.MonkeyP
         monkeypatch.setattr(build, "_extract", original)
         assert (light.findings, light.optimizers, light.schedulers, light.error) == \
             (full.findings, full.optimizers, full.schedulers, full.error), path
+
+
+@pytest.mark.parametrize("text,admitted", [
+    (b"# an optimal policy; we optimize the loss (optimization, optimized, optimizing, optimistic)\n", False),
+    (b"def optimise(x):\n    return optimum(x)\n", False),
+    (b"opt = optim.SGD(p, 0.1)\n", True),
+    (b"from torch import optim\n", True),
+    (b"self.optimizer.step()\n", True),
+    (b"def configure_optimizers(self):\n", True),
+    (b"x = create_optimizer_v2(model)\n", True),
+    (b"# optimizing below\nfor o in optims: o.step()\n", True),
+])
+def test_optim_counts_only_outside_english_words(text: bytes, admitted: bool) -> None:
+    assert prefilter(text) is admitted

@@ -31,7 +31,10 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 #    (hand-written schedules) and computed rates that never reach an optimizer (LR305) are named so.
 # 3. API words: ``optim`` (torch.optim, keras.optimizers, ``optimizer.step()``, ``configure_optimizers``),
 #    ``chedul`` (lr_scheduler, ``scheduler.step()``, LRScheduler and LearningRateSchedule subclasses),
-#    ``param_groups``.
+#    ``param_groups``. ``optim`` does not count inside the English words that merely start with it
+#    (optimal, optimum, optimize/optimise, optimized, optimizes, optimizing, optimization, optimistic):
+#    they are common in ML docstrings and comments, and no API lraudit reads is spelled that way (an
+#    optimizer built in such a file still spells its class, ``optim.`` or ``optimizer``).
 # 4. Word pairs, both present, for framework adapters that build an optimizer no name in the file spells:
 #    a Keras ``model.compile("adam")`` (or ``compile(loss=...)``, RMSprop by default) in a file that imports
 #    keras or tensorflow, and a transformers/trl ``Trainer`` (AdamW plus a schedule).
@@ -42,6 +45,10 @@ SOURCE_SUFFIXES = (".py", ".ipynb")
 # ASCII-compatible (UTF-16, EBCDIC); and files that would only yield a parse error (LR901): a file that
 # mentions no optimizer, scheduler or learning rate is not lraudit's business.
 PREFILTER_API_WORDS: tuple[bytes, ...] = (b"optim", b"chedul", b"learning_rate", b"param_groups")
+# API words that admit only where this pattern matches at one of their occurrences
+PREFILTER_QUALIFIED: dict[bytes, "re.Pattern[bytes]"] = {
+    b"optim": re.compile(rb"optim(?!al|um\b|a\b|i[sz]ation|i[sz]e\b|i[sz]ed\b|i[sz]es\b|i[sz]ing\b|istic)"),
+}
 PREFILTER_COVER_WORDS: tuple[bytes, ...] = (b"LR", b"Adam", b"Decay")
 PREFILTER_PAIRS: tuple[tuple[bytes, bytes], ...] = (
     (b"compile", b"keras"),  # Keras model.compile(optimizer="adam") or compile(loss=...) (rmsprop by default)
@@ -71,7 +78,9 @@ class Prefilter:
         # bytes.__contains__ is a fast C search; a few passes over the file beat one regex with many branches
         for w in self.substrings:
             if w in data:
-                return True
+                q = PREFILTER_QUALIFIED.get(w)
+                if q is None or q.search(data):
+                    return True
         if b"lr" in data:
             for m in _LR_WORD.finditer(data):
                 i = m.start()
