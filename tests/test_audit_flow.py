@@ -280,3 +280,35 @@ def test_a_framework_interval_that_depends_on_the_path_is_said_to_be_unknown(tmp
     out = CliRunner().invoke(main, ["explain", str(tmp_path / "m.py")]).output
     assert "stepped: by the framework; whether per batch or per epoch is not known" in out
     assert "never" not in out
+
+
+KWARGS = """
+import torch
+
+
+def make_optimizer(params, lr, momentum=0.9):
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+
+
+def build(model, **kwargs):
+    return make_optimizer(model.parameters(), **kwargs)
+
+
+model = torch.nn.Linear(4, 2)
+CALLS
+"""
+
+
+def test_a_keyword_forwarded_through_kwargs_resolves_from_the_outer_call() -> None:
+    result = audit_source(textwrap.dedent(KWARGS.replace("CALLS", "opt = build(model, lr=0.1)")), "train.py")
+    (opt,) = result.optimizers
+    assert opt["lr"]["value"] == 0.1 and "via **kwargs" in opt["lr"]["source"]
+    assert opt["params"]["momentum"]["value"] == 0.9
+
+
+def test_forwarded_kwargs_that_disagree_or_miss_the_keyword_stay_unknown() -> None:
+    two = audit_source(textwrap.dedent(KWARGS.replace("CALLS", "a = build(model, lr=0.1)\nb = build(model, lr=0.2)")),
+                       "train.py")
+    assert two.optimizers[0]["lr"]["value"] is None
+    missing = audit_source(textwrap.dedent(KWARGS.replace("CALLS", "opt = build(model, momentum=0.5)")), "train.py")
+    assert missing.optimizers[0]["lr"]["value"] is None

@@ -150,6 +150,8 @@ _NAMESPACE_NAMES = {"args", "opt", "opts", "flags", "FLAGS", "hparams", "hp", "o
                     "configs", "settings", "hparam", "c", "arg"}
 
 
+_OMITTED = Unknown("not passed")  # a keyword a forwarded **kwargs does not carry (see Resolver._forwarded)
+
 # an assigned value that restores a run from a checkpoint (a resumed run, not a fresh one)
 _RESTORE_RE = re.compile(r"torch\.load|load_state|load_checkpoint|ckpt|checkpoint|resume|restore|state_dict", re.I)
 
@@ -518,18 +520,51 @@ class Resolver:
         offset = 1 if fn.is_method and fn.name != "__init__" and fn.params and fn.params[0].name in ("self", "cls") else 0
         if fn.name == "__init__":
             offset = 1
+        for arg in site.node.args:
+            if arg.keyword is not None and arg.keyword.value == pname:
+                return arg.value
         pos = 0
         for arg in site.node.args:
-            if arg.star:
+            if arg.star == "*":
                 return "*"
-            if arg.keyword is not None:
-                if arg.keyword.value == pname:
-                    return arg.value
+            if arg.star or arg.keyword is not None:
                 continue
             if param.index is not None and pos == param.index - offset:
                 return arg.value
             pos += 1
+        if any(arg.star == "**" for arg in site.node.args):
+            return "**"  # perhaps in the mapping unpacked into the call (see _forwarded)
         return None
+
+    def _forwarded(self, site: CallSite, name: str, depth: int = 0) -> list[tuple[Value, CallSite]] | None:
+        """Values keyword ``name`` takes in a ``**kwargs`` forwarded by the function that makes the call
+        (``def train(max_epochs=500, **kwargs): Model(**kwargs)`` called as ``train(lr=5e-4)``): one entry per
+        call of that function, ``(None-valued Unknown "omitted", site)`` when a call does not pass it; None when
+        the mapping is not a forwarded ``**`` parameter."""
+        stars = [a for a in site.node.args if a.star == "**"]
+        encl = site.ctx.scope.function
+        if depth > 3 or len(stars) != 1 or not isinstance(stars[0].value, cst.Name) or encl is None:
+            return None
+        p = encl.param(stars[0].value.value)
+        if p is None or p.kind != "varkw" or encl.param(name) is not None:
+            return None
+        out: list[tuple[Value, CallSite]] = []
+        for outer in self.calls_to(encl):
+            given = next((a.value for a in outer.node.args if a.keyword is not None and a.keyword.value == name), None)
+            if given is not None:
+                v = self.resolve(given, outer.ctx, outer.seq)
+                if isinstance(v, Known):
+                    v = Known(v.value, _describe_call_source(v.source, name, f"{encl.qualname}() via **{p.name}",
+                                                             self.where(outer.node)))
+                out.append((v, outer))
+            elif any(a.star == "**" for a in outer.node.args):
+                deeper = self._forwarded(outer, name, depth + 1)
+                if deeper is None:
+                    return None
+                out.extend(deeper)
+            else:
+                out.append((_OMITTED, outer))
+        return out
 
     def _param(self, fn: FunctionInfo, name: str, ctx: Ctx) -> Value:
         param = fn.param(name)
@@ -550,6 +585,17 @@ class Resolver:
         values: list[tuple[Value, CallSite | None]] = []
         for site in sites:
             arg = self.call_arg(site, fn, name)
+            if arg == "**":
+                forwarded = self._forwarded(site, name)
+                if forwarded is None:
+                    return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; a call passes **kwargs")
+                for v, _ in forwarded:
+                    if v is _OMITTED:
+                        if param.default is not None:
+                            values.append((self._default(fn, param), site))
+                    else:
+                        values.append((v, site))
+                continue
             if isinstance(arg, str):
                 return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; a call passes *args/**kwargs")
             if arg is None:
