@@ -11,6 +11,9 @@ Conventions (reference section 3):
 * ``TrainingArguments`` lists every ``__init__`` field of 5.24 in order (all positional-or-keyword). The 4.x
   field ``warmup_ratio`` was removed in 5.x: it is not a parameter here (binding it fails as it does in
   5.24 with TypeError); ``REMOVED_PARAMS`` says what it meant.
+* ``TRAINER_OPTIMIZERS`` maps every ``optim=`` value (``OptimizerNames``) to the class the Trainer builds and the
+  keyword arguments it adds; ``TRL_CONFIG_DEFAULTS`` / ``TRL_TRAINERS`` hold TRL's config defaults that differ from
+  TrainingArguments and where each TRL trainer takes ``args`` (plain tables, not catalog entries).
 """
 
 from __future__ import annotations
@@ -278,6 +281,152 @@ LEGACY_ADAMW = Entry(
     default_source="transformers 4.x default",
 )
 
+# ------------------------------------------------------------------------------------------ Trainer optim=
+# What the transformers 5.24 Trainer builds for each ``TrainingArguments.optim`` value (``OptimizerNames``; the
+# handlers in transformers/trainer_optimizer.py). Every handler passes ``lr=learning_rate``. ``ADAM_KWARGS`` marks
+# the handlers that also pass ``betas=(adam_beta1, adam_beta2)`` and ``eps=adam_epsilon``; ``fixed`` are the
+# keyword arguments the handler adds itself. Classes lraudit has a catalog entry for (torch.optim.*,
+# transformers.Adafactor/AdamW) get that entry's defaults; the others are reported by name only.
+# "adamw_hf" and "adamw_apex_fused" are 4.x values (removed in 5.x), kept for scripts written against 4.x.
+TRAINER_OPTIMIZERS: dict[str, tuple[str, dict[str, object]]] = {
+    "adamw_torch": ("torch.optim.AdamW", {}),
+    "adamw_torch_fused": ("torch.optim.AdamW", {"fused": True}),
+    "adamw_hf": (_T + "AdamW", {}),
+    "adamw_apex_fused": ("apex.optimizers.FusedAdam", {}),
+    "adamw_torch_xla": ("torch_xla.amp.syncfree.AdamW", {}),
+    "adamw_torch_npu_fused": ("torch_npu.optim.NpuFusedAdamW", {}),
+    "adafactor": (_T + "Adafactor", {"scale_parameter": False, "relative_step": False}),
+    "adamw_anyprecision": ("torchdistx.optimizers.AnyPrecisionAdamW", {}),
+    "adamw_torch_4bit": ("torchao.optim.AdamW4bit", {}),
+    "adamw_torch_8bit": ("torchao.optim.AdamW8bit", {}),
+    "sgd": ("torch.optim.SGD", {}),
+    "adagrad": ("torch.optim.Adagrad", {}),
+    "rmsprop": ("torch.optim.RMSprop", {}),
+    "adamw_bnb_8bit": ("bitsandbytes.optim.AdamW", {"optim_bits": 8, "is_paged": False}),
+    "adamw_8bit": ("bitsandbytes.optim.AdamW", {"optim_bits": 8, "is_paged": False}),
+    "paged_adamw_32bit": ("bitsandbytes.optim.AdamW", {"optim_bits": 32, "is_paged": True}),
+    "paged_adamw_8bit": ("bitsandbytes.optim.AdamW", {"optim_bits": 8, "is_paged": True}),
+    "ademamix": ("bitsandbytes.optim.AdEMAMix", {"optim_bits": 32, "is_paged": False}),
+    "ademamix_8bit": ("bitsandbytes.optim.AdEMAMix", {"optim_bits": 8, "is_paged": False}),
+    "paged_ademamix_32bit": ("bitsandbytes.optim.AdEMAMix", {"optim_bits": 32, "is_paged": True}),
+    "paged_ademamix_8bit": ("bitsandbytes.optim.AdEMAMix", {"optim_bits": 8, "is_paged": True}),
+    "lion_32bit": ("bitsandbytes.optim.Lion", {"optim_bits": 32, "is_paged": False}),
+    "lion_8bit": ("bitsandbytes.optim.Lion", {"optim_bits": 8, "is_paged": False}),
+    "paged_lion_32bit": ("bitsandbytes.optim.Lion", {"optim_bits": 32, "is_paged": True}),
+    "paged_lion_8bit": ("bitsandbytes.optim.Lion", {"optim_bits": 8, "is_paged": True}),
+    "rmsprop_bnb": ("bitsandbytes.optim.RMSprop", {"optim_bits": 32}),
+    "rmsprop_bnb_8bit": ("bitsandbytes.optim.RMSprop", {"optim_bits": 8}),
+    "rmsprop_bnb_32bit": ("bitsandbytes.optim.RMSprop", {"optim_bits": 32}),
+    "galore_adamw": ("galore_torch.GaLoreAdamW", {}),
+    "galore_adamw_8bit": ("galore_torch.GaLoreAdamW8bit", {}),
+    "galore_adafactor": ("galore_torch.GaLoreAdafactor", {"scale_parameter": False, "relative_step": False}),
+    "galore_adamw_layerwise": ("galore_torch.GaLoreAdamW", {}),
+    "galore_adamw_8bit_layerwise": ("galore_torch.GaLoreAdamW8bit", {}),
+    "galore_adafactor_layerwise": ("galore_torch.GaLoreAdafactor", {}),
+    "lomo": ("lomo_optim.Lomo", {}),
+    "adalomo": ("lomo_optim.AdaLomo", {}),
+    "grokadamw": ("grokadamw.GrokAdamW", {}),
+    "schedule_free_radam": ("schedulefree.RAdamScheduleFree", {}),
+    "schedule_free_adamw": ("schedulefree.AdamWScheduleFree", {}),
+    "schedule_free_sgd": ("schedulefree.SGDScheduleFree", {}),
+    "apollo_adamw": ("apollo_torch.APOLLOAdamW", {}),
+    "apollo_adamw_layerwise": ("apollo_torch.APOLLOAdamW", {}),
+    "stable_adamw": ("optimi.StableAdamW", {}),
+}
+# The handlers that pass betas/eps from adam_beta1/adam_beta2/adam_epsilon (Lion gets betas only).
+ADAM_KWARGS: frozenset[str] = frozenset({
+    "adamw_torch", "adamw_torch_fused", "adamw_hf", "adamw_apex_fused", "adamw_torch_xla", "adamw_torch_npu_fused",
+    "adamw_anyprecision", "adamw_torch_4bit", "adamw_torch_8bit", "adamw_bnb_8bit", "adamw_8bit",
+    "paged_adamw_32bit", "paged_adamw_8bit", "schedule_free_radam", "schedule_free_adamw", "apollo_adamw",
+    "apollo_adamw_layerwise", "stable_adamw",
+})
+# Keys of ``optim_args="k=v,..."`` that the sgd/adagrad/rmsprop handlers forward (as floats, or bools).
+OPTIM_ARGS_KEYS: dict[str, tuple[str, ...]] = {
+    "sgd": ("momentum", "dampening", "weight_decay", "nesterov"),
+    "adagrad": ("lr_decay", "weight_decay", "eps"),
+    "rmsprop": ("momentum", "alpha", "eps", "weight_decay", "centered"),
+}
+# ``OptimizerNames.MEMBER`` -> value, where the value is not simply the member name in lower case.
+OPTIMIZER_NAME_MEMBERS: dict[str, str] = {
+    "ADAMW_BNB": "adamw_bnb_8bit", "LION": "lion_32bit", "PAGED_ADAMW": "paged_adamw_32bit",
+    "PAGED_ADEMAMIX": "paged_ademamix_32bit", "PAGED_LION": "paged_lion_32bit", "RMSPROP_8BIT": "rmsprop_bnb_8bit",
+    "RMSPROP_32BIT": "rmsprop_bnb_32bit", "ADAMW_HF": "adamw_hf", "ADAMW_APEX_FUSED": "adamw_apex_fused",
+}
+OPTIMIZER_NAME_TYPES: tuple[str, ...] = (_T + "training_args.OptimizerNames", _T + "OptimizerNames")
+
+# ------------------------------------------------------------------------------------------------------ TRL
+# TRL's trainers are transformers Trainer subclasses configured by TrainingArguments subclasses whose own
+# defaults differ. Read from huggingface/trl at commit f2cd57710ae3 (VERSION 1.10.0.dev0, 2026-07-24):
+# trl/trainer/*_config.py and trl/experimental/*/*_config.py (the dataclass field defaults, including those
+# inherited from a parent config). Only the schedule-relevant fields that differ from TrainingArguments are listed;
+# every other field keeps the TrainingArguments default. (They are not catalog entries: the signature test checks
+# ENTRIES against recorded signatures of installed libraries, and TRL is not installed.)
+TRL_SOURCE = "trl 1.10"
+TRL_CONFIG_DEFAULTS: dict[str, dict[str, object]] = {
+    # trl/trainer
+    "SFTConfig": {"learning_rate": 2e-5},
+    "DPOConfig": {"learning_rate": 1e-6},
+    "GRPOConfig": {"learning_rate": 1e-6},
+    "KTOConfig": {"learning_rate": 1e-6},
+    "RLOOConfig": {"learning_rate": 1e-6},
+    "RewardConfig": {"learning_rate": 1e-4},
+    # trl/experimental (older releases exported several of these from ``trl`` directly)
+    "A2POConfig": {},
+    "AsyncGRPOConfig": {"learning_rate": 1e-6, "lr_scheduler_type": "constant"},
+    "BCOConfig": {"learning_rate": 5e-7},
+    "CPOConfig": {"learning_rate": 1e-6},
+    "DistillationConfig": {"learning_rate": 1e-6},
+    "GKDConfig": {"learning_rate": 2e-5},  # SFTConfig's
+    "GMPOConfig": {"learning_rate": 1e-6},  # GRPOConfig's
+    "GOLDConfig": {"learning_rate": 1e-7},
+    "GRPOWithReplayBufferConfig": {"learning_rate": 1e-6},  # GRPOConfig's
+    "IWOPDConfig": {"learning_rate": 1e-6},
+    "MiniLLMConfig": {"learning_rate": 1e-6},  # GRPOConfig's
+    "NashMDConfig": {"learning_rate": 5e-7},  # OnlineDPOConfig's
+    "OnlineDPOConfig": {"learning_rate": 5e-7},
+    "ORPOConfig": {"learning_rate": 1e-6},
+    "PPOConfig": {"learning_rate": 3e-6},
+    "PRMConfig": {"learning_rate": 1e-5},
+    "SDFTConfig": {},
+    "SDPOConfig": {},
+    "ServerDistillationConfig": {"learning_rate": 1e-6},  # DistillationConfig's
+    "SSDConfig": {},
+    "TPOConfig": {"learning_rate": 5e-7},
+    "XPOConfig": {"learning_rate": 5e-7},  # OnlineDPOConfig's
+}
+# TRL trainer -> (the config class it builds when ``args`` is not given, position of ``args`` in __init__).
+# PPOTrainer is left out: it runs its own loop (num_total_batches updates), and before trl 0.12 it was a
+# different class with a different constructor (``config=``).
+TRL_TRAINERS: dict[str, tuple[str, int]] = {
+    "SFTTrainer": ("SFTConfig", 1),
+    "DPOTrainer": ("DPOConfig", 2),
+    "GRPOTrainer": ("GRPOConfig", 2),
+    "KTOTrainer": ("KTOConfig", 2),
+    "RLOOTrainer": ("RLOOConfig", 2),
+    "RewardTrainer": ("RewardConfig", 1),
+    "A2POTrainer": ("A2POConfig", 2),
+    "AsyncGRPOTrainer": ("AsyncGRPOConfig", 2),
+    "BCOTrainer": ("BCOConfig", 2),
+    "CPOTrainer": ("CPOConfig", 1),
+    "DistillationTrainer": ("DistillationConfig", 2),
+    "GKDTrainer": ("GKDConfig", 2),
+    "GMPOTrainer": ("GMPOConfig", 2),
+    "GOLDTrainer": ("GOLDConfig", 2),
+    "GRPOWithReplayBufferTrainer": ("GRPOWithReplayBufferConfig", 0),
+    "IWOPDTrainer": ("IWOPDConfig", 2),
+    "MiniLLMTrainer": ("MiniLLMConfig", 3),
+    "NashMDTrainer": ("NashMDConfig", 3),
+    "OnlineDPOTrainer": ("OnlineDPOConfig", 3),
+    "ORPOTrainer": ("ORPOConfig", 1),
+    "PRMTrainer": ("PRMConfig", 1),
+    "SDFTTrainer": ("SDFTConfig", 1),
+    "SDPOTrainer": ("SDPOConfig", 2),
+    "ServerDistillationTrainer": ("ServerDistillationConfig", 1),
+    "SSDTrainer": ("SSDConfig", 1),
+    "TPOTrainer": ("TPOConfig", 1),
+    "XPOTrainer": ("XPOConfig", 3),
+}
+
 ENTRIES: tuple[Entry, ...] = (
     (GET_SCHEDULER,) + SCHEDULE_FUNCTIONS + (GREEDY_LR, ADAFACTOR, ADAFACTOR_SCHEDULE, LEGACY_ADAMW) + TRAINING_ARGUMENTS
 )
@@ -285,10 +434,14 @@ ENTRIES: tuple[Entry, ...] = (
 __all__ = [
     "ADAFACTOR",
     "ADAFACTOR_SCHEDULE",
+    "ADAM_KWARGS",
     "ENTRIES",
     "GET_SCHEDULER",
     "GREEDY_LR",
     "LEGACY_ADAMW",
+    "OPTIMIZER_NAME_MEMBERS",
+    "OPTIMIZER_NAME_TYPES",
+    "OPTIM_ARGS_KEYS",
     "REMOVED_DEFAULTS",
     "REMOVED_PARAMS",
     "SCHEDULER_TYPES",
@@ -296,5 +449,9 @@ __all__ = [
     "SCHEDULER_TYPE_NAMES",
     "SCHEDULE_FIELDS",
     "SCHEDULE_FUNCTIONS",
+    "TRAINER_OPTIMIZERS",
     "TRAINING_ARGUMENTS",
+    "TRL_CONFIG_DEFAULTS",
+    "TRL_SOURCE",
+    "TRL_TRAINERS",
 ]

@@ -43,6 +43,7 @@ import libcst as cst
 
 from ..catalog import lookup
 from ..catalog.base import REQUIRED
+from ..catalog.hf import TRL_CONFIG_DEFAULTS, TRL_TRAINERS
 from ..facts import (
     FileFacts,
     FunctionValue,
@@ -61,9 +62,7 @@ from .values import LITERAL, Namespace, Resolver
 
 LIGHTNING_MODULE_BASES = ("LightningModule",)
 ASSUMED_LEN = 100  # batches per epoch assumed to show a curve (matches extract.build.ASSUMED_LEN)
-_TRAINER_NAMES = ("Trainer", "Seq2SeqTrainer", "SFTTrainer")
-_TRAINING_ARGUMENT_NAMES = ("TrainingArguments", "Seq2SeqTrainingArguments", "SFTConfig", "DPOConfig",
-                            "GRPOConfig", "ORPOConfig", "RewardConfig")
+_TRAINING_ARGUMENT_NAMES = ("TrainingArguments", "Seq2SeqTrainingArguments") + tuple(sorted(TRL_CONFIG_DEFAULTS))
 
 
 def _kw(call: cst.Call, name: str, pos: int | None = None) -> cst.BaseExpression | None:
@@ -98,6 +97,18 @@ def _plain(v: Value | None) -> Any:
     return v.value if isinstance(v, Known) else None
 
 
+def _trainer_spec(q: str) -> tuple[str, int] | None:
+    """(the arguments class the trainer builds when ``args`` is not given, position of ``args``) for a transformers
+    Trainer or a TRL trainer (``trl.SFTTrainer``, ``trl.DPOTrainer``, ``trl.experimental.orpo.ORPOTrainer``...);
+    None for anything else."""
+    short = q.rsplit(".", 1)[-1]
+    if q.startswith("transformers.") and short in ("Trainer", "Seq2SeqTrainer"):
+        return ("TrainingArguments" if short == "Trainer" else "Seq2SeqTrainingArguments"), 1
+    if q.startswith("trl."):
+        return TRL_TRAINERS.get(short)
+    return None
+
+
 def _is_lightning_trainer(q: str) -> bool:
     from ..catalog.lightning import TRAINER
 
@@ -109,6 +120,7 @@ def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> Non
     _lightning_trainer_attributes(flow, ix, resolver)
     _keras_compile_optimizers(flow, ix, resolver)
     keras_schedule_classes = _keras_schedule_classes(ix)
+    rate_callbacks = _keras_rate_callback_classes(ix) if _imports_keras(ix) else {}
     for site in sorted(ix.calls, key=lambda s: s.seq):
         q = _qual(flow, site)
         short = q.rsplit(".", 1)[-1]
@@ -120,12 +132,15 @@ def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> Non
                    "timm.scheduler.scheduler_factory.create_scheduler",
                    "timm.scheduler.scheduler_factory.create_scheduler_v2"):
             _timm_factory(flow, site, resolver, v2=q.endswith("_v2"))
-        elif short in _TRAINER_NAMES and (q.startswith("transformers.") or q.startswith("trl.")):
+        elif _trainer_spec(q) is not None:
             _hf_trainer(flow, site, resolver)
         elif q in _TIMM_OPTIMIZER_FACTORIES and id(site.node) not in flow.by_call:
             _timm_optimizer_factory(flow, site, resolver, v2=q.endswith("_v2"))
         elif site.path in keras_schedule_classes and id(site.node) not in flow.by_call:
             _keras_custom_schedule(flow, site, ix.classes[site.path])
+        elif site.path in rate_callbacks and id(site.node) not in flow.by_call:
+            _keras_custom_schedule(flow, site, ix.classes[site.path])
+            flow.by_call[id(site.node)].keras_rate_callback = rate_callbacks[site.path]  # type: ignore[attr-defined]
 
 
 def _imports_keras(ix: Indexer) -> bool:
@@ -446,9 +461,16 @@ def _timm_optimizer_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver
 
 
 def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
-    """A transformers Trainer builds AdamW and the schedule from its TrainingArguments."""
+    """A transformers (or TRL) Trainer builds the optimizer named by ``optim`` (AdamW by default) and the schedule
+    from its TrainingArguments; a TRL trainer's config class (SFTConfig, DPOConfig...) has its own defaults."""
     from ..catalog.hf import SCHEDULER_TYPES
 
+    spec = _trainer_spec(_qual(flow, site))
+    if spec is None:
+        return
+    own_config, args_pos = spec
+    if _kw(site.node, "config") is not None and _kw(site.node, "args") is None and own_config != "TrainingArguments":
+        return  # the pre-0.12 TRL API (``PPOTrainer(config=PPOConfig(...))``): its own loop, not a Trainer
     user_opt: Creation | None = None
     given = _kw(site.node, "optimizers")
     if given is not None:
@@ -463,35 +485,50 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     ta_entry = lookup("transformers.TrainingArguments")
     if ta_entry is None:
         return
-    args_node = _kw(site.node, "args", 1)
+    args_node = _kw(site.node, "args", args_pos)
     ta_call = _find_call(flow, args_node, site, _TRAINING_ARGUMENT_NAMES) if args_node is not None else None
     ta_values: dict[str, Value] = {}
     ta_bound: dict[str, cst.BaseExpression] = {}
+    trainer = _qual(flow, site).rsplit(".", 1)[-1]
     if ta_call is not None:
         ta_bound, _, star = bind_arguments(ta_entry, ta_call.node)
         for k, node in ta_bound.items():
             ta_values[k] = resolver.resolve(node, ta_call.ctx, ta_call.seq)
+        config = (dotted(ta_call.node.func) or "").rsplit(".", 1)[-1]
         default_source = "TrainingArguments default"
+        note = ""
     elif args_node is None:
-        default_source = "TrainingArguments default (the Trainer is built without args)"
+        config = own_config
+        default_source = f"TrainingArguments default (the {trainer} is built without args)"
+        note = f" (the {trainer} is built without args)"
     else:
         parsed = _hf_argument_parser(flow, resolver, args_node, site)
-        if not parsed:
+        if parsed is None:
             return
-        default_source = ("TrainingArguments default (the arguments are parsed from the command line by "
-                          "HfArgumentParser, which may override it)")
+        config = parsed if parsed in TRL_CONFIG_DEFAULTS or parsed.endswith("TrainingArguments") else own_config
+        parser = "HfArgumentParser" if config.endswith("TrainingArguments") else "the argument parser"
+        note = f" (the arguments are parsed from the command line by {parser}, which may override it)"
+        default_source = "TrainingArguments default" + note
+    overrides = TRL_CONFIG_DEFAULTS.get(config, {})
     for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps",
               "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs", "per_device_train_batch_size"):
-        if k not in ta_values:
-            p = ta_entry.param(k)
-            if p is not None:
-                ta_values[k] = Known(p.default, default_source)
+        if k in ta_values:
+            continue
+        if k in overrides:
+            from ..catalog.hf import TRL_SOURCE
+
+            ta_values[k] = Known(overrides[k], f"{config} default ({TRL_SOURCE}){note}")
+            continue
+        p = ta_entry.param(k)
+        if p is not None:
+            ta_values[k] = Known(p.default, default_source)
     where = ta_call or site
     lr = ta_values.get("learning_rate", Known(5e-5, default_source))
     if given is None:
-        opt = Creation(flow.next_id("optimizer"), lookup("torch.optim.AdamW"), where, "optimizer",
-                       "torch.optim.AdamW", framework="hf", synthetic=True,
-                       preset={"lr": lr, "weight_decay": ta_values.get("weight_decay", Known(0.0, default_source))})
+        qual, entry, preset = _trainer_optimizer(flow, ta_bound, ta_values, ta_call, lr,
+                                                 ta_values.get("weight_decay", Known(0.0, default_source)))
+        opt = Creation(flow.next_id("optimizer"), entry, where, "optimizer", qual, framework="hf", synthetic=True,
+                       preset=preset)
         opt.bound = {"lr": ta_bound["learning_rate"]} if "learning_rate" in ta_bound else {}
         flow.add(opt)
     else:
@@ -522,19 +559,125 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     sched.hf_values = ta_values  # type: ignore[attr-defined]
 
 
-def _hf_argument_parser(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, site: CallSite) -> bool:
+def _trainer_optimizer(flow: ObjectFlow, bound: dict[str, cst.BaseExpression], values: dict[str, Value],
+                       ta_call: CallSite | None, lr: Value, weight_decay: Value) -> tuple[str, Any, dict[str, Value]]:
+    """(class, catalog entry or None, arguments) of the optimizer a Trainer builds from ``optim=`` (transformers
+    ``OptimizerNames``): torch AdamW when ``optim`` is not given; the mapped class otherwise, with the keyword
+    arguments the Trainer passes it; a plain statement of the ``optim`` value when lraudit does not know it."""
+    from ..catalog.hf import ADAM_KWARGS, OPTIM_ARGS_KEYS, TRAINER_OPTIMIZERS
+
+    preset: dict[str, Value] = {"lr": lr, "weight_decay": weight_decay}
+    node = bound.get("optim")
+    if node is None or ta_call is None:
+        return "torch.optim.AdamW", lookup("torch.optim.AdamW"), preset
+    optim = _optim_value(flow, node, ta_call, values.get("optim"))
+    if not isinstance(optim, Known) or not isinstance(optim.value, str):
+        why = optim.reason if isinstance(optim, Unknown) else f"optim={optim.value!r} is not a name"
+        preset["optim"] = Unknown(f"{why}, so which optimizer the Trainer builds is not known")
+        return "optimizer chosen by optim (not known)", None, preset
+    name = optim.value
+    preset["optim"] = optim
+    found = TRAINER_OPTIMIZERS.get(name)
+    if found is None:
+        return f"optimizer chosen by optim={name!r} (not simulated)", None, preset
+    qual, fixed = found
+    entry = lookup(qual)
+    by = f"the Trainer's optim={name!r}"
+    for k, v in fixed.items():
+        preset[k] = Known(v, by)
+    if name in ADAM_KWARGS or "lion" in name:
+        b1, b2 = _ta_value(values, "adam_beta1", 0.9, flow, bound, ta_call), \
+            _ta_value(values, "adam_beta2", 0.999, flow, bound, ta_call)
+        preset["betas"] = Known((b1.value, b2.value), f"{by}: (adam_beta1, adam_beta2)") if isinstance(
+            b1, Known) and isinstance(b2, Known) else Unknown("adam_beta1/adam_beta2 are not known")
+        if name in ADAM_KWARGS:
+            preset["eps"] = _ta_value(values, "adam_epsilon", 1e-08, flow, bound, ta_call)
+    keys = OPTIM_ARGS_KEYS.get(name)
+    oa = _ta_value(values, "optim_args", None, flow, bound, ta_call)
+    if keys and isinstance(oa, Known) and isinstance(oa.value, str) and oa.value.strip():
+        for item in oa.value.replace(" ", "").split(","):
+            k, _, v = item.partition("=")
+            if k not in keys or not v:
+                continue
+            if k in ("nesterov", "centered"):
+                preset[k] = Known(v.lower() in ("true", "1", "yes"), f"optim_args={oa.value!r}")
+            else:
+                try:
+                    preset[k] = Known(float(v), f"optim_args={oa.value!r}")
+                except ValueError:
+                    preset[k] = Unknown(f"optim_args gives {k}={v!r}, which is not a number (the Trainer raises)")
+    if entry is not None:
+        for p in entry.params:
+            if p.kind in ("varpos", "varkw") or p.name == "params" or p.name in preset or p.default is REQUIRED:
+                continue
+            preset[p.name] = Known(p.default, entry.default_source or "library default")
+    return qual, entry, preset
+
+
+def _ta_value(values: dict[str, Value], key: str, default: Any, flow: ObjectFlow,
+              bound: dict[str, cst.BaseExpression], ta_call: CallSite) -> Value:
+    if key in values:
+        return values[key]
+    if key in bound:
+        return flow.resolver.resolve(bound[key], ta_call.ctx, ta_call.seq)
+    return Known(default, "TrainingArguments default")
+
+
+def _optim_value(flow: ObjectFlow, node: cst.BaseExpression, ta_call: CallSite, resolved: Value | None) -> Value:
+    """``optim="adafactor"``, or the enum spelling ``OptimizerNames.ADAFACTOR``, as the string the Trainer reads."""
+    from ..catalog.hf import OPTIMIZER_NAME_MEMBERS, OPTIMIZER_NAME_TYPES
+
+    if isinstance(resolved, Known) and isinstance(resolved.value, str) and "." not in resolved.value:
+        return resolved
+    if isinstance(node, cst.Attribute):
+        owner = flow.ix.imports.qualify(node.value) or dotted(node.value) or ""
+        if owner in OPTIMIZER_NAME_TYPES or owner.rsplit(".", 1)[-1] == "OptimizerNames":
+            member = node.attr.value
+            return Known(OPTIMIZER_NAME_MEMBERS.get(member, member.lower()), f"OptimizerNames.{member}")
+    if isinstance(resolved, Known) and isinstance(resolved.value, str):
+        member = resolved.value.rsplit(".", 1)[-1]
+        if resolved.value.startswith("OptimizerNames."):
+            return Known(OPTIMIZER_NAME_MEMBERS.get(member, member.lower()), resolved.source)
+        return resolved
+    return resolved if resolved is not None else Unknown("optim is not known")
+
+
+def _hf_argument_parser(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpression, site: CallSite) -> str | None:
     """``args`` that come from ``HfArgumentParser(...).parse_args_into_dataclasses()`` (or a dict/json/yaml
-    variant): the TrainingArguments are on the command line."""
+    variant, or TRL's ``TrlParser(...).parse_args_and_config()``): the arguments are on the command line. Returns
+    the arguments class the parser is built with ("" when not found), None when ``args`` is not parsed."""
     seen = 0
     while isinstance(node, cst.Name) and seen < 4:
         seen += 1
         _, recs = resolver._assignments(node.value, site.ctx, site.seq)
         if not recs or recs[-1].value is None:
-            return False
+            return None
         node = recs[-1].value
     text = flow.ix.text(node, 200)
-    return "parse_args_into_dataclasses" in text or "parse_json_file" in text or "parse_yaml_file" in text or \
-        "parse_dict" in text
+    if not any(m in text for m in ("parse_args_into_dataclasses", "parse_json_file", "parse_yaml_file", "parse_dict",
+                                   "parse_args_and_config")):
+        return None
+    for other in sorted(flow.ix.calls, key=lambda x: x.seq):
+        if other.path.rsplit(".", 1)[-1] not in ("HfArgumentParser", "TrlParser") or not other.node.args:
+            continue
+        names = [n for n in _names_in(other.node.args[0].value) if n in _TRAINING_ARGUMENT_NAMES]
+        if names:
+            return names[0]
+    return ""
+
+
+def _names_in(node: cst.CSTNode) -> list[str]:
+    out: list[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            out.append(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> None:
+            out.append(n.attr.value)
+
+    node.visit(V())
+    return out
 
 
 def _find_call(flow: ObjectFlow, node: cst.BaseExpression | None, site: CallSite,
@@ -810,7 +953,10 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
         if s.framework != "keras":
             continue
         entry = lookup(s.cls)
-        if s.cls.startswith("custom:") or (entry is not None and entry.kind == "schedule"):
+        hooks = getattr(flow.by_id.get(s.id), "keras_rate_callback", None)
+        if hooks is not None:
+            facts = _keras_rate_callback(facts, s, hooks, flow, ix, resolver, builder, fits, compiled, fits_of)
+        elif s.cls.startswith("custom:") or (entry is not None and entry.kind == "schedule"):
             facts = _keras_schedule(facts, s, entry, flow, ix, resolver, builder, fits_of)
         elif entry is not None and entry.kind == "callback":
             facts = _keras_callback(facts, s, fits, compiled, fits_of)
@@ -1058,6 +1204,472 @@ def _callback_fact(facts: FileFacts, s: SchedulerFact, using: list[_Fit], fits: 
         monitor=monitor))
 
 
+# ------------------------------------------------------------------------- Keras callbacks that set the rate
+# A ``keras.callbacks.Callback`` subclass whose hooks write ``self.model.optimizer.learning_rate`` (Keras 2 one-cycle
+# and warm-up callbacks): a hand-written schedule of the optimizer it is fitted with. It is listed as a ``manual``
+# schedule; when the hook's rate depends only on the hook's counters (its epoch/batch argument, ``self.x += 1``
+# counters, constants and the constructor's arguments, the current rate) it is simulated through the same plan the
+# hand-written PyTorch schedules use: a synthetic ``lraudit_manual(lraudit_optimizer, lraudit_step)`` that performs
+# the hook's write on a placeholder optimizer.
+_EPOCH_HOOKS = ("on_epoch_begin", "on_epoch_end")
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+_RATE_WRITERS = ("set_value",)
+_RATE_READERS = ("get_value", "float", "eval", "convert_to_numpy")
+
+
+def _is_rate_target(node: cst.BaseExpression) -> bool:
+    """``self.model.optimizer.learning_rate`` / ``.lr`` (any receiver that names an optimizer)."""
+    text = dotted(node) or ""
+    return text.endswith(_KERAS_RATE_ATTRS) and "optim" in text
+
+
+def _rate_write_value(stmt: cst.CSTNode) -> cst.BaseExpression | None:
+    """The value a statement writes into the optimizer's rate, or None."""
+    if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and _is_rate_target(stmt.targets[0].target):
+        return stmt.value
+    if isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call):
+        call = stmt.value
+        args = [a.value for a in call.args if a.keyword is None and not a.star]
+        name = (dotted(call.func) or "").rsplit(".", 1)[-1]
+        if name in _RATE_WRITERS and len(args) == 2 and _is_rate_target(args[0]):
+            return args[1]
+        if name == "assign" and len(args) == 1 and isinstance(call.func, cst.Attribute) and \
+                _is_rate_target(call.func.value):
+            return args[0]
+    return None
+
+
+def _writes_rate(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Assign(self, n: cst.Assign) -> None:
+            if _rate_write_value(n) is not None:
+                found.append(n)
+
+        def visit_Expr(self, n: cst.Expr) -> None:
+            if _rate_write_value(n) is not None:
+                found.append(n)
+
+    node.visit(V())
+    return found
+
+
+def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
+    """Classes of this file that subclass a Keras ``Callback`` (directly or through each other) and write the
+    optimizer's rate in one of their hooks (or in a method a hook calls): {class: {hook: method}}."""
+    callbacks: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, ci in ix.classes.items():
+            if name not in callbacks and any(b.rsplit(".", 1)[-1] == "Callback" or b in callbacks for b in ci.bases):
+                callbacks.add(name)
+                changed = True
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(callbacks):
+        methods: dict[str, Any] = {}
+        chain = [name]
+        while chain[-1] in ix.classes and len(chain) < 8:  # in-file base classes, nearest first
+            base = next((b for b in ix.classes[chain[-1]].bases if b in callbacks), None)
+            if base is None or base in chain:
+                break
+            chain.append(base)
+        for cname in reversed(chain):
+            methods.update(ix.classes[cname].methods)
+        writers = {m for m, fn in methods.items() if _writes_rate(fn.node)}
+        hooks: dict[str, Any] = {}
+        for hook in _EPOCH_HOOKS + _BATCH_HOOKS:
+            fn = methods.get(hook)
+            if fn is None:
+                continue
+            called = {n[len("self."):] for n in _called_names(fn.node) if n.startswith("self.")}
+            if hook in writers or called & writers:
+                hooks[hook] = fn
+        if hooks:
+            out[name] = {"hooks": hooks, "methods": methods}
+    return out
+
+
+def _called_names(node: cst.CSTNode) -> list[str]:
+    out: list[str] = []
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, n: cst.Call) -> None:
+            d = dotted(n.func)
+            if d:
+                out.append(d)
+
+    node.visit(V())
+    return out
+
+
+def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any], flow: ObjectFlow, ix: Indexer,
+                         resolver: Resolver, builder: Any, fits: list[_Fit], compiled: dict[str, str | None],
+                         fits_of: Any) -> FileFacts:
+    from ..facts import Location
+
+    facts = _keras_callback(facts, s, fits, compiled, fits_of)  # owner optimizer and the fit() that uses it
+    s = facts.scheduler(s.id) or s
+    hooks: dict[str, Any] = info["hooks"]
+    name = s.cls[len("custom:"):] if s.cls.startswith("custom:") else s.cls
+    per_batch = [h for h in hooks if h in _BATCH_HOOKS]
+    per_epoch = [h for h in hooks if h in _EPOCH_HOOKS]
+    hook = (per_batch or per_epoch)[0]
+    fn = hooks[hook]
+    writes = _writes_rate(fn.node)
+    wline = builder.loc.location(writes[0]).line if writes else resolver.loc_line(fn.node)
+    unit = "batch" if per_batch else "epoch"
+    using = [f for f in fits if s.id in f.callbacks]
+    horizon: Value
+    assumed: Value | None = None
+    spe: Value = Unknown("not fitted")
+    if using:
+        epochs = _fits_epochs(using)
+        spe = using[0].spe if len(using) == 1 else Unknown("several fit() calls")
+        if unit == "epoch":
+            horizon = epochs
+        else:
+            horizon = _fits_total(using)
+            if not isinstance(horizon, Known) and isinstance(epochs, Known) and _num(epochs.value):
+                assumed = Known(int(epochs.value) * ASSUMED_LEN, f"{epochs.value} epochs x an assumed {ASSUMED_LEN} "
+                                "batches per epoch (steps_per_epoch is not stated)")
+        stepped = unit
+    else:
+        horizon, stepped = Unknown("not passed to fit(callbacks=...)"), ("never" if fits else "unknown")
+    how = "per batch" if unit == "batch" else "per epoch"
+    desc = (f"custom callback {name} writes the rate {how} in {hook}() at line {wline}"
+            + (f" (also in {', '.join(h + '()' for h in hooks if h != hook)})" if len(hooks) > 1 else ""))
+    plan = None
+    why = "the callback writes the rate in more than one kind of hook" if per_batch and per_epoch else None
+    if why is None:
+        plan, why = _callback_plan(flow, ix, resolver, s, info, hook, fn, spe, fits=using)
+    if plan is None:
+        desc += f"; curve unknown ({why})"
+    new = replace(
+        s, cls=f"manual:{name}", framework="manual", stepped=stepped, unit="step" if unit == "batch" else "epoch",
+        horizon=horizon, horizon_source=getattr(horizon, "source", None), assumed_horizon=assumed,
+        description=desc, custom_get_lr=builder.loc.location(fn.node) if fn is not None else Location.unknown(),
+        optimizer_reason=s.optimizer_reason if s.optimizer is None else None)
+    facts = _replace_sched(facts, new)
+    plans = dict(facts.extra.get("manual_plans", {}))
+    if plan is not None:
+        plans[s.id] = plan
+    else:
+        plans.pop(s.id, None)
+    return _with_extra(facts, "manual_plans", plans)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _callback_plan(flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact, info: dict[str, Any],
+                   hook: str, fn: Any, spe: Value, fits: list[_Fit]) -> tuple[Any, str | None]:
+    """A ManualPlan that replays ``hook`` once per step, or (None, why not)."""
+    from .manual import OPT, SYNTHETIC, TIME, ManualPlan
+    from .values import EvalScope
+
+    methods: dict[str, Any] = info["methods"]
+    c = flow.by_id.get(s.id)
+    params = [p.name for p in fn.params if p.kind == "pos"][1:]
+    end = hook.endswith("_end")
+    k: cst.BaseExpression = cst.parse_expression(f"({TIME} - 1)" if end else TIME)
+    subs: dict[str, cst.BaseExpression] = {}
+    assumption = None
+    steps_per_epoch = None
+    if params:
+        if hook in _EPOCH_HOOKS:
+            subs[params[0]] = k
+        else:
+            L = spe.value if isinstance(spe, Known) and _num(spe.value) and spe.value > 0 else None
+            if L is None:
+                L, assumption = ASSUMED_LEN, f"an assumed {ASSUMED_LEN} batches per epoch for the batch index"
+            steps_per_epoch = int(L)
+            subs[params[0]] = cst.parse_expression(f"({ix.text(k, 40)} % {int(L)})")
+    for p in params[1:]:
+        subs[p] = cst.Name("None")
+    try:
+        body = _CallbackRewrite(flow, ix, resolver, c, methods, fn, k, subs, hook, fits).rewrite()
+    except _Unsupported as exc:
+        return None, str(exc)
+    if end:
+        body = [cst.If(test=cst.parse_expression(f"{TIME} >= 1"), body=cst.IndentedBlock(body=body))]
+    def_node = cst.FunctionDef(
+        name=cst.Name(SYNTHETIC),
+        params=cst.Parameters(params=[cst.Param(cst.Name(OPT)), cst.Param(cst.Name(TIME))]),
+        body=cst.IndentedBlock(body=body))
+    scope = EvalScope(resolver, Ctx(fn.scope))
+    fv = FunctionValue(def_node, SYNTHETIC, resolver.loc_line(fn.node), scope=scope)
+    call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
+    return ManualPlan("call", TIME, 0, 1, scope, function=fv, call=call, steps_per_epoch=steps_per_epoch,
+                      assumption=assumption), None
+
+
+class _CallbackRewrite:
+    """The hook's body as a function of the step counter: counters, constructor arguments and the optimizer's rate
+    replaced by expressions the evaluator can compute; the rate write becomes ``param_groups[0]["lr"] = v``."""
+
+    def __init__(self, flow: ObjectFlow, ix: Indexer, resolver: Resolver, creation: Any, methods: dict[str, Any],
+                 fn: Any, k: cst.BaseExpression, subs: dict[str, cst.BaseExpression], hook: str,
+                 fits: list[_Fit]) -> None:
+        self.flow, self.ix, self.resolver, self.creation = flow, ix, resolver, creation
+        self.methods, self.fn, self.k, self.subs, self.hook, self.fits = methods, fn, k, subs, hook, fits
+        self.counters = self._counters()
+
+    # ----------------------------------------------------------------------------------------- state
+    def _assigns(self, attr: str) -> list[tuple[str, Any]]:
+        """(method name, AssignRec) of every ``self.attr`` assignment in the class (and its in-file bases)."""
+        out = []
+        for mname, m in self.methods.items():
+            ci = self.ix.classes.get(m.class_name or "")
+            for r in (ci.attrs.get(attr, []) if ci is not None else []):
+                if r.ctx.scope.function is m:
+                    out.append((mname, r))
+        return out
+
+    def _counters(self) -> dict[str, tuple[cst.BaseExpression, float, cst.CSTNode]]:
+        """``self.x += c`` once, unconditionally, at the top level of the hook, and set to a constant only in
+        __init__ / on_train_begin: {x: (initial value, c, the increment statement)}."""
+        out: dict[str, tuple[cst.BaseExpression, float, cst.CSTNode]] = {}
+        for line in self.fn.node.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for st in line.body:
+                if not (isinstance(st, cst.AugAssign) and isinstance(st.operator, cst.AddAssign)):
+                    continue
+                target = dotted(st.target) or ""
+                if not target.startswith("self.") or target.count(".") != 1:
+                    continue
+                attr = target[len("self."):]
+                step = self._constant(st.value)
+                recs = self._assigns(attr)
+                inits = [(m, r) for m, r in recs if r.kind == "assign"]
+                augs = [(m, r) for m, r in recs if r.kind != "assign"]
+                others = augs if len(augs) != 1 or augs[0][0] != self.fn.name else []
+                if step is None or others or not inits or any(m not in ("__init__", "on_train_begin")
+                                                               for m, _ in inits):
+                    continue
+                first = [r for m, r in inits if m == "on_train_begin"] or [r for m, r in inits]
+                out[attr] = (self._init_value(first[-1].value, 0), step, st)
+        return out
+
+    def _constant(self, node: cst.BaseExpression) -> float | None:
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return float(node.evaluated_value) if isinstance(node, cst.Float) else int(node.evaluated_value)
+        return None
+
+    def _literal(self, v: Any) -> cst.BaseExpression:
+        if isinstance(v, bool) or v is None:
+            return cst.Name(repr(v))
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            return cst.parse_expression(f"({v!r})")
+        if isinstance(v, str):
+            return cst.SimpleString(repr(v))
+        if isinstance(v, (list, tuple)) and len(v) <= 1000:
+            inner = ", ".join(self.ix.text(self._literal(x), 1000) if not isinstance(x, (int, float)) or
+                              isinstance(x, bool) else repr(x) for x in v)
+            return cst.parse_expression(f"[{inner}]" if isinstance(v, list) else f"({inner}{',' if len(v) == 1 else ''})")
+        raise _Unsupported(f"the constructor argument {v!r} is not a plain value")
+
+    def _init_value(self, node: cst.BaseExpression | None, depth: int) -> cst.BaseExpression:
+        """An expression from __init__ with its parameters replaced by the constructor's arguments."""
+        if node is None:
+            raise _Unsupported("an attribute of the callback is set from an unpacking")
+        init = self.methods.get("__init__")
+        names = {p.name for p in init.params} if init is not None else set()
+        rewrite = self
+
+        class T(cst.CSTTransformer):
+            def leave_Name(self, orig: cst.Name, upd: cst.Name) -> cst.BaseExpression:
+                if orig.value in names and orig.value != "self":
+                    return rewrite._ctor_arg(orig.value)
+                return upd
+
+            def leave_Attribute(self, orig: cst.Attribute, upd: cst.Attribute) -> cst.BaseExpression:
+                d = dotted(orig) or ""
+                if d.startswith("self.") and d.count(".") == 1:
+                    return rewrite._attr(orig.attr.value, depth + 1)
+                return upd
+
+        return _paren(node.visit(T()))  # type: ignore[arg-type]
+
+    def _ctor_arg(self, pname: str) -> cst.BaseExpression:
+        c = self.creation
+        init = self.methods.get("__init__")
+        node = c.bound.get(pname) if c is not None else None
+        if node is not None:
+            v = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+            if isinstance(v, Known) and isinstance(v.value, FunctionValue) and isinstance(node, cst.Name):
+                # a function of this file passed by name: the same name must reach it from the hook
+                here = self.resolver.resolve(cst.Name(node.value), Ctx(self.fn.scope))
+                if isinstance(here, Known) and isinstance(here.value, FunctionValue) and \
+                        here.value.node is v.value.node:
+                    return cst.Name(node.value)
+                raise _Unsupported(f"the constructor argument {pname} is a function lraudit cannot reach")
+            if isinstance(v, Known):
+                return self._literal(v.value)
+            raise _Unsupported(f"the constructor argument {pname} is not known: {v.reason}")  # type: ignore
+        p = init.param(pname) if init is not None else None
+        if p is not None and p.default is not None:
+            v = self.resolver.resolve(p.default, Ctx(init.scope))
+            if isinstance(v, Known):
+                return self._literal(v.value)
+        raise _Unsupported(f"the constructor argument {pname} is not known")
+
+    def _attr(self, attr: str, depth: int) -> cst.BaseExpression:
+        if depth > 6:
+            raise _Unsupported(f"self.{attr} is defined through too many other attributes")
+        if attr in self.counters:
+            init, step, _ = self.counters[attr]
+            after = self._after_increment.get(attr, False)
+            kk = self.ix.text(self.k, 40)
+            return cst.parse_expression(f"({self.ix.text(init, 400)} + {step!r} * ({kk}{' + 1' if after else ''}))")
+        recs = self._assigns(attr)
+        if len(recs) == 1 and recs[0][0] == "__init__" and recs[0][1].kind == "assign":
+            return self._init_value(recs[0][1].value, depth)
+        if not recs and attr in self.methods:
+            raise _Unsupported(f"it calls the method self.{attr}(), which lraudit does not replay")
+        if not recs:
+            raise _Unsupported(f"self.{attr} is not set in the callback")
+        raise _Unsupported(f"self.{attr} changes during training in a way lraudit does not follow")
+
+    # ---------------------------------------------------------------------------------------- body
+    def rewrite(self) -> list[cst.BaseStatement]:
+        from .manual import OPT
+
+        self._after_increment: dict[str, bool] = {}
+        rate = cst.parse_expression(f'{OPT}.param_groups[0]["lr"]')
+        out: list[cst.BaseStatement] = []
+        for stmt in self.fn.node.body.body:
+            new = self._statement(stmt, rate)
+            if new is not None:
+                out.append(new)
+        if not _writes_placeholder(out):
+            raise _Unsupported(f"the rate is written outside {self.hook}() (in a method it calls)")
+        return out or [cst.SimpleStatementLine(body=[cst.Pass()])]
+
+    def _statement(self, stmt: cst.BaseStatement, rate: cst.BaseExpression) -> cst.BaseStatement | None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            small: list[cst.BaseSmallStatement] = []
+            for st in stmt.body:
+                inc = next((a for a, (_, _, node) in self.counters.items() if node is st), None)
+                if inc is not None:
+                    self._after_increment[inc] = True
+                    continue
+                value = _rate_write_value(st)
+                if value is not None:
+                    small.append(cst.Assign(targets=[cst.AssignTarget(rate)], value=self._expr(value, rate)))
+                    continue
+                if isinstance(st, cst.Expr) and isinstance(st.value, cst.Call):
+                    continue  # print(), logging, self.history.append(...): no effect on the rate
+                if isinstance(st, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                    targets = [t.target for t in st.targets] if isinstance(st, cst.Assign) else [st.target]
+                    if any((dotted(t) or "").startswith(("self.", "logs")) for t in targets):
+                        if any(_mentions_name(t, "self") for t in targets):
+                            raise _Unsupported(f"{self.hook}() keeps state in attributes of the callback "
+                                               f"(line {self.resolver.loc_line(stmt)})")
+                        continue
+                small.append(self._expr(st, rate))  # type: ignore[arg-type]
+            if not small:
+                return None
+            return stmt.with_changes(body=small)
+        if isinstance(stmt, (cst.If, cst.For, cst.While)):
+            counters_before = dict(self._after_increment)
+            new = self._compound(stmt, rate)
+            if self._after_increment != counters_before:
+                raise _Unsupported("a counter is advanced conditionally")
+            return new
+        raise _Unsupported(f"{self.hook}() uses a {type(stmt).__name__} statement, which lraudit does not replay")
+
+    def _compound(self, stmt: cst.BaseStatement, rate: cst.BaseExpression) -> cst.BaseStatement:
+        def block(b: cst.BaseSuite) -> cst.BaseSuite:
+            if not isinstance(b, cst.IndentedBlock):
+                raise _Unsupported("a one-line compound statement")
+            body = [x for x in (self._statement(st, rate) for st in b.body) if x is not None]
+            return b.with_changes(body=body or [cst.SimpleStatementLine(body=[cst.Pass()])])
+
+        if isinstance(stmt, cst.If):
+            orelse = stmt.orelse
+            if isinstance(orelse, cst.If):
+                orelse = self._compound(orelse, rate)  # type: ignore[assignment]
+            elif isinstance(orelse, cst.Else):
+                orelse = orelse.with_changes(body=block(orelse.body))
+            return stmt.with_changes(test=self._expr(stmt.test, rate), body=block(stmt.body), orelse=orelse)
+        if isinstance(stmt, cst.For):
+            return stmt.with_changes(iter=self._expr(stmt.iter, rate), body=block(stmt.body))
+        return stmt.with_changes(test=self._expr(stmt.test, rate), body=block(stmt.body))  # type: ignore
+
+    def _expr(self, node: Any, rate: cst.BaseExpression) -> Any:
+        rewrite = self
+        subs = self.subs
+
+        class T(cst.CSTTransformer):
+            def visit_Call(self, n: cst.Call) -> bool:
+                return True
+
+            def leave_Call(self, orig: cst.Call, upd: cst.Call) -> cst.BaseExpression:
+                name = (dotted(orig.func) or "").rsplit(".", 1)[-1]
+                args = [a for a in orig.args if a.keyword is None and not a.star]
+                if name in _RATE_READERS and len(args) == 1 and _is_rate_target(args[0].value):
+                    return rate
+                if name == "numpy" and isinstance(orig.func, cst.Attribute) and _is_rate_target(orig.func.value):
+                    return rate
+                return upd
+
+            def leave_Attribute(self, orig: cst.Attribute, upd: cst.Attribute) -> cst.BaseExpression:
+                d = dotted(orig) or ""
+                if _is_rate_target(orig):
+                    return rate
+                if d.endswith("optimizer.iterations") and rewrite.hook in _BATCH_HOOKS:
+                    end = rewrite.hook.endswith("_end")
+                    return cst.parse_expression(f"({rewrite.ix.text(rewrite.k, 40)}{' + 1' if end else ''})")
+                if d.startswith("self.") and d.count(".") == 1 and d != "self.model":
+                    return rewrite._attr(orig.attr.value, 0)
+                return upd
+
+            def leave_Subscript(self, orig: cst.Subscript, upd: cst.Subscript) -> cst.BaseExpression:
+                if dotted(orig.value) == "self.params" and len(orig.slice) == 1 and \
+                        isinstance(orig.slice[0].slice, cst.Index):
+                    key = orig.slice[0].slice.value
+                    k = key.evaluated_value if isinstance(key, cst.SimpleString) else None
+                    v = rewrite._fit_param(k)
+                    if v is not None:
+                        return rewrite._literal(v)
+                    raise _Unsupported(f"self.params[{k!r}] is not known")
+                return upd
+
+            def leave_Name(self, orig: cst.Name, upd: cst.Name) -> cst.BaseExpression:
+                return subs.get(orig.value, upd)
+
+        return node.visit(T())
+
+    def _fit_param(self, key: Any) -> Any:
+        if len(self.fits) != 1:
+            return None
+        f = self.fits[0]
+        if key == "epochs" and isinstance(f.epochs, Known):
+            return f.epochs.value
+        if key == "steps" and isinstance(f.spe, Known):
+            return f.spe.value
+        return None
+
+
+def _writes_placeholder(body: list[cst.BaseStatement]) -> bool:
+    from .manual import OPT
+
+    text = "".join(cst.Module(body=[b]).code for b in body)
+    return f'{OPT}.param_groups[0]["lr"] =' in text
+
+
+def _mentions_name(node: cst.CSTNode, name: str) -> bool:
+    return name in _names_in(node)
+
+
+def _paren(node: cst.BaseExpression) -> cst.BaseExpression:
+    return cst.parse_expression(f"({cst.Module(body=[]).code_for_node(node)})")
+
+
 # ---------------------------------------------------------------------------------------- HF trainer
 def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
     from ..catalog.hf_sim import hf_warmup_steps
@@ -1166,14 +1778,15 @@ def _hf_user_objects_in_trainer(facts: FileFacts, flow: ObjectFlow, ix: Indexer,
     """``Trainer(..., optimizers=(optimizer, scheduler))``: the Trainer steps both once per optimizer update."""
     for site in ix.calls:
         q = _qual(flow, site)
-        if q.rsplit(".", 1)[-1] not in _TRAINER_NAMES or not (q.startswith("transformers.") or q.startswith("trl.")):
+        spec = _trainer_spec(q)
+        if spec is None:
             continue
         node = _kw(site.node, "optimizers")
         if node is None:
             continue
         via = f"the Trainer at {resolver.where(site.node)} steps it once per optimizer update"
         n: Value = Unknown("the Trainer's number of training steps depends on the dataset size")
-        ta = _find_call(flow, _kw(site.node, "args", 1), site, _TRAINING_ARGUMENT_NAMES)
+        ta = _find_call(flow, _kw(site.node, "args", spec[1]), site, _TRAINING_ARGUMENT_NAMES)
         if ta is not None:
             ms = _kw(ta.node, "max_steps")
             if ms is not None:
