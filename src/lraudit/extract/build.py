@@ -27,7 +27,7 @@ from ..facts import (
 from ..parse import Locator
 from .imports import dotted
 from .index import CallSite, Indexer, build_index
-from .loops import LoopContexts, SiteContext, classify_loops, loop_count
+from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .values import Resolver
 
@@ -98,6 +98,7 @@ class _Builder:
         self.path = path
         self.values: dict[str, dict[str, Value]] = {}
         self._site_ctx: dict[int, SiteContext] = {}
+        self._step_ctx: dict[tuple[str, Location], list[Any]] = {}  # (object id, location) -> call contexts
 
     def site_context(self, site: CallSite) -> SiteContext:
         key = id(site.node)
@@ -112,7 +113,7 @@ class _Builder:
         """All facts; ``light``: without loops and horizon (see ``extract``)."""
         optimizers = [self._optimizer(c) for c in self.flow.creations if c.kind == "optimizer"]
         steps = self._step_sites()
-        loops = [] if light else self._loops()
+        loops = [] if light else self._loops(steps)
         horizon, epoch_loop = (FileFacts(self.path).horizon, None) if light else self._horizon(steps)
         schedulers = [self._scheduler(c, steps) for c in self.flow.creations if c.kind == "scheduler"]
         schedulers = self._link_children(schedulers)
@@ -362,6 +363,7 @@ class _Builder:
 
     def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool) -> StepSite:
         sc = self.site_context(site)
+        self._step_ctx.setdefault((oid, self.loc.location(site.node)), []).append(site.ctx)
         arg: Value | None = None
         arg_text = None
         arg_kind = "none"
@@ -394,10 +396,17 @@ class _Builder:
         )
 
     # -------------------------------------------------------------------------------------- loops
-    def _loops(self) -> list[LoopFact]:
+    def _loops(self, steps: list[StepSite]) -> list[LoopFact]:
         out = []
+        opt_sites = [s for s in steps if s.kind == "optimizer"]
         for lid, lp in self.ix.loops.items():
             count = loop_count(lp, self.resolver) if lp.kind in ("epoch", "iteration", "batch") else Unknown("not a training loop")
+            if lp.kind in ("epoch", "iteration", "batch"):
+                # a loop a counter bounds exactly (`while step < N`, a range cut short by `if i >= N: break`)
+                nested = any(self.ix.loops[a].kind == "epoch" for a in lp.ctx.loops if a in self.ix.loops)
+                value, exact = self._bounded(lp, opt_sites, nested)
+                if isinstance(value, Known) and exact:
+                    count = value
             fn = lp.ctx.scope.function
             out.append(LoopFact(lid, self.loc.location(lp.node), lp.kind, lp.parent, lp.target_text,  # type: ignore
                                 lp.iter_text, count, fn.qualname if fn else None))
@@ -443,16 +452,22 @@ class _Builder:
         spe: Value = Unknown("no batch loop found")
         if epoch_loop is not None:
             lp = loops[epoch_loop]
-            epochs = loop_count(lp, self.resolver)
-            if isinstance(epochs, Known):
+            bounded = self._passes(lp, [s for s in steps if s.kind == "optimizer"])
+            epochs = bounded if bounded is not None else loop_count(lp, self.resolver)
+            if isinstance(epochs, Known) and bounded is None:
                 epochs = Known(epochs.value, f"the epoch loop at {self.resolver.where(lp.node)}"
                                + (f" ({epochs.source})" if epochs.source != "literal" else ""))
         if batch_loop is not None:
             lp = loops[batch_loop]
             spe = loop_count(lp, self.resolver)
-            if lp.kind == "iteration" and epoch_loop is None:
-                total = spe
-                if isinstance(total, Known):
+            opt_sites = [s for s in steps if s.kind == "optimizer" and s.loop_id == lp.id] or \
+                [s for s in steps if s.loop_id == lp.id]
+            bounded = self._passes(lp, opt_sites, nested=epoch_loop is not None)
+            if bounded is not None and (epoch_loop is not None or lp.kind == "batch"):
+                spe = bounded
+            if epoch_loop is None and (lp.kind == "iteration" or isinstance(bounded, Known)):
+                total = bounded if bounded is not None else spe
+                if isinstance(total, Known) and bounded is None:
                     total = Known(total.value, f"the iteration loop at {self.resolver.where(lp.node)}"
                                   + (f" ({total.source})" if total.source != "literal" else ""))
                 return Horizon(Unknown("the script trains by iterations, not epochs"), Unknown("no epochs"), total,
@@ -465,6 +480,22 @@ class _Builder:
                             getattr(epochs, "reason", "unknown"))
         return Horizon(epochs, spe, total, epoch_loop, batch_loop), epoch_loop
 
+    def _passes(self, lp: Any, sites: list[StepSite], nested: bool = False) -> Value | None:
+        """How many passes of ``lp`` reach the given step sites when a counter bounds the loop (``run_bound``);
+        None when no counter bound applies (the loop's ``loop_count`` stands). Sites that do not run inside the
+        loop are ignored; when the others do not all sit at one place in the pass, a break bound is an upper one."""
+        return self._bounded(lp, sites, nested)[0]
+
+    def _bounded(self, lp: Any, sites: list[StepSite], nested: bool = False) -> tuple[Value | None, bool]:
+        where: set[tuple[int, ...]] = set()
+        for st in sites:
+            for ctx in self._step_ctx.get((st.target, st.loc), []):
+                at = order_in_loop(ctx, lp, self.resolver)
+                if at is not None:
+                    where.add(at)
+        step_at = next(iter(where)) if len(where) == 1 else None
+        return run_bound(self.ix, self.resolver, lp, step_at, step_at is not None, own_counter_only=nested)
+
     def _own_horizon(self, s: SchedulerFact, h: Horizon) -> Horizon:
         """The horizon of the loop that actually steps this scheduler (scripts may have several loops)."""
         loops = {x.loop_id for x in s.step_sites if x.context == s.stepped and x.loop_id}
@@ -476,19 +507,28 @@ class _Builder:
         if s.stepped == "epoch" and lp.kind == "epoch":
             if lp.id == h.epoch_loop:
                 return h
-            n = loop_count(lp, self.resolver)
-            if isinstance(n, Known):
+            bounded = self._passes(lp, list(s.step_sites))
+            n = bounded if bounded is not None else loop_count(lp, self.resolver)
+            if isinstance(n, Known) and bounded is None:
                 n = Known(n.value, f"the epoch loop at {self.resolver.where(lp.node)}"
                           + (f" ({n.source})" if n.source != "literal" else ""))
             return Horizon(n, h.steps_per_epoch, h.total_steps, lp.id, h.batch_loop)
         if s.stepped == "batch" and lp.kind in ("batch", "iteration"):
-            if lp.id == h.batch_loop:
-                return h
             anc = self.ix.loops.get(lp.parent) if lp.parent else None
             while anc is not None and anc.kind != "epoch":
                 anc = self.ix.loops.get(anc.parent) if anc.parent else None
+            own_sites = [x for x in s.step_sites if x.loop_id == lp.id]
+            bounded = self._passes(lp, own_sites, nested=anc is not None)
+            if lp.id == h.batch_loop and (bounded is None or bounded == (h.total_steps if anc is None
+                                                                          else h.steps_per_epoch)):
+                return h
             spe = loop_count(lp, self.resolver)
-            if lp.kind == "iteration" and anc is None:
+            if bounded is not None and (anc is not None or lp.kind == "batch"):
+                spe = bounded
+            if anc is None and (lp.kind == "iteration" or isinstance(bounded, Known)):
+                if bounded is not None:
+                    return Horizon(Unknown("the script trains by iterations"), Unknown("no epochs"), bounded, None,
+                                   lp.id)
                 if isinstance(spe, Known):
                     spe = Known(spe.value, f"the iteration loop at {self.resolver.where(lp.node)}"
                                 + (f" ({spe.source})" if spe.source != "literal" else ""))

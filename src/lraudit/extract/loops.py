@@ -37,7 +37,8 @@ PER_EPOCH_METHODS = {
 
 def classify_loops(ix: Indexer) -> None:
     for loop in ix.loops.values():
-        loop.kind = _own_kind(loop)
+        # `groups = opt.param_groups; for g in groups:` is bookkeeping whatever the names say
+        loop.kind = "unknown" if over_param_groups(ix, loop) else _own_kind(loop)
     # `while step < max_steps and epoch < epochs:` that updates the model in its own body (no batch loop
     # inside) runs once per update: an iteration loop, whatever its condition says about epochs
     parents = {lp.parent for lp in ix.loops.values()}
@@ -56,7 +57,7 @@ def classify_loops(ix: Indexer) -> None:
     for loop in ix.loops.values():
         if loop.kind == "unknown" and loop.parent is not None:
             parent = ix.loops[loop.parent]
-            if parent.kind == "epoch" and not _small_range(loop):
+            if parent.kind == "epoch" and not _small_range(loop, ix):
                 loop.kind = "batch"
 
 
@@ -72,7 +73,9 @@ def _has_counter(loop: LoopInfo) -> bool:
     return False
 
 
-def _small_range(loop: LoopInfo) -> bool:
+def _small_range(loop: LoopInfo, ix: Indexer | None = None) -> bool:
+    if ix is not None and over_param_groups(ix, loop):
+        return True
     it = loop.iter_node
     if isinstance(loop.node, cst.For) and isinstance(it, cst.Call) and dotted(it.func) == "range":
         args = it.args
@@ -120,7 +123,7 @@ class LoopContexts:
     def of(self, ctx: Ctx, depth: int = 0) -> SiteContext:
         # `for g in optimizer.param_groups:` and other short bookkeeping loops are not training loops
         loops = [self.ix.loops[lid] for lid in ctx.loops
-                 if self.ix.loops[lid].kind != "unknown" or not _small_range(self.ix.loops[lid])]
+                 if self.ix.loops[lid].kind != "unknown" or not _small_range(self.ix.loops[lid], self.ix)]
         epoch = next((lp.id for lp in reversed(loops) if lp.kind == "epoch"), None)
         batch = next((lp.id for lp in reversed(loops) if lp.kind in ("batch", "iteration")), None)
         inner = loops[-1].id if loops else None
@@ -222,3 +225,580 @@ def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
 
 def call_sites_named(ix: Indexer, suffix: str) -> list[CallSite]:
     return [s for s in ix.calls if s.path.endswith(suffix)]
+
+
+# ------------------------------------------------------------------------------------------ param-group loops
+_GROUP_WRAPPERS = ("enumerate", "zip", "list", "tuple", "reversed", "sorted", "iter")
+
+
+def over_param_groups(ix: Indexer, loop: LoopInfo) -> bool:
+    """A loop over an optimizer's param groups: ``for g in opt.param_groups``, ``enumerate(...)``/``zip(...)`` of
+    them, a slice (``opt.param_groups[:1]``), or a name bound only to them (``groups = opt.param_groups;
+    for g in groups``). Bookkeeping, never a training loop."""
+    if "param_groups" in loop.iter_text:
+        return True
+    if not isinstance(loop.node, cst.For):
+        return False
+    node: cst.BaseExpression | None = loop.iter_node
+    while isinstance(node, cst.Call) and dotted(node.func) in _GROUP_WRAPPERS and node.args:
+        node = node.args[0].value
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return False
+    for scope in loop.ctx.scope.chain():
+        recs = scope.assigns.get(node.value)
+        if recs:
+            return all(r.kind == "assign" and r.value is not None and _names_groups(r.value) for r in recs)
+    return False
+
+
+def _names_groups(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Call) and dotted(node.func) in _GROUP_WRAPPERS and node.args:
+        node = node.args[0].value
+    if isinstance(node, cst.Subscript):
+        node = node.value
+    return isinstance(node, cst.Attribute) and node.attr.value == "param_groups"
+
+
+# ------------------------------------------------------------------------------------------ run length
+# How many passes a loop makes when a counter bounds it: `while step < max_steps: ...; step += 1`,
+# `while True: ...; step += 1; if step >= N: break`, `for i, b in enumerate(loader): ...; if i >= N: break`.
+# A counter counts only when it advances by a constant exactly once per pass: one unconditional `+=` (or
+# `c = c + k`) in the loop's own body (a `with` block counts as unconditional), no other write to it in the
+# loop, and no `continue` that can skip the increment. Anything else leaves the length unknown, with a reason.
+
+Order = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Counter:
+    name: str
+    base: int  # value at the start of pass 0, before any increment in that pass
+    step: int  # added once per pass (for a for target: the iterable's own stride)
+    inc_at: Order | None  # position of the in-body increment within a pass (None: none, a plain for target)
+    inc: int  # amount of that in-body increment
+    origin: str  # in words
+    own: bool = False  # the loop's own for target (restarts with the loop)
+    lockstep: bool = False  # advanced under the same condition as the step itself: it counts steps, not passes
+
+
+@dataclass(frozen=True)
+class _Test:
+    node: cst.BaseExpression  # the comparison
+    at: Order | None  # None: the while condition, tested before each pass
+    stmt: cst.CSTNode  # the while loop or the `if ...: break` statement
+
+
+def _suite(block: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(block.body) if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else []
+
+
+def _units(block: cst.BaseSuite, prefix: Order = ()) -> list[tuple[Order, cst.CSTNode]]:
+    """The statements that run on every pass, in order, keyed like ``Ctx.order`` below the loop statement:
+    small statements of plain lines and of ``with`` bodies; compound statements (if/for/try...) as one unit."""
+    out: list[tuple[Order, cst.CSTNode]] = []
+    for i, stmt in enumerate(_suite(block)):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            out.extend(((*prefix, i, j), small) for j, small in enumerate(stmt.body))
+        elif isinstance(stmt, cst.With):
+            out.extend(_units(stmt.body, (*prefix, i)))
+        else:
+            out.append(((*prefix, i), stmt))
+    return out
+
+
+class _Exits(cst.CSTVisitor):
+    """break / continue / return statements that act on this loop (not on a nested loop or function)."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found.append(node)
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self.found.append(node)
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found.append(node)
+
+    def visit_For(self, node: cst.For) -> bool:
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_While(self, node: cst.While) -> bool:
+        if node.orelse is not None:
+            node.orelse.visit(self)
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _exits(node: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(node, (cst.Break, cst.Continue, cst.Return)):
+        return [node]
+    v = _Exits()
+    if isinstance(node, (cst.For, cst.While)):
+        v.visit_For(node) if isinstance(node, cst.For) else v.visit_While(node)
+        return v.found
+    node.visit(v)
+    return v.found
+
+
+def _int(v: Value) -> int | None:
+    if isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool):
+        return v.value
+    return None
+
+
+def _where_line(resolver: Resolver, node: cst.CSTNode) -> str:
+    line = resolver.loc_line(node)
+    return f"line {line}" if line else "the loop"
+
+
+def _increment(node: cst.CSTNode, name: str, resolver: Resolver, loop: LoopInfo) -> int | None:
+    """The constant a statement adds to ``name`` (``name += k`` / ``name = name + k``), else None."""
+    if isinstance(node, cst.AugAssign) and dotted(node.target) == name and isinstance(node.operator, cst.AddAssign):
+        k = _int(resolver.resolve(node.value, loop.ctx))
+        return k if k is not None and k > 0 else None
+    if isinstance(node, cst.Assign) and len(node.targets) == 1 and dotted(node.targets[0].target) == name:
+        v = node.value
+        if isinstance(v, cst.BinaryOperation) and isinstance(v.operator, cst.Add):
+            for a, b in ((v.left, v.right), (v.right, v.left)):
+                if dotted(a) == name and not (isinstance(b, cst.Name) and b.value == name):
+                    k = _int(resolver.resolve(b, loop.ctx))
+                    return k if k is not None and k > 0 else None
+    return None
+
+
+def _writes_in_loop(loop: LoopInfo, name: str) -> list[object]:
+    """Assignment records of ``name`` inside the loop (its own for target excluded)."""
+    recs = []
+    for scope in loop.ctx.scope.chain():
+        for r in scope.assigns.get(name, []):
+            if loop.id in r.ctx.loops and not (r.kind == "for" and r.node is loop.node):
+                recs.append(r)
+        if scope.assigns.get(name):
+            break
+    return recs
+
+
+def _for_target(loop: LoopInfo, resolver: Resolver) -> tuple[str, int, int, str] | None:
+    """``for i in range(a, b, k)`` / ``for i, x in enumerate(it, start)`` / ``itertools.count(a, k)``: (i, a, k,
+    words)."""
+    node = loop.node
+    if not isinstance(node, cst.For):
+        return None
+    it = node.iter
+    if isinstance(it, cst.Call) and dotted(it.func) in ("tqdm", "tqdm.tqdm") and it.args:
+        it = it.args[0].value
+    if not isinstance(it, cst.Call):
+        return None
+    fname = dotted(it.func) or ""
+    pos = [a.value for a in it.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in it.args if a.keyword is not None}
+    target = node.target
+    if fname == "enumerate":
+        if not (isinstance(target, (cst.Tuple, cst.List)) and target.elements
+                and isinstance(target.elements[0].value, cst.Name)):
+            return None
+        start_node = pos[1] if len(pos) > 1 else kw.get("start")
+        start = _int(resolver.resolve(start_node, loop.ctx)) if start_node is not None else 0
+        if start is None:
+            return None
+        return target.elements[0].value.value, start, 1, "enumerate's index"
+    if not isinstance(target, cst.Name):
+        return None
+    if fname in ("range", "trange", "itertools.count", "count"):
+        if fname in ("range", "trange"):
+            start_node = pos[0] if len(pos) >= 2 else None
+            step_node = pos[2] if len(pos) >= 3 else None
+        else:
+            start_node = pos[0] if pos else kw.get("start")
+            step_node = pos[1] if len(pos) > 1 else kw.get("step")
+        start = _int(resolver.resolve(start_node, loop.ctx)) if start_node is not None else 0
+        step = _int(resolver.resolve(step_node, loop.ctx)) if step_node is not None else 1
+        if start is None or step is None or step <= 0:
+            return None
+        return target.value, start, step, "the loop variable"
+    return None
+
+
+class _Why:
+    """Reasons a candidate bound was not usable, kept for the message when nothing is found."""
+
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+        self.minor: list[str] = []  # tests that involve no counter at all: said only when nothing else is
+
+    def add(self, text: str, minor: bool = False) -> None:
+        target = self.minor if minor else self.reasons
+        if text not in target:
+            target.append(text)
+
+    def text(self) -> str:
+        return "; ".join(self.reasons or self.minor) or "no counter bounds it"
+
+
+def _counter(loop: LoopInfo, name: str, resolver: Resolver, units: list[tuple[Order, cst.CSTNode]],
+             exits: list[tuple[Order, cst.CSTNode]], why: _Why, step_at: Order | None = None) -> _Counter | None:
+    """``name`` as a counter that advances exactly once per pass, or None (with the reason in ``why``)."""
+    own = _for_target(loop, resolver)
+    writes = _writes_in_loop(loop, name)
+    incs = [(at, k) for at, u in units for k in [_increment(u, name, resolver, loop)] if k is not None]
+    if own is not None and own[0] == name:
+        if not writes:
+            return _Counter(name, own[1], own[2], None, 0, own[3], own=True)
+        if len(writes) == 1 and len(incs) == 1 and not _skippable(incs[0][0], exits):
+            return _Counter(name, own[1], own[2], incs[0][0], incs[0][1], own[3], own=True)
+        why.add(f"{name} is also changed inside the loop, not once per pass")
+        return None
+    if not writes:
+        why.add(f"{name} does not change inside the loop")
+        return None
+    lockstep = False
+    if len(writes) == 1 and not incs and step_at is not None:
+        found = _lockstep(name, resolver, loop, units, step_at)
+        if found is not None:
+            incs, lockstep = [found], True
+    if len(writes) != 1 or len(incs) != 1:
+        line = resolver.loc_line(writes[0].node) if getattr(writes[0], "node", None) is not None else 0  # type: ignore
+        where = f" (line {line})" if line else ""
+        why.add(f"{name} is not advanced exactly once on every pass{where}: it is changed under a condition, in a "
+                "nested block or more than once")
+        return None
+    at, k = incs[0]
+    if not lockstep and _skippable(at, exits):
+        why.add(f"{name} += {k} can be skipped by a continue earlier in the loop")
+        return None
+    rec = writes[0]
+    start = resolver.resolve(cst.Name(name), loop.ctx, rec.seq)  # type: ignore[attr-defined]
+    s = _int(start)
+    if s is None:
+        why.add(f"the starting value of {name} is not known ({getattr(start, 'reason', 'not an integer')})")
+        return None
+    return _Counter(name, s, k, at, k, f"{name} = {s}" + (f" ({start.source})" if isinstance(start, Known)
+                                                          and start.source != "literal" else ""), lockstep=lockstep)
+
+
+def _lockstep(name: str, resolver: Resolver, loop: LoopInfo, units: list[tuple[Order, cst.CSTNode]],
+              step_at: Order) -> tuple[Order, int] | None:
+    """``if not accumulating: ...; sched.step(); step += 1``: the counter and the step both run, unconditionally,
+    in the body of one ``if`` (without else, without continue) of the loop: the counter counts steps."""
+    for at, u in units:
+        if not (isinstance(u, cst.If) and u.orelse is None) or step_at[: len(at)] != at:
+            continue
+        inner = _units(u.body, at)
+        if any(isinstance(e, cst.Continue) for _, n in inner for e in _exits(n)):
+            return None
+        plain = {a for a, n in inner if not isinstance(n, cst.BaseCompoundStatement)}
+        if step_at not in plain:
+            return None
+        for a, n in inner:
+            k = _increment(n, name, resolver, loop)
+            if k is not None:
+                return a, k
+    return None
+
+
+def _skippable(at: Order, exits: list[tuple[Order, cst.CSTNode]]) -> bool:
+    return any(isinstance(n, cst.Continue) and pos < at for pos, n in exits)
+
+
+def _linear(node: cst.BaseExpression, resolver: Resolver, loop: LoopInfo) -> tuple[str, int] | None:
+    """``c`` / ``c + k`` / ``k + c`` / ``c - k`` with a plain name ``c``: (c, offset)."""
+    if isinstance(node, cst.Name):
+        return node.value, 0
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract)):
+        if isinstance(node.left, cst.Name):
+            k = _int(resolver.resolve(node.right, loop.ctx))
+            if k is not None:
+                return node.left.value, k if isinstance(node.operator, cst.Add) else -k
+        if isinstance(node.right, cst.Name) and isinstance(node.operator, cst.Add):
+            k = _int(resolver.resolve(node.left, loop.ctx))
+            if k is not None:
+                return node.right.value, k
+    return None
+
+
+_FLIP = {"LessThan": "GreaterThan", "LessThanEqual": "GreaterThanEqual", "GreaterThan": "LessThan",
+         "GreaterThanEqual": "LessThanEqual", "Equal": "Equal", "NotEqual": "NotEqual"}
+
+
+def _first_pass(op: str, base: int, step: int, n: int) -> int | None:
+    """The first pass p >= 0 at which ``base + step * p  op  n`` holds (step > 0), None when it never does."""
+    if op in ("GreaterThanEqual", "GreaterThan"):
+        m = n if op == "GreaterThanEqual" else n + 1
+        return max(0, -((base - m) // step))
+    if op == "Equal":
+        if n < base or (n - base) % step:
+            return None
+        return (n - base) // step
+    return None
+
+
+@dataclass(frozen=True)
+class _Bound:
+    steps: int
+    exact: bool
+    text: str  # "the while loop at x.py:12 (step < max_steps, constant max_steps at x.py:3)"
+    own: bool = False  # bounded by the loop's own for variable
+    counter: str = ""
+
+
+def run_length(ix: Indexer, resolver: Resolver, loop: LoopInfo, step_at: Order | None = None,
+               step_known: bool = True, own_counter_only: bool = False) -> Value | None:
+    return run_bound(ix, resolver, loop, step_at, step_known, own_counter_only)[0]
+
+
+def run_bound(ix: Indexer, resolver: Resolver, loop: LoopInfo, step_at: Order | None = None,
+              step_known: bool = True, own_counter_only: bool = False) -> tuple[Value | None, bool]:
+    """The number of passes of ``loop`` that reach a step at position ``step_at`` of the pass (a ``Ctx.order``
+    below the loop statement; see ``order_in_loop``), when a counter bounds the loop.
+
+    ``while c < N`` (each ``and``-ed part bounds it; the others may stop it sooner), ``while True`` / ``for`` with
+    ``if c >= N: break`` / ``if c == N: break`` / ``if c + 1 >= N: break``; ``c`` must advance exactly once per
+    pass (a for loop's own ``range``/``enumerate`` variable does). The smallest bound wins, and for a ``for`` loop
+    of known length the length too. A value that is only an upper bound (the loop has other ways out, or runs over
+    an iterable of unknown length) says so in its source.
+
+    None when nothing of this kind applies (a for loop without a counted break: its ``loop_count`` stands);
+    Unknown with the reason when a while loop's length cannot be read. ``step_known`` False: where the step
+    runs in the pass is not known (a break test then counts the breaking pass, as an upper bound).
+    ``own_counter_only``: only the loop's own for variable counts (for a loop nested in an epoch loop, where a
+    counter kept across epochs caps the whole run, not each epoch)."""
+    node = loop.node
+    units = _units(node.body)
+    exits: list[tuple[Order, cst.CSTNode]] = []
+    for at, u in units:
+        exits.extend((at, e) for e in _exits(u))
+    why = _Why()
+    tests: list[_Test] = []
+    others: list[str] = []  # other ways out of the loop, in words
+    where_loop = resolver.where(node)
+    if isinstance(node, cst.While):
+        conj = _conjuncts(node.test)
+        if conj is None:
+            others.append(f"the condition {ix.text(node.test, 60)}")
+            why.add(f"the condition {ix.text(node.test, 60)} is not a conjunction of counter bounds", minor=True)
+        else:
+            for c in conj:
+                if isinstance(c, cst.Name) and c.value == "True" or isinstance(c, cst.Integer) and c.value != "0":
+                    continue
+                tests.append(_Test(c, None, node))
+    break_ifs: set[int] = set()
+    for at, u in units:
+        if isinstance(u, cst.If) and u.orelse is None and _breaks(u):
+            break_ifs.add(id(u))
+            disj = _disjuncts(u.test)
+            for d in disj:
+                tests.append(_Test(d, at, u))
+    for at, e in exits:
+        if isinstance(e, cst.Continue):
+            continue
+        owner = next((u for a, u in units if a == at), None)
+        if owner is not None and id(owner) in break_ifs and isinstance(e, cst.Break) and _direct_break(owner, e):
+            continue
+        others.append(f"the {'break' if isinstance(e, cst.Break) else 'return'} at {_where_line(resolver, e)}")
+    bounds: list[tuple[_Bound, _Test]] = []
+    counters: dict[str, _Counter | None] = {}
+    counter_why: dict[str, list[str]] = {}
+    for t in tests:
+        b = _bound_of(ix, resolver, loop, t, units, exits, counters, counter_why, step_at, step_known, why)
+        if b is not None and own_counter_only and not b.own:
+            why.add(f"{ix.text(t.node, 60)} counts across epochs, not within one")
+            b = None
+        if b is not None:
+            bounds.append((b, t))
+    own_len = loop_count(loop, resolver) if isinstance(node, cst.For) else None
+    if not bounds:
+        if isinstance(node, cst.For):
+            return None, False
+        reasons = why.text()
+        return Unknown(f"the while loop at {where_loop} ({ix.text(node.test, 60)}): {reasons}"), False
+    best, best_test = min(bounds, key=lambda bt: bt[0].steps)
+    n = _int(own_len) if own_len is not None else None
+    if n is not None and n <= best.steps:
+        return None, False  # the loop's own length ends it first: loop_count says so
+    exact = best.exact
+    limits = list(others)
+    resolved = {id(t) for _, t in bounds}
+    for t in tests:
+        if id(t) not in resolved:
+            limits.append(f"{'the condition' if t.at is None else 'the break when'} {ix.text(t.node, 60)}")
+    if isinstance(node, cst.For) and n is None and not _rerun_until(ix, loop, best.counter):
+        limits.append(f"the end of {ix.text(node.iter, 50)} (its length is not stated)")
+    text = best.text
+    if limits:
+        text += "; at most: " + ", or ".join(sorted(set(limits))) + " may end the run sooner"
+    elif not exact:
+        text += "; at most: the breaking pass is counted, as where the step runs in the pass is not known"
+    return Known(best.steps, text), exact and not limits
+
+
+def _rerun_until(ix: Indexer, loop: LoopInfo, name: str) -> bool:
+    """``while it < max_iters: for x in loader: ...; it += 1; if it >= max_iters: break``: the enclosing while
+    loop starts the inner loop again until the same counter reaches its bound, so the end of the iterable does
+    not end the run."""
+    parent = ix.loops.get(loop.parent) if loop.parent else None
+    if parent is None or not isinstance(parent.node, cst.While):
+        return False
+    test = parent.node.test
+    return (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, (cst.LessThan, cst.LessThanEqual, cst.NotEqual))
+            and isinstance(test.left, cst.Name) and test.left.value == name)
+
+
+def _conjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression] | None:
+    if isinstance(test, cst.BooleanOperation):
+        if isinstance(test.operator, cst.And):
+            left = _conjuncts(test.left)
+            right = _conjuncts(test.right)
+            return None if left is None or right is None else left + right
+        return None
+    return [test]
+
+
+def _disjuncts(test: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return _disjuncts(test.left) + _disjuncts(test.right)
+    return [test]
+
+
+def _breaks(stmt: cst.If) -> bool:
+    return any(_direct_break(stmt, e) for e in _exits(stmt.body))
+
+
+def _direct_break(stmt: cst.If, node: cst.CSTNode) -> bool:
+    """The break is a statement of the if's own body (not nested under a further condition)."""
+    for s in _suite(stmt.body):
+        if isinstance(s, cst.SimpleStatementLine) and any(small is node for small in s.body):
+            return True
+        if s is node:
+            return True
+    return False
+
+
+def _bound_of(ix: Indexer, resolver: Resolver, loop: LoopInfo, t: _Test, units: list[tuple[Order, cst.CSTNode]],
+              exits: list[tuple[Order, cst.CSTNode]], counters: dict[str, _Counter | None],
+              counter_why: dict[str, list[str]], step_at: Order | None, step_known: bool, why: _Why) -> _Bound | None:
+    node = t.node
+    text = ix.text(node, 60)
+    if not (isinstance(node, cst.Comparison) and len(node.comparisons) == 1):
+        why.add(f"{text} is not a comparison of a counter", minor=True)
+        return None
+    op = type(node.comparisons[0].operator).__name__
+    left, right = node.left, node.comparisons[0].comparator
+    picked: tuple[str, int, cst.BaseExpression, str, _Counter] | None = None
+    for side, other, sop in ((left, right, op), (right, left, _FLIP.get(op, op))):
+        lin = _linear(side, resolver, loop)
+        if lin is None:
+            continue
+        if lin[0] not in counters:
+            w = _Why()
+            counters[lin[0]] = _counter(loop, lin[0], resolver, units, exits, w, step_at if step_known else None)
+            if counters[lin[0]] is None:
+                counter_why[lin[0]] = w.reasons
+        c = counters[lin[0]]
+        if c is not None:
+            picked = (lin[0], lin[1], other, sop, c)
+            break
+    if picked is None:
+        # the reasons of a name that changes in the loop (a would-be counter); a test of nothing that changes
+        # is only worth saying when nothing else is
+        names = [n for n in _side_names(left, right) if counter_why.get(n)]
+        changing = [n for n in names if not any("does not change" in r for r in counter_why[n])]
+        for n in changing:
+            for r in counter_why[n]:
+                why.add(r)
+        if not changing:
+            why.add(f"{text} does not compare a counter", minor=True)
+        return None
+    name, offset, other, op, c = picked
+    bound = resolver.resolve(other, loop.ctx)
+    n = _int(bound)
+    if n is None:
+        why.add(f"the bound in {text} is not known ({getattr(bound, 'reason', 'not an integer')})")
+        return None
+    if t.at is None:
+        # the while condition: the loop ends at the first pass where it fails
+        fail = {"LessThan": "GreaterThanEqual", "LessThanEqual": "GreaterThan", "NotEqual": "Equal"}.get(op)
+        if fail is None:
+            why.add(f"{text} does not bound an increasing counter")
+            return None
+        p = _first_pass(fail, c.base + offset, c.step, n)
+        if p is None:
+            why.add(f"{name} never equals {n}, so {text} does not end the loop")
+            return None
+        steps = p
+        exact = True
+        what = f"the while loop at {resolver.where(loop.node)}"
+    else:
+        if op not in ("GreaterThanEqual", "GreaterThan", "Equal"):
+            why.add(f"{text} does not bound an increasing counter")
+            return None
+        base = c.base + offset + (c.inc if c.inc_at is not None and c.inc_at < t.at and not c.lockstep else 0)
+        p = _first_pass(op, base, c.step, n)
+        if p is None:
+            why.add(f"{name} never equals {n}, so the break on {text} never runs")
+            return None
+        if c.lockstep:
+            # the counter moves with the step: the break ends the run after exactly p steps
+            exact, steps = True, p
+        else:
+            exact = step_known and step_at is not None and not _same_unit(step_at, t.at)
+            after = step_at is not None and step_at < t.at
+            steps = p + 1 if (after or not exact) else p
+        what = f"the break at {resolver.where(t.stmt)}"
+    src = bound.source if isinstance(bound, Known) else "literal"
+    detail = text + (f", {src}" if src != "literal" else "")
+    if c.lockstep:
+        detail += f"; {name} advances with each step, under the if at line {resolver.loc_line(_unit_node(units, c.inc_at))}"
+    return _Bound(steps, exact, f"{what} ({detail})", c.own, name)
+
+
+def _unit_node(units: list[tuple[Order, cst.CSTNode]], at: Order | None) -> cst.CSTNode:
+    for a, u in units:
+        if at is not None and at[: len(a)] == a:
+            return u
+    return units[0][1]
+
+
+def _same_unit(a: Order, b: Order) -> bool:
+    return a[: len(b)] == b
+
+
+def _side_names(*nodes: cst.BaseExpression) -> list[str]:
+    out = []
+    for n in nodes:
+        if isinstance(n, cst.Name):
+            out.append(n.value)
+        elif isinstance(n, cst.BinaryOperation):
+            out.extend(x.value for x in (n.left, n.right) if isinstance(x, cst.Name))
+    return out
+
+
+def order_in_loop(ctx: Ctx, loop: LoopInfo, resolver: Resolver, depth: int = 0) -> Order | None:
+    """Where a statement with context ``ctx`` runs within one pass of ``loop`` (a ``Ctx.order`` suffix), following
+    calls into functions of this file (all the calls from inside the loop must sit at one position)."""
+    if loop.id in ctx.loops and ctx.scope is loop.ctx.scope:
+        n = len(loop.ctx.order)
+        return ctx.order[n:] if ctx.order[:n] == loop.ctx.order else None
+    fn = ctx.scope.function
+    if fn is None or depth >= 3:
+        return None
+    found: set[Order] = set()
+    for site in resolver.calls_to(fn):
+        at = order_in_loop(site.ctx, loop, resolver, depth + 1)
+        if at is not None:
+            found.add(at)
+    return found.pop() if len(found) == 1 else None
