@@ -646,6 +646,7 @@ def milestones(curve: Curve, unit: str) -> list[tuple[str, str, str]]:
     xs: Sequence[int] = list(curve.steps) if curve.steps is not None else list(range(len(values)))
     s = curve.summary or summarize(values, xs)
     at = dict(zip(xs, values))
+    at.update(s.exact)  # milestones found between samples
 
     def when(k: int) -> str:
         return f"{word} {k}"
@@ -660,7 +661,7 @@ def milestones(curve: Curve, unit: str) -> list[tuple[str, str, str]]:
         rows.append((d.at, 2, what, when(d.at), fmt_lr(d.after)))
     for label, k in (("below 10% of peak", s.below_10pct_at), ("below 1% of peak", s.below_1pct_at)):
         if k is not None:
-            rows.append((k, 3, label, when(k), fmt_lr(at[k])))
+            rows.append((k, 3, label, when(k), fmt_lr(at[k]) if k in at else "\u2014"))
     for r in s.rises[:MAX_TABLE_RISES]:
         label = "restart" if r.start == r.end else "rise"
         rows.append((r.start, 4, label, when(r.start), fmt_lr(r.after)))

@@ -39,6 +39,7 @@ class CurveSummary:
     rises: tuple[Rise, ...] = ()  # increases after the warm-up
     zero_at: int | None = None  # first k with lr <= 0 after warm-up
     negative: bool = False
+    exact: tuple[tuple[int, float], ...] = ()  # (k, lr[k]) at milestones located between the samples of a curve
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ Tolerances
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,6 +229,115 @@ def summarize(lr: Sequence[float], steps: Sequence[int] | None = None) -> CurveS
         negative=any(v < 0 for v in values),
     )
 
+
+
+# ------------------------------------------------------------------------------ sampled curves
+
+REFINE_WINDOW = 4096  # a gap between two samples this small is evaluated whole; wider ones are bisected
+
+
+def refine_summary(s: CurveSummary, lr: Sequence[float], steps: Sequence[int],
+                   point: Callable[[list[int]], Sequence[float]], window: int = REFINE_WINDOW) -> CurveSummary:
+    """The summary of a sampled curve with its milestones at their exact steps.
+
+    A curve of a long run is sampled (1,000 evenly spaced steps), so the peak, the end of the warm-up, each
+    drop and the steps where the rate falls below 10% / 1% of its peak are only known to within one gap.
+    ``point`` evaluates the schedule at given steps (sorted, distinct); each milestone is located inside its
+    gap: the peak by evaluating the gap whole (or a ternary search when it is wide), the others by bisection
+    on a condition that holds from the milestone on (the schedule is assumed monotone inside the gap; the
+    result is never worse than the sample it replaces). Gaps up to ``window`` steps are evaluated whole, all
+    in one call of ``point`` when every gap is that small (simulators that step through the run answer many
+    steps at once as cheaply as one).
+    """
+    xs = list(steps)
+    vals = [float(v) for v in lr]
+    n = len(xs)
+    if n < 2 or n != len(vals) or not all(math.isfinite(v) for v in vals):
+        return s
+    memo: dict[int, float] = dict(zip(xs, vals))
+
+    def values_at(ks: Sequence[int]) -> list[float]:
+        need = sorted({k for k in ks if k not in memo})
+        if need:
+            got = [float(v) for v in point(need)]
+            if len(got) != len(need) or not all(math.isfinite(v) for v in got):
+                raise ValueError("the schedule could not be evaluated at every step")
+            memo.update(zip(need, got))
+        return [memo[k] for k in ks]
+
+    def at(k: int) -> float:
+        return values_at([k])[0]
+
+    def first(lo: int, hi: int, pred: Callable[[float], bool]) -> int:
+        """The first t in (lo, hi] with pred(at(t)), given pred(at(hi))."""
+        if hi - lo <= window:
+            ks = list(range(lo + 1, hi + 1))
+            return next((k for k, v in zip(ks, values_at(ks)) if pred(v)), hi)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if pred(at(mid)):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+    index = {x: i for i, x in enumerate(xs)}
+    gaps = [(xs[k - 1], xs[k]) for k in range(1, n) if xs[k] in (s.peak_at, s.below_10pct_at, s.below_1pct_at,
+                                                                  s.zero_at, *(d.at for d in s.drops))]
+    gaps += [(xs[k], xs[k + 1]) for k in range(n - 1) if xs[k] == s.peak_at]
+    if gaps and all(b - a <= window for a, b in gaps):  # every gap in one call
+        values_at(sorted({k for a, b in gaps for k in range(a, b + 1)}))
+    peak, peak_at = s.peak, s.peak_at
+    i = index.get(peak_at)
+    if i is not None and i > 0:
+        lo, hi = xs[i - 1], xs[i + 1] if i + 1 < n else xs[i]
+        a, b = lo, hi
+        while b - a > window:  # a ternary search for the maximum (one hump inside two gaps)
+            m1, m2 = a + (b - a) // 3, b - (b - a) // 3
+            if at(m1) < at(m2):
+                a = m1 + 1
+            else:
+                b = m2
+        ks = list(range(a, b + 1))
+        vs = values_at(ks)
+        top = max(vs)
+        if top >= peak:
+            best = ks[vs.index(top)]
+            peak = top
+            peak_at = first(lo, best, lambda v: v >= top - FLAT_REL * abs(top)) if best > lo else best
+    warmup = peak_at - xs[0] if s.warmup_steps > 0 else 0
+    drops = []
+    for d in s.drops:
+        k = index.get(d.at)
+        if k is None or k == 0:
+            drops.append(d)
+            continue
+        slack = FLAT_REL * max(abs(d.before), abs(d.after))
+        t = first(xs[k - 1], xs[k], lambda v, after=d.after, slack=slack: v <= after + slack)
+        drops.append(Drop(at=t, before=at(t - 1), after=at(t)))
+
+    def below(fraction: float) -> int | None:
+        if peak <= 0:
+            return None
+        thr = fraction * peak * (1 - FLAT_REL)
+        start = index.get(peak_at, 0)
+        j = next((j for j in range(max(start, 1), n) if xs[j] > peak_at and vals[j] < thr), None)
+        if j is None:
+            return None
+        return first(max(xs[j - 1], peak_at), xs[j], lambda v: v < thr)
+
+    zero_at = s.zero_at
+    if zero_at is not None and index.get(zero_at, 0) > 0:
+        k = index[zero_at]
+        zero_at = first(xs[k - 1], xs[k], lambda v: v <= 0)
+    from dataclasses import replace
+
+    below10, below1 = below(0.1), below(0.01)
+    sampled = set(xs)
+    marks = {k for k in (peak_at, below10, below1, zero_at, *(d.at for d in drops)) if k is not None}
+    exact = tuple(sorted((k, memo[k]) for k in marks if k not in sampled and k in memo))
+    return replace(s, peak=peak, peak_at=peak_at, warmup_steps=warmup, drops=tuple(drops),
+                   below_10pct_at=below10, below_1pct_at=below1, zero_at=zero_at, exact=exact)
 
 # ------------------------------------------------------------------------------------ class hints
 
@@ -780,4 +889,4 @@ def classify(lr: Sequence[float], cls: str, args: Mapping[str, Any] | None = Non
     return _reconcile(hint, values, xs)
 
 
-__all__ = ["SHAPES", "DECAYS", "WARMUP_PREFIX", "summarize", "classify"]
+__all__ = ["SHAPES", "DECAYS", "WARMUP_PREFIX", "summarize", "classify", "refine_summary"]

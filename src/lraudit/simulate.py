@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from .facts import FileFacts, FunctionValue, Known, OptimizerFact, SchedulerFact, Unknown, Value
 from .results import Curve
@@ -284,8 +284,17 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
         note = f"simulated together with {others} stepped on the same optimizer"
         assumption = f"{assumption}; {note}" if assumption else note
     lr = tuple(float(x) for x in res.lr)
+    summary = None
+    if steps_used is not None and lr:
+        last = steps_used[-1]
+
+        def point(ks: list[int]) -> list[float]:  # steps past the last sample (torch raised there) are not asked
+            return [float(x) for x in simulate_sampled(specs, opt_spec, length, [k for k in ks if k <= last])[idx].lr]
+
+        summary = _sampled_summary(lr, steps_used, point)
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
-                 stops_at=res.stops_at, stop_reason=res.stop_reason, relative=relative_note is not None)
+                 stops_at=res.stops_at, stop_reason=res.stop_reason, relative=relative_note is not None,
+                 summary=summary)
 
 
 def _base_lr(facts: FileFacts, s: SchedulerFact) -> tuple[float | None, float | None, str | None]:
@@ -321,13 +330,29 @@ def _unknown_needed(s: SchedulerFact, names: tuple[str, ...]) -> str | None:
 
 
 def _dense_or_sampled(fn: Callable[[int], list[float]], length: int, opts: SimOptions,
-                      point: Callable[[list[int]], list[float]] | None = None) -> tuple[tuple[float, ...], tuple[int, ...] | None]:
+                      point: Callable[[list[int]], list[float]] | None = None
+                      ) -> tuple[tuple[float, ...], tuple[int, ...] | None, Any]:
+    """(lr, sample steps or None, summary or None): dense up to the limit, else sampled with exact milestones."""
     if length > opts.dense_limit and opts.steps is None and point is not None:
         from .catalog.torch_sim import sample_indices
 
         idx = sample_indices(length, opts.samples)
-        return tuple(point(idx)), tuple(idx)
-    return tuple(fn(length)), None
+        lr = tuple(point(idx))
+        return lr, tuple(idx), _sampled_summary(lr, idx, point)
+    return tuple(fn(length)), None, None
+
+
+def _sampled_summary(lr: Sequence[float], steps: Sequence[int], point: Callable[[list[int]], Sequence[float]],
+                     window: int | None = None) -> Any:
+    """The summary of a sampled curve, its milestones located exactly between samples (shape.refine_summary);
+    the sampled summary when the schedule cannot be evaluated between them."""
+    from .shape import REFINE_WINDOW, refine_summary, summarize
+
+    base = summarize(lr, steps)
+    try:
+        return refine_summary(base, lr, steps, point, REFINE_WINDOW if window is None else window)
+    except Exception:  # an evaluator refusal or a library error between samples: the sampled numbers stand
+        return base
 
 
 def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curve:
@@ -349,12 +374,13 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
                 raise Unresolved(_unknown_needed(s, ("schedule",)) or "the schedule function is unknown")
             if entry_short == "LearningRateScheduler":
                 args["schedule"] = _keras_schedule_callable(s.args["schedule"].value, args["schedule"])  # type: ignore
-            lr, steps = _dense_or_sampled(
+            lr, steps, summary = _dense_or_sampled(
                 lambda n: keras_sim.curve(s.cls, args, n, base_lr=base), length, opts,
                 None if entry_short in ("LearningRateScheduler", "ReduceLROnPlateau") else
                 (lambda idx: [keras_sim.schedule_value(*keras_sim.bound_schedule(s.cls, args), k) for k in idx]))
             assumption = "assuming the monitored metric never improves" if entry_short == "ReduceLROnPlateau" else None
-            return Curve(lr, steps, length, horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
+            return Curve(lr, steps, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
+                         summary=summary)
         if s.framework == "hf":
             from .catalog import hf_sim
 
@@ -374,9 +400,9 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
                              assumption="assuming the monitored metric never improves")
             lam = hf_sim.lr_lambda(fn, a, defaults_lr if defaults_lr is not None else base)
             start = a.get("last_epoch", -1) + 1
-            lr, steps = _dense_or_sampled(lambda n: [base * lam(start + k) for k in range(n)], length, opts,
-                                          lambda idx: [base * lam(start + k) for k in idx])
-            return Curve(lr, steps, length, horizon_source, unit)  # type: ignore[arg-type]
+            lr, steps, summary = _dense_or_sampled(lambda n: [base * lam(start + k) for k in range(n)], length, opts,
+                                                   lambda idx: [base * lam(start + k) for k in idx])
+            return Curve(lr, steps, length, horizon_source, unit, summary=summary)  # type: ignore[arg-type]
         if s.framework == "timm":
             from .catalog import timm_sim
 
@@ -476,8 +502,18 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
             lrs.append(current if v is None else v)
             if _time.monotonic() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
+        def point(ks: list[int]) -> list[float]:
+            out = []
+            for k in ks:
+                v = value_at(k, current)
+                out.append(current if v is None else v)
+                if _time.monotonic() > deadline:
+                    raise Unresolved("the hand-written schedule takes too long to evaluate")
+            return out
+
+        summary = _sampled_summary(lrs, idx, point, window=32)  # each point runs the evaluator: bisect
         return Curve(tuple(lrs), tuple(idx), length, horizon_source, unit,  # type: ignore[arg-type]
-                     assumption="sampled: each point evaluated independently")
+                     assumption="sampled: each point evaluated independently", summary=summary)
     k = 0
     try:
         for k in range(length):
@@ -629,7 +665,7 @@ def finish(curve: Curve, s: SchedulerFact) -> Curve:
         shape = "plateau-driven" if _short(s.cls) in ("ReduceLROnPlateau", "PlateauLRScheduler") else None
         return replace(curve, shape=shape)
     plain_args = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
-    summary = summarize(curve.lr, curve.steps)
+    summary = curve.summary or summarize(curve.lr, curve.steps)  # sampled curves bring exact milestones
     shape = classify(curve.lr, s.cls, plain_args, curve.steps)
     return replace(curve, shape=shape, summary=summary)
 
