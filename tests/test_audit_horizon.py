@@ -478,3 +478,28 @@ def test_a_while_loop_that_restarts_the_loader_until_the_counter_bound_is_exact(
     s = _sched(src)
     assert isinstance(s.horizon, Known) and s.horizon.value == 20000
     assert "at most" not in (s.horizon_source or "")
+
+
+def test_an_upper_bound_on_the_run_never_claims_early_or_late_endings() -> None:
+    import textwrap
+
+    from lraudit.api import audit_source
+
+    src = textwrap.dedent("""
+    import torch
+
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=1000)
+    step = epoch = 0
+    while step < 100_000 and epoch < epochs:
+        loss = model(next_batch()).sum()
+        loss.backward()
+        opt.step()
+        sched.step()
+        step += 1
+    """)
+    result = audit_source(src, "train.py")
+    (s,) = result.schedulers
+    assert "at most" in s["horizon"].get("source", "") or s["horizon"]["value"] is None
+    assert [f.code for f in result.findings if f.code in ("LR102", "LR103")] == []

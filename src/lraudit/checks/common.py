@@ -194,6 +194,7 @@ class RunLength:
     source: str
     unit: str  # "epoch" or "step"
     offset: int = 0  # for a SequentialLR child: where it starts in its parent's time
+    upper: bool = False  # only an upper bound: another exit of the loop may end the run sooner
 
 
 def unit_of(s: SchedulerFact) -> str:
@@ -214,7 +215,7 @@ def run_length(facts: FileFacts, s: SchedulerFact) -> RunLength | None:
         if prl is None:
             return None
         if short(parent.cls) == "ChainedScheduler":
-            return RunLength(prl.steps, prl.source, prl.unit, prl.offset)
+            return RunLength(prl.steps, prl.source, prl.unit, prl.offset, prl.upper)
         if short(parent.cls) == "SequentialLR":
             seg = sequential_segment(parent, s.id)
             if seg is None:
@@ -222,8 +223,8 @@ def run_length(facts: FileFacts, s: SchedulerFact) -> RunLength | None:
             start, end = seg
             stop = prl.steps if end is None else min(end, prl.steps)
             if stop <= start:
-                return RunLength(0, prl.source, prl.unit, prl.offset + start)
-            return RunLength(stop - start, prl.source, prl.unit, prl.offset + start)
+                return RunLength(0, prl.source, prl.unit, prl.offset + start, prl.upper)
+            return RunLength(stop - start, prl.source, prl.unit, prl.offset + start, prl.upper)
         return None
     derived = _from_step_loops(facts, s)
     if isinstance(derived, RunLength):
@@ -237,7 +238,8 @@ def run_length(facts: FileFacts, s: SchedulerFact) -> RunLength | None:
         main = {facts.horizon.epoch_loop, facts.horizon.batch_loop} - {None}
         if not any(main & set(loop_chain(facts, st.loop_id)) for st in _loop_sites(s)):
             return None
-    return RunLength(int(h.value), s.horizon_source or h.source, unit_of(s))
+    source = s.horizon_source or h.source
+    return RunLength(int(h.value), source, unit_of(s), upper="; at most:" in source or "; at most:" in h.source)
 
 
 def _loop_sites(s: SchedulerFact) -> list[StepSite]:

@@ -337,6 +337,8 @@ def _horizon_problem(facts: FileFacts, s: SchedulerFact, ctx_curves: dict[str, C
                      coverage: float) -> _Horizon | None:
     name = short(s.cls)
     rl = run_length(facts, s)
+    if rl is not None and rl.upper:
+        return None  # the run may be shorter than its bound: neither "longer" nor "shorter" is certain
     if rl is None:
         return _onecycle_epochs_problem(facts, s, coverage)
     H = rl.steps
@@ -539,8 +541,8 @@ def lr_vanishes_early(ctx: CheckContext) -> Iterator[Finding]:
             continue
         rl = run_length(facts, s)
         c = ctx.curves.get(s.id)
-        if rl is None or c is None or c.lr is None or c.length < rl.steps:
-            continue
+        if rl is None or rl.upper or c is None or c.lr is None or c.length < rl.steps:
+            continue  # (an upper bound on the run says nothing about "early")
         pts = [(k, v) for k, v in trusted_points(s, c) if k < rl.steps]
         vals = [v for _, v in pts if math.isfinite(v)]
         if not vals:
