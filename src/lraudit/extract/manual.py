@@ -18,6 +18,15 @@ script it is taken from the script's own arithmetic (``epoch * ITERS_PER_EPOCH +
 A write in the loop body becomes a small synthetic function ``lraudit_manual(lraudit_optimizer, lraudit_step)``
 that performs the same (conditional) write on the placeholder optimizer, so a condition that does not hold keeps
 the previous rate, as the real loop does.
+
+Counters may be locals (``it += 1``), fields of a trainer (``self.step += 1``, read by a method such as
+guided-diffusion's ``_anneal_lr``) or dict entries (``state["iter_num"] += 1``, litgpt). Writes that carry state
+from one pass to the next (``g["lr"] *= 0.1``, ``g["lr"] = g["lr"] * 0.97``, ``curr_lr /= 3; update_lr(opt,
+curr_lr)``) and constants written under a condition on the step (``if epoch == 25: g["lr"] = 1e-5``) are
+rewritten in closed form (start x factor ** number of updates so far), so every step can be evaluated on its own
+(sampled curves stay exact); what cannot be unrolled is reported with a reason and no curve. A write placed after
+every optimizer step of its pass (end of an epoch) applies from the next pass, as in torch: the plan's step ``k``
+then uses the write of pass ``k - 1`` and step 0 keeps the optimizer's rate.
 """
 
 from __future__ import annotations
@@ -100,8 +109,11 @@ class _Time:
 def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolver, contexts: Any,
                      builder: Any) -> FileFacts:
     imported = _imported_writers(ix, resolver)
-    if not facts.lr_writes and not imported:
+    aug = _aug_lr_writes(ix)
+    if not facts.lr_writes and not imported and not aug:
         return facts
+    if aug:
+        facts = replace(facts, lr_writes=facts.lr_writes + tuple(_aug_lr_facts(aug, resolver, contexts, builder)))
     plans: dict[str, ManualPlan] = dict(facts.extra.get("manual_plans", {}))
     new: list[SchedulerFact] = []
     handled_functions: set[str] = set()
@@ -122,8 +134,7 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
             # one schedule per (training loop, param-group loop): `for g in opt.param_groups[:1]` and
             # `for g in opt.param_groups[1:]` in the same loop are two schedules; if/else writes in one group loop
             # are one
-            groups = [lid for lid in sw.ctx.loops if lid in ix.loops and _over_groups(ix, ix.loops[lid])]
-            key = f"{loop.id}/{groups[-1] if groups else ix.text(sw.target, 60)}"
+            key = _write_key(ix, sw, loop)
             if key in handled_loops:
                 continue
             handled_loops.add(key)
@@ -136,7 +147,8 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
         if built is None:
             continue
         n += 1
-        plans[built[1].id] = built[0]
+        if built[0] is not None:
+            plans[built[1].id] = built[0]
         new.append(built[1])
     for fn, fn_resolver, sites, wline, groups in imported:
         opt = single_opt
@@ -158,31 +170,60 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
     return replace(facts, schedulers=facts.schedulers + tuple(new), extra=extra)
 
 
+def _other_writes(ix: Indexer, builder: Any, sw: SubscriptWrite, loop: LoopInfo) -> bool:
+    """Whether another statement in the same training loop writes the rate of the same optimizer (or of one that
+    is not known)."""
+    mine = set(builder._param_group_owner(sw.target.value, sw.ctx, sw.seq))
+    for w in _lr_subwrites(ix):
+        if w.stmt is sw.stmt or _lexical_training_loop(ix, w.ctx) is not loop:
+            continue
+        theirs = set(builder._param_group_owner(w.target.value, w.ctx, w.seq))
+        if not mine or not theirs or mine & theirs:
+            return True
+    return False
+
+
+def _write_key(ix: Indexer, sw: SubscriptWrite, loop: LoopInfo) -> str:
+    groups = [lid for lid in sw.ctx.loops if lid in ix.loops and _over_groups(ix, ix.loops[lid])]
+    return f"{loop.id}/{groups[-1] if groups else ix.text(sw.target, 60)}"
+
+
 # ------------------------------------------------------------------------------------------ the two shapes
 def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, builder: Any, sw: SubscriptWrite,
              loop: LoopInfo, fn: FunctionInfo | None, opt: str | None,
              sid: str) -> tuple[ManualPlan, SchedulerFact] | None:
     """The loop body computes the rate and writes it."""
-    time = _time_model(ix, resolver, loop, fn, sw.seq, [sw.value])
+    time = _time_model(ix, resolver, loop, fn, sw.seq, [sw.value], resolver.loc_line(sw.stmt))
     if time is None:
         return None
     subs = dict(time.subs)
     group_var, index_var = _group_loop(ix, sw, loop)
     if index_var:
         subs[index_var] = cst.Integer("0")
-    locals_ = _loop_locals(ix, loop, sw.value, sw.seq)
+    updates = _state_updates(ix, resolver, loop)
+    locals_ = [(n, e) for n, e in _loop_locals(ix, loop, sw.value, sw.seq) if n not in updates]
     base_lr = _base_lr(facts, opt)
-    value = _substitute_all(ix, resolver, sw.value, locals_, subs, group_var, base_lr, time, fn, loop)
-    if not _mentions(value, {TIME}):
-        return None  # a constant write (restoring a rate, a resume) is not a schedule
+
+    def sub(node: cst.BaseExpression) -> cst.BaseExpression:
+        return _substitute_all(ix, resolver, node, locals_, subs, group_var, base_lr, time, fn, loop)
+
+    value = sub(sw.value)
     tests = _enclosing_tests(loop.node, sw.stmt)
-    cond = None
-    if tests:
-        parts = [_substitute_all(ix, resolver, t, locals_, subs, group_var, base_lr, time, fn, loop) for t in tests]
-        cond = parts[0]
-        for p in parts[1:]:
-            cond = cst.BooleanOperation(_paren(cond), cst.And(), _paren(p))
+    cond = _conjunction([sub(t) for t in tests])
+    own = _own_rate(value, sw.target, group_var)
+    carried = _carry(ix, resolver, loop, value, tests, cond, updates, sub, own, base_lr, resolver.loc_line(sw.stmt))
+    if carried is None:
+        return None  # a constant write (restoring a rate, a resume) is not a schedule
+    if not isinstance(carried, str) and carried[2] and _other_writes(ix, builder, sw, loop):
+        # a carried or one-off rate assumes that nothing else in the pass writes it
+        carried = "other writes in the same loop set this rate too (rates written in several places are not unrolled)"
     target = _group_target(sw, group_var)
+    if isinstance(carried, str):
+        return None, _unfollowed(ix, builder, contexts, sw, opt, sid, time, carried)  # type: ignore[return-value]
+    value, cond, carry_note = carried
+    after = _after_steps(facts, ix, resolver, builder, loop, sw.ctx, opt)
+    if after:
+        value, cond = _shifted(value), _conjunction([_expr(f"{TIME} >= 1"), *([_shifted(cond)] if cond else [])])
     def_node = _synthetic_def(group_var or "lraudit_group", target, value, cond)
     scope = EvalScope(resolver, sw.ctx)
     fv = FunctionValue(def_node, SYNTHETIC, resolver.loc_line(sw.stmt), scope=scope)
@@ -202,7 +243,9 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     desc = f"the training loop sets param_group['lr'] = {text} (line {loc.line})"
     if tests:
         desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
-    desc += _group_note(sw, group_var)
+    desc += carry_note + _group_note(sw, group_var)
+    if after:
+        desc += f"; written after the {_pass_word(loop)}'s optimizer steps, so each value applies from the next one"
     for lid in reversed(sw.ctx.loops):
         lp = ix.loops.get(lid)
         if lp is not None and _over_groups(ix, lp):
@@ -223,30 +266,53 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         if loop is None:
             continue
         caller = site.ctx.scope.function
-        time = _time_model(ix, resolver, loop, caller, site.seq, [a.value for a in site.node.args])
+        time = _time_model(ix, resolver, loop, caller, site.seq, [a.value for a in site.node.args],
+                           resolver.loc_line(site.node))
         if time is None:
             continue
-        locals_ = _loop_locals(ix, loop, site.node, site.seq)
+        updates = _state_updates(ix, resolver, loop)
+        locals_ = [(n, e) for n, e in _loop_locals(ix, loop, site.node, site.seq) if n not in updates]
         base_lr = _base_lr(facts, opt)
-        call = _substitute_all(ix, resolver, site.node, locals_, dict(time.subs), None, base_lr, time, caller, loop)
-        if not isinstance(call, cst.Call) or not _mentions(call, {TIME}):
+
+        def sub(node: cst.BaseExpression) -> cst.BaseExpression:
+            return _substitute_all(ix, resolver, node, locals_, dict(time.subs), None, base_lr, time, caller, loop)
+
+        call = sub(site.node)
+        if not isinstance(call, cst.Call):
             continue
         fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
                                                                                              Ctx(fn.scope)))
         tests = _enclosing_tests(loop.node, site.node)
-        plan_fn, plan_call, cond = fv, call, None
-        if tests:
-            parts = [_substitute_all(ix, resolver, t, locals_, dict(time.subs), None, base_lr, time, caller, loop)
-                     for t in tests]
-            cond = parts[0]
-            for p in parts[1:]:
-                cond = cst.BooleanOperation(_paren(cond), cst.And(), _paren(p))
+        cond = _conjunction([sub(t) for t in tests])
+        carry_note = ""
+        if not _mentions(call, {TIME}):
+            # a method that reads the trainer's own counter (guided-diffusion's ``_anneal_lr`` reads ``self.step``)
+            bound = _with_counters(fn, site, caller, time)
+            if bound is not None:
+                fv = replace(fv, node=bound)
+                call = _method_call(call, fn)
+            else:
+                carried = _carry(ix, resolver, loop, call, tests, cond, updates, sub, False, base_lr,
+                                 resolver.loc_line(site.node))
+                if carried is None or isinstance(carried, str):
+                    continue
+                new_call, cond, carry_note = carried
+                if not isinstance(new_call, cst.Call):
+                    continue
+                call = new_call
+        after = _after_steps(facts, ix, resolver, builder, loop, site.ctx, opt)
+        if after:
+            call = _shifted(call)  # type: ignore[assignment]
+            cond = _conjunction([_expr(f"{TIME} >= 1"), *([_shifted(cond)] if cond else [])])
+        plan_fn, plan_call = fv, call
+        if cond is not None:
             # the optimizer-like arguments become the placeholder optimizer inside the synthetic wrapper
             args = [a.with_changes(value=cst.Name(OPT)) if _is_object_arg(resolver, a.value, site) else a
                     for a in call.args]
             inner = call.with_changes(args=args)
             plan_fn = FunctionValue(_synthetic_call_def(inner, cond), SYNTHETIC, resolver.loc_line(site.node),
-                                    scope=EvalScope(resolver, site.ctx))
+                                    scope=EvalScope(resolver, site.ctx),
+                                    bound=((fn.name, fv),) if fv.node is not fn.node else ())
             plan_call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
         plan = ManualPlan("call", TIME, 0, 1, EvalScope(resolver, site.ctx), function=plan_fn, call=plan_call,
                           condition=cond, steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
@@ -257,11 +323,423 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
                 f"called as {ix.text(site.node, 70)} from the {loop.kind} loop at line {resolver.loc_line(loop.node)}")
         if tests:
             desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
+        desc += carry_note
         if not note.startswith(" in "):
             desc += note
+        if after:
+            desc += f"; called after the {_pass_word(loop)}'s optimizer steps, so each value applies from the next one"
         fact = _fact(sid, f"manual:{fn.name}", loc, opt, fv, time.unit, desc, sc.via)
         return plan, _with_horizon(fact, time)
     return None
+
+
+# ------------------------------------------------------------------------------------------ carried state
+@dataclass(frozen=True)
+class _Update:
+    """``s *= c`` / ``s = s / c`` / ``s -= c`` in a pass of the loop: the state ``s`` (a ``ref_key``) changes by a
+    constant ``factor`` each time the update runs."""
+    key: str
+    op: type  # cst.Multiply | cst.Divide | cst.Add | cst.Subtract
+    factor: cst.BaseExpression
+    tests: tuple[cst.BaseExpression, ...]
+    line: int
+
+
+_COUNT = "lraudit_j"  # the bound variable of the counting comprehension
+_FROM_FIRST = "; from the first pass where the condition holds on"
+
+
+def _state_updates(ix: Indexer, resolver: Resolver, loop: LoopInfo) -> dict[str, list[_Update]]:
+    """Statements of one pass of ``loop`` (not of nested loops) that change a value from its previous value:
+    ``curr_lr /= 3`` (pytorch-tutorial ResNet), ``lr = lr * 0.95``, ``state["lr"] *= gamma``. Counters
+    (``+= 1``) are left to the time model."""
+    out: dict[str, list[_Update]] = {}
+    for stmt in _walk_statements(loop.node.body):
+        key, op, factor = None, None, None
+        if isinstance(stmt, cst.AugAssign) and type(stmt.operator) in _AUG_OPS:
+            key = ref_key(stmt.target)
+            op, factor = _AUG_OPS[type(stmt.operator)], stmt.value
+            if op is cst.Add and isinstance(factor, cst.Integer) and factor.value == "1":
+                continue  # a counter
+        elif isinstance(stmt, cst.Assign) and len(stmt.targets) == 1:
+            key = ref_key(stmt.targets[0].target)
+            v = stmt.value
+            if key is not None and isinstance(v, cst.BinaryOperation) and type(v.operator) in _AUG_OPS.values():
+                if ref_key(v.left) == key:
+                    op, factor = type(v.operator), v.right
+                elif ref_key(v.right) == key and isinstance(v.operator, cst.Multiply):
+                    op, factor = cst.Multiply, v.left
+        if key is None or op is None or factor is None or "[" in key and key.endswith("['lr']"):
+            continue
+        tests = tuple(_enclosing_tests(loop.node, stmt))
+        out.setdefault(key, []).append(_Update(key, op, factor, tests, resolver.loc_line(stmt)))
+    return out
+
+
+def _conjunction(parts: list[cst.BaseExpression]) -> cst.BaseExpression | None:
+    if not parts:
+        return None
+    out = parts[0]
+    for p in parts[1:]:
+        out = cst.BooleanOperation(_paren(out), cst.And(), _paren(p))
+    return out
+
+
+def _own_rate(value: cst.BaseExpression, target: cst.Subscript, group_var: str | None) -> bool:
+    """Whether ``value`` reads the rate it overwrites (``g["lr"] * 0.97``, ``g["lr"] *= 0.1``)."""
+    want = {ref_key(target)}
+    if group_var:
+        want.add(f"{group_var}['lr']")
+    return bool(_ref_keys(value) & {w for w in want if w})
+
+
+def _ref_keys(node: cst.CSTNode) -> set[str]:
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            out.add(n.value)
+
+        def visit_Attribute(self, n: cst.Attribute) -> bool:
+            k = ref_key(n)
+            if k:
+                out.add(k)
+            n.value.visit(self)
+            return False
+
+        def visit_Subscript(self, n: cst.Subscript) -> None:
+            k = ref_key(n)
+            if k:
+                out.add(k)
+
+        def visit_Arg(self, n: cst.Arg) -> bool:
+            n.value.visit(self)
+            return False
+
+    node.visit(V())
+    return out
+
+
+class _ReplaceRef(cst.CSTTransformer):
+    """Every occurrence of the reference ``key`` (a name, ``state["lr"]``, ``g["lr"]``) becomes ``repl``."""
+
+    def __init__(self, keys: set[str], repl: cst.BaseExpression) -> None:
+        self.keys = keys
+        self.repl = repl
+
+    def _hit(self, original: cst.CSTNode, updated: cst.BaseExpression) -> cst.BaseExpression:
+        return _paren(self.repl) if ref_key(original) in self.keys else updated
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self._hit(original, updated)
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if ref_key(original) in self.keys:
+            return _paren(self.repl)
+        return updated.with_changes(attr=original.attr)
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        return self._hit(original, updated)
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)
+
+
+def _count_expr(tests: list[cst.BaseExpression], inclusive: bool) -> cst.BaseExpression:
+    """How many passes 0..k (``inclusive``) or 0..k-1 ran with every test true, as an expression of the step."""
+    end = f"{TIME} + 1" if inclusive else TIME
+    if not tests:
+        return _expr(f"({end})")
+    if len(tests) == 1:
+        fast = _count_fast(tests[0], inclusive)
+        if fast is not None:
+            return fast
+    cond = _conjunction([t.visit(_ReplaceRef({TIME}, cst.Name(_COUNT))) for t in tests])  # type: ignore[misc]
+    text = f"sum(1 for {_COUNT} in range({end}) if LRAUDIT_COND)"
+    return _expr(text).visit(_Placeholders({"LRAUDIT_COND": cond}))  # type: ignore[return-value]
+
+
+def _count_fast(test: cst.BaseExpression, inclusive: bool) -> cst.BaseExpression | None:
+    """The count of ``_count_expr`` without a pass-by-pass sum, for a test on a value ``x`` that grows by one per
+    pass (``epoch``, ``it``, ``epoch + 1``): ``x % P == R`` (or ``not x % P``), ``x == c`` and ``x in S``."""
+    def linear(node: cst.BaseExpression) -> cst.BaseExpression | None:
+        if _slope_one(node):
+            return node
+        return None
+
+    x = None
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Modulo):
+            x = linear(inner.left)
+            if x is not None and not _mentions(inner.right, {TIME}):
+                return _modulo_count(x, inner.right, cst.Integer("0"), inclusive)
+        return None
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
+    left, op, right = test.left, test.comparisons[0].operator, test.comparisons[0].comparator
+    if isinstance(op, cst.Equal) and isinstance(right, cst.BinaryOperation) and not _mentions(left, {TIME}):
+        left, right = right, left
+    if _mentions(right, {TIME}):
+        return None
+    if isinstance(op, cst.Equal) and isinstance(left, cst.BinaryOperation) and \
+            isinstance(left.operator, cst.Modulo) and not _mentions(left.right, {TIME}):
+        x = linear(left.left)
+        return _modulo_count(x, left.right, right, inclusive) if x is not None else None
+    x = linear(left)
+    if x is None:
+        return None
+    lo, hi = _ends(x, inclusive)
+    if isinstance(op, cst.Equal):
+        text = f"(1 if LO <= (V) <= HI else 0)"
+    elif isinstance(op, cst.In):
+        text = f"len({{{_COUNT} for {_COUNT} in V if LO <= {_COUNT} <= HI}})"
+    else:
+        return None
+    return _expr(text).visit(_Placeholders({"LO": lo, "HI": hi, "V": right}))  # type: ignore[return-value]
+
+
+def _slope_one(node: cst.BaseExpression) -> bool:
+    """Whether ``node`` is ``TIME`` plus or minus integer constants (``(0 + lraudit_step) + 1``)."""
+    found = 0
+
+    def walk(n: cst.BaseExpression, sign: int) -> bool:
+        nonlocal found
+        if isinstance(n, cst.Name) and n.value == TIME:
+            found += 1
+            return sign == 1
+        if isinstance(n, cst.Integer):
+            return True
+        if isinstance(n, cst.BinaryOperation) and isinstance(n.operator, (cst.Add, cst.Subtract)):
+            right_sign = sign if isinstance(n.operator, cst.Add) else -sign
+            return walk(n.left, sign) and walk(n.right, right_sign)
+        return False
+
+    return walk(node, 1) and found == 1
+
+
+def _ends(x: cst.BaseExpression, inclusive: bool) -> tuple[cst.BaseExpression, cst.BaseExpression]:
+    """``x`` at the first pass and at the last pass counted (k, or k - 1)."""
+    lo = x.visit(_ReplaceRef({TIME}, cst.Integer("0")))
+    hi = x if inclusive else x.visit(_ReplaceRef({TIME}, _expr(f"{TIME} - 1")))
+    return lo, hi  # type: ignore[return-value]
+
+
+def _modulo_count(x: cst.BaseExpression, p: cst.BaseExpression, r: cst.BaseExpression,
+                  inclusive: bool) -> cst.BaseExpression:
+    lo, hi = _ends(x, inclusive)
+    text = "(((HI) - (R)) // (P) - ((LO) - 1 - (R)) // (P) if 0 <= (R) < (P) else 0)"
+    return _expr(text).visit(_Placeholders({"LO": lo, "HI": hi, "P": p, "R": r}))  # type: ignore[return-value]
+
+
+def _closed_form(start: cst.BaseExpression, op: type, factor: cst.BaseExpression,
+                 count: cst.BaseExpression) -> cst.BaseExpression:
+    """``start`` after ``count`` updates ``s = s <op> factor``."""
+    f, n = _paren(factor), _paren(count)
+    if op is cst.Multiply:
+        return cst.BinaryOperation(_paren(start), cst.Multiply(), cst.BinaryOperation(f, cst.Power(), n))
+    if op is cst.Divide:
+        return cst.BinaryOperation(_paren(start), cst.Divide(), cst.BinaryOperation(f, cst.Power(), n))
+    change = cst.BinaryOperation(f, cst.Multiply(), n)
+    return cst.BinaryOperation(_paren(start), cst.Add() if op is cst.Add else cst.Subtract(), change)
+
+
+def _number(v: Value) -> cst.BaseExpression | None:
+    if isinstance(v, Known) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool):
+        x = float(v.value)
+        if x != x or x in (float("inf"), float("-inf")):
+            return None
+        lit = cst.Float(repr(abs(x)))
+        return cst.UnaryOperation(cst.Minus(), lit) if x < 0 else lit
+    return None
+
+
+def _carry(ix: Indexer, resolver: Resolver, loop: LoopInfo, value: cst.BaseExpression,
+           tests: list[cst.BaseExpression], cond: cst.BaseExpression | None, updates: dict[str, list[_Update]],
+           sub: Any, own: bool, base_lr: float | None,
+           write_line: int) -> tuple[cst.BaseExpression, cst.BaseExpression | None, str] | str | None:
+    """A write whose value does not follow from the step alone, as (value, condition, note) in terms of the step.
+
+    * ``g["lr"] *= 0.1`` / ``g["lr"] = g["lr"] * 0.97`` (under ``if epoch in (30, 60)`` or every pass): the rate is
+      the optimizer's starting rate times the factor to the number of passes so far that ran the write;
+    * ``curr_lr /= 3; g["lr"] = curr_lr`` (pytorch-tutorial): the same for the carried value, from its value before
+      the loop; the write must run every pass, or exactly when the update runs (after it);
+    * a constant written under a condition on the step (``if epoch == 25: g["lr"] = 1e-5``): the rate is the
+      optimizer's until the first pass where the condition holds, and the constant from then on.
+
+    Returns None when the value is a constant written without such a condition (a resume, a restore), and a
+    reason (str) when the value carries state in a way this does not unroll."""
+    if own:
+        split = _split_update(value)
+        if split is None:
+            return "the rate is computed from its previous value in a way lraudit does not unroll"
+        op, factor = split
+        if _mentions(sub(factor), {TIME}) or _has_lr_ref(factor):
+            return "the factor applied to the previous rate changes over time"
+        start = _number(Known(base_lr, "")) if base_lr is not None else None
+        if start is None:
+            return "the optimizer's starting rate is not known"
+        subs_tests = [sub(t) for t in tests]
+        count = _count_expr(subs_tests, True)
+        what = ", ".join(ix.text(t, 50) for t in tests)
+        note = (f"; the rate is carried from one pass to the next: {_op_word(op)} {ix.text(factor, 30)} each pass"
+                + (f" where {what}" if tests else ""))
+        return _closed_form(start, op, sub(factor), count), None, note
+    keys = _ref_keys(value) & set(updates)
+    if keys:
+        if len(keys) != 1 or len(updates[next(iter(keys))]) != 1:
+            return "the rate depends on values updated several times per pass"
+        key = next(iter(keys))
+        upd = updates[key][0]
+        if _mentions(upd.factor, {key}) or _mentions(sub(upd.factor), {TIME}):
+            return f"{key} changes by a factor that itself changes over time"
+        inclusive = upd.line < write_line
+        start = _initial_value(ix, resolver, loop, key)
+        if start is None:
+            return f"the value of {key} before the loop is not known"
+        u_text = [ix.text(t, 200) for t in upd.tests]
+        w_text = [ix.text(t, 200) for t in tests]
+        count = _count_expr([sub(t) for t in upd.tests], inclusive)
+        new_value = value.visit(_ReplaceRef({key}, _closed_form(start, upd.op, sub(upd.factor), count)))
+        what = ", ".join(u_text)
+        note = (f"; {key} is carried from one pass to the next: {_op_word(upd.op)} {ix.text(upd.factor, 30)} "
+                f"(line {upd.line})" + (f" when {what}" if u_text else " every pass"))
+        if not tests:
+            return new_value, None, note  # type: ignore[return-value]
+        if w_text == u_text and inclusive:
+            return new_value, _expr(f"{_code(count)} > 0"), note  # type: ignore[return-value]
+        return f"{key} changes at other times than the rate is written"
+    if _mentions(value, {TIME}):
+        return value, cond, ""
+    if cond is not None and _mentions(cond, {TIME}):
+        count = _count_expr([sub(t) for t in tests], True)
+        return value, _expr(f"{_code(count)} > 0"), _FROM_FIRST
+    return None
+
+
+def _split_update(value: cst.BaseExpression) -> tuple[type, cst.BaseExpression] | None:
+    """``g["lr"] * c`` / ``c * g["lr"]`` / ``g["lr"] / c`` / ``g["lr"] - c`` / ``g["lr"] + c``: (operator, c)."""
+    v = value
+    if not isinstance(v, cst.BinaryOperation) or type(v.operator) not in _AUG_OPS.values():
+        return None
+    left_lr = _is_lr_ref(v.left)
+    right_lr = _is_lr_ref(v.right)
+    if left_lr and not _has_lr_ref(v.right):
+        return type(v.operator), v.right
+    if right_lr and not _has_lr_ref(v.left) and isinstance(v.operator, (cst.Multiply, cst.Add)):
+        return type(v.operator), v.left
+    return None
+
+
+def _is_lr_ref(node: cst.BaseExpression) -> bool:
+    k = ref_key(node)
+    return k is not None and k.endswith("['lr']")
+
+
+def _has_lr_ref(node: cst.CSTNode) -> bool:
+    return any(k.endswith("['lr']") for k in _ref_keys(node))
+
+
+def _op_word(op: type) -> str:
+    return {cst.Multiply: "times", cst.Divide: "divided by", cst.Add: "plus", cst.Subtract: "minus"}[op]
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _initial_value(ix: Indexer, resolver: Resolver, loop: LoopInfo, key: str) -> cst.BaseExpression | None:
+    """The value a carried variable has when the loop starts (a fresh run), as a number."""
+    try:
+        node = cst.parse_expression(key)
+    except Exception:
+        return None
+    scope = loop.ctx.scope
+    recs = scope.assigns.get(key, [])
+    augs = [r for r in recs if loop.id in r.ctx.loops]
+    first = min((r.seq for r in augs), default=None)
+    inits = [r for r in recs if loop.id not in r.ctx.loops]
+    v = resolver.resolve(node, loop.ctx, first if inits else None)
+    return _number(v)
+
+
+def _unfollowed(ix: Indexer, builder: Any, contexts: Any, sw: SubscriptWrite, opt: str | None, sid: str,
+                time: _Time, reason: str) -> SchedulerFact:
+    """A hand-written schedule that is reported (so nothing reasons as if the rate were constant) but not drawn."""
+    loc = builder.loc.location(sw.stmt)
+    desc = (f"the training loop sets param_group['lr'] = {ix.text(sw.value, 60)} (line {loc.line}); not simulated: "
+            f"{reason}")
+    fact = _fact(sid, "manual:loop", loc, opt, None, time.unit, desc, contexts.of(sw.ctx).via)
+    return _with_horizon(fact, time)
+
+
+def _after_steps(facts: FileFacts, ix: Indexer, resolver: Resolver, builder: Any, loop: LoopInfo, ctx: Ctx,
+                 opt: str | None) -> bool:
+    """Whether a write at ``ctx`` runs after every optimizer step of its pass of ``loop`` (an end-of-epoch
+    ``if epoch == 25: g["lr"] = 1e-5``): torch then uses the new rate from the next pass on."""
+    from .loops import order_in_loop
+
+    at = order_in_loop(ctx, loop, resolver)
+    if at is None:
+        return False
+    locs = {s.loc for s in facts.optimizer_steps if opt is None or s.target == opt}
+    if not locs:
+        return False
+    orders = []
+    for site in ix.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "step" and builder.loc.location(site.node) in locs:
+            o = order_in_loop(site.ctx, loop, resolver)
+            if o is not None:
+                orders.append(o)
+    return bool(orders) and all(o < at for o in orders)
+
+
+def _shifted(node: cst.BaseExpression) -> cst.BaseExpression:
+    """``node`` one pass later: the step ``k`` becomes ``k - 1``."""
+    return node.visit(_ReplaceRef({TIME}, _expr(f"{TIME} - 1")))  # type: ignore[return-value]
+
+
+def _pass_word(loop: LoopInfo) -> str:
+    return "epoch" if loop.kind == "epoch" else "iteration"
+
+
+def _with_counters(fn: FunctionInfo, site: CallSite, caller: FunctionInfo | None,
+                   time: _Time) -> cst.FunctionDef | None:
+    """``fn`` with the caller's ``self.`` counters rewritten in terms of the step (a keyword-only parameter
+    ``lraudit_step``), when ``fn`` is a method of the caller's class called as ``self.name(...)``; None when it
+    reads none of them."""
+    func = site.node.func
+    if not (fn.is_method and caller is not None and caller.class_name == fn.class_name and
+            isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self"):
+        return None
+    names = {k: v for k, v in time.subs.items() if k.startswith("self.")}
+    if not names:
+        return None
+    seen: list[str] = []
+
+    class Refs(cst.CSTTransformer):
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+            key = ref_key(original)
+            if key in names:
+                seen.append(key)
+                return _paren(names[key])
+            return updated
+
+    node = fn.node.visit(Refs())
+    if not seen or not isinstance(node, cst.FunctionDef):
+        return None
+    params = node.params
+    star = params.star_arg if isinstance(params.star_arg, (cst.Param, cst.ParamStar)) else cst.ParamStar()
+    params = params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, cst.Param(cst.Name(TIME))])
+    return node.with_changes(params=params)
+
+
+def _method_call(call: cst.Call, fn: FunctionInfo) -> cst.Call:
+    """``self.anneal()`` as a call of the rewritten method: ``anneal(lraudit_optimizer, lraudit_step=...)`` (the
+    placeholder object stands for ``self``; attributes of it are asked of the resolver)."""
+    return call.with_changes(func=cst.Name(fn.name), args=[cst.Arg(cst.Name(OPT)), *call.args,
+                                                           cst.Arg(cst.Name(TIME), keyword=cst.Name(TIME))])
 
 
 def _fact(sid: str, cls: str, loc: Location, opt: str | None, fv: FunctionValue | None, unit: str,
@@ -286,14 +764,14 @@ def _with_horizon(s: SchedulerFact, time: _Time) -> SchedulerFact:
 
 # ------------------------------------------------------------------------------------------ time model
 def _time_model(ix: Indexer, resolver: Resolver, loop: LoopInfo, fn: FunctionInfo | None, at_seq: int,
-                uses: list[cst.BaseExpression]) -> _Time | None:
+                uses: list[cst.BaseExpression], at_line: int | None = None) -> _Time | None:
     """How each loop variable the rate may read relates to the step counter k."""
     from .loops import loop_count
 
     subs: dict[str, cst.BaseExpression] = {}
     described: list[tuple[str, str]] = []
     var, vstart = _loop_var(ix, resolver, loop)
-    counters = _counters(ix, resolver, loop, at_seq)
+    counters = _counters(ix, resolver, loop, at_seq, at_line)
     if loop.kind == "epoch":
         if var is not None:
             subs[var] = _expr(f"{vstart} + {TIME}")
@@ -418,30 +896,101 @@ def _loop_var(ix: Indexer, resolver: Resolver, loop: LoopInfo) -> tuple[str | No
     return None, 0
 
 
-def _counters(ix: Indexer, resolver: Resolver, loop: LoopInfo, at_seq: int) -> list[tuple[str, int, int]]:
-    """``name += 1`` in the loop body: (name, initial value, 1 if incremented before ``at_seq`` else 0)."""
+def _counters(ix: Indexer, resolver: Resolver, loop: LoopInfo, at_seq: int,
+              at_line: int | None = None) -> list[tuple[str, int, int]]:
+    """Counters incremented by one in the loop body: (key, initial value, 1 if incremented before the write at
+    ``at_seq`` else 0). A counter is a local (``it += 1``), an attribute (``self.step += 1``, guided-diffusion's
+    ``TrainLoop``) or a subscript with a constant key (``state["iter_num"] += 1``, litgpt); its key is
+    ``ref_key`` of the target. One whose starting value is not known is not a counter."""
     out = []
     for stmt in _walk_statements(loop.node.body):
-        if isinstance(stmt, cst.AugAssign) and isinstance(stmt.operator, cst.AddAssign) and \
-                isinstance(stmt.target, cst.Name) and isinstance(stmt.value, cst.Integer) and stmt.value.value == "1":
-            name = stmt.target.value
-            scope = loop.ctx.scope
-            recs = scope.assigns.get(name, [])
-            augs = [r for r in recs if r.kind == "aug" and loop.id in r.ctx.loops]
-            inits = [r for r in recs if r.kind != "aug" and loop.id not in r.ctx.loops and r.value is not None]
-            c0 = 0
-            if inits:
-                # its value when the loop starts (a fresh run: `iter_num = 0`, not a resumed checkpoint's)
-                first = min(r.seq for r in augs) if augs else at_seq
-                v = resolver.resolve(cst.Name(name), loop.ctx, first)
-                if not (isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)):
-                    continue
-                c0 = v.value
-            elif scope.function is not None and scope.function.param(name) is None:
-                continue
-            before = 1 if augs and augs[0].seq < at_seq else 0
-            out.append((name, c0, before))
+        if not (isinstance(stmt, cst.AugAssign) and isinstance(stmt.operator, cst.AddAssign) and
+                isinstance(stmt.value, cst.Integer) and stmt.value.value == "1"):
+            continue
+        if isinstance(stmt.target, cst.Name):
+            found = _name_counter(ix, resolver, loop, stmt.target.value, at_seq)
+        else:
+            found = _ref_counter(ix, resolver, loop, stmt, at_line)
+        if found is not None and all(found[0] != o[0] for o in out):
+            out.append(found)
     return out
+
+
+def _name_counter(ix: Indexer, resolver: Resolver, loop: LoopInfo, name: str,
+                  at_seq: int) -> tuple[str, int, int] | None:
+    scope = loop.ctx.scope
+    recs = scope.assigns.get(name, [])
+    augs = [r for r in recs if r.kind == "aug" and loop.id in r.ctx.loops]
+    inits = [r for r in recs if r.kind != "aug" and loop.id not in r.ctx.loops and r.value is not None]
+    c0 = 0
+    if inits:
+        # its value when the loop starts (a fresh run: `iter_num = 0`, not a resumed checkpoint's)
+        first = min(r.seq for r in augs) if augs else at_seq
+        v = resolver.resolve(cst.Name(name), loop.ctx, first)
+        if not (isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)):
+            return None
+        c0 = v.value
+    elif scope.function is not None and scope.function.param(name) is None:
+        return None
+    before = 1 if augs and augs[0].seq < at_seq else 0
+    return name, c0, before
+
+
+def _ref_counter(ix: Indexer, resolver: Resolver, loop: LoopInfo, stmt: cst.AugAssign,
+                 at_line: int | None) -> tuple[str, int, int] | None:
+    """``self.step += 1`` / ``state["iter_num"] += 1``: its key, starting value and whether it precedes the write."""
+    target = stmt.target
+    key = ref_key(target)
+    if key is None or "." not in key and "[" not in key:
+        return None
+    c0: Any = None
+    fn = loop.ctx.scope.function
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self" \
+            and fn is not None and fn.class_name in ix.classes:
+        # a field of the trainer: every plain assignment must be in __init__ and give the same integer
+        recs = ix.classes[fn.class_name].attrs.get(target.attr.value, [])  # type: ignore[index]
+        inits = [r for r in recs if r.kind != "aug"]
+        values = set()
+        for r in inits:
+            rfn = r.ctx.scope.function
+            if r.value is None or rfn is None or rfn.name != "__init__":
+                return None
+            v = resolver.resolve(r.value, r.ctx, r.seq)
+            if not (isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)):
+                return None
+            values.add(v.value)
+        if len(values) != 1:
+            return None
+        c0 = values.pop()
+    else:
+        v = resolver.resolve(target, loop.ctx)
+        if isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool):
+            c0 = v.value
+    if c0 is None:
+        return None
+    line = resolver.loc_line(stmt)
+    before = 1 if at_line is not None and line and line < at_line else 0
+    return key, c0, before
+
+
+def ref_key(node: cst.CSTNode) -> str | None:
+    """A stable key for a name, a dotted attribute or a constant subscript of one: ``it``, ``self.step``,
+    ``state['iter_num']`` (the same for either quote style); None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = ref_key(node.value)
+        return f"{base}.{node.attr.value}" if base is not None else None
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        base = ref_key(node.value)
+        k = node.slice[0].slice.value
+        if base is None:
+            return None
+        if isinstance(k, cst.SimpleString):
+            return f"{base}[{k.evaluated_value!r}]"
+        if isinstance(k, cst.Integer):
+            return f"{base}[{k.value}]"
+    return None
 
 
 def _initialised_inside(ix: Indexer, resolver: Resolver, name: str, loop: LoopInfo, eloop: LoopInfo | None,
@@ -547,7 +1096,7 @@ def _loop_bound(ix: Indexer, resolver: Resolver, loop: LoopInfo, names: list[str
         if isinstance(stmt, cst.If) and isinstance(stmt.test, cst.Comparison) and "break" in ix.text(stmt.body, 200):
             tests.append((stmt.test, True))
     for t, is_break in tests:
-        if not (isinstance(t.left, cst.Name) and t.left.value in names and len(t.comparisons) == 1):
+        if not (ref_key(t.left) in names and len(t.comparisons) == 1):
             continue
         bound = resolver.resolve(t.comparisons[0].comparator, loop.ctx)
         if not (isinstance(bound, Known) and isinstance(bound.value, int)):
@@ -578,12 +1127,26 @@ class _Subst(cst.CSTTransformer):
         return _paren(repl) if repl is not None else updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        repl = self._ref(original)
+        if repl is not None:
+            return repl
         return updated.with_changes(attr=original.attr)
+
+    def _ref(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The replacement of a counter that is an attribute or a subscript (``self.step``, ``state["it"]``)."""
+        key = ref_key(node)
+        if key is None or ("." not in key and "[" not in key):
+            return None
+        repl = self.names.get(key)
+        return _paren(repl) if repl is not None else None
 
     def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
         return updated.with_changes(keyword=original.keyword)
 
     def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        repl = self._ref(original)
+        if repl is not None:
+            return repl
         # g["initial_lr"] (what a scheduler stored) is the optimizer's own rate
         if self.group_var and isinstance(original.value, cst.Name) and original.value.value == self.group_var and \
                 len(original.slice) == 1 and isinstance(original.slice[0].slice, cst.Index):
@@ -738,6 +1301,12 @@ def _local_module_file(resolver: Resolver, qualified: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------ helpers
 def _lr_subwrites(ix: Indexer) -> list[SubscriptWrite]:
+    """Every write of a ``["lr"]`` subscript, in source order: plain assignments and the augmented ones
+    (``g["lr"] *= 0.1``), the latter as ``g["lr"] = g["lr"] * 0.1``."""
+    return sorted(_plain_lr_writes(ix) + _aug_lr_writes(ix), key=lambda w: w.seq)
+
+
+def _plain_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
     out = []
     for w in ix.sub_writes:
         sl = w.target.slice
@@ -745,6 +1314,88 @@ def _lr_subwrites(ix: Indexer) -> list[SubscriptWrite]:
             key = sl[0].slice.value
             if isinstance(key, cst.SimpleString) and key.evaluated_value == "lr":
                 out.append(w)
+    return out
+
+
+_AUG_OPS: dict[type, type] = {cst.MultiplyAssign: cst.Multiply, cst.DivideAssign: cst.Divide,
+                              cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract}
+
+
+def _aug_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
+    """``g["lr"] *= 0.1`` (and ``/=``, ``+=``, ``-=``) as writes ``g["lr"] = g["lr"] * 0.1``. The index does not
+    record augmented subscript writes, so their context is recovered from the read of the group's name that the
+    index makes for the same statement (same loops and statement path)."""
+    out: list[SubscriptWrite] = []
+    for small, line, order in _aug_statements(ix.module.body, ()):
+        target = small.target
+        sl = target.slice
+        if not (len(sl) == 1 and isinstance(sl[0].slice, cst.Index) and
+                isinstance(sl[0].slice.value, cst.SimpleString) and sl[0].slice.value.evaluated_value == "lr"):
+            continue
+        root: cst.BaseExpression = target.value
+        while isinstance(root, (cst.Subscript, cst.Attribute)):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            continue
+        found = next(((c, q) for _, c, q in ix.reads.get(root.value, []) if c.order == order
+                      and ix.owner.get(id(root)) is line), None)
+        if found is None:
+            continue
+        ctx, seq = found
+        value = cst.BinaryOperation(left=target, operator=_AUG_OPS[type(small.operator)](),
+                                    right=_paren(small.value))
+        out.append(SubscriptWrite(target, value, ctx, seq, line))
+    return out
+
+
+def _aug_statements(body: Any, path: tuple[int, ...]) -> list[tuple[cst.AugAssign, cst.CSTNode, tuple[int, ...]]]:
+    """Augmented assignments with an operator of ``_AUG_OPS`` and a subscript target, with their statement line and
+    the statement path the index gives them (``Ctx.order``)."""
+    out: list[tuple[cst.AugAssign, cst.CSTNode, tuple[int, ...]]] = []
+    for i, stmt in enumerate(body):
+        here = path + (i,)
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for j, small in enumerate(stmt.body):
+                if isinstance(small, cst.AugAssign) and type(small.operator) in _AUG_OPS and \
+                        isinstance(small.target, cst.Subscript):
+                    out.append((small, stmt, here + (j,)))
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            out.extend(_aug_statements(_suite(stmt.body), ()))
+        elif isinstance(stmt, cst.If):
+            node: Any = stmt
+            while isinstance(node, cst.If):
+                out.extend(_aug_statements(_suite(node.body), here))
+                node = node.orelse
+            if isinstance(node, cst.Else):
+                out.extend(_aug_statements(_suite(node.body), here))
+        elif isinstance(stmt, (cst.For, cst.While, cst.With)):
+            out.extend(_aug_statements(_suite(stmt.body), here))
+        elif isinstance(stmt, cst.Try):
+            out.extend(_aug_statements(_suite(stmt.body), here))
+            for h in stmt.handlers:
+                out.extend(_aug_statements(_suite(h.body), here))
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    out.extend(_aug_statements(_suite(extra.body), here))
+    return out
+
+
+def _suite(block: Any) -> list[Any]:
+    return list(block.body) if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else []
+
+
+def _aug_lr_facts(writes: list[SubscriptWrite], resolver: Resolver, contexts: Any, builder: Any) -> list[Any]:
+    from ..facts import LrWrite
+
+    out = []
+    for w in writes:
+        opts = builder._param_group_owner(w.target.value, w.ctx, w.seq)
+        sc = contexts.of(w.ctx)
+        fn = w.ctx.scope.function
+        for oid in opts or [None]:
+            out.append(LrWrite(oid, builder.loc.location(w.stmt), builder.ix.text(w.value, 80), sc.context,
+                               sc.loop_id, fn.qualname if fn else None, Unknown("computed from the current rate"),
+                               conditional=w.ctx.conds > 0))
     return out
 
 
