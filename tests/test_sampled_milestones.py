@@ -104,3 +104,48 @@ def test_explanations_of_long_runs_name_exact_steps() -> None:
         opt.step()
     """
     assert "over 1999 steps" in _summary(manual) or "over 2000 steps" in _summary(manual)
+
+
+def test_a_sampled_hand_written_schedule_never_shows_the_starting_rate_between_writes() -> None:
+    src = """
+    import torch
+
+    def adjust(optimizer, it):
+        if it % 1000 == 0:
+            for g in optimizer.param_groups:
+                g["lr"] = 0.1 * 0.5 ** (it // 1000)
+
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for it in range(50_000):
+        adjust(opt, it)
+        opt.step()
+    """
+    short = audit_source(textwrap.dedent(src.replace("50_000", "5_000")), "train.py").schedulers[0]
+    assert [short["lr"][k] for k in (0, 999, 1000, 4999)] == [0.1, 0.1, 0.05, 0.1 * 0.5 ** 4]  # dense: exact
+    (s,) = audit_source(textwrap.dedent(src), "train.py").schedulers
+    if s["lr"] is None:  # replaying 50,000 steps of a helper is over the evaluator's budget: unknown, with why
+        assert "takes too long" in s["summary"]
+    else:
+        for k, v in zip(s["lr_steps"], s["lr"]):  # never the starting rate between writes
+            assert math.isclose(v, 0.1 * 0.5 ** (k // 1000), rel_tol=1e-12), (k, v)
+
+
+def test_a_sampled_schedule_that_reads_the_previous_rate_is_not_guessed() -> None:
+    src = """
+    import torch
+
+    def decay(optimizer, it):
+        for g in optimizer.param_groups:
+            g["lr"] = g["lr"] * 0.9999
+
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for it in range(50_000):
+        decay(opt, it)
+        opt.step()
+    """
+    result = audit_source(textwrap.dedent(src), "train.py")
+    for s in result.schedulers:
+        if s["lr"] is not None:  # replayed exactly (closed form) or not at all: never from the starting rate
+            k, v = s["lr_steps"][-1], s["lr"][-1]
+            assert math.isclose(v, 0.1 * 0.9999 ** (k + 1), rel_tol=1e-9) or math.isclose(
+                v, 0.1 * 0.9999 ** k, rel_tol=1e-9), (k, v)

@@ -497,19 +497,31 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
         from .catalog.torch_sim import sample_indices
 
         idx = sample_indices(length, opts.samples)
-        for k in idx:
-            v = value_at(k, current)
-            lrs.append(current if v is None else v)
+
+        def sampled(k: int) -> float:
+            """The rate at step k on its own: only sound for a schedule that does not read the rate before it,
+            so a helper's result is checked against a second run from another previous rate; a step the
+            helper does not write at keeps the last value written before it."""
             if _time.monotonic() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
-        def point(ks: list[int]) -> list[float]:
-            out = []
-            for k in ks:
-                v = value_at(k, current)
-                out.append(current if v is None else v)
+            v = value_at(k, current)
+            if plan.kind == "expr":
+                return current if v is None else v
+            if value_at(k, current * 2 + 1.0) != v:
+                raise Unresolved(f"the hand-written schedule updates the rate from its previous value, and a "
+                                 f"{length}-step run is too long to replay step by step")
+            j = k
+            while v is None and j > 0:
                 if _time.monotonic() > deadline:
                     raise Unresolved("the hand-written schedule takes too long to evaluate")
-            return out
+                j -= 1
+                v = value_at(j, current)
+            return current if v is None else v
+
+        lrs = [sampled(k) for k in idx]
+
+        def point(ks: list[int]) -> list[float]:
+            return [sampled(k) for k in ks]
 
         summary = _sampled_summary(lrs, idx, point, window=32)  # each point runs the evaluator: bisect
         return Curve(tuple(lrs), tuple(idx), length, horizon_source, unit,  # type: ignore[arg-type]
