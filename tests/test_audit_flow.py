@@ -6,6 +6,7 @@ findings, so a fix cannot trade a false alarm for a miss.
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 from lraudit.api import audit_source
@@ -312,3 +313,45 @@ def test_forwarded_kwargs_that_disagree_or_miss_the_keyword_stay_unknown() -> No
     assert two.optimizers[0]["lr"]["value"] is None
     missing = audit_source(textwrap.dedent(KWARGS.replace("CALLS", "opt = build(model, momentum=0.5)")), "train.py")
     assert missing.optimizers[0]["lr"]["value"] is None
+
+
+BRANCHES = """
+import torch
+
+
+def build(model, name):
+    if name == "adam":
+        optimizer = torch.optim.AdamW(model.parameters(), lr=LR_A)
+    else:
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[30, 60], gamma=0.1)
+    return optimizer, scheduler
+
+
+model = torch.nn.Linear(4, 1)
+optimizer, scheduler = build(model, "sgd")
+for epoch in range(90):
+    optimizer.step()
+    scheduler.step()
+"""
+
+
+def test_an_optimizer_chosen_by_a_branch_is_not_silently_the_first(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from lraudit.cli import main
+
+    result = audit_source(textwrap.dedent(BRANCHES.replace("LR_A", "1e-3")), "train.py")
+    (s,) = result.schedulers
+    assert s["lr"] is None or all(v <= 1.0 for v in s["lr"])  # no absolute curve from the first branch
+    assert "depends on the path taken" in s["summary"] and "0.001" in s["summary"] and "0.1" in s["summary"]
+    assert result.findings == [] or all(f.code not in ("LR101", "LR102", "LR103") for f in result.findings)
+    (tmp_path / "train.py").write_text(textwrap.dedent(BRANCHES.replace("LR_A", "1e-3")))
+    out = CliRunner().invoke(main, ["explain", str(tmp_path / "train.py")]).output
+    assert "on opt1 or opt2" in out and "optimizer: one of several" in out
+
+
+def test_branches_that_start_from_the_same_rate_keep_the_absolute_curve() -> None:
+    result = audit_source(textwrap.dedent(BRANCHES.replace("LR_A", "0.1")), "train.py")
+    (s,) = result.schedulers
+    assert s["lr"][0] == 0.1 and math.isclose(s["lr"][30], 0.01) and math.isclose(s["lr"][89], 0.001)

@@ -106,6 +106,7 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
             "children": list(s.children),
             "parent": s.parent,
             "optimizer_reason": s.optimizer_reason,
+            "optimizer_candidates": list(s.optimizer_candidates),
             "framework": s.framework,
         }
         if curve is not None:

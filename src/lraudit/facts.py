@@ -195,6 +195,8 @@ class SchedulerFact:
     assumed_args: dict[str, Value] | None = None
     assumed_horizon: Value | None = None
     conditional: bool = False  # built under an if/try inside its innermost loop (or function)
+    # every optimizer the optimizer argument may be (an if/else builds one of several); ``optimizer`` is the first
+    optimizer_candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

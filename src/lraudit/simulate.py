@@ -105,6 +105,9 @@ def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any
         if ignores_lr:
             return OptimizerSpec((1.0,), True, False, None)
         raise RelativeOnly(f"the optimizer is not known ({s.optimizer_reason or 'not found'}), so its lr is not known")
+    ambiguous = _ambiguous_rates(facts, s)
+    if ambiguous and not ignores_lr:
+        raise RelativeOnly(ambiguous)
     lrs = []
     if opt.groups:
         for g in opt.groups:
@@ -297,10 +300,29 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
                  summary=summary)
 
 
+def _ambiguous_rates(facts: FileFacts, s: SchedulerFact) -> str | None:
+    """Why the rate is not known when the scheduler may drive one of several optimizers with different rates
+    (an if/else builds one of them); None when there is one candidate or they all start from the same rate."""
+    if len(s.optimizer_candidates) < 2:
+        return None
+    rates = []
+    for oid in s.optimizer_candidates:
+        o = facts.optimizer(oid)
+        lr = None if o is None else (o.groups[0].lr if o.groups else o.lr)
+        rates.append((oid, _short(o.cls) if o is not None else "?", lr.value if isinstance(lr, Known) else None))
+    if all(r is not None for _, _, r in rates) and len({r for _, _, r in rates}) == 1:
+        return None
+    shown = ", ".join(f"{oid} ({cls}, lr {'unknown' if r is None else r})" for oid, cls, r in rates)
+    return f"the optimizer depends on the path taken: {shown}, so its lr is not known"
+
+
 def _base_lr(facts: FileFacts, s: SchedulerFact) -> tuple[float | None, float | None, str | None]:
     opt = facts.optimizer(s.optimizer)
     if opt is None:
         return None, None, f"the optimizer is not known ({s.optimizer_reason or 'not found'})"
+    ambiguous = _ambiguous_rates(facts, s)
+    if ambiguous:
+        return None, None, ambiguous
     lr = opt.groups[0].lr if opt.groups else opt.lr
     if isinstance(lr, Known) and _num(lr.value):
         d = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else lr.value

@@ -277,6 +277,7 @@ class _Builder:
         opt_node = c.bound.get("optimizer")
         optimizer: str | None = None
         reason: str | None = None
+        candidates: tuple[str, ...] = ()
         if opt_node is None and c.entry is not None and c.entry.params and c.entry.params[0].name == "schedulers":
             reason = "wraps other schedulers"
         elif opt_node is None:
@@ -286,7 +287,8 @@ class _Builder:
             if opts:
                 optimizer = opts[0]
                 if len(opts) > 1:
-                    reason = f"may be any of {', '.join(opts)}"
+                    candidates = tuple(opts)
+                    reason = f"may be any of {', '.join(opts)}: which one is built depends on the path taken"
             else:
                 reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
         assumed = None
@@ -318,7 +320,7 @@ class _Builder:
             args={k: v for k, v in sorted(values.items()) if not k.startswith("__")}, arg_locs=arg_locs,
             step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]
             loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
-            assumed_args=assumed, conditional=c.site.ctx.conds > 0,
+            assumed_args=assumed, conditional=c.site.ctx.conds > 0, optimizer_candidates=candidates,
         )
 
     def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:

@@ -308,50 +308,47 @@ def _units(block: cst.BaseSuite, prefix: Order = ()) -> list[tuple[Order, cst.CS
     return out
 
 
-class _Exits(cst.CSTVisitor):
-    """break / continue / return statements that act on this loop (not on a nested loop or function)."""
-
-    def __init__(self) -> None:
-        self.found: list[cst.CSTNode] = []
-
-    def visit_Break(self, node: cst.Break) -> None:
-        self.found.append(node)
-
-    def visit_Continue(self, node: cst.Continue) -> None:
-        self.found.append(node)
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found.append(node)
-
-    def visit_For(self, node: cst.For) -> bool:
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
-
-    def visit_While(self, node: cst.While) -> bool:
-        if node.orelse is not None:
-            node.orelse.visit(self)
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
 def _exits(node: cst.CSTNode) -> list[cst.CSTNode]:
-    if isinstance(node, (cst.Break, cst.Continue, cst.Return)):
-        return [node]
-    v = _Exits()
-    if isinstance(node, (cst.For, cst.While)):
-        v.visit_For(node) if isinstance(node, cst.For) else v.visit_While(node)
-        return v.found
-    node.visit(v)
-    return v.found
+    """break / continue / return statements that act on the loop around ``node`` (not on a nested loop or
+    function), in source order. A statement-level walk: these are statements, so expressions are never
+    entered (libcst's visitor rebuilds every node it passes and cost seconds per run here)."""
+    found: list[cst.CSTNode] = []
+    _collect_exits(node, found)
+    return found
+
+
+_EXIT_TYPES = (cst.Break, cst.Continue, cst.Return)
+_NO_EXITS = (cst.FunctionDef, cst.ClassDef)
+
+
+def _collect_exits(node: cst.CSTNode | None, found: list[cst.CSTNode]) -> None:
+    if node is None:
+        return
+    t = type(node)
+    if t in _EXIT_TYPES:
+        found.append(node)
+    elif t in (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock):
+        for child in node.body:  # type: ignore[attr-defined]
+            _collect_exits(child, found)
+    elif t in (cst.For, cst.While):  # their own break/continue act on them; their else clause does not
+        _collect_exits(node.orelse, found)  # type: ignore[attr-defined]
+    elif t in _NO_EXITS:
+        return
+    elif t is cst.If:
+        _collect_exits(node.body, found)  # type: ignore[attr-defined]
+        _collect_exits(node.orelse, found)  # type: ignore[attr-defined]
+    elif t in (cst.Else, cst.Finally, cst.ExceptHandler, cst.With, cst.MatchCase) or (
+            hasattr(cst, "ExceptStarHandler") and t is cst.ExceptStarHandler):
+        _collect_exits(node.body, found)  # type: ignore[attr-defined]
+    elif t is cst.Try or (hasattr(cst, "TryStar") and t is cst.TryStar):
+        _collect_exits(node.body, found)  # type: ignore[attr-defined]
+        for h in node.handlers:  # type: ignore[attr-defined]
+            _collect_exits(h, found)
+        _collect_exits(node.orelse, found)  # type: ignore[attr-defined]
+        _collect_exits(node.finalbody, found)  # type: ignore[attr-defined]
+    elif t is cst.Match:
+        for case in node.cases:  # type: ignore[attr-defined]
+            _collect_exits(case, found)
 
 
 def _int(v: Value) -> int | None:

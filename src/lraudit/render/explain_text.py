@@ -71,10 +71,14 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
         for s in r.schedulers:
             det = sched_details.get(s["id"], {})
             where = f"line {s['line']}" + (f", {s['variable']}" if s.get("variable") else "")
+            candidates = det.get("optimizer_candidates") or []
             target = f" on {s['optimizer']}" if s.get("optimizer") else ""
+            if len(candidates) > 1:
+                target = " on " + " or ".join(candidates)
             out.append(f"  scheduler {s['id']}: {s['class']} ({where}){target}")
-            if det.get("optimizer_reason") and not s.get("optimizer"):
-                out.append(f"{INDENT}optimizer: unknown ({det['optimizer_reason']})")
+            if det.get("optimizer_reason") and (not s.get("optimizer") or len(candidates) > 1):
+                label = "unknown" if not s.get("optimizer") else "one of several"
+                out.append(f"{INDENT}optimizer: {label} ({det['optimizer_reason']})")
             if det.get("parent"):
                 out.append(f"{INDENT}part of {det['parent']}")
             for k, v in s["args"].items():

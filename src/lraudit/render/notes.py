@@ -269,7 +269,11 @@ def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[s
     facts = [f"{md_code(str(s.get('class', '')))}"]
     if s.get("variable"):
         facts.append(f"assigned to {md_code(s['variable'])}")
-    if s.get("optimizer"):
+    candidates = det.get("optimizer_candidates") or []
+    if len(candidates) > 1:
+        facts.append("drives optimizer " + " or ".join(md_code(c) for c in candidates)
+                     + " (which one depends on the path taken)")
+    elif s.get("optimizer"):
         facts.append(f"drives optimizer {md_code(s['optimizer'])}")
     elif det.get("optimizer_reason"):
         facts.append(f"optimizer unknown ({md_text(det['optimizer_reason'])})")
