@@ -179,12 +179,18 @@ def _keras_compile_optimizers(flow: ObjectFlow, ix: Indexer, resolver: Resolver)
 
 def _keras_schedule_classes(ix: Indexer) -> set[str]:
     """Classes of this file that subclass Keras ``LearningRateSchedule`` (directly or through each other)."""
+    return _local_subclasses(ix, "LearningRateSchedule")
+
+
+def _local_subclasses(ix: Indexer, base: str) -> set[str]:
+    """Classes of this file whose bases include a class named ``base`` (any module), directly or through each
+    other."""
     out: set[str] = set()
     changed = True
     while changed:
         changed = False
         for name, ci in ix.classes.items():
-            if name not in out and any(b.rsplit(".", 1)[-1] == "LearningRateSchedule" or b in out for b in ci.bases):
+            if name not in out and any(b.rsplit(".", 1)[-1] == base or b in out for b in ci.bases):
                 out.add(name)
                 changed = True
     return out
@@ -1258,14 +1264,7 @@ def _writes_rate(node: cst.CSTNode) -> list[cst.CSTNode]:
 def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
     """Classes of this file that subclass a Keras ``Callback`` (directly or through each other) and write the
     optimizer's rate in one of their hooks (or in a method a hook calls): {class: {hook: method}}."""
-    callbacks: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for name, ci in ix.classes.items():
-            if name not in callbacks and any(b.rsplit(".", 1)[-1] == "Callback" or b in callbacks for b in ci.bases):
-                callbacks.add(name)
-                changed = True
+    callbacks = _local_subclasses(ix, "Callback")
     out: dict[str, dict[str, Any]] = {}
     for name in sorted(callbacks):
         methods: dict[str, Any] = {}
@@ -1283,24 +1282,13 @@ def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
             fn = methods.get(hook)
             if fn is None:
                 continue
-            called = {n[len("self."):] for n in _called_names(fn.node) if n.startswith("self.")}
+            from .manual import called_names
+
+            called = {n[len("self."):] for n in called_names(fn.node) if n.startswith("self.")}
             if hook in writers or called & writers:
                 hooks[hook] = fn
         if hooks:
             out[name] = {"hooks": hooks, "methods": methods}
-    return out
-
-
-def _called_names(node: cst.CSTNode) -> list[str]:
-    out: list[str] = []
-
-    class V(cst.CSTVisitor):
-        def visit_Call(self, n: cst.Call) -> None:
-            d = dotted(n.func)
-            if d:
-                out.append(d)
-
-    node.visit(V())
     return out
 
 

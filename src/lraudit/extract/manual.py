@@ -39,6 +39,7 @@ import libcst as cst
 from ..facts import FileFacts, FunctionValue, Known, Location, SchedulerFact, Unknown, Value
 from .imports import dotted
 from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite
+from .loops import over_param_groups
 from .values import EvalScope, Resolver
 
 TIME = "lraudit_step"  # the schedule's step counter inside plans (k = 0, 1, 2, ...)
@@ -55,7 +56,7 @@ def written_groups(sw: SubscriptWrite, ix: Indexer) -> str:
         return target
     for lid in reversed(sw.ctx.loops):
         lp = ix.loops.get(lid)
-        if lp is not None and _over_groups(ix, lp):
+        if lp is not None and over_param_groups(ix, lp):
             text = _groups_text(ix, lp)
             return "all" if _all_groups(text) else text
     return "all"
@@ -184,7 +185,7 @@ def _other_writes(ix: Indexer, builder: Any, sw: SubscriptWrite, loop: LoopInfo)
 
 
 def _write_key(ix: Indexer, sw: SubscriptWrite, loop: LoopInfo) -> str:
-    groups = [lid for lid in sw.ctx.loops if lid in ix.loops and _over_groups(ix, ix.loops[lid])]
+    groups = [lid for lid in sw.ctx.loops if lid in ix.loops and over_param_groups(ix, ix.loops[lid])]
     return f"{loop.id}/{groups[-1] if groups else ix.text(sw.target, 60)}"
 
 
@@ -248,7 +249,7 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
         desc += f"; written after the {_pass_word(loop)}'s optimizer steps, so each value applies from the next one"
     for lid in reversed(sw.ctx.loops):
         lp = ix.loops.get(lid)
-        if lp is not None and _over_groups(ix, lp):
+        if lp is not None and over_param_groups(ix, lp):
             text = _groups_text(ix, lp)
             if not _all_groups(text):
                 desc += f"; only the groups of {text}"
@@ -1190,7 +1191,7 @@ def _substitute_all(ix: Indexer, resolver: Resolver, node: cst.BaseExpression,
                 if isinstance(resolver.resolve(cst.Name(name), loop.ctx), Known):
                     continue
                 value = recs[0].value
-                if not (_mentions(value, set(names)) or any(c == "len" for c in _calls(value))):  # type: ignore
+                if not (_mentions(value, set(names)) or any(c == "len" for c in called_names(value))):  # type: ignore
                     continue  # unknown for another reason (a config file): inlining would not help
                 subst = _Subst(names, group_var, base_lr, length, resolver, loop.ctx)
                 extra[name] = value.visit(subst)  # type: ignore[union-attr,assignment]
@@ -1402,7 +1403,7 @@ def _aug_lr_facts(writes: list[SubscriptWrite], resolver: Resolver, contexts: An
 def _lexical_training_loop(ix: Indexer, ctx: Ctx) -> LoopInfo | None:
     for lid in reversed(ctx.loops):
         lp = ix.loops.get(lid)
-        if lp is not None and lp.kind in ("epoch", "batch", "iteration") and not _over_groups(ix, lp):
+        if lp is not None and lp.kind in ("epoch", "batch", "iteration") and not over_param_groups(ix, lp):
             return lp
     return None
 
@@ -1415,26 +1416,6 @@ def _lexical_loop_of_kind(ix: Indexer, ctx: Ctx, kind: str) -> LoopInfo | None:
     return None
 
 
-def _over_groups(ix: Indexer, lp: LoopInfo) -> bool:
-    """A loop over an optimizer's param groups (``for g in opt.param_groups``, or over a name bound to them:
-    ``groups = opt.param_groups; for g in groups``), which is bookkeeping, not a training loop."""
-    if "param_groups" in lp.iter_text:
-        return True
-    node = lp.iter_node
-    while isinstance(node, cst.Call) and dotted(node.func) in ("enumerate", "zip", "list", "reversed") and node.args:
-        node = node.args[0].value
-    if isinstance(node, cst.Subscript):
-        node = node.value
-    if not isinstance(node, cst.Name):
-        return False
-    for scope in lp.ctx.scope.chain():
-        recs = scope.assigns.get(node.value)
-        if recs:
-            return all(r.kind == "assign" and r.value is not None and ix.text(r.value, 200).split("[", 1)[0]
-                       .endswith(".param_groups") for r in recs)
-    return False
-
-
 def _group_loop(ix: Indexer, sw: SubscriptWrite, outer: LoopInfo | None) -> tuple[str | None, str | None]:
     """The ``for g in optimizer.param_groups`` (or ``enumerate(...)``) around the write: (g, index variable)."""
     base = sw.target.value
@@ -1444,7 +1425,7 @@ def _group_loop(ix: Indexer, sw: SubscriptWrite, outer: LoopInfo | None) -> tupl
         lp = ix.loops.get(lid)
         if lp is None or (outer is not None and lid == outer.id):
             break
-        if not _over_groups(ix, lp) or not isinstance(lp.node, cst.For):
+        if not over_param_groups(ix, lp) or not isinstance(lp.node, cst.For):
             continue
         t = lp.node.target
         if isinstance(t, cst.Name) and t.value == base.value:
@@ -1602,13 +1583,14 @@ def _enclosing_tests(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.BaseExp
 def _name_of(ix: Indexer, value: cst.BaseExpression, locals_: list[tuple[str, cst.BaseExpression]]) -> str:
     """The user function that computes the rate (``get_lr``), else "loop"."""
     for expr in [e for _, e in locals_] + [value]:
-        for n in _calls(expr):
+        for n in called_names(expr):
             if n in ix.functions_by_name:
                 return n
     return "loop"
 
 
-def _calls(node: cst.CSTNode) -> list[str]:
+def called_names(node: cst.CSTNode) -> list[str]:
+    """The dotted names of every call inside ``node``, in visiting order."""
     out: list[str] = []
 
     class V(cst.CSTVisitor):
