@@ -25,6 +25,12 @@ class AnalysisOptions:
     want_curves: bool = True  # explain/notes need full curves in the result
     debug: bool = False
     notebook_cells: bool = True
+    targets: Any = None  # versions.TargetVersions: the library versions the checked repository targets
+
+    def target_versions(self) -> Any:
+        from .versions import NOTHING
+
+        return self.targets if self.targets is not None else NOTHING
 
     def options_for(self, code: str) -> dict[str, Any]:
         for c, opts in self.rule_options:
@@ -47,6 +53,7 @@ class AnalysisOptions:
                 "rule_options": [[c, [[k, repr(v)] for k, v in o]] for c, o in self.rule_options],
                 "severity": [list(x) for x in self.severity],
                 "want_curves": self.want_curves,
+                "targets": self.targets.key() if self.targets is not None else None,
             },
             sort_keys=True,
         )

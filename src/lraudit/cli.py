@@ -92,7 +92,26 @@ def _common(f: Any) -> Any:
     f = click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")(f)
     f = click.option("--no-gitignore", is_flag=True, help="Also audit files that .gitignore excludes.")(f)
     f = click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")(f)
+    f = click.option("--target-version", "target_versions", multiple=True, metavar="SPEC", expose_value=False,
+                     callback=_store_targets, help="Library version the code targets, like keras==2.4.3 or "
+                     "torch>=2.7 (repeatable; overrides the repository's pins).")(f)
     return f
+
+
+def _store_targets(ctx: Any, _param: Any, value: tuple[str, ...]) -> None:
+    ctx.meta["lraudit.target_versions"] = tuple(value)
+
+
+def _targets(paths: list[str], config: Any) -> Any:
+    """The library versions the checked repository targets (versions.py); a bad --target-version exits 2."""
+    from .versions import VersionError, resolve
+
+    cli = click.get_current_context().meta.get("lraudit.target_versions", ())
+    try:
+        return resolve(paths, cli, getattr(config, "target_versions", ()),
+                       f"{getattr(config, 'path', None) or 'pyproject.toml'}: [tool.lraudit] target-versions")
+    except VersionError as exc:
+        raise _fail(f"--target-version {exc}") from None
 
 
 def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[str], jobs: int | None,
@@ -109,6 +128,7 @@ def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[
         severity=tuple(sorted(config.severity.items())),
         want_curves=want_curves,
         debug=debug,
+        targets=_targets(paths, config),
     )
     try:
         return audit_paths(paths, opts, exclude=list(config.all_excludes) + list(excludes), jobs=_jobs(jobs),

@@ -9,6 +9,7 @@ Keys mirror the CLI options (kebab-case)::
     extend-exclude = ["notebooks"]          # adds to them
     fail-on = "warning"                    # error | warning | info
     format = "text"                        # text | json | sarif | github
+    target-versions = {torch = ">=2.7"}    # library versions the code targets (overrides its pins)
     [tool.lraudit.per-file-ignores]
     "tests/*.py" = ["LR101"]
     [tool.lraudit.severity]
@@ -79,6 +80,7 @@ KEYS: tuple[str, ...] = (
     "severity",
     "rules",
     "format",
+    "target-versions",
 )
 
 
@@ -99,6 +101,7 @@ class Config:
     severity: Mapping[str, str] = field(default_factory=dict, hash=False)  # code -> severity
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)  # code -> options
     format: str | None = None
+    target_versions: tuple[tuple[str, str], ...] = ()  # (package, specifier): overrides what the repository pins
 
     @property
     def all_excludes(self) -> tuple[str, ...]:
@@ -351,6 +354,14 @@ def parse_table(
                 )
             options[rule.code] = checked
         kwargs["rules"] = options
+
+    if "target-versions" in table:
+        from lraudit.versions import VersionError, parse_table_overrides
+
+        try:
+            kwargs["target_versions"] = tuple(parse_table_overrides(table["target-versions"], "target-versions"))
+        except VersionError as exc:
+            raise ConfigError(f"{source}{exc}") from None
 
     return Config(**kwargs)
 

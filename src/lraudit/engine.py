@@ -30,12 +30,13 @@ def run_checks(facts: FileFacts, curves: dict[str, Curve], opts: Any) -> list[Fi
     from .checks.context import CheckContext
 
     findings: list[Finding] = []
+    versions = opts.target_versions() if hasattr(opts, "target_versions") else None
     for code, (rule, fn) in bound_rules().items():
         if opts.enabled is not None and code not in opts.enabled:
             continue
         options = dict(rule.option_defaults())
         options.update(opts.options_for(code))
-        ctx = CheckContext(facts, curves, rule, options, opts.severity_for(code))
+        ctx = CheckContext(facts, curves, rule, options, opts.severity_for(code), versions)
         for f in fn(ctx) or ():
             findings.append(f)
     # one finding per (code, location, message)

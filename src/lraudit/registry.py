@@ -39,7 +39,11 @@ RULE_KEYS: tuple[str, ...] = (
     "references",
     "examples",
 )
+RULE_KEYS_OPTIONAL: tuple[str, ...] = ("versions",)
 OPTION_KEYS: tuple[str, ...] = ("default", "description")
+VERSION_CASE_KEYS: tuple[str, ...] = ("package", "fix", "ranges")
+VERSION_RANGE_KEYS: tuple[str, ...] = ("affected", "effect")
+VERSION_RANGE_OPTIONAL: tuple[str, ...] = ("severity",)
 EXAMPLE_KEYS_REQUIRED: tuple[str, ...] = ("code",)
 EXAMPLE_KEYS_OPTIONAL: tuple[str, ...] = ("note",)
 
@@ -86,6 +90,8 @@ class Rule:
     references: tuple[str, ...]
     examples: Examples
     path: Path  # the YAML file the rule came from
+    # version-dependent cases (the ``versions:`` field): case id -> versions.VersionCase
+    versions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
 
     @property
     def placeholders(self) -> tuple[str, ...]:
@@ -294,7 +300,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
 
     if not isinstance(data, dict):
         raise fail(f"expected a mapping of rule keys, got {_type_name(data)}")
-    _check_keys(data, RULE_KEYS, (), "", fail)
+    _check_keys(data, RULE_KEYS, RULE_KEYS_OPTIONAL, "", fail)
 
     def text(key: str, *, one_line: bool = False) -> str:
         value = data[key]
@@ -333,6 +339,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
     options = _build_options(data["options"], fail)
     references = _build_references(data["references"], fail)
     examples = _build_examples(data["examples"], fail)
+    versions = _build_versions(data.get("versions"), fail) if "versions" in data else MappingProxyType({})
     return Rule(
         code=code,
         name=name,
@@ -345,6 +352,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
         references=references,
         examples=examples,
         path=path,
+        versions=versions,
     )
 
 
@@ -372,6 +380,47 @@ def _build_options(raw: Any, fail: Callable[[str], RegistryError]) -> Mapping[st
             raise fail(f"{where}.description: expected a non-empty string")
         options[opt_name] = RuleOption(opt_name, default, description.strip())
     return MappingProxyType(options)
+
+
+def _build_versions(raw: Any, fail: Callable[[str], RegistryError]) -> Mapping[str, Any]:
+    """``versions:``: case id -> {package, fix, ranges: [{affected, effect, severity?}]} (see versions.py)."""
+    from lraudit.versions import PACKAGES, VersionCase, VersionRange, valid_specifier
+
+    if not isinstance(raw, dict) or not raw:
+        raise fail(f"versions: expected a mapping of case id to {{package, fix, ranges}}, got {_type_name(raw)}")
+    cases: dict[str, Any] = {}
+    for case_id, spec in raw.items():
+        where = f"versions.{case_id}"
+        if not isinstance(case_id, str) or not NAME_RE.match(case_id):
+            raise fail(f"versions: invalid case id {case_id!r} (kebab-case, like keras-lr)")
+        if not isinstance(spec, dict):
+            raise fail(f"{where}: expected a mapping with package, fix and ranges, got {_type_name(spec)}")
+        _check_keys(spec, VERSION_CASE_KEYS, (), where + ": ", fail)
+        package, fix = spec["package"], spec["fix"]
+        if package not in PACKAGES:
+            raise fail(f"{where}.package: expected one of {', '.join(PACKAGES)}, got {package!r}")
+        if not isinstance(fix, str) or not fix.strip():
+            raise fail(f"{where}.fix: expected a non-empty string naming the replacement")
+        ranges_raw = spec["ranges"]
+        if not isinstance(ranges_raw, list) or not ranges_raw:
+            raise fail(f"{where}.ranges: expected a non-empty list of {{affected, effect}}")
+        ranges = []
+        for i, item in enumerate(ranges_raw):
+            rwhere = f"{where}.ranges[{i}]"
+            if not isinstance(item, dict):
+                raise fail(f"{rwhere}: expected a mapping with affected and effect, got {_type_name(item)}")
+            _check_keys(item, VERSION_RANGE_KEYS, VERSION_RANGE_OPTIONAL, rwhere + ": ", fail)
+            affected, effect = item["affected"], item["effect"]
+            if not isinstance(affected, str) or not affected.strip() or not valid_specifier(affected):
+                raise fail(f"{rwhere}.affected: expected a PEP 440 version specifier like '>=2.7', got {affected!r}")
+            if not isinstance(effect, str) or not effect.strip():
+                raise fail(f"{rwhere}.effect: expected a non-empty string")
+            sev = item.get("severity")
+            if sev is not None and sev not in SEVERITIES:
+                raise fail(f"{rwhere}.severity: expected one of {', '.join(SEVERITIES)}, got {sev!r}")
+            ranges.append(VersionRange(affected.strip(), " ".join(effect.split()), sev))
+        cases[case_id] = VersionCase(case_id, package, " ".join(fix.split()), tuple(ranges))
+    return MappingProxyType(cases)
 
 
 def _is_option_value(value: Any) -> bool:

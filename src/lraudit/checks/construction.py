@@ -174,10 +174,8 @@ def _unexpected_keywords(s: SchedulerFact) -> Iterator[tuple[str, str]]:
         if k in names or k.startswith("__"):
             continue
         if k == "verbose":
-            yield k, (f"{short(s.cls)} no longer accepts verbose= (deprecated in PyTorch 2.2, removed in 2.7): "
-                      f"construction raises TypeError")
-        else:
-            yield k, f"{short(s.cls)} has no argument {k!r}: construction raises TypeError"
+            continue  # version-dependent: LR003 (deprecated-argument) decides it for the targeted PyTorch
+        yield k, f"{short(s.cls)} has no argument {k!r}: construction raises TypeError"
 
 
 def _exact(x: Any) -> str:
@@ -474,7 +472,13 @@ def _keras_rules(s: SchedulerFact) -> Iterator[tuple[str, str]]:
 
 @check("LR003")
 def deprecated_argument(ctx: CheckContext) -> Iterator[Finding]:
+    """Arguments whose meaning depends on the library version: each case (``versions:`` in the rule's YAML) is
+    reported at the rule's severity when the targeted versions are affected, else as an info note on what an
+    upgrade changes (option ``upgrade_notes``). The decision (fires or not, severity, wording) is made here."""
+    from ..versions import keras_flavor
+
     facts = ctx.facts
+    flavor = keras_flavor(facts.extra.get("imports", ()))
     for o in facts.optimizers:
         if o.framework != "keras":
             continue
@@ -484,18 +488,41 @@ def deprecated_argument(ctx: CheckContext) -> Iterator[Finding]:
                 v = o.lr
             if v is None:
                 continue
-            yield ctx.finding(o.lr_arg_loc if kw == "lr" and o.lr_arg_loc else o.loc,
-                              arg=f"{kw}=", owner=f"Keras {short(o.cls)}", problem=_KERAS_NOTES[kw])
+            loc = o.lr_arg_loc if kw == "lr" and o.lr_arg_loc else o.loc
+            yield from _versioned(ctx, f"keras-{kw}", loc, f"{kw}=", f"Keras {short(o.cls)}", flavor)
     for s in facts.schedulers:
         if s.framework == "hf":
             v = s.args.get("warmup_ratio")
             if v is not None and not is_default(v) and not (isinstance(v, Known) and v.value in (0, 0.0, None)):
-                yield ctx.finding(arg_loc(s, "warmup_ratio"), arg="warmup_ratio=",
-                                  owner="TrainingArguments", problem=_HF_WARMUP_RATIO)
+                yield from _versioned(ctx, "hf-warmup-ratio", arg_loc(s, "warmup_ratio"), "warmup_ratio=",
+                                      "TrainingArguments")
         if s.framework == "keras" and short(s.cls) == "ReduceLROnPlateau" and "epsilon" in s.args:
-            yield ctx.finding(arg_loc(s, "epsilon"), arg="epsilon=", owner="Keras ReduceLROnPlateau",
-                              problem="renamed min_delta; Keras 3 silently ignores epsilon=, so the default "
-                                      "min_delta=1e-4 applies")
+            yield from _versioned(ctx, "keras-epsilon", arg_loc(s, "epsilon"), "epsilon=",
+                                  "Keras ReduceLROnPlateau", flavor)
+        if _torch_verbose(s):
+            yield from _versioned(ctx, "torch-verbose", arg_loc(s, "verbose"), "verbose=", short(s.cls))
+
+
+def _torch_verbose(s: SchedulerFact) -> bool:
+    """verbose= written on a torch scheduler whose current signature has no verbose parameter."""
+    if s.framework != "torch" or s.cls.startswith("custom:") or "verbose" not in s.args:
+        return False
+    from ..catalog import lookup
+
+    entry = lookup(s.cls)
+    return entry is not None and entry.param("verbose") is None and not any(p.kind == "varkw" for p in entry.params)
+
+
+def _versioned(ctx: CheckContext, case: str, loc: Location | None, arg: str, owner: str,
+               flavor: str | None = None) -> Iterator[Finding]:
+    j = ctx.judge(case, flavor)
+    fix = ctx.rule.versions[case].fix
+    if j.applies:
+        yield ctx.finding(loc, severity=j.severity, arg=arg, owner=owner, problem=f"{j.effect} ({j.why}); {fix}")
+    elif ctx.options.get("upgrade_notes", True):
+        where = "fine there" if not j.weak else "written for those versions"
+        yield ctx.finding(loc, severity="info", arg=arg, owner=owner,
+                          problem=f"{j.why}, {where}; on upgrade: {j.upgrade}; {fix}")
 
 
 def _keras_lr_kwarg(o: OptimizerFact) -> bool:
@@ -507,17 +534,6 @@ def _keras_lr_kwarg(o: OptimizerFact) -> bool:
         return False
     # extraction keeps the unwritten learning_rate (its library default) in params when lr= was written
     return o.lr_arg_loc is not None and is_default(o.params.get("learning_rate"))
-
-
-_KERAS_NOTES = {
-    "lr": ("Keras 3 (and tf.keras in TF >= 2.16) raises ValueError (Argument(s) not recognized), and the "
-           "TF 2.11-2.15 optimizer silently ignores it and trains at the default rate; use learning_rate="),
-    "decay": ("the old time-based decay lr / (1 + decay * iterations) is ignored with a warning by Keras 3, so the "
-              "rate no longer decays; use a LearningRateSchedule such as InverseTimeDecay"),
-}
-
-_HF_WARMUP_RATIO = ("deprecated in transformers 5.0 and removed later in 5.x (TypeError); pass the fraction as "
-                    "warmup_steps=0.1 (a value below 1 is a fraction of the training steps)")
 
 
 __all__ = ["lr_out_of_range", "invalid_scheduler_argument", "deprecated_argument", "ADAPTIVE", "SGD_LIKE"]

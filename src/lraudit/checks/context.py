@@ -20,6 +20,7 @@ class CheckContext:
     rule: Any  # registry.Rule
     options: dict[str, Any] = field(default_factory=dict)  # rule options (YAML defaults merged with config)
     severity: str | None = None  # configured severity override
+    versions: Any = None  # versions.TargetVersions: what the repository targets (None: nothing declared)
 
     @property
     def path(self) -> str:
@@ -43,6 +44,12 @@ class CheckContext:
             end_column=loc.end_column,
             message=message,
         )
+
+    def judge(self, case: str, flavor: str | None = None) -> Any:
+        """The rule's version case ``case`` (its ``versions:`` YAML) judged for the targeted versions."""
+        from ..versions import NOTHING, judge
+
+        return judge(self.rule.versions[case], self.versions if self.versions is not None else NOTHING, flavor)
 
     def curve(self, s: SchedulerFact) -> Curve | None:
         return self.curves.get(s.id)

@@ -84,7 +84,7 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
 
 def _nothing_found(facts: FileFacts) -> bool:
     return not (facts.optimizers or facts.schedulers or facts.lr_writes or facts.unapplied_lrs or facts.checkpoints
-                or facts.optimizer_steps or facts.extra)
+                or facts.optimizer_steps or any(k != "imports" for k in facts.extra))
 
 
 class _Builder:
@@ -129,8 +129,16 @@ class _Builder:
             checkpoints=tuple(self._checkpoints()),
             optimizer_steps=opt_steps,
             unapplied_lrs=tuple(self._unapplied_lrs(optimizers)),
-            extra=self._restores(),
+            extra=self._extra(),
         )
+
+    def _extra(self) -> dict[str, Any]:
+        extra = self._restores()
+        # which libraries the file imports (version-dependent rules read it; see versions.keras_flavor)
+        imported = self.ix.imports.imported()
+        if imported:
+            extra["imports"] = imported
+        return extra
 
     def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
         site = c.site

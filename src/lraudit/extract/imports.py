@@ -101,6 +101,12 @@ class ImportTable:
             return None
         return f"{base}.{rest}" if rest else base
 
+    def imported(self, roots: tuple[str, ...] = ("keras", "tensorflow", "tf_keras", "torch", "transformers", "timm")
+                 ) -> tuple[str, ...]:
+        """The qualified names imported from the libraries in ``roots`` (for version-dependent rules)."""
+        out = {v for v in list(self.names.values()) + self.star_modules if v.split(".", 1)[0] in roots}
+        return tuple(sorted(out))
+
     def mentions(self, prefix: str) -> bool:
         return any(v == prefix or v.startswith(prefix + ".") for v in self.names.values()) or any(
             m == prefix or m.startswith(prefix + ".") for m in self.star_modules

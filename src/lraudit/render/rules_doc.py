@@ -14,11 +14,21 @@ def render_rules_text(rules: Iterable[Any]) -> str:
 
 
 def render_rules_json(rules: Iterable[Any]) -> str:
+    rules = list(rules)
     data = [
         {"code": r.code, "name": r.name, "category": r.category, "severity": r.severity, "summary": r.summary,
          "options": {k: o.default for k, o in sorted(r.options.items())}}
         for r in sorted(rules, key=lambda r: r.code)
     ]
+    by_code = {r.code: r for r in rules}
+    for entry in data:
+        cases = getattr(by_code.get(entry["code"]), "versions", None)
+        if cases:  # only version-dependent rules carry the key
+            entry["versions"] = {
+                c.id: {"package": c.package, "fix": c.fix,
+                       "ranges": [{"affected": x.affected, "effect": x.effect, "severity": x.severity}
+                                  for x in c.ranges]}
+                for c in cases.values()}
     return json.dumps(data, indent=2) + "\n"
 
 
@@ -37,6 +47,17 @@ def render_rule_doc(r: Any) -> str:
         for name, opt in sorted(r.options.items()):
             out.append(f"  {name} = {opt.default!r}: {opt.description}")
         out.append("")
+    versions = getattr(r, "versions", None)
+    if versions:
+        out += ["Versions", "--------"]
+        for case in versions.values():
+            out.append(f"  {case.id} ({case.package}):")
+            for rng in case.ranges:
+                sev = f" [{rng.severity}]" if rng.severity else ""
+                out.append(f"    {case.package}{rng.affected}{sev}: {rng.effect}")
+            out.append(f"    fix: {case.fix}")
+        out += ["  Reported at the rule's severity only when the targeted versions fall in a range; otherwise an info",
+                "  note says what an upgrade changes (see the README, Target versions).", ""]
     for title, examples in (("Bad", r.examples.bad), ("Good", r.examples.good)):
         for i, ex in enumerate(examples, 1):
             head = f"{title} example {i}" + (f": {ex.note}" if ex.note else "")
