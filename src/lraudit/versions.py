@@ -118,6 +118,9 @@ NOTHING = TargetVersions()
 def _specifier(text: str) -> Any:
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+    text = text.strip()
+    if re.match(r"^\d", text):  # a bare version (``2.*``, ``2.4.3``) means ==
+        text = "==" + text
     try:
         return SpecifierSet(text)
     except InvalidSpecifier:
@@ -656,10 +659,8 @@ def conda_spec(item: str) -> tuple[str, str]:
         version = rest[1:].split("=")[0].strip()
         spec = f"=={version.rstrip('.*')}.*" if version else ""
     else:
-        spec = rest.split(" ")[0].split("=")[0] if rest.startswith(("<", ">", "!", "~")) and "==" not in rest \
-            else rest.split(" ")[0]
-        if spec.count("=") >= 3:  # ==1.2=build
-            spec = "==" + spec[2:].split("=")[0]
+        m2 = re.match(r"^((?:[<>!~]=?|==)[^=,\s]+(?:,(?:[<>!~]=?|==)[^=,\s]+)*)", rest.replace(" ", ""))
+        spec = m2.group(1) if m2 else ""
     return name, spec if valid_specifier(spec) else ""
 
 
