@@ -477,7 +477,7 @@ def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
 
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                      unit: str) -> Curve:
-    from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, evaluate_expression
+    from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
 
     plan = facts.extra.get("manual_plans", {}).get(s.id)
     if plan is None:
@@ -486,9 +486,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
     current = base if base is not None else 0.0
     budget = Budget(max_seconds=2.0)
     cache = EvalCache()
-    import time as _time
-
-    deadline = _time.monotonic() + 5.0
+    deadline = clock() + 5.0
 
     def value_at(k: int, cur: float) -> float | None:
         t = plan.start + k * plan.step
@@ -524,7 +522,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
             """The rate at step k on its own: only sound for a schedule that does not read the rate before it,
             so a helper's result is checked against a second run from another previous rate; a step the
             helper does not write at keeps the last value written before it."""
-            if _time.monotonic() > deadline:
+            if clock() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
             v = value_at(k, current)
             if plan.kind == "expr":
@@ -534,7 +532,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
                                  f"{length}-step run is too long to replay step by step")
             j = k
             while v is None and j > 0:
-                if _time.monotonic() > deadline:
+                if clock() > deadline:
                     raise Unresolved("the hand-written schedule takes too long to evaluate")
                 j -= 1
                 v = value_at(j, current)
@@ -555,7 +553,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
             if v is not None:
                 current = v
             lrs.append(current)
-            if _time.monotonic() > deadline:
+            if clock() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
     except EvalError as exc:
         assumed_length = None if isinstance(s.horizon, Known) or opts.steps is not None else horizon_source
