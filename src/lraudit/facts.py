@@ -140,6 +140,9 @@ class StepSite:
     arg_text: str | None = None  # source text of the argument, e.g. "val_loss", "epoch"
     arg_kind: Literal["metric", "epoch", "none", "other"] = "none"
     conditional: bool = False  # under an if inside the loop
+    # what the argument stands for (extract/metrics.py): (expression text, order reversed) through assignments,
+    # wrappers (round, .item(), 1 - x...), local returns and callers; the argument itself first
+    arg_trace: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

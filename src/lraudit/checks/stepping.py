@@ -212,42 +212,90 @@ _HIGHER = {"acc", "accuracy", "auc", "auroc", "roc", "f1", "fscore", "map", "iou
            "sacrebleu", "chrf"}
 _LOWER = {"loss", "err", "error", "errors", "perplexity", "ppl", "mse", "mae", "rmse", "nll", "cer", "wer", "ter",
           "fid", "distance", "dist", "cost", "bpc", "bpd", "regret", "mape", "smape", "kl", "ce", "xent"}
-_SIMPLE = re.compile(r"^-?\s*[A-Za-z_][\w.]*(\s*\[[^\]]*\])*(\s*\.\s*item\(\))?(\s*\[[^\]]*\])*$")
+_SIMPLE = re.compile(r"^-?\s*[A-Za-z_][\w.]*(\s*\[[^\]]*\])*(\s*\.\s*\w+\(\))?(\s*\[[^\]]*\])*$")
+_NEUTRAL = {"item", "self", "val", "valid", "validation", "test", "train", "eval", "epoch", "avg", "mean", "best",
+            "metrics", "metric", "logs", "stats", "history", "results", "result", "cpu", "numpy", "detach",
+            "value", "values", "data", "current", "curr", "cur", "last", "running", "total", "meter", "dev"}
+
+
+def _words(part: str) -> list[str]:
+    split = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", part).lower())
+    whole = re.split(r"[^a-z0-9]+", part.lower())  # acronyms such as mAP stay one word
+    words = []
+    for w in dict.fromkeys(w for w in split + whole if w):
+        if w in _NEUTRAL:
+            continue
+        if w not in _HIGHER and w not in _LOWER:  # plurals: losses, errors, accs
+            for stem in (w[:-2] if w.endswith("es") else None, w[:-1] if w.endswith("s") else None):
+                if stem and (stem in _HIGHER or stem in _LOWER):
+                    w = stem
+                    break
+        words.append(w)
+    return words
+
+
+def _parts(t: str) -> list[str]:
+    """The components of a name path, last first: ``scores["val"]["loss"]`` -> loss, val, scores; numeric
+    indices (``[-1]``) and call parentheses are dropped."""
+    parts: list[str] = []
+    for m in re.finditer(r"\[\s*['\"]([^'\"]*)['\"]\s*\]|\[[^\]]*\]|([A-Za-z_]\w*)", t):
+        if m.group(1) is not None:
+            parts.append(m.group(1))
+        elif m.group(2) is not None:
+            parts.append(m.group(2))
+    return list(reversed(parts))
 
 
 def metric_direction(text: str | None) -> tuple[str, str] | None:
-    """('max'|'min', the word that decided) for a metric expression such as ``val_acc`` or
-    ``metrics["val_loss"]``; None when the expression is not a plain name or is ambiguous."""
+    """('max'|'min', the word that decided) for a metric expression such as ``val_acc``, ``metrics["val_loss"]``
+    or ``meter.avg_loss``; None when the expression is not a plain name path or is ambiguous.
+
+    The selected part decides first (the last key or attribute: ``scores["loss"]`` is a loss whatever
+    ``scores`` says), then the ones before it; a part that names both directions makes the whole ambiguous."""
     if not text:
         return None
     t = text.strip()
     if not _SIMPLE.match(t):
         return None
     negated = t.startswith("-")
-    split = re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", t).lower())
-    whole = re.split(r"[^a-z0-9]+", t.lower())  # acronyms such as mAP stay one word
-    words = list(dict.fromkeys(w for w in split + whole if w))
-    words = [w for w in words if w not in ("item", "self", "val", "valid", "validation", "test", "train", "eval",
-                                           "epoch", "avg", "mean", "best", "metrics", "metric", "logs", "stats",
-                                           "history", "results", "result")]
-    hi = [w for w in words if w in _HIGHER]
-    lo = [w for w in words if w in _LOWER]
-    if bool(hi) == bool(lo):
+    for part in _parts(t.lstrip("-")):
+        words = _words(part)
+        hi = [w for w in words if w in _HIGHER]
+        lo = [w for w in words if w in _LOWER]
+        if hi and lo:
+            return None
+        if not hi and not lo:
+            continue
+        direction, word = ("max", hi[-1]) if hi else ("min", lo[-1])
+        if negated:
+            direction = "min" if direction == "max" else "max"
+        return direction, word
+    return None
+
+
+def traced_direction(trace: tuple[tuple[str, bool], ...] | list[tuple[str, bool]]) -> tuple[str, str, str] | None:
+    """('max'|'min', word, the expression that named it) when every expression of a metric's trace that names a
+    direction agrees (after the flips of ``-x``/``1 - x``); None when none does or two disagree."""
+    found: list[tuple[str, str, str]] = []
+    for text, flipped in trace:
+        d = metric_direction(text)
+        if d is None:
+            continue
+        direction = d[0] if not flipped else ("min" if d[0] == "max" else "max")
+        found.append((direction, d[1], text))
+    if not found or len({f[0] for f in found}) != 1:
         return None
-    direction, word = ("max", hi[-1]) if hi else ("min", lo[-1])
-    if negated:
-        direction = "min" if direction == "max" else "max"
-    return direction, word
+    return found[0]
 
 
-def _monitored(s: SchedulerFact) -> list[tuple[str, object]]:
-    """(metric text, where) pairs: step(metric) arguments, and a monitor name (Lightning/Keras)."""
-    out: list[tuple[str, object]] = []
+def _monitored(s: SchedulerFact) -> list[tuple[str, object, tuple[tuple[str, bool], ...]]]:
+    """(metric text, where, trace) triples: step(metric) arguments, and a monitor name (Lightning/Keras)."""
+    out: list[tuple[str, object, tuple[tuple[str, bool], ...]]] = []
     for st in s.step_sites:
         if st.arg is not None and st.arg_text and st.arg_kind != "epoch":
-            out.append((st.arg_text, st))
+            out.append((st.arg_text, st, st.arg_trace or ((st.arg_text, False),)))
     if isinstance(s.monitor, Known) and isinstance(s.monitor.value, str):
-        out.append((s.monitor.value, None))
+        out.append((s.monitor.value, None, ((s.monitor.value, False),)))
     return out
 
 
@@ -262,15 +310,19 @@ def plateau_mode_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue
         mode = mode_v.value
         seen: set[str] = set()
-        for text, _ in _monitored(s):
-            d = metric_direction(text)
+        for text, _, trace in _monitored(s):
+            d = traced_direction(trace)
             if d is None or d[0] == mode or text in seen:
                 continue
             seen.add(text)
-            direction, word = d
+            direction, word, named = d
+            shown = text
+            if named != text:
+                flipped = any(f for t, f in trace if t == named)
+                shown = f"{text} (from {'reversed ' if flipped else ''}{named})"
             better = "higher" if direction == "max" else "lower"
             stops = "falling" if mode == "min" else "rising"
-            yield ctx.finding(arg_loc(s, "mode"), scheduler=sched_label(s), mode=mode, metric=text, better=better,
+            yield ctx.finding(arg_loc(s, "mode"), scheduler=sched_label(s), mode=mode, metric=shown, better=better,
                               stops=stops, word=word)
 
 

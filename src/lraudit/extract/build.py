@@ -377,6 +377,7 @@ class _Builder:
         arg: Value | None = None
         arg_text = None
         arg_kind = "none"
+        trace: tuple[tuple[str, bool], ...] = ()
         if with_arg:
             node = None
             for a in site.node.args:
@@ -399,10 +400,15 @@ class _Builder:
                     arg_kind = "metric"
                 else:
                     arg_kind = "other"
+                if arg_kind == "metric" or short in ("ReduceLROnPlateau", "PlateauLRScheduler"):
+                    from .metrics import metric_trace
+
+                    trace = metric_trace(self.resolver, node, site.ctx, site.seq)
         return StepSite(
             target=oid, kind=kind, method=method, loc=self.loc.location(site.node),  # type: ignore[arg-type]
             context=sc.context, loop_id=sc.loop_id, order=site.ctx.order, via=sc.via,  # type: ignore[arg-type]
             arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
+            arg_trace=trace,
         )
 
     # -------------------------------------------------------------------------------------- loops
