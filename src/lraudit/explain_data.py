@@ -108,6 +108,7 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
             "optimizer_reason": s.optimizer_reason,
             "optimizer_candidates": list(s.optimizer_candidates),
             "framework": s.framework,
+            "handed_to": s.handed_to,
         }
         if curve is not None:
             det["horizon_source"] = curve.horizon_source

@@ -200,6 +200,9 @@ class SchedulerFact:
     conditional: bool = False  # built under an if/try inside its innermost loop (or function)
     # every optimizer the optimizer argument may be (an if/else builds one of several); ``optimizer`` is the first
     optimizer_candidates: tuple[str, ...] = ()
+    # a call this file cannot see into that receives the scheduler ("run_epoch_hooks() at line 40"): it may step
+    # it there, so a scheduler with no step() of its own is "unknown", not "never"
+    handed_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -308,6 +308,9 @@ class _Builder:
                 self.resolver.assumed_len = None
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)
+        handed_to = self._handed_to(c) if not my_sites else None
+        if handed_to is not None and stepped == "never":
+            stepped = "unknown"
         entry_unit = c.entry.unit if c.entry else "either"
         unit = "step" if entry_unit == "step" or (entry_unit == "either" and stepped == "batch") else "epoch"
         arg_locs = {name: self.loc.location(node) for name, node in c.bound.items()}
@@ -329,7 +332,36 @@ class _Builder:
             step_sites=my_sites, stepped=stepped, unit=unit,  # type: ignore[arg-type]
             loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
             assumed_args=assumed, conditional=c.site.ctx.conds > 0, optimizer_candidates=candidates,
+            handed_to=handed_to,
         )
+
+    def _handed_to(self, c: Creation) -> str | None:
+        """The first call this file cannot see into that receives the object (an argument, or an item of a
+        list/tuple/dict argument): an unknown function or a third-party trainer may step it there."""
+        for site in self.ix.calls:
+            if not site.node.args or (site.seq <= c.site.seq and site.ctx.scope is c.site.ctx.scope):
+                continue
+            path = site.path
+            last = path.rsplit(".", 1)[-1]
+            if last in _NOT_STEPPING or path.split(".", 1)[0] in ("logging", "logger", "log", "json", "pickle"):
+                continue
+            if self.resolver._function_named(path.removeprefix("self."), site.ctx.scope) is not None:
+                continue  # a function of this file: the flow follows the object into it
+            q = self.ix.imports.qualify(site.node.func) or path
+            from ..catalog import lookup
+
+            if lookup(q) is not None:
+                continue  # a scheduler or optimizer constructor (wrappers are linked as children)
+            for a in site.node.args:
+                values = [a.value]
+                if isinstance(a.value, (cst.List, cst.Tuple, cst.Set)):
+                    values = [e.value for e in a.value.elements]
+                elif isinstance(a.value, cst.Dict):
+                    values = [e.value for e in a.value.elements if isinstance(e, cst.DictElement)]
+                for v in values:
+                    if isinstance(v, (cst.Name, cst.Attribute)) and c.oid in self.flow.objects(v, site.ctx, site.seq):
+                        return f"{path}() at line {self.loc.location(site.node).line}"
+        return None
 
     def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:
         by_id = {s.id: s for s in scheds}
@@ -800,6 +832,14 @@ def _for_element(iterable: cst.BaseExpression, index: int | None) -> cst.BaseExp
     if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate":
         return None  # `for pair in enumerate(...)`: a tuple, not a group
     return iterable
+
+
+#: Calls that receive an object without stepping it.
+_NOT_STEPPING = frozenset({
+    "print", "len", "isinstance", "type", "id", "repr", "str", "hasattr", "getattr", "setattr", "vars", "dir",
+    "format", "append", "extend", "info", "debug", "warning", "save", "dump", "dumps", "deepcopy", "copy",
+    "prepare", "state_dict", "load_state_dict", "register_for_checkpointing", "add", "update_state",
+})
 
 
 def _within(inner: Any, outer: Any) -> bool:

@@ -95,6 +95,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             elif s.get("stepped") in ("epoch", "batch", "both"):
                 how = {"epoch": "once per epoch", "batch": "once per batch", "both": "per epoch and per batch"}
                 out.append(f"{INDENT}stepped: {how[s['stepped']]} by the framework")
+            elif s.get("stepped") == "unknown" and det.get("handed_to"):
+                out.append(f"{INDENT}stepped: not in this file; it is passed to {det['handed_to']}, which may step it")
             elif s.get("stepped") == "unknown":
                 out.append(f"{INDENT}stepped: by the framework; whether per batch or per epoch is not known")
             else:
