@@ -64,3 +64,27 @@ def test_a_local_helper_that_does_not_step_it_keeps_the_finding() -> None:
 def test_handed_on_through_a_local_helper() -> None:
     src = "def attach(s):\n    external.register(s)\n\n\n" + NEVER.format(line="attach(scheduler)")
     assert _codes(src, "LR203") == []
+
+
+# ------------------------------------------------------------------------------------------ item 5: LR202
+
+from pathlib import Path  # noqa: E402
+
+CALLS = Path(__file__).parent / "data" / "lr202_calls"
+
+
+@pytest.mark.parametrize("name,fires", [
+    ("a", True),      # scheduler in one helper, optimizer in another, called in that order
+    ("a_ok", False),  # the same helpers called the other way round
+    ("b", True),      # scheduler in a helper called before the loop body's optimizer.step()
+    ("b_ok", False),  # the helper called after it
+    ("ev", True),     # ignite: a handler on Events.ITERATION_STARTED runs before the update function
+    ("ev_ok", False),  # ...on ITERATION_COMPLETED after it
+    ("ev2", True),    # the handler registered with add_event_handler
+])
+def test_step_order_across_calls_and_events(name: str, fires: bool) -> None:
+    src = (CALLS / f"{name}.py").read_text()
+    msgs = _codes(src, "LR202")
+    assert bool(msgs) == fires, msgs
+    if fires and name.startswith("a"):
+        assert "inside advance(), called at line 17" in msgs[0] and "inside update(), called at line 18" in msgs[0]

@@ -52,8 +52,22 @@ def _call_line(st: StepSite) -> int | None:
     return int(m.group(1)) if m else None
 
 
+#: Per-batch hooks that run before the optimizer's step of the same batch (Lightning, Keras, HF callbacks, ignite).
+_BEFORE_STEP_HOOK = re.compile(r"^(on_train_batch_start|on_train_batch_begin|on_batch_begin|on_batch_start|"
+                               r"on_step_begin|on_before_optimizer_step|on_before_backward)\(\) runs once per batch$"
+                               r"|^\w+\(\) runs at Events\.ITERATION_STARTED$")
+
+
+def _position(st: StepSite) -> tuple[str | None, int | None]:
+    """(loop id, line) where ``st`` runs in its loop: its own line, or the line of the call that reaches it."""
+    if st.via is None:
+        return st.loop_id, st.loc.line
+    return st.loop_id, _call_line(st)
+
+
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
-    """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop."""
+    """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop: in one
+    body, across helpers called from the loop (the calls' order), or in a hook that runs before the step."""
     if short(s.cls) in PLATEAU or s.optimizer is None or s.parent is not None:
         return None
     if s.framework not in ("torch", "hf") or s.cls.startswith("custom:"):
@@ -67,11 +81,26 @@ def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite
                 if ss.order < os.order:
                     return ss, os
                 continue
+            # event-driven: a per-batch hook that runs before the optimizer's step of the batch
+            if ss.via and ss.context == "batch" and os.context == "batch" and _BEFORE_STEP_HOOK.match(ss.via) \
+                    and os.via != ss.via:
+                return ss, os
             # the optimizer is stepped in a helper called from the scheduler's loop, after the scheduler
             call = _call_line(os)
             lp = facts.loop(ss.loop_id)
             if call is not None and ss.via is None and lp is not None and \
                     lp.loc.line <= call <= lp.loc.end_line and ss.loc.line < call:
+                return ss, os
+            # helpers called from one loop: the order of the calls (or of a call and a direct step)
+            (sl, sline), (ol, oline) = _position(ss), _position(os)
+            if sline is None or oline is None or sl is None or ol is None or (ss.via and ss.via == os.via):
+                continue
+            if sl in loop_chain(facts, ol) and sline < oline:
+                lp = facts.loop(ol)
+                if ss.via is None and os.via is None:
+                    continue  # same function: _comparable decided
+                if lp is None or (sl == ol and not (lp.loc.line <= sline <= lp.loc.end_line)):
+                    continue
                 return ss, os
     return None
 
@@ -98,7 +127,14 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
         call = _call_line(os) if os.via and os.via != ss.via else None
         if call is not None and os.via:
             opt_line += f" (inside {os.via.split(' called', 1)[0]}, called at line {call})"
-        yield ctx.finding(ss.loc, call=f"{step_call(s)} ({short(s.cls)})", line=str(ss.loc.line),
+        sched_line = str(ss.loc.line)
+        scall = _call_line(ss) if ss.via and ss.via != os.via else None
+        if scall is not None and ss.via:
+            sched_line += f" (inside {ss.via.split(' called', 1)[0]}, called at line {scall})"
+        elif ss.via and _BEFORE_STEP_HOOK.match(ss.via):
+            sched_line += f" ({ss.via}, before the batch's optimizer step)"
+            where = "each batch"
+        yield ctx.finding(ss.loc, call=f"{step_call(s)} ({short(s.cls)})", line=sched_line,
                           opt_call=step_call(o), opt_line=opt_line, where=where, effect=effect)
 
 

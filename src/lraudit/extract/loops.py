@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from typing import Any
+
 import libcst as cst
 
 from ..facts import Known, Unknown, Value
@@ -135,6 +137,10 @@ class LoopContexts:
             return SiteContext("epoch", epoch, None, epoch, None)
         fn = ctx.scope.function
         if fn is not None and not loops:
+            event = _event_of(fn, self.ix)
+            if event is not None:
+                per = "batch" if "ITERATION" in event else "epoch"
+                return SiteContext(per, None, f"{fn.name}() runs at {event}", None, None)
             if fn.name in PER_BATCH_METHODS:
                 return SiteContext("batch", None, f"{fn.name}() runs once per batch", None, None)
             if fn.name in PER_EPOCH_METHODS:
@@ -183,6 +189,32 @@ class LoopContexts:
         if len(kinds) > 1:
             via += f" (also called elsewhere: {', '.join(sorted(kinds - {sc.context}))})"
         return SiteContext(sc.context, sc.loop_id, via, sc.epoch_loop, sc.batch_loop)
+
+
+_EVENTS = ("ITERATION_STARTED", "ITERATION_COMPLETED", "EPOCH_STARTED", "EPOCH_COMPLETED")
+
+
+def _event_of(fn: Any, ix: Indexer) -> str | None:
+    """``Events.ITERATION_STARTED`` for an ignite-style handler: ``@engine.on(Events.X)`` or
+    ``engine.add_event_handler(Events.X, fn)``."""
+    for dec in getattr(fn, "decorators", ()):
+        d = dec.decorator
+        if isinstance(d, cst.Call) and isinstance(d.func, cst.Attribute) and d.func.attr.value == "on" and d.args:
+            text = dotted(d.args[0].value) or ""
+            if isinstance(d.args[0].value, cst.Call):
+                text = dotted(d.args[0].value.func) or ""
+            for ev in _EVENTS:
+                if text.endswith("." + ev) or text == ev:
+                    return f"Events.{ev}"
+    if fn.class_name is None:
+        for site in ix.calls:
+            if site.path.endswith("add_event_handler") and len(site.node.args) >= 2 and \
+                    dotted(site.node.args[1].value) == fn.name:
+                text = dotted(site.node.args[0].value) or ""
+                for ev in _EVENTS:
+                    if text.endswith("." + ev) or text == ev:
+                        return f"Events.{ev}"
+    return None
 
 
 def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
