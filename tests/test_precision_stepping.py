@@ -88,3 +88,26 @@ def test_step_order_across_calls_and_events(name: str, fires: bool) -> None:
     assert bool(msgs) == fires, msgs
     if fires and name.startswith("a"):
         assert "inside advance(), called at line 17" in msgs[0] and "inside update(), called at line 18" in msgs[0]
+
+
+# ------------------------------------------------------------------------------------------ item 6: LR201
+
+
+def test_a_length_that_is_the_epoch_loops_bound_counts_epochs() -> None:
+    src = (Path(__file__).parent / "data" / "unit_bound.py").read_text()
+    msgs = [(f.line, f.message) for f in audit_source(src, "train.py", select=["LR201"]).findings]
+    assert len(msgs) == 1, msgs  # s1 only: s2's T_max is another name, s3 is stepped per epoch
+    line, msg = msgs[0]
+    assert line == 10 and "T_max=total is the bound of the epoch loop at line 7" in msg
+
+
+@pytest.mark.parametrize("loop", ["range(1, total + 1)", "range(start, total)", "tqdm(range(total))",
+                                  "trange(total)"])
+def test_epoch_loop_bound_forms(loop: str) -> None:
+    src = (Path(__file__).parent / "data" / "unit_bound.py").read_text().replace(
+        "for epoch in range(total):\n        for x in loader:\n            opt.zero_grad(); model(x).sum().backward(); "
+        "opt.step()\n            s1.step()",
+        f"for epoch in {loop}:\n        for x in loader:\n            opt.zero_grad(); model(x).sum().backward(); "
+        f"opt.step()\n            s1.step()", 1)
+    assert loop in src
+    assert [f.line for f in audit_source(src, "train.py", select=["LR201"]).findings] == [10]

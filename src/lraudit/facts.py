@@ -203,6 +203,7 @@ class SchedulerFact:
     # a call this file cannot see into that receives the scheduler ("run_epoch_hooks() at line 40"): it may step
     # it there, so a scheduler with no step() of its own is "unknown", not "never"
     handed_to: str | None = None
+    arg_texts: dict[str, str] = field(default_factory=dict)  # source text of each written argument
 
 
 @dataclass(frozen=True)

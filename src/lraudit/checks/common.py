@@ -442,7 +442,7 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
     # 1. sized in epochs, stepped per batch (unconditionally, no argument: a fractional epoch is fine)
     batch_sites = [st for st in sites if st.context == "batch" and not st.conditional and st.arg is None]
     if batch_sites and s.stepped == "batch":
-        ev = _epoch_sized_evidence(s, epochs)
+        ev = _epoch_sized_evidence(s, epochs, epoch_loop_bound(facts, s, batch_sites[0]))
         if ev is not None:
             argname, evidence, consequence = ev
             return Mismatch("epochs", "batch", batch_sites[0], batch_sites[0].loc, argname,
@@ -486,7 +486,33 @@ def _framework_mismatch(facts: FileFacts, s: SchedulerFact, epochs: tuple[int, s
     return None
 
 
-def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tuple[str, str, str] | None:
+_RANGE_BOUND = re.compile(r"^(?:tqdm\(|trange\()?\s*(?:range\()?\s*(?:[^,()]+,\s*)?(?P<bound>[A-Za-z_][\w.]*)"
+                          r"(?:\s*\+\s*1)?\s*\)")
+
+
+def epoch_loop_bound(facts: FileFacts, s: SchedulerFact, site: StepSite) -> tuple[str, str] | None:
+    """(argument name, evidence) when the scheduler's length argument is written as the bound of an epoch loop
+    around ``site`` in the scheduler's own function (``T_max=n`` with ``for epoch in range(n)``): it counts epochs,
+    whatever its value."""
+    spec = _LENGTH_ARG.get(short(s.cls))
+    if spec is None:
+        return None
+    argname = spec[0]
+    text = s.arg_texts.get(argname)
+    if not text:
+        return None
+    for lid in loop_chain(facts, site.loop_id):
+        lp = facts.loop(lid)
+        if lp is None or lp.kind != "epoch" or lp.function != s.function:
+            continue
+        m = _RANGE_BOUND.match(lp.iter_text.strip())
+        if m and m.group("bound") == text.strip():
+            return argname, f"{argname}={text} is the bound of the epoch loop at line {lp.loc.line}"
+    return None
+
+
+def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None,
+                          loop_bound: tuple[str, str] | None = None) -> tuple[str, str, str] | None:
     name = short(s.cls)
     spec = _LENGTH_ARG.get(name)
     if spec is None:
@@ -498,7 +524,9 @@ def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> t
         return None
     length = length_number(v)
     shown = _value_words(argname, v)
-    if words == "epoch":
+    if loop_bound is not None and loop_bound[0] == argname:
+        evidence = loop_bound[1]
+    elif words == "epoch":
         evidence = shown
     elif value_counts and length is not None and epochs is not None and 0 < length <= epochs[0]:
         evidence = f"{shown}, and the run has {plural(epochs[0], 'epoch')}"

@@ -333,6 +333,8 @@ class _Builder:
             loop_id=loop_id, function=fn, kept=kept, custom_get_lr=custom_get_lr, description=description,
             assumed_args=assumed, conditional=c.site.ctx.conds > 0, optimizer_candidates=candidates,
             handed_to=handed_to,
+            arg_texts={name: self.ix.text(node, 80) for name, node in sorted(c.bound.items())
+                       if isinstance(node, cst.BaseExpression) and not name.startswith("__")},
         )
 
     def _handed_to(self, c: Creation) -> str | None:
