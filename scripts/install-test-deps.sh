@@ -9,3 +9,7 @@ python -m pip install -q --upgrade pip
 python -m pip install -q "torch==2.13.0"
 python -m pip install -q -e ".[test,plot,frameworks]" "torch==2.13.0"
 python -m pip install -q --no-deps "timm==1.0.31"
+# Config families (issue 14, configs2): DeepSpeed's lr_schedules (no compiled ops), Hydra/OmegaConf and
+# Lightning CLI (jsonargparse) for the parity tests of the config readers.
+DS_BUILD_OPS=0 python -m pip install -q "deepspeed==0.19.8" "hydra-core==1.3.8" "lightning==2.6.6" \
+    "jsonargparse[signatures]>=4.27" "torch==2.13.0"

@@ -40,7 +40,8 @@ from .context import CheckContext
 ADAPTIVE: frozenset[str] = frozenset({
     "Adam", "AdamW", "Adamax", "NAdam", "Nadam", "RAdam", "SparseAdam", "Lion", "Lamb", "LAMB", "AdaBelief",
     "Adagrad", "RMSprop", "Ftrl", "AdamWScheduleFree", "ScheduleFreeAdamW", "FusedAdam", "DeepSpeedCPUAdam",
-    "Adam8bit", "AdamW8bit", "PagedAdamW", "PagedAdamW8bit",
+    "Adam8bit", "AdamW8bit", "PagedAdamW", "PagedAdamW8bit", "FusedLamb", "FusedLion", "OnebitAdam", "OnebitLamb",
+    "ZeroOneAdam",
 })
 SGD_LIKE: frozenset[str] = frozenset({"SGD", "ASGD", "LARS", "Muon", "SGDW"})
 
@@ -161,6 +162,10 @@ def _argument_problems(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str
         yield from _hf_rules(facts, s)
     elif s.framework == "keras":
         yield from _keras_rules(s)
+    elif s.framework == "deepspeed":
+        from .deepspeed_args import deepspeed_problems
+
+        yield from deepspeed_problems(facts, s)
 
 
 def _unexpected_keywords(s: SchedulerFact) -> Iterator[tuple[str, str]]:

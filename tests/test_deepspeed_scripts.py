@@ -1,0 +1,57 @@
+"""DeepSpeed's lr_schedules built in a training script: recognised from the catalog, arguments bound with
+DeepSpeed's defaults, and LR002 for what DeepSpeed rejects or silently mishandles."""
+
+from __future__ import annotations
+
+from lraudit.api import audit_source
+
+HEAD = """import torch
+from deepspeed.runtime.lr_schedules import WarmupDecayLR, WarmupLR, OneCycle
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.AdamW(model.parameters(), lr=5e-5)
+"""
+LOOP = """for step in range(1000):
+    optimizer.step()
+    scheduler.step()
+"""
+
+
+def _codes(src: str) -> list[tuple[str, int, str]]:
+    r = audit_source(src, "train.py")
+    return [(f.code, f.line, f.message) for f in r.findings]
+
+
+def test_default_warmup_max_lr_overrides_the_optimizer_rate() -> None:
+    src = HEAD + "scheduler = WarmupDecayLR(optimizer, total_num_steps=1000, warmup_num_steps=100)\n" + LOOP
+    r = audit_source(src, "train.py")
+    (s,) = r.schedulers
+    assert s["class"] == "deepspeed.runtime.lr_schedules.WarmupDecayLR"
+    assert s["args"]["warmup_max_lr"] == {"value": 0.001, "source": "DeepSpeed default"}
+    assert s["stepped"] == "batch"
+    assert [(c, line) for c, line, _ in _codes(src)] == [("LR002", 6)]
+    assert "warms up to DeepSpeed's default 0.001, not to the optimizer's lr 5e-05" in _codes(src)[0][2]
+
+
+def test_given_warmup_max_lr_is_quiet() -> None:
+    src = HEAD + "scheduler = WarmupDecayLR(optimizer, 1000, warmup_max_lr=5e-5, warmup_num_steps=100)\n" + LOOP
+    assert [c for c, _, _ in _codes(src) if c == "LR002"] == []
+
+
+def test_rejected_arguments() -> None:
+    src = HEAD + "scheduler = WarmupLR(optimizer, warmup_num_steps=100.0)\n" + LOOP
+    (f,) = [x for x in _codes(src) if x[0] == "LR002"]
+    assert "WarmupLR raises ValueError at construction: warmup_num_steps must be a positive integer, got 100.0" in f[2]
+    src = HEAD + "scheduler = OneCycle(optimizer, cycle_min_lr=1e-5, cycle_max_lr=1e-3, cycle_first_step_size=0)\n" \
+        + LOOP
+    (f,) = [x for x in _codes(src) if x[0] == "LR002"]
+    assert "cycle_first_step_size must be positive, got 0.0" in f[2]
+
+
+def test_binding_uses_deepspeed_signature() -> None:
+    src = HEAD + "scheduler = WarmupDecayLR(optimizer, 500, 1e-6, 5e-5, 50, 'linear')\n" + LOOP
+    r = audit_source(src, "train.py")
+    args = r.schedulers[0]["args"]
+    assert args["total_num_steps"]["value"] == 500 and args["warmup_type"]["value"] == "linear"
+    assert args["warmup_min_lr"]["value"] == 1e-6 and args["warmup_num_steps"]["value"] == 50
+    assert r.schedulers[0]["horizon"]["value"] == 1000
