@@ -746,6 +746,46 @@ def competing_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Schedule
     return out
 
 
+def keras_callback_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[SchedulerFact, SchedulerFact, int]]:
+    """Pairs of Keras callbacks that set the rate of one optimizer in the same ``fit()`` (with its line), where
+    one recomputes the rate from the epoch alone and so erases the other's changes (LR301)."""
+    if opt_id is None:
+        return []
+    out: list[tuple[SchedulerFact, SchedulerFact, int]] = []
+    seen: set[tuple[str, str]] = set()
+    for fit in facts.extra.get("keras_fits", ()):
+        ids = fit.get("callbacks") or ()
+        scheds = sorted((s for s in (facts.scheduler(i) for i in ids) if s is not None and s.optimizer == opt_id
+                         and s.stepped == "epoch" and _keras_rate_callback(facts, s)), key=lambda x: x.loc)
+        for i, a in enumerate(scheds):
+            for b in scheds[i + 1:]:
+                if (a.id, b.id) in seen:
+                    continue
+                if keras_callback_erases(facts, a) or keras_callback_erases(facts, b):
+                    seen.add((a.id, b.id))
+                    out.append((a, b, int(fit.get("line") or 0)))
+    return out
+
+
+def _keras_rate_callback(facts: FileFacts, s: SchedulerFact) -> bool:
+    return (s.framework == "keras" and short(s.cls) in ("LearningRateScheduler", "ReduceLROnPlateau")) or (
+        s.framework == "manual" and s.id in facts.extra.get("manual_plans", {}) and s.unit == "epoch")
+
+
+def keras_callback_erases(facts: FileFacts, s: SchedulerFact) -> bool:
+    """A Keras callback that sets the rate from the epoch alone: LearningRateScheduler(schedule(epoch)), or a
+    user callback whose rate is a formula of the epoch (lraudit simulates it)."""
+    if s.framework == "keras" and short(s.cls) == "LearningRateScheduler":
+        return facts.extra.get("keras_schedule_reads_rate", {}).get(s.id) is False
+    plan = facts.extra.get("manual_plans", {}).get(s.id) if s.framework == "manual" else None
+    if plan is None or getattr(plan, "condition", None) is not None:
+        return False
+    # a write under a condition (a warm-up that stops writing after a few epochs) does not erase for good
+    cls = short(s.cls)
+    writes = [w for w in facts.lr_writes if w.function and w.function.split(".", 1)[0] == cls]
+    return bool(writes) and not all(w.conditional for w in writes)
+
+
 def in_competing_pair(facts: FileFacts, s: SchedulerFact) -> bool:
     return any(s.id in (a.id, b.id) for a, b in competing_pairs(facts, s.optimizer))
 

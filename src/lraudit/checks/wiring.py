@@ -15,6 +15,8 @@ from .common import (
     active_writer,
     arg_loc,
     competing_pairs,
+    keras_callback_erases,
+    keras_callback_pairs,
     is_default,
     loop_chain,
     opt_label,
@@ -39,6 +41,16 @@ def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
                            f"{short(other.cls)}'s changes are erased"
                            + (" (the plateau cuts never last)" if short(other.cls) in PLATEAU else "")
                            + "; combine them with SequentialLR or ChainedScheduler, or keep one")
+            yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),
+                              consequence=consequence)
+        for a, b, fit_line in keras_callback_pairs(facts, o.id):
+            writer, other = (a, b) if keras_callback_erases(facts, a) else (b, a)
+            how = ("from its schedule(epoch), which ignores the current rate" if writer.framework == "keras" else
+                   "from the epoch alone")
+            consequence = (f"both run in the fit() at line {fit_line}; {sched_label(writer)} sets the rate at the "
+                           f"start of every epoch {how}, so {sched_label(other)}'s changes are erased"
+                           + (" (the plateau cuts never last)" if short(other.cls) in PLATEAU else "")
+                           + "; write one schedule(epoch, lr) that does both, or keep one")
             yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),
                               consequence=consequence)
         scheds = [s for s in facts.schedulers if s.optimizer == o.id and s.parent is None and active_writer(s)]

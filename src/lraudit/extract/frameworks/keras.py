@@ -129,7 +129,19 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
     if fits:
         facts = _with_extra(facts, "keras_fits", [
             {"line": builder.loc.location(f.site.node).line, "epochs": _plain(f.epochs), "steps_per_epoch":
-             _plain(f.spe), "receiver": f.receiver} for f in fits])
+             _plain(f.spe), "receiver": f.receiver, "callbacks": sorted(set(f.callbacks))} for f in fits])
+        # LearningRateScheduler(schedule): a schedule(epoch, lr) that reads the current rate composes with other
+        # writers; schedule(epoch) recomputes it from the epoch alone and erases them (LR301)
+        reads: dict[str, bool] = {}
+        for s in facts.schedulers:
+            fv = s.args.get("schedule")
+            if s.cls.endswith("LearningRateScheduler") and isinstance(fv, Known) and \
+                    isinstance(getattr(fv.value, "node", None), (cst.Lambda, cst.FunctionDef)):
+                params = fv.value.node.params
+                reads[s.id] = len(params.params) + len(params.posonly_params) - len(fv.value.bound) >= 2 or \
+                    isinstance(params.star_arg, cst.Param)
+        if reads:
+            facts = _with_extra(facts, "keras_schedule_reads_rate", reads)
     # legacy spellings and schedules passed as learning_rate=
     for o in facts.optimizers:
         if o.framework != "keras":
@@ -207,7 +219,8 @@ def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: 
             opt = objs[0]
         writes.append(LrWrite(opt, builder.loc.location(node), ix.text(value, 80),
                               sc.context, sc.loop_id,  # type: ignore[arg-type]
-                              fn.qualname if fn else None, resolver.resolve(value, ctx, seq)))
+                              fn.qualname if fn else None, resolver.resolve(value, ctx, seq),
+                              conditional=ctx.conds > 0))
     return replace(facts, lr_writes=facts.lr_writes + tuple(sorted(writes, key=lambda w: w.loc)))
 
 
