@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, loop_chain, sched_label, short, step_call, unit_mismatch
+from .common import PLATEAU, arg_loc, arg_plain, loop_chain, sched_label, short, step_call, unit_mismatch
 from .context import CheckContext
 from .frameworks import lightning_steps_it
 
@@ -371,6 +371,9 @@ _STEP_EPOCH_EXEMPT = {"CosineAnnealingWarmRestarts"} | set(PLATEAU)
 def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in facts.schedulers:
+        if s.framework == "timm" and s.parent is None:
+            yield from _timm_step_arguments(ctx, s)
+            continue
         if s.framework != "torch" or s.cls.startswith("custom:") or short(s.cls) in _STEP_EPOCH_EXEMPT:
             continue
         m = unit_mismatch(facts, s)
@@ -389,6 +392,64 @@ def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
                           f"deprecation warning), so the rate follows {st.arg_text} instead of the schedule; call "
                           f"step() without an argument")
             yield ctx.finding(st.loc, call=step_call(s, st.arg_text), effect=effect)
+
+
+_ZERO_BASED = re.compile(r"^(?:tqdm\()?\s*range\(\s*(?:[^,()]+|0\s*,.*|[\w.]*start[\w.]*\s*,.*)\)\s*\)?$", re.I)
+
+
+def _names(target_text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_]\w*", target_text))
+
+
+def _timm_step_arguments(ctx: CheckContext, s: SchedulerFact) -> Iterator[Finding]:
+    """timm schedulers take the epoch (or update count) on purpose: ``step(epoch)`` sets the rate *for* the epoch
+    given, so after an epoch's training it must be given the next epoch (``epoch + 1``, as timm's train.py does);
+    ``step_update(num_updates)`` needs the number of updates so far, not the batch index of the epoch."""
+    facts = ctx.facts
+    t_in_epochs = arg_plain(s, "t_in_epochs")
+    per_epoch = t_in_epochs is not False
+    for st in s.step_sites:
+        if st.kind != "scheduler" or not st.arg_text or st.via is not None:
+            continue
+        arg = re.sub(r"\s+", "", st.arg_text)
+        if st.method == "step" and per_epoch and st.context == "epoch":
+            lp = facts.loop(st.loop_id)
+            if lp is None or lp.kind != "epoch" or not _ZERO_BASED.match(lp.iter_text.strip()):
+                continue
+            var = next((n for n in _names(lp.target_text) if n == arg), None)
+            plus_one = next((n for n in _names(lp.target_text) if arg in (f"{n}+1", f"1+{n}")), None)
+            inner = [x for x in facts.loops if x.parent == lp.id and x.kind in ("batch", "iteration")]
+            if not inner:
+                continue
+            after = all(x.loc.end_line < st.loc.line for x in inner)
+            before = all(x.loc.line > st.loc.line for x in inner)
+            if var and after:
+                effect = (f"timm's step(epoch) sets the rate for the epoch it is given; called with {var} after that "
+                          f"epoch's training, it sets again the rate the epoch just used, so every epoch trains "
+                          f"at the previous epoch's rate: the schedule lags one epoch (epochs 0 and 1 share the first "
+                          f"value; warm-up and decay "
+                          f"end one epoch late); pass {var} + 1, as timm's train.py does")
+            elif plus_one and before:
+                effect = (f"timm's step(epoch) sets the rate for the epoch it is given; called before epoch "
+                          f"{plus_one}'s training with {st.arg_text}, each epoch trains at the next epoch's rate, so "
+                          f"the schedule's first value (the start of a warm-up) is never used; pass {plus_one}")
+            else:
+                continue
+            yield ctx.finding(st.loc, call=step_call(s, st.arg_text), effect=effect)
+        elif st.method == "step_update" and not per_epoch and st.context == "batch":
+            for lid in loop_chain(facts, st.loop_id):
+                lp = facts.loop(lid)
+                if lp is None or lp.kind not in ("batch", "iteration") or arg not in _names(lp.target_text):
+                    continue
+                if lp.parent is None or facts.loop(lp.parent) is None:
+                    break  # a single loop over all updates: its index is the update count
+                effect = (f"step_update() needs the number of optimizer updates so far, but {st.arg_text} is the "
+                          f"batch index of the loop at line {lp.loc.line}, which restarts at 0 every epoch: the "
+                          f"per-update schedule repeats its first epoch's values for the whole run; count updates "
+                          f"across epochs (num_updates += 1) as timm's train.py does")
+                yield ctx.finding(st.loc, call=f"{s.variable or short(s.cls)}.step_update({st.arg_text})",
+                                  effect=effect)
+                break
 
 
 # ============================================================================================ LR207

@@ -418,7 +418,7 @@ class _Builder:
                 if a.keyword is None and not a.star:
                     node = a.value
                     break
-                if a.keyword is not None and a.keyword.value in ("metrics", "epoch", "metric"):
+                if a.keyword is not None and a.keyword.value in ("metrics", "epoch", "metric", "num_updates"):
                     node = a.value
                     break
             if node is not None:
