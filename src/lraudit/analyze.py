@@ -124,7 +124,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         return _failure(display, module.reason, module.line, module.column)
     from .extract.build import extract
 
-    ext = extract(module, path, text=text)
+    ext = extract(module, path, text=text, display=display)
     facts = ext.facts
     if display != facts.path:
         from dataclasses import replace
@@ -136,15 +136,27 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     for s in facts.schedulers:
         curves[s.id] = simulate_scheduler(facts, s, SimOptions())
     findings = run_checks(facts, curves, opts)
+    if ext.linked is not None and findings:
+        findings = [_with_caller(f, facts, ext, display) if f.path != display else f for f in findings]
     from .suppress import parse_suppressions
 
     if findings:
-        supp = parse_suppressions(text)
-        findings = [f for f in findings if not supp.is_suppressed(f.code, f.name, f.line, f.end_line)]
+        # a finding in another module of the repository (code linked into this file's analysis) obeys that
+        # file's suppression comments and is fingerprinted with its lines
+        texts = {display: text}
+        if ext.linked is not None:
+            for lm in ext.linked.modules:
+                texts.setdefault(lm.display, lm.unit.text)
         from .baseline import fingerprint
 
-        lines = text.splitlines()
-        findings = _fingerprinted(findings, lines, fingerprint)
+        kept: list[Finding] = []
+        for fpath in sorted({f.path for f in findings}):
+            ftext = texts.get(fpath, "")
+            supp = parse_suppressions(ftext)
+            mine = [f for f in findings if f.path == fpath
+                    and not supp.is_suppressed(f.code, f.name, f.line, f.end_line)]
+            kept.extend(_fingerprinted(mine, ftext.splitlines(), fingerprint))
+        findings = kept
     explain_curves = curves
     if opts.steps is not None:
         explain_curves = {s.id: simulate_scheduler(facts, s, SimOptions(steps=opts.steps)) for s in facts.schedulers}
@@ -153,6 +165,27 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
 
     result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
     return result
+
+
+def _with_caller(f: Finding, facts: FileFacts, ext: Any, display: str) -> Finding:
+    """A finding in another module of the repository, reached from this file: its message names the call that
+    runs that code and the object at fault ("when called from train.py:14 with the StepLR built at train.py:13")."""
+    from dataclasses import replace
+
+    entry = ext.linked.entry_for(f.path, f.line)
+    if entry is None:
+        return f
+    node, name = entry
+    here = display.rsplit("/", 1)[-1]
+    text = f"when called from {here}:{ext.locator.line(node)} ({name}())"
+    for obj in list(facts.schedulers) + list(facts.optimizers):
+        sites = getattr(obj, "step_sites", ())
+        at = any(x.loc.file == f.path and x.loc.line == f.line for x in sites) or (
+            obj.loc.file == f.path and obj.loc.line == f.line)
+        if at and not obj.loc.file and not obj.cls.startswith(("manual:", "custom:")):
+            text += f" with the {obj.cls.rsplit('.', 1)[-1]} built at {here}:{obj.loc.line}"
+            break
+    return replace(f, message=f"{f.message} ({text})")
 
 
 def _fingerprinted(findings: list[Finding], lines: list[str], fingerprint: Any) -> list[Finding]:

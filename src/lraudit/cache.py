@@ -99,6 +99,13 @@ def _install_probe() -> None:
             _installed = True
 
 
+def note_dependency(path: str) -> None:
+    """Record ``path`` as read by the result being computed (for a memoised read that does not probe again)."""
+    found: list[str] | None = getattr(_recording, "paths", None)
+    if found is not None:
+        found.append(os.path.abspath(path))
+
+
 @contextmanager
 def recording_dependencies() -> Iterator[list[str]]:
     """Collect the absolute paths of the files looked for while the block runs (this thread only)."""

@@ -27,7 +27,7 @@ def _internal(key: str) -> bool:
 
 
 def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
-    return {
+    entry = {
         "id": o.id,
         "class": o.cls,
         "line": o.loc.line,
@@ -35,6 +35,9 @@ def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
         "lr": _value(o.lr),
         "params": {k: _value(v) for k, v in sorted(o.params.items()) if not _internal(k)},
     }
+    if o.loc.file:  # built in another module of the repository (see repository.py)
+        entry["file"] = o.loc.file
+    return entry
 
 
 def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, explanation: str,
@@ -63,11 +66,13 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
     }
     if lr_steps is not None:
         entry["lr_steps"] = lr_steps
+    if s.loc.file:
+        entry["file"] = s.loc.file
     return entry
 
 
 def step_site_text(site: StepSite) -> str:
-    where = f"line {site.loc.line}"
+    where = f"{site.loc.file}:{site.loc.line}" if site.loc.file else f"line {site.loc.line}"
     ctx = CONTEXT_WORDS.get(site.context, site.context)
     text = f"{site.method}() at {where}, {ctx}"
     if site.via:

@@ -86,6 +86,7 @@ class Location:
     column: int
     end_line: int
     end_column: int
+    file: str = ""  # another file of the repository (its display path); "" for the analysed file
 
     @staticmethod
     def unknown() -> "Location":

@@ -236,7 +236,30 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
     largest first.
     """
     with _paced_collector():
-        return _run_files(list(files), opts, explicit or set(), jobs, cache_dir)
+        return dedupe_linked(_run_files(list(files), opts, explicit or set(), jobs, cache_dir))
+
+
+def dedupe_linked(results: list[FileResult]) -> list[FileResult]:
+    """A finding in another module that several analysed files reach (code linked into their analysis, see
+    extract/link.py) is reported once: by that module's own result when it has it, else by the first file."""
+    seen: set[tuple[str, str, int, int]] = set()
+    for r in results:
+        for f in r.findings:
+            if f.path == r.path:
+                seen.add((f.code, f.path, f.line, f.column))
+    for r in results:
+        if not any(f.path != r.path for f in r.findings):
+            continue
+        kept = []
+        for f in r.findings:
+            key = (f.code, f.path, f.line, f.column)
+            if f.path != r.path:
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(f)
+        r.findings = kept
+    return results
 
 
 def _run_files(pairs: list[tuple[str, str]], opts: AnalysisOptions, explicit: set[str], jobs: int | None,

@@ -37,7 +37,7 @@ class CheckContext:
             code=self.rule.code,
             name=self.rule.name,
             severity=(self.severity or severity or self.rule.severity),  # type: ignore[arg-type]
-            path=self.facts.path,
+            path=loc.file or self.facts.path,
             line=loc.line,
             column=loc.column,
             end_line=loc.end_line,

@@ -45,26 +45,36 @@ class Extraction:
     flow: ObjectFlow
     locator: Locator
     values: dict[str, dict[str, Value]] = field(default_factory=dict)  # scheduler/optimizer id -> args
+    linked: Any = None  # extract.link.Linked: the other modules of the repository linked into the index
 
 
-def extract(module: cst.Module, path: str, directory: str | None = None, text: str | None = None) -> Extraction:
+def extract(module: cst.Module, path: str, directory: str | None = None, text: str | None = None,
+            display: str | None = None) -> Extraction:
     # Most files that pass the prefilter build no optimizer or scheduler. For them a light pass without loops
     # and horizon comes first: those need positions (one code generation over the whole module, about a third
     # of the parse), and no other fact reads them. Only when the light pass finds something after all (a rate
     # write, a computed rate...) is the file extracted again in full.
     # ``text``, the source the module was parsed from, lets positions be computed per statement (see Locator).
-    light = _extract(module, path, directory, light=True, text=text)
+    # ``display``: the path the file is shown as (the modules linked into its index are shown relative to it).
+    light = _extract(module, path, directory, light=True, text=text, display=display)
     if light is not None:
         return light
-    return _extract(module, path, directory, light=False, text=text)  # type: ignore[return-value]
+    return _extract(module, path, directory, light=False, text=text, display=display)  # type: ignore[return-value]
 
 
 def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
-             text: str | None = None) -> Extraction | None:
+             text: str | None = None, display: str | None = None) -> Extraction | None:
     ix = build_index(module)
+    linked = _link(ix, path, directory, display)
     classify_loops(ix)
-    locator = Locator(module, text, ix.owner)
+    locator: Any = Locator(module, text, ix.owner)
     resolver = Resolver(ix, path, directory)
+    if linked is not None:
+        from .link import LinkedLocator
+
+        locator = LinkedLocator(locator, linked)
+        resolver.loc_file = locator.file
+        resolver.scope_files = {id(lm.ix.module_scope): lm.unit.path for lm in linked.modules}
     resolver.loc_line = locator.line
     flow = ObjectFlow(ix, resolver)
     flow.find_creations()
@@ -79,7 +89,18 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     ext = apply_frameworks(Extraction(facts, resolver, flow, locator, builder.values), ix, contexts, builder)
     if light and not _nothing_found(ext.facts):
         return None
+    ext.linked = linked
     return ext
+
+
+def _link(ix: Indexer, path: str, directory: str | None, display: str | None) -> Any:
+    """Link the repository code the file calls into its index (extract/link.py); None when nothing is linked."""
+    from .link import link_file
+
+    try:
+        return link_file(ix, Resolver(ix, path, directory), path, display or path)
+    except (OSError, RecursionError, ValueError):  # an unreadable tree or module: analyse the file alone
+        return None
 
 
 def _nothing_found(facts: FileFacts) -> bool:

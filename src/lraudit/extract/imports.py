@@ -56,6 +56,19 @@ class ImportTable:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.star_modules: list[str] = []
+        # code of other modules linked into this file's index (extract/link.py) qualifies with its own module's
+        # imports: id(expression node) -> that module's table, id(module scope) -> that module's table
+        self.by_node: dict[int, "ImportTable"] = {}
+        self.by_scope: dict[int, "ImportTable"] = {}
+
+    def for_scope(self, scope: object) -> "ImportTable":
+        """The import table of the module ``scope`` belongs to (this one, or a linked module's)."""
+        if not self.by_scope:
+            return self
+        s = scope
+        while getattr(s, "parent", None) is not None:
+            s = s.parent  # type: ignore[attr-defined]
+        return self.by_scope.get(id(s), self)
 
     def add(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
@@ -89,6 +102,10 @@ class ImportTable:
 
     def qualify(self, node: cst.BaseExpression | None) -> str | None:
         """Qualified name of a Name/Attribute chain rooted at an imported name, else None."""
+        if self.by_node:
+            other = self.by_node.get(id(node))
+            if other is not None:
+                return other.qualify(node)
         text = dotted(node)
         if text is None:
             return None

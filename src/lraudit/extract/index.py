@@ -161,7 +161,7 @@ def _code_text(node: cst.CSTNode, limit: int = 120) -> str:
 
 
 class Indexer:
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, seq_start: int = 0, loop_start: int = 0) -> None:
         self.module = module
         self.imports = ImportTable()
         self.module_scope = Scope("<module>", "module", None)
@@ -175,9 +175,12 @@ class Indexer:
         # every Name read in an expression: name -> [(path of the call it is an argument of, ctx, seq)]
         self.reads: dict[str, list[tuple[str | None, Ctx, int]]] = {}
         self.owner: dict[int, cst.CSTNode] = {}  # id(expression node) -> the statement that holds it (positions)
-        self._seq = 0
+        self._seq = seq_start  # a module linked into another file's index numbers after it (see extract/link.py)
         self._created: list[AssignRec] | None = None
-        self._loop_n = 0
+        self._loop_n = loop_start
+        # functions of other modules linked into this index (extract/link.py): id(FunctionInfo) -> the call paths
+        # that name it in the importing code ("bo" for `from x import build_optimizer as bo`, "engine.train")
+        self.call_aliases: dict[int, set[str]] = {}
         self.text_cache: dict[int, str] = {}
 
     # ------------------------------------------------------------------------------------ helpers
@@ -524,5 +527,5 @@ class Indexer:
             first = False
 
 
-def build_index(module: cst.Module) -> Indexer:
-    return Indexer(module).run()
+def build_index(module: cst.Module, seq_start: int = 0, loop_start: int = 0) -> Indexer:
+    return Indexer(module, seq_start, loop_start).run()

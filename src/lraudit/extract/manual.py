@@ -1268,7 +1268,9 @@ def _imported_writers(ix: Indexer,
         if path is None:
             continue
         other = _module_resolver(path, resolver.module_hops + 1)
-        fn = other.ix.functions.get(q.rsplit(".", 1)[-1]) if other is not None else None
+        if not isinstance(other, Resolver):  # a module that cannot be read (the reason is not needed here)
+            continue
+        fn = other.ix.functions.get(q.rsplit(".", 1)[-1])
         if other is None or fn is None:
             continue
         writes = [w for w in _lr_subwrites(other.ix) if w.ctx.scope.function is fn]

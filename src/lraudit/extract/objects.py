@@ -251,6 +251,9 @@ class ObjectFlow:
             path = dotted(node.func)
             if path and path in self.ix.functions_by_name:
                 return self._returns(path, None, depth)
+            method = self.instance_method(node.func, ctx, seq)
+            if method is not None:  # model.configure_optimizers(...) with model = GPT(config)
+                return self._fn_returns(method, None, depth)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("optimizers", "lr_schedulers"):
                 return self._lightning_accessor(node.func.attr.value, ctx)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in _PASS_THROUGH:
@@ -363,6 +366,8 @@ class ObjectFlow:
                         out.append(c.oid)
                     elif path and path in self.ix.functions_by_name:
                         out.extend(self._returns(path, r.index, depth))
+                    elif self.instance_method(v.func, r.ctx, r.seq) is not None:
+                        out.extend(self._fn_returns(self.instance_method(v.func, r.ctx, r.seq), r.index, depth))
                     elif isinstance(v.func, cst.Attribute) and v.func.attr.value in _PASS_THROUGH:
                         # accelerator.prepare(model, opt, loader, sched) / amp.initialize(model, opt)
                         args = [a for a in v.args if a.keyword is None and not a.star]
@@ -415,13 +420,42 @@ class ObjectFlow:
     def _returns(self, fname: str, index: int | None, depth: int) -> list[str]:
         out: list[str] = []
         for fn in self.ix.functions_by_name.get(fname, []):
-            for expr, rctx in fn.returns:
-                if index is not None and isinstance(expr, (cst.Tuple, cst.List)):
-                    if index < len(expr.elements):
-                        out.extend(self.objects(expr.elements[index].value, rctx, None, depth + 1))
-                elif index is None:
-                    out.extend(self.objects(expr, rctx, None, depth + 1))
+            out.extend(self._fn_returns(fn, index, depth))
         return _uniq(out)
+
+    def _fn_returns(self, fn: Any, index: int | None, depth: int) -> list[str]:
+        out: list[str] = []
+        for expr, rctx in fn.returns:
+            if index is not None and isinstance(expr, (cst.Tuple, cst.List)):
+                if index < len(expr.elements):
+                    out.extend(self.objects(expr.elements[index].value, rctx, None, depth + 1))
+            elif index is None:
+                out.extend(self.objects(expr, rctx, None, depth + 1))
+        return _uniq(out)
+
+    def instance_method(self, func: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Any:
+        """The method ``x.m`` calls when ``x`` holds an instance of a class defined here or linked from another
+        module of the repository (``model = GPT(config)`` then ``model.configure_optimizers(...)``)."""
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name) or not self.ix.classes:
+            return None
+        _, recs = self.resolver._assignments(func.value.value, ctx, seq)
+        recs = [r for r in recs if r.kind == "assign" and r.value is not None]
+        if not recs:
+            return None
+        classes = set()
+        for r in recs:
+            v = r.value
+            while isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value in _SAME_OBJECT:
+                v = v.func.value  # GPT(config).to(device)
+            name = dotted(v.func) if isinstance(v, cst.Call) else None
+            ci = self.ix.classes.get(name) if name else None
+            if ci is None:
+                return None
+            classes.add(id(ci))
+            method = ci.methods.get(func.attr.value)
+        if len(classes) != 1 or method is None:
+            return None
+        return method
 
     def _lightning_accessor(self, which: str, ctx: Ctx) -> list[str]:
         kind = "optimizer" if which == "optimizers" else "scheduler"
@@ -436,6 +470,7 @@ class ObjectFlow:
 
 
 _PASS_THROUGH = ("prepare", "initialize", "prepare_model", "setup", "setup_optimizers")
+_SAME_OBJECT = ("to", "cuda", "cpu", "train", "eval", "float", "half", "double", "bfloat16")
 
 
 def _live(recs: list, use: Ctx) -> list:

@@ -176,6 +176,10 @@ class Resolver:
         # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
         # Lightning Trainer call); consulted before any other resolution of that exact attribute
         self.known_attributes: dict[str, Value] = {}
+        # modules of the repository linked into the index (extract/link.py): their file for a node, and the
+        # file of each linked module scope (``__file__``, relative imports and paths resolve at its location)
+        self.loc_file: Callable[[cst.CSTNode], str | None] = lambda node: None
+        self.scope_files: dict[int, str] = {}
 
     # ------------------------------------------------------------------------------------- public
     def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
@@ -202,7 +206,14 @@ class Resolver:
 
     def where(self, node: cst.CSTNode) -> str:
         line = self.loc_line(node)
-        return f"{self.name}:{line}" if line else self.name
+        name = self.loc_file(node) or self.name
+        return f"{name}:{line}" if line else name
+
+    def file_for(self, ctx: Ctx | None) -> str:
+        """The file the code of ``ctx`` belongs to: the analysed file, or a module linked into its index."""
+        if ctx is None or not self.scope_files:
+            return self.path
+        return self.scope_files.get(_root_id(ctx.scope), self.path)
 
     # ------------------------------------------------------------------------------------ core
     def _resolve(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Value:
@@ -367,16 +378,16 @@ class Resolver:
             return self._param(scope.function, name, ctx)
         if recs:
             return self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
-        q = self.ix.imports.qualify_text(name)
+        q = self.ix.imports.for_scope(ctx.scope).qualify_text(name)
         if q is not None:
             if q in _MATH_CONST:
                 return Known(_MATH_CONST[q], LITERAL)
-            local = self._local_module_value(q)
+            local = self._local_module_value(q, self.file_for(ctx))
             if local is not None:
                 return local
             return Unknown(f"{name} is imported ({q}), not a value")
         if name in ("__file__",):
-            return Known(self.path, "this script's path")
+            return Known(self.file_for(ctx), "this script's path")
         return Unknown(f"{name} is not defined in this file")
 
     def _from_assignments(self, name: str, recs: list[AssignRec], scope: Scope) -> Value:
@@ -500,9 +511,17 @@ class Resolver:
         name = fn.name
         sites = []
         if name == "__init__" and fn.class_name:
-            for s in self._calls_by_name.get(fn.class_name, []):
-                if s.path == fn.class_name:
+            aliases = self.ix.call_aliases.get(id(fn))
+            for s in (self.ix.calls if aliases is not None else self._calls_by_name.get(fn.class_name, [])):
+                if (s.path == fn.class_name and aliases is None) or (
+                        aliases is not None and (_root_id(s.ctx.scope), s.path) in aliases):
                     sites.append(s)
+            return sites
+        aliases = self.ix.call_aliases.get(id(fn))
+        if aliases is not None:  # a function of another module linked into this index: the calls that name it
+            for site in self.ix.calls:
+                if (_root_id(site.ctx.scope), site.path) in aliases:
+                    sites.append(site)
             return sites
         for s in self._calls_by_name.get(name, []):
             if fn.is_method:
@@ -642,10 +661,12 @@ class Resolver:
         attr = node.attr.value
         full = dotted(node)
         q = self.ix.imports.qualify(node)
+        if q is None and self.scope_files:
+            q = self.ix.imports.for_scope(ctx.scope).qualify(node)
         if q is not None:
             if q in _MATH_CONST:
                 return Known(_MATH_CONST[q], LITERAL)
-            local = self._local_module_value(q)
+            local = self._local_module_value(q, self.file_for(ctx))
             if local is not None:
                 return local
             return Unknown(f"{full} is a library attribute ({q})")
@@ -890,6 +911,12 @@ class Resolver:
                            "not state")
         if path and path in self.ix.functions_by_name:
             return self._local_call(node, path, ctx, seq)
+        if path and self.module_hops < 4 and path.split(".", 1)[0] not in _LIBRARY_ROOTS:
+            mq = self.ix.imports.for_scope(ctx.scope).qualify_text(path)
+            if mq is not None and mq.split(".", 1)[0] not in _LIBRARY_ROOTS:
+                other = self._module_call(node, mq, ctx, seq)
+                if other is not None:
+                    return other
         if isinstance(func, cst.Attribute) and func.attr.value in ("getint", "getfloat", "getboolean"):
             return Unknown("configparser value")
         return Unknown(f"{self.ix.text(node, 60)} is computed at run time")
@@ -931,17 +958,111 @@ class Resolver:
             return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}")
         return Known(result, f"{name}() at {self.where(node)}")
 
-    # ------------------------------------------------------------------------------ local modules
-    def _local_module_value(self, qualified: str) -> Value | None:
-        """``conf.settings.MILESTONES`` when ``conf/settings.py`` sits next to the script (or above it);
-        relative imports (``from .training import train_config``) resolve from this file's package."""
-        if self.module_hops >= 3 or qualified.split(".", 1)[0] in _LIBRARY_ROOTS:
+    def _module_call(self, node: cst.Call, qualified: str, ctx: Ctx, seq: int | None) -> Value | None:
+        """The value a function of another repository module returns (``hyp = load_hyp()`` with
+        ``utils/general.py`` reading a YAML file next to itself); None when the name is not the repository's."""
+        from ..repository import Ambiguous, repository_for
+
+        importer = self.file_for(ctx)
+        try:
+            target = repository_for(importer).resolve(qualified, importer,
+                                                      self._inserted() if importer == self.path else ())
+        except (OSError, ValueError):
             return None
+        if isinstance(target, Ambiguous):
+            return Unknown(target.reason)
+        if target is None or len(target.attrs) != 1 or os.path.isdir(target.path):
+            return None
+        other = _module_resolver(target.path, self.module_hops + 1)
+        if not isinstance(other, Resolver):
+            return Unknown(f"{qualified}() is defined in a module that cannot be read: {other}") if other else None
+        name = target.attrs[0]
+        fns = [f for f in other.ix.functions_by_name.get(name, []) if f.qualname == name]
+        if len(fns) != 1:
+            q = other.ix.imports.names.get(name)
+            if q is not None and not fns:  # re-exported by that module (`from .general import load_hyp`)
+                return other._module_call(node, q, Ctx(other.ix.module_scope), None)
+            return None
+        fn = fns[0]
+        if fn.returns and not node.args:
+            rets = [other.resolve(expr, rctx, None) for expr, rctx in fn.returns]
+            if all(isinstance(r, Known) for r in rets):
+                first = rets[0].value  # type: ignore[union-attr]
+                if all(_same(r.value, first) for r in rets):  # type: ignore[union-attr]
+                    r0 = rets[0]
+                    return Known(r0.value, f"{r0.source} (returned by {name}() of {other.name})")  # type: ignore
+        try:
+            from ..evaluate import EvalError, call_function
+        except ImportError:  # pragma: no cover - evaluator always ships
+            return Unknown(f"{name}() is not evaluated")
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for a in node.args:
+            if a.star:
+                return Unknown(f"{name}(*...) is not evaluated")
+            v = self.resolve(a.value, ctx, seq)
+            if not isinstance(v, Known):
+                return Unknown(f"{name}() gets an argument that is not known: {v.reason}")  # type: ignore
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = v.value
+            else:
+                args.append(v.value)
+        fv = FunctionValue(fn.node, fn.name, other.loc_line(fn.node), scope=EvalScope(other, Ctx(fn.scope)))
+        try:
+            result = call_function(fv, args, kwargs)
+        except EvalError as exc:
+            return Unknown(f"{name}() of {other.name} could not be evaluated: {exc}")
+        except Exception as exc:  # the evaluator must never take the run down
+            return Unknown(f"{name}() of {other.name} could not be evaluated: {type(exc).__name__}")
+        return Known(result, f"{name}() of {other.name} at {self.where(node)}")
+
+    # ------------------------------------------------------------------------------ local modules
+    def _local_module_value(self, qualified: str, importer: str | None = None) -> Value | None:
+        """``conf.settings.MILESTONES`` when ``conf/settings.py`` is a module of the repository (see repository.py:
+        import roots, packages, re-exports); relative imports (``from .training import train_config``) resolve from
+        the importing file's package. None when the name is not the repository's."""
+        if self.module_hops >= 4 or qualified.split(".", 1)[0] in _LIBRARY_ROOTS:
+            return None
+        importer = importer or self.path
+        here = os.path.dirname(os.path.abspath(self.path))
+        from ..repository import Ambiguous, repository_for
+
+        try:
+            repo = repository_for(importer)
+            target = repo.resolve(qualified, importer, self._inserted() if importer == self.path else ())
+        except (OSError, ValueError):
+            target = None
+        if isinstance(target, Ambiguous):
+            return Unknown(target.reason)
+        if target is not None and target.attrs and not os.path.isdir(target.path):
+            rel = os.path.relpath(target.path, here).replace(os.sep, "/")
+            other = _module_resolver(target.path, self.module_hops + 1)
+            if isinstance(other, str):
+                return Unknown(f"{qualified}: {other}")
+            if other is None:
+                return Unknown(f"{qualified}: {rel} could not be read")
+            return other._module_attr(list(target.attrs), rel, qualified)
+        return self._nearby_module_value(qualified, importer)
+
+    def _inserted(self) -> list[str]:
+        """Directories this file puts on ``sys.path`` (import roots before its own directory)."""
+        if getattr(self, "_inserted_dirs", None) is None:
+            from .link import sys_path_inserts
+
+            self._inserted_dirs: list[str] | None = []
+            try:
+                self._inserted_dirs = sys_path_inserts(self.ix, self)
+            except Exception:  # a path that cannot be computed is not an import root
+                self._inserted_dirs = []
+        return self._inserted_dirs or []
+
+    def _nearby_module_value(self, qualified: str, importer: str) -> Value | None:
+        """A module next to the importer or in one of its parent directories (outside any repository root)."""
         level = len(qualified) - len(qualified.lstrip("."))
         parts = qualified.lstrip(".").split(".")
         if len(parts) < 2:
             return None
-        here = os.path.dirname(os.path.abspath(self.path))
+        here = os.path.dirname(os.path.abspath(importer))
         if level:
             roots = [here]
             for _ in range(level - 1):
@@ -958,8 +1079,10 @@ class Resolver:
                 for cand in (os.path.join(root, *mod_parts) + ".py", os.path.join(root, *mod_parts, "__init__.py")):
                     if not os.path.isfile(cand):
                         continue
-                    rel = os.path.relpath(cand, here).replace(os.sep, "/")
+                    rel = os.path.relpath(cand, os.path.dirname(os.path.abspath(self.path))).replace(os.sep, "/")
                     other = _module_resolver(cand, self.module_hops + 1)
+                    if isinstance(other, str):
+                        return Unknown(f"{qualified}: {other}")
                     if other is None:
                         return Unknown(f"{qualified}: {rel} could not be read")
                     return other._module_attr(attr_parts, rel, qualified)
@@ -983,6 +1106,16 @@ class Resolver:
             v = self._local_module_value(q)
             if v is not None:
                 return v
+        if len(attr_parts) == 2 and first in mscope.assigns:
+            # an instance or a mapping of that module: `train_config = TrainConfig()` then `train_config.lr`
+            base = self._name(first, Ctx(mscope), None, None)  # type: ignore[arg-type]
+            if isinstance(base, Known) and isinstance(base.value, DataclassInstance):
+                v = self._dataclass_field(base.value, attr_parts[1], base.source)
+                if isinstance(v, Known) and "(" not in v.source:
+                    return Known(v.value, f"{v.source} in {rel}")
+                return v
+            if isinstance(base, Known) and isinstance(base.value, dict) and attr_parts[1] in base.value:
+                return self._dict_item(base.value, attr_parts[1], f"{first} in {rel}")
         if len(attr_parts) != 1:
             return Unknown(f"{qualified} is not a plain constant of {rel}")
         v = self._name(first, Ctx(mscope), None, None)  # type: ignore[arg-type]
@@ -1150,6 +1283,22 @@ class Resolver:
                 if not parts:
                     return Known(".", "path")
                 return Known(os.path.join(*parts), "path")
+        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and not node.args
+                and node.func.attr.value in ("resolve", "absolute", "expanduser")):
+            return self._path_expr(node.func.value, ctx, seq)  # Path(__file__).resolve()
+        if (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute)
+                and node.value.attr.value == "parents" and len(node.slice) == 1
+                and isinstance(node.slice[0].slice, cst.Index)):
+            idx = self.resolve(node.slice[0].slice.value, ctx, seq)
+            v = self._path_expr(node.value.value, ctx, seq)  # FILE.parents[1]
+            if not isinstance(v, Known):
+                return v
+            if not isinstance(idx, Known) or not isinstance(idx.value, int) or idx.value < 0:
+                return Unknown("parents[...] index is not known")
+            p = str(v.value)
+            for _ in range(idx.value + 1):
+                p = os.path.dirname(p)
+            return Known(p, "path")
         if isinstance(node, cst.Attribute) and node.attr.value == "parent":
             v = self._path_expr(node.value, ctx, seq)
             if isinstance(v, Known):
@@ -1162,7 +1311,7 @@ class Resolver:
                 return Known(os.path.join(str(a.value), str(b.value)), "path")
             return a if not isinstance(a, Known) else b
         if isinstance(node, cst.Name) and node.value == "__file__":
-            return Known(self.path, "path")
+            return Known(self.file_for(ctx), "path")
         if isinstance(node, (cst.Name, cst.Attribute)) and self._depth < MAX_DEPTH:
             name = dotted(node)
             _, recs = self._assignments(name, ctx, seq) if name else (None, [])
@@ -1205,6 +1354,12 @@ class Resolver:
                 except ConfigError as exc:
                     return Unknown(f"config {rel} could not be read: {exc}")
                 name = os.path.relpath(cand, os.path.dirname(self.path) or ".").replace(os.sep, "/")
+                if self.module_hops:  # read by another module: named from the repository root
+                    from ..repository import repository_for
+
+                    rel_root = repository_for(self.path).rel(os.path.abspath(cand))
+                    if not os.path.isabs(rel_root):
+                        name = rel_root
                 return Known(data, name)
         return Unknown(f"config file {rel} was not found next to the script")
 
@@ -1215,35 +1370,48 @@ _LIBRARY_ROOTS = frozenset({
     "dataclasses", "collections", "functools", "itertools", "random", "torchvision", "datasets", "wandb",
     "logging", "time", "pathlib", "re", "copy", "scipy", "sklearn", "pandas", "tqdm", "PIL", "cv2",
 })
-_MODULE_CACHE: dict[str, "Resolver | None"] = {}
+_MODULE_CACHE: dict[tuple[str, int], tuple[Any, "Resolver | None"]] = {}
 MAX_MODULE_BYTES = 1_000_000
 
 
-def _module_resolver(path: str, hops: int) -> "Resolver | None":
-    key = os.path.realpath(path)
-    if key in _MODULE_CACHE:
-        return _MODULE_CACHE[key]
-    _MODULE_CACHE[key] = None  # guards import cycles
+def _root_id(scope: Any) -> int:
+    """id() of the module scope ``scope`` belongs to (the analysed file's, or a linked module's)."""
+    while scope.parent is not None:
+        scope = scope.parent
+    return id(scope)
+
+
+def _module_resolver(path: str, hops: int) -> "Resolver | str | None":
+    """A resolver for another module of the repository (its parse shared with the repository model); a reason
+    string when the module cannot be read, decoded or parsed."""
+    from ..repository import repository_for
+
+    try:
+        unit = repository_for(path).unit(path)
+    except (OSError, RecursionError, ValueError):
+        return None
+    if isinstance(unit, str):
+        return unit
+    key = (os.path.realpath(path), id(unit))
+    hit = _MODULE_CACHE.get(key)
+    if hit is not None:
+        return hit[1]
+    _MODULE_CACHE[key] = (unit, None)  # guards import cycles
     result = None
     try:
-        if os.path.getsize(path) <= MAX_MODULE_BYTES:
-            from ..parse import Locator, decode_source, parse_source
-            from .index import build_index
+        from ..parse import Locator
+        from .index import build_index
 
-            with open(path, "rb") as fh:
-                text = decode_source(fh.read())
-            if isinstance(text, str):
-                module = parse_source(text)
-                if isinstance(module, cst.Module):
-                    ix = build_index(module)
-                    result = Resolver(ix, path, None)
-                    result.loc_line = Locator(module, text, ix.owner).line
-                    result.module_hops = hops
-    except (OSError, RecursionError):
+        ix = build_index(unit.module)
+        result = Resolver(ix, unit.path, None)
+        result.name = repository_for(path).rel(unit.path)  # sources name the module by its repository path
+        result.loc_line = Locator(unit.module, unit.text, ix.owner).line
+        result.module_hops = hops
+    except RecursionError:
         result = None
     if len(_MODULE_CACHE) > 256:
         _MODULE_CACHE.clear()
-    _MODULE_CACHE[key] = result
+    _MODULE_CACHE[key] = (unit, result)
     return result
 
 

@@ -61,7 +61,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
         out.append(r.path)
         sched_details = r.details.get("schedulers", {})
         for o in r.optimizers:
-            where = f"line {o['line']}" + (f", {o['variable']}" if o.get("variable") else "")
+            where = (f"{o['file']}:{o['line']}" if o.get("file") else f"line {o['line']}") + (
+                f", {o['variable']}" if o.get("variable") else "")
             out.append(f"  optimizer {o['id']}: {o['class']} ({where})")
             out.append(f"{INDENT}lr = {_fmt_value(o['lr'])}")
             for k, v in o["params"].items():
@@ -70,7 +71,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
                 out.append(f"{INDENT}{k} = {_fmt_value(v)}")
         for s in r.schedulers:
             det = sched_details.get(s["id"], {})
-            where = f"line {s['line']}" + (f", {s['variable']}" if s.get("variable") else "")
+            where = (f"{s['file']}:{s['line']}" if s.get("file") else f"line {s['line']}") + (
+                f", {s['variable']}" if s.get("variable") else "")
             candidates = det.get("optimizer_candidates") or []
             target = f" on {s['optimizer']}" if s.get("optimizer") else ""
             if len(candidates) > 1:

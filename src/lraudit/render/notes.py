@@ -263,7 +263,8 @@ def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[s
     det: Mapping[str, Any] = (result.details.get("schedulers") or {}).get(s.get("id"), {}) or {}
     sid = str(s.get("id", ""))
     name = short_class(str(s.get("class", "")))
-    heading = f"{sid}: {name} (line {s.get('line', '?')})"
+    where = f"{s['file']}:{s.get('line', '?')}" if s.get("file") else f"line {s.get('line', '?')}"
+    heading = f"{sid}: {name} ({where})"
     anchors.add(heading)
     out = [f"### {md_text(heading)}", ""]
     facts = [f"{md_code(str(s.get('class', '')))}"]

@@ -1,0 +1,456 @@
+"""Linking a file to the repository code it calls: functions and classes of other modules join its index.
+
+``train.py`` calls ``build_optimizer(cfg, model)`` from ``utils/optim.py`` and ``train_one_epoch(model,
+optimizer, scheduler)`` from ``engine.py``. Each module the calls reach is parsed once per run (see
+repository.py) and indexed on its own (its scopes, constants and imports stay its own); the functions and classes
+the file calls, and what those call in turn, join the file's index: their calls, loops and subscript writes, under
+the call paths the importing code names them by. The rest of extraction then treats them as it treats the file's
+own functions: an optimizer built in ``build_optimizer`` is the file's optimizer, a parameter of
+``train_one_epoch`` is followed to the arguments of the calls in ``train.py``, and a ``scheduler.step()`` in the
+trainer's batch loop is a step site of the scheduler built in ``train.py``, at its real file and line.
+
+Only code that may matter is linked: a function whose own text mentions an optimizer, a scheduler, a rate or a
+step (the prefilter's test) or that calls such code. Linking is bounded (``MAX_LINKED``, ``MAX_HOPS``), cycles
+end it (each definition is linked once), and a name that cannot be linked (an ambiguous import, a module that does
+not parse, a name its module does not define, a name the file already uses for something else) is left as it is,
+with the reason recorded in ``Linked.notes``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from ..facts import Location
+from ..parse import Locator
+from ..repository import Ambiguous, Repository, Target, Unit, repository_for
+from .imports import ImportTable, dotted
+from .index import CallSite, ClassInfo, FunctionInfo, Indexer, Scope, build_index
+
+MAX_LINKED = 200  # functions linked into one file's index
+MAX_HOPS = 4  # calls followed from the file into other modules (cycles end earlier)
+SEQ_STRIDE = 10_000_000  # statement numbers of the n-th linked module start at n * SEQ_STRIDE
+_BUILTINS = frozenset(dir(builtins))
+
+
+@dataclass
+class LinkedModule:
+    unit: Unit
+    ix: Indexer
+    locator: Locator
+    display: str  # the path findings name (like the analysed file's display path)
+
+
+@dataclass
+class Linked:
+    """What linking added to one file's index."""
+
+    modules: list[LinkedModule] = field(default_factory=list)
+    node_module: dict[int, LinkedModule] = field(default_factory=dict)  # id(node) -> its module
+    notes: list[str] = field(default_factory=list)  # imports that stay unresolved, and why
+    functions: int = 0
+    # (display path, first line, last line, call node in the analysed file, its call path): the linked code
+    # each call of the analysed file reaches (messages of findings there name that call)
+    spans: list[tuple[str, int, int, cst.CSTNode, str]] = field(default_factory=list)
+
+    def entry_for(self, display: str, line: int) -> tuple[cst.CSTNode, str] | None:
+        """The call in the analysed file through which the linked code at ``display:line`` runs."""
+        best = None
+        for path, first, last, node, name in self.spans:
+            if path == display and first <= line <= last and (best is None or last - first < best[0]):
+                best = (last - first, node, name)
+        return (best[1], best[2]) if best else None
+
+    def module_of(self, node: cst.CSTNode | None) -> LinkedModule | None:
+        return self.node_module.get(id(node)) if node is not None else None
+
+
+class Linker:
+    def __init__(self, ix: Indexer, path: str, display: str, repo: Repository, inserted: list[str]) -> None:
+        self.ix = ix
+        self.path = os.path.abspath(path)
+        self.display = display
+        self.repo = repo
+        self.inserted = inserted
+        self.linked = Linked()
+        self._modules: dict[str, LinkedModule | str] = {}
+        self._done: set[int] = set()  # id(FunctionInfo / ClassInfo) linked
+        self._root_main = id(ix.module_scope)
+        self._main_defined = set(ix.module_scope.assigns) | set(ix.functions_by_name) | set(ix.classes)
+        self._relevant: dict[int, bool] = {}
+
+    # ------------------------------------------------------------------------------------ modules
+    def module(self, path: str) -> LinkedModule | str:
+        key = os.path.realpath(path)
+        hit = self._modules.get(key)
+        if hit is not None:
+            return hit
+        if key == os.path.realpath(self.path):
+            self._modules[key] = "the analysed file itself"
+            return self._modules[key]
+        unit = self.repo.unit(path)
+        if isinstance(unit, str):
+            self._modules[key] = unit
+            return unit
+        n = len(self.linked.modules) + 1
+        try:
+            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count())
+        except RecursionError:
+            self._modules[key] = f"{unit.rel} is nested too deeply to analyse"
+            return self._modules[key]
+        lm = LinkedModule(unit, fix, Locator(unit.module, unit.text, fix.owner), self._display_of(unit.path))
+        self._modules[key] = lm
+        self.linked.modules.append(lm)
+        table = self.ix.imports
+        for k in fix.owner:
+            table.by_node[k] = fix.imports
+            self.linked.node_module[k] = lm
+        for stmt in set(map(id, fix.owner.values())):
+            self.linked.node_module[stmt] = lm
+        for fn in fix.functions.values():
+            self.linked.node_module[id(fn.node)] = lm
+        for ci in fix.classes.values():
+            self.linked.node_module[id(ci.node)] = lm
+        for lp in fix.loops.values():
+            self.linked.node_module[id(lp.node)] = lm
+        table.by_scope[id(fix.module_scope)] = fix.imports
+        return lm
+
+    def _loop_count(self) -> int:
+        n = len(self.ix.loops)
+        for lm in self.linked.modules:
+            n = max(n, lm.ix._loop_n)
+        return n
+
+    def _display_of(self, path: str) -> str:
+        here = os.path.dirname(self.path)
+        rel = os.path.relpath(path, here)
+        base = os.path.dirname(self.display)
+        out = os.path.normpath(os.path.join(base, rel)) if not os.path.isabs(self.display) else path
+        return out.replace(os.sep, "/")
+
+    # -------------------------------------------------------------------------------- definitions
+    def definition(self, target: Target, hops: int = 0, seen: frozenset[str] = frozenset()
+                   ) -> tuple[LinkedModule, FunctionInfo | ClassInfo] | str | None:
+        """The function or class a target names, following re-exports; a reason when it cannot be linked."""
+        if not target.attrs:
+            return None  # the module itself
+        lm = self.module(target.path)
+        if isinstance(lm, str):
+            return lm
+        key = f"{os.path.realpath(target.path)}:{'.'.join(target.attrs)}"
+        if key in seen or hops > 6:
+            return f"{'.'.join(target.attrs)}: import cycle through {lm.unit.rel}"
+        fix = lm.ix
+        first = target.attrs[0]
+        rest = target.attrs[1:]
+        ci = fix.classes.get(first)
+        if ci is not None and ci.node in _module_level(fix, "class"):
+            if not rest:
+                return lm, ci
+            m = ci.methods.get(rest[0])
+            return (lm, m) if m is not None and len(rest) == 1 else None
+        fns = [f for f in fix.functions_by_name.get(first, []) if f.qualname == first]
+        if fns and not rest:
+            return (lm, fns[-1]) if len(fns) == 1 else f"{first} is defined more than once in {lm.unit.rel}"
+        q = fix.imports.names.get(first)
+        if q is not None:  # a re-export: `from .optim import build_optimizer` in pkg/__init__.py
+            full = ".".join([q] + list(rest))
+            t = self.repo.resolve(full, lm.unit.path)
+            if isinstance(t, Ambiguous):
+                return t.reason
+            if t is None:
+                return None
+            return self.definition(t, hops + 1, seen | {key})
+        for star in fix.imports.star_modules:
+            t = self.repo.resolve(star + ("" if star.endswith(".") else ".") + ".".join(target.attrs), lm.unit.path)
+            if isinstance(t, Target) and t.path != target.path:
+                found = self.definition(t, hops + 1, seen | {key})
+                if isinstance(found, tuple):
+                    return found
+        if first in fix.module_scope.assigns:
+            return None  # a constant or an instance: values resolve those (extract/values.py)
+        return f"{lm.unit.rel} does not define {first}"
+
+    # ------------------------------------------------------------------------------------- linking
+    def run(self) -> Linked:
+        work: list[tuple[CallSite, ImportTable, str, int, CallSite]] = []
+        for site in self.ix.calls:
+            work.append((site, self.ix.imports, self.path, 0, site))
+        i = 0
+        while i < len(work) and self.linked.functions < MAX_LINKED:
+            site, table, importer, hops, entry = work[i]
+            i += 1
+            found = self._callee(site, table, importer)
+            if found is None:
+                continue
+            lm, d = found
+            before = self.linked.functions
+            new_calls = self._link(lm, d, site, hops)
+            if self.linked.functions > before:
+                for fn in ([d] if isinstance(d, FunctionInfo) and not d.is_method else
+                           list((d if isinstance(d, ClassInfo) else lm.ix.classes.get(d.class_name or "")
+                                 or ClassInfo("", d.node, [])).methods.values())):
+                    loc = lm.locator.location(fn.node)
+                    self.linked.spans.append((lm.display, loc.line, loc.end_line, entry.node, entry.path))
+            if hops + 1 < MAX_HOPS:
+                for s in new_calls:
+                    work.append((s, lm.ix.imports, lm.unit.path, hops + 1, entry))
+        return self.linked
+
+    def _callee(self, site: CallSite, table: ImportTable, importer: str
+                ) -> tuple[LinkedModule, FunctionInfo | ClassInfo] | None:
+        func = site.node.func
+        text = dotted(func)
+        if text is None:
+            return None
+        in_main = importer == self.path
+        if not in_main and "." not in text:
+            lm = self.module(importer)
+            if isinstance(lm, LinkedModule):  # a function or class of the same (linked) module
+                for scope in site.ctx.scope.chain():
+                    recs = scope.assigns.get(text)
+                    if recs:
+                        kind = recs[-1].kind
+                        if kind == "def":
+                            prefix = "" if scope.kind == "module" else scope.qualname + "."
+                            fn = lm.ix.functions.get(prefix + text)
+                            return (lm, fn) if fn is not None else None
+                        if kind == "class" and scope.kind == "module":
+                            ci = lm.ix.classes.get(text)
+                            return (lm, ci) if ci is not None else None
+                        return None
+        if in_main and text.split(".", 1)[0] in self._main_defined and text.split(".", 1)[0] not in table.names:
+            return None
+        q = table.qualify_text(text)
+        if q is None:
+            return None
+        t = self.repo.resolve(q, importer, self.inserted if in_main else ())
+        if t is None:
+            return None
+        if isinstance(t, Ambiguous):
+            self._note(t.reason)
+            return None
+        found = self.definition(t)
+        if isinstance(found, str):
+            self._note(found)
+            return None
+        return found
+
+    def _note(self, text: str) -> None:
+        if text not in self.linked.notes and len(self.linked.notes) < 50:
+            self.linked.notes.append(text)
+
+    def _link(self, lm: LinkedModule, d: FunctionInfo | ClassInfo, site: CallSite, hops: int) -> list[CallSite]:
+        """Add ``d`` (named by ``site``'s call path) to the index; the calls it adds (to follow further)."""
+        alias = (_root(site.ctx.scope), site.path)
+        if isinstance(d, ClassInfo):
+            return self._link_class(lm, d, alias)
+        fns = [d] if not d.is_method else []
+        if d.is_method:  # `Trainer.fit(...)` on the class itself: link the whole class
+            ci = lm.ix.classes.get(d.class_name or "")
+            if ci is None:
+                return []
+            return self._link_class(lm, ci, None)
+        out: list[CallSite] = []
+        for fn in fns:
+            if not self._worth(lm, fn):
+                continue
+            self.ix.call_aliases.setdefault(id(fn), set()).add(alias)
+            self._register_name(site.path, fn, site)
+            if id(fn) in self._done:
+                continue
+            self._done.add(id(fn))
+            out.extend(self._absorb(lm, fn.scope))
+        return out
+
+    def _link_class(self, lm: LinkedModule, ci: ClassInfo, alias: tuple[int, str] | None) -> list[CallSite]:
+        init = ci.methods.get("__init__")
+        if alias is not None:
+            name = alias[1]
+            if init is not None:
+                self.ix.call_aliases.setdefault(id(init), set()).add(alias)
+            if _clash(self.ix.classes, name, ci) or _clash(self.ix.classes, ci.name, ci):
+                self._note(f"{ci.name} of {lm.unit.rel} has the name of another class here")
+                return []
+            if alias[0] == self._root_main or name not in self.ix.classes:
+                self.ix.classes[name] = ci
+            self.ix.classes.setdefault(ci.name, ci)
+        if id(ci) in self._done:
+            return []
+        if not any(self._worth(lm, m) for m in ci.methods.values()) and not _scheduler_like(ci):
+            return []
+        self._done.add(id(ci))
+        out: list[CallSite] = []
+        for m in ci.methods.values():
+            if id(m) in self._done:
+                continue
+            self._done.add(id(m))
+            out.extend(self._absorb(lm, m.scope))
+        return out
+
+    def _register_name(self, path: str, fn: FunctionInfo, site: CallSite) -> None:
+        fbn = self.ix.functions_by_name
+        in_main = _root(site.ctx.scope) == self._root_main
+        if in_main:
+            if fn not in fbn.get(path, []):
+                fbn.setdefault(path, []).append(fn)
+            return
+        # a name used inside linked code: only when the file itself cannot mean anything else by it
+        head = path.split(".", 1)[0]
+        if (head in self._main_defined or head in self.ix.imports.names or head in _BUILTINS
+                or self.ix.imports.star_modules):
+            if path in fbn and fn not in fbn[path]:
+                return
+        if fn not in fbn.get(path, []):
+            fbn.setdefault(path, []).append(fn)
+
+    def _worth(self, lm: LinkedModule, fn: FunctionInfo) -> bool:
+        """Whether linking ``fn`` can add a fact: its text mentions optimizers, schedulers, rates or steps, or it
+        calls code of the repository (which may)."""
+        hit = self._relevant.get(id(fn))
+        if hit is not None:
+            return hit
+        from ..discover import prefilter
+
+        loc = lm.locator.location(fn.node)
+        lines = lm.unit.text.splitlines()[max(0, loc.line - 1): loc.end_line]
+        text = "\n".join(lines)
+        ok = prefilter(text.encode("utf-8", "surrogatepass")) or ".step(" in text
+        if not ok:
+            ok = any(self._calls_repo(lm, s) for s in lm.ix.calls if _within(s.ctx.scope, fn.scope))
+        self._relevant[id(fn)] = ok
+        return ok
+
+    def _calls_repo(self, lm: LinkedModule, site: CallSite) -> bool:
+        text = dotted(site.node.func)
+        if text is None:
+            return False
+        head = text.split(".", 1)[0]
+        q = lm.ix.imports.names.get(head)
+        if q is None:
+            return False
+        t = self.repo.resolve(lm.ix.imports.qualify_text(text) or q, lm.unit.path)
+        return isinstance(t, Target) and bool(t.attrs)
+
+    def _absorb(self, lm: LinkedModule, scope: Scope) -> list[CallSite]:
+        """The calls, loops, writes and nested functions of ``scope`` (a linked function) join the index."""
+        fix = lm.ix
+        ix = self.ix
+        self.linked.functions += 1
+        for fn in fix.functions.values():
+            if _within(fn.scope, scope):
+                key = fn.qualname if fn.qualname not in ix.functions else f"{lm.unit.rel}:{fn.qualname}"
+                ix.functions.setdefault(key, fn)
+        calls = [s for s in fix.calls if _within(s.ctx.scope, scope)]
+        ix.calls.extend(calls)
+        for lid, lp in fix.loops.items():
+            if _within(lp.ctx.scope, scope) and lid not in ix.loops:
+                ix.loops[lid] = lp
+        ix.sub_writes.extend(w for w in fix.sub_writes if _within(w.ctx.scope, scope))
+        ix.lambdas.extend((n, c) for n, c in fix.lambdas if _within(c.scope, scope))
+        for name, uses in fix.reads.items():
+            mine = [u for u in uses if _within(u[1].scope, scope)]
+            if mine:
+                ix.reads.setdefault(name, []).extend(mine)
+        for k, v in fix.owner.items():
+            ix.owner.setdefault(k, v)
+        return calls
+
+
+def _within(scope: Scope | None, outer: Scope) -> bool:
+    s = scope
+    while s is not None:
+        if s is outer:
+            return True
+        s = s.parent
+    return False
+
+
+def _root(scope: Scope) -> int:
+    while scope.parent is not None:
+        scope = scope.parent
+    return id(scope)
+
+
+def _module_level(ix: Indexer, kind: str) -> set[Any]:
+    return {r.node for recs in ix.module_scope.assigns.values() for r in recs if r.kind == kind}
+
+
+def _clash(classes: dict[str, ClassInfo], name: str, ci: ClassInfo) -> bool:
+    other = classes.get(name)
+    return other is not None and other is not ci
+
+
+def _scheduler_like(ci: ClassInfo) -> bool:
+    return any("LRScheduler" in b or "Scheduler" in b.rsplit(".", 1)[-1] for b in ci.bases) or "get_lr" in ci.methods
+
+
+def sys_path_inserts(ix: Indexer, resolver: Any) -> list[str]:
+    """Directories the file puts on ``sys.path`` (``sys.path.insert(0, ...)``/``append``), resolved as paths."""
+    out: list[str] = []
+    for site in ix.calls:
+        if site.path not in ("sys.path.insert", "sys.path.append") or not site.node.args:
+            continue
+        arg = site.node.args[-1].value
+        try:
+            v = resolver._path_expr(arg, site.ctx, site.seq)
+        except Exception:  # a path lraudit cannot compute is simply not an import root
+            continue
+        value = getattr(v, "value", None)
+        if isinstance(value, str) and value:
+            d = value if os.path.isabs(value) else os.path.join(os.path.dirname(resolver.path), value)
+            d = os.path.normpath(d)
+            if site.path == "sys.path.insert":
+                out.insert(0, d)
+            else:
+                out.append(d)
+    return out
+
+
+def link_file(ix: Indexer, resolver: Any, path: str, display: str) -> Linked | None:
+    """Link the repository code ``ix`` (the index of ``path``) calls; None when nothing was linked."""
+    if not ix.imports.names and not ix.imports.star_modules:
+        return None
+    try:
+        repo = repository_for(path)
+    except OSError:
+        return None
+    inserted = sys_path_inserts(ix, resolver)
+    linked = Linker(ix, path, display, repo, inserted).run()
+    return linked if linked.modules else None
+
+
+class LinkedLocator:
+    """Positions of nodes of the analysed file and of the modules linked into its index (with their file)."""
+
+    def __init__(self, own: Locator, linked: Linked) -> None:
+        self.own = own
+        self.linked = linked
+        self.module = own.module
+        self.text = own.text
+
+    def location(self, node: cst.CSTNode) -> Location:
+        lm = self.linked.module_of(node)
+        if lm is None:
+            return self.own.location(node)
+        loc = lm.locator.location(node)
+        return Location(loc.line, loc.column, loc.end_line, loc.end_column, lm.display)
+
+    def line(self, node: cst.CSTNode) -> int:
+        lm = self.linked.module_of(node)
+        if lm is None:
+            return self.own.line(node)
+        return lm.locator.line(node)
+
+    def file(self, node: cst.CSTNode) -> str | None:
+        """The linked module's path relative to the repository root, None for the analysed file's nodes."""
+        lm = self.linked.module_of(node)
+        return lm.unit.rel if lm is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.own, name)

@@ -1,0 +1,274 @@
+"""The repository a file belongs to: its root, its modules by import name, and what each module defines.
+
+Nothing here imports or executes analysed code. A module is read and parsed only when an analysis asks for one of
+its names, and parsed modules are kept for the rest of the run in this process (within a size budget), so a
+repository of 50,000 files costs only the modules the checked files actually import.
+
+* **Root**: the nearest directory above the file that holds ``.git``, ``pyproject.toml``, ``setup.py`` or
+  ``setup.cfg``; without one, the working directory when the file is under it, else the file's directory.
+* **Import roots** of an importing file, in the order Python would search them: directories the file inserts
+  into ``sys.path`` (``sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))``, resolved at the file's
+  real location), the file's own directory (a script's ``sys.path[0]``), then the root and ``root/src`` (an
+  installed or ``PYTHONPATH=.`` checkout, src layouts). Packages with and without ``__init__.py`` count.
+* **Names**: ``resolve(qualified, importer)`` turns an import table entry (``engine.trainer.train``,
+  ``.training.cfg``) into the module file and the attribute path inside it; ``definition`` follows a name to
+  the module that defines it (``__init__.py`` re-exports, aliases, star imports, submodules), bounded and with
+  cycles detected. Names outside the repository (torch, pip packages) give None: they keep their meaning.
+  A name two import roots provide differently is ambiguous and stays unknown, with the reason.
+
+Every file looked for is probed with ``os.path.isfile`` (or noted, on a memo hit), so the result cache records
+it as a dependency of the result (see cache.py): an edited, added or removed module invalidates the entries
+that read it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+MAX_MODULE_BYTES = 1_000_000  # larger modules are not parsed for their definitions
+MEMO_SOURCE_BYTES = 3_000_000  # parsed modules kept per process (libcst trees are large): least recent go first
+MAX_REEXPORT_HOPS = 6
+LIBRARY_ROOTS = frozenset({
+    "torch", "numpy", "np", "math", "os", "sys", "keras", "tensorflow", "tf", "transformers", "timm",
+    "lightning", "pytorch_lightning", "accelerate", "jax", "optax", "yaml", "json", "argparse", "typing",
+    "dataclasses", "collections", "functools", "itertools", "random", "torchvision", "datasets", "wandb",
+    "logging", "time", "pathlib", "re", "copy", "scipy", "sklearn", "pandas", "tqdm", "PIL", "cv2", "flax",
+    "deepspeed", "apex", "mmcv", "mmengine", "detectron2", "omegaconf", "hydra", "tf_keras", "warnings",
+    "abc", "enum", "shutil", "glob", "pickle", "subprocess", "contextlib", "inspect", "importlib", "__future__",
+})
+
+
+@dataclass
+class Unit:
+    """One parsed module of the repository."""
+
+    path: str  # absolute path of the file
+    rel: str  # path relative to the repository root, with "/" (what sources and findings name)
+    module: Any  # libcst Module
+    text: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where an imported name points inside the repository: a module file and the attribute path in it."""
+
+    path: str  # the module file (``pkg/__init__.py`` for a package)
+    attrs: tuple[str, ...]  # names inside that module ("" parts none: the module itself)
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    reason: str
+
+
+def _note(path: str) -> None:
+    """Record ``path`` as a dependency of the result being computed (a memo hit does not probe again)."""
+    from .cache import note_dependency
+
+    note_dependency(path)
+
+
+def _isfile(path: str) -> bool:
+    return os.path.isfile(path)  # through the cache's recording probe
+
+
+def find_root(path: str, cwd: str | None = None) -> str:
+    start = os.path.dirname(os.path.abspath(path))
+    d = start
+    while True:
+        for m in ROOT_MARKERS:
+            if os.path.exists(os.path.join(d, m)):
+                return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if start == cwd or start.startswith(cwd.rstrip(os.sep) + os.sep):
+        return cwd
+    return start
+
+
+@dataclass
+class Repository:
+    root: str
+    units: dict[str, Unit | str] = field(default_factory=dict)  # realpath -> parsed unit or why not
+    _memo_bytes: int = 0
+    parsed: int = 0  # modules this process parsed for the repository model (counted for the benchmark)
+
+    # ------------------------------------------------------------------------------------------ names
+    def rel(self, path: str) -> str:
+        try:
+            r = os.path.relpath(path, self.root)
+        except ValueError:
+            return path
+        return path if r.startswith("..") else r.replace(os.sep, "/")
+
+    def import_roots(self, importer: str, inserted: list[str] = ()) -> list[tuple[str, bool]]:
+        """(directory, certain) in search order; ``certain``: Python searches it whatever the run's setup."""
+        here = os.path.dirname(os.path.abspath(importer))
+        out: list[tuple[str, bool]] = []
+        for d in list(inserted) + [here]:
+            d = os.path.normpath(d)
+            if all(d != o for o, _ in out):
+                out.append((d, True))
+        for d in (self.root, os.path.join(self.root, "src")):
+            if all(d != o for o, _ in out):
+                out.append((d, False))
+        return out
+
+    def module_file(self, parts: list[str], base: str) -> str | None:
+        """``base/a/b.py`` or ``base/a/b/__init__.py`` (or a namespace package directory ``base/a/b``)."""
+        if not parts or any(not p.isidentifier() for p in parts):
+            return None
+        stem = os.path.join(base, *parts)
+        if _isfile(stem + ".py"):
+            return stem + ".py"
+        init = os.path.join(stem, "__init__.py")
+        if _isfile(init):
+            return init
+        if os.path.isdir(stem) and len(parts) >= 1 and _is_namespace(stem):
+            return stem  # a package without __init__.py
+        return None
+
+    def resolve(self, qualified: str, importer: str, inserted: list[str] = ()) -> Target | Ambiguous | None:
+        """The module and attributes an import-table name stands for; None when it is not in the repository."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = [p for p in qualified.lstrip(".").split(".") if p]
+        if not parts:
+            return None
+        if level:
+            base = os.path.dirname(os.path.abspath(importer))
+            for _ in range(level - 1):
+                base = os.path.dirname(base)
+            for split in range(len(parts), 0, -1):
+                f = self.module_file(parts[:split], base)
+                if f is not None:
+                    return Target(f, tuple(parts[split:]))
+            init = os.path.join(base, "__init__.py")
+            if _isfile(init):
+                return Target(init, tuple(parts))
+            if os.path.isdir(base):
+                return Target(base, tuple(parts))  # `from . import x` in a namespace package
+            return None
+        if parts[0] in LIBRARY_ROOTS:
+            return None
+        found: list[tuple[Target, bool]] = []
+        for base, certain in self.import_roots(importer, inserted):
+            for split in range(len(parts), 0, -1):
+                f = self.module_file(parts[:split], base)
+                if f is not None:
+                    found.append((Target(f, tuple(parts[split:])), certain))
+                    break
+            if found and found[0][1]:
+                break  # a certain root (inserted, or the script's directory) that has it decides
+        if not found:
+            return None
+        first = found[0][0]
+        if found[0][1]:
+            return first
+        others = [t for t, _ in found[1:] if os.path.realpath(t.path) != os.path.realpath(first.path)]
+        if others:
+            return Ambiguous(f"{qualified} could be {self.rel(first.path)} or {self.rel(others[0].path)} "
+                             "(two import roots of the repository provide it)")
+        return first
+
+    # ------------------------------------------------------------------------------------------ units
+    def unit(self, path: str) -> Unit | str:
+        """The parsed module at ``path``, or why it cannot be read (memoised for the run)."""
+        _note(path)
+        try:
+            st = os.stat(path)
+            key = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"  # an edited file is read again
+        except OSError:
+            key = os.path.realpath(path)
+        hit = self.units.get(key)
+        if hit is not None:
+            if isinstance(hit, Unit):  # most recently used last
+                self.units.pop(key)
+                self.units[key] = hit
+            return hit
+        result = self._load(path)
+        self.units[key] = result
+        if isinstance(result, Unit):
+            self._memo_bytes += result.size
+            while self._memo_bytes > MEMO_SOURCE_BYTES and len(self.units) > 1:
+                old_key = next(iter(self.units))
+                old = self.units.pop(old_key)
+                if isinstance(old, Unit):
+                    self._memo_bytes -= old.size
+        return result
+
+    def _load(self, path: str) -> Unit | str:
+        from .parse import ParseFailure, decode_source, parse_source
+        from .runner import read_source
+
+        rel = self.rel(path)
+        if os.path.isdir(path):
+            return f"{rel} is a package without __init__.py"
+        if not _isfile(path):
+            return f"{rel} does not exist"
+        try:
+            if os.path.getsize(path) > MAX_MODULE_BYTES:
+                return f"{rel} is over {MAX_MODULE_BYTES:,} bytes; not read"
+        except OSError as exc:
+            return f"{rel} cannot be read: {exc.strerror or exc}"
+        data = read_source(path)
+        if isinstance(data, str):
+            return f"{rel}: {data}"
+        text = decode_source(data)
+        if isinstance(text, ParseFailure):
+            return f"{rel} could not be decoded: {text.reason}"
+        module = parse_source(text)
+        if isinstance(module, ParseFailure):
+            return f"{rel} does not parse: {module.reason}"
+        self.parsed += 1
+        return Unit(os.path.abspath(path), rel, module, text, len(data))
+
+
+def _is_namespace(directory: str) -> bool:
+    """A directory that holds Python modules (a package without ``__init__.py``)."""
+    try:
+        with os.scandir(directory) as it:
+            for entry in it:
+                if entry.name.endswith(".py") or (entry.is_dir(follow_symlinks=False)
+                                                  and os.path.isfile(os.path.join(entry.path, "__init__.py"))):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+_REPOS: dict[str, Repository] = {}
+_ROOTS: dict[str, str] = {}
+
+
+def repository_for(path: str, cwd: str | None = None) -> Repository:
+    """The repository of ``path`` (one per root per process; its parsed modules are shared by every file)."""
+    d = os.path.dirname(os.path.abspath(path))
+    root = _ROOTS.get(d)
+    if root is None:
+        root = find_root(path, cwd)
+        _ROOTS[d] = root
+    repo = _REPOS.get(root)
+    if repo is None:
+        repo = _REPOS[root] = Repository(root)
+    return repo
+
+
+def parsed_modules() -> int:
+    """How many modules this process parsed for the repository model (beyond the files it analysed)."""
+    return sum(r.parsed for r in _REPOS.values())
+
+
+def reset() -> None:
+    """Forget every repository (tests; a long-lived process after files changed)."""
+    _REPOS.clear()
+    _ROOTS.clear()
+
+
+__all__ = ["Repository", "Unit", "Target", "Ambiguous", "repository_for", "find_root", "parsed_modules", "reset"]

@@ -1,0 +1,236 @@
+"""Whole-repository analysis: the multi-module fixtures of fixtures/repos/ (EXPECTED.yaml) and the repository
+model's handling of imports, roots and bad input."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+import pytest
+import yaml
+
+from lraudit import repository
+from lraudit.analyze import AnalysisOptions, analyze_path
+from lraudit.extract.build import extract
+from lraudit.facts import Known
+from lraudit.simulate import SimOptions, simulate_scheduler
+
+ROOT = Path(__file__).resolve().parent.parent
+REPOS = ROOT / "fixtures" / "repos"
+EXPECTED: dict[str, Any] = yaml.safe_load((REPOS / "EXPECTED.yaml").read_text())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_repository_model() -> Any:
+    repository.reset()
+    yield
+    repository.reset()
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _site(loc: Any) -> str:
+    return f"{loc.file}:{loc.line}" if loc.file else str(loc.line)
+
+
+def _facts(name: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    want = EXPECTED[name]
+    monkeypatch.chdir(REPOS / name)
+    path = os.path.abspath(want["file"])
+    text = Path(path).read_text()
+    return extract(cst.parse_module(text), path, text=text, display=want["file"]).facts
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_objects_across_modules(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    want = EXPECTED[name]
+    facts = _facts(name, monkeypatch)
+    assert [(o.cls, o.loc.file, o.loc.line) for o in facts.optimizers] == [
+        (w["class"], w.get("file", ""), w["line"]) for w in want["optimizers"]]
+    for o, w in zip(facts.optimizers, want["optimizers"]):
+        assert isinstance(o.lr, Known) and _close(o.lr.value, w["lr"]), (o.id, o.lr)
+        if "lr_source_contains" in w:
+            assert w["lr_source_contains"] in o.lr.source, o.lr.source
+        for k, v in (w.get("params") or {}).items():
+            assert isinstance(o.params.get(k), Known) and _close(o.params[k].value, v), (k, o.params.get(k))
+    assert [(s.cls, s.loc.file, s.loc.line) for s in facts.schedulers] == [
+        (w["class"], w.get("file", ""), w["line"]) for w in want["schedulers"]]
+    for s, w in zip(facts.schedulers, want["schedulers"]):
+        assert s.optimizer == facts.optimizers[w["optimizer"]].id, (s.id, s.optimizer, s.optimizer_reason)
+        if "candidates" in w:
+            assert list(s.optimizer_candidates) == [facts.optimizers[i].id for i in w["candidates"]]
+        for k, v in (w.get("args") or {}).items():
+            assert isinstance(s.args.get(k), Known) and _close(s.args[k].value, v), (k, s.args.get(k))
+        for k, v in (w.get("args_source_contains") or {}).items():
+            assert v in s.args[k].source, s.args[k].source  # type: ignore[union-attr]
+        assert s.stepped == w["stepped"]
+        assert [_site(x.loc) for x in s.step_sites] == w["step_sites"]
+        if "horizon" in w:
+            assert isinstance(s.horizon, Known) and s.horizon.value == w["horizon"], s.horizon
+        if "lr_at" in w:
+            curve = simulate_scheduler(facts, s, SimOptions())
+            assert curve.lr is not None, curve.error
+            for k, v in w["lr_at"].items():
+                assert curve.value_at(int(k)) == pytest.approx(v, rel=1e-6), (k, curve.value_at(int(k)))
+    if "optimizer_steps" in want:
+        assert [_site(x.loc) for x in facts.optimizer_steps] == want["optimizer_steps"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_findings_at_the_file_of_the_mistake(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    want = EXPECTED[name]
+    monkeypatch.chdir(REPOS / name)
+    result = analyze_path(os.path.abspath(want["file"]), want["file"], AnalysisOptions())
+    assert result.error is None
+    assert [f"{f.code} {f.path}:{f.line}" for f in result.findings] == want["findings"]
+    for text in want.get("finding_mentions", []):
+        assert all(text in f.message for f in result.findings), [f.message for f in result.findings]
+
+
+def test_one_finding_however_many_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from lraudit.runner import run_files
+
+    repo = tmp_path / "r"
+    shutil.copytree(REPOS / "trainer_params", repo)
+    (repo / "train_b.py").write_text((repo / "train.py").read_text())
+    monkeypatch.chdir(repo)
+    files = [(str(repo / n), n) for n in ("engine/trainer.py", "train.py", "train_b.py")]
+    results = run_files(files, AnalysisOptions(), jobs=1)
+    found = [(r.path, f.code, f.path, f.line) for r in results for f in r.findings]
+    assert found == [("train.py", "LR201", "engine/trainer.py", 8)]
+
+
+def test_cache_entry_invalidated_by_an_imported_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from lraudit.runner import run_files
+
+    repo = tmp_path / "r"
+    shutil.copytree(REPOS / "scripts_syspath", repo)
+    monkeypatch.chdir(repo)
+    cache = str(tmp_path / "cache")
+    files = [(str(repo / "scripts/train.py"), "scripts/train.py")]
+
+    def lr() -> Any:
+        r = run_files(files, AnalysisOptions(), jobs=1, cache_dir=cache)[0]
+        return r.optimizers[0]["lr"]["value"]
+
+    assert lr() == 0.01
+    assert lr() == 0.01  # from the cache
+    hp = repo / "lib" / "hparams.py"
+    hp.write_text(hp.read_text().replace("BASE_LR = 0.01", "BASE_LR = 0.05"))
+    repository.reset()
+    assert lr() == 0.05
+
+
+# ------------------------------------------------------------------------------------- repository model
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def test_root_is_the_nearest_marked_directory(tmp_path: Path) -> None:
+    _write(tmp_path, {"proj/pyproject.toml": "", "proj/tools/train.py": ""})
+    assert repository.find_root(str(tmp_path / "proj/tools/train.py")) == str(tmp_path / "proj")
+    _write(tmp_path, {"loose/a/train.py": ""})
+    assert repository.find_root(str(tmp_path / "loose/a/train.py"), cwd=str(tmp_path / "loose")) == str(
+        tmp_path / "loose")
+
+
+def test_imports_resolve_inside_the_repository(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "setup.py": "", "pkg/__init__.py": "", "pkg/sub/mod.py": "X = 1\n", "nsp/inner.py": "Y = 2\n",
+        "src/lib/__init__.py": "", "src/lib/k.py": "Z = 3\n", "pkg/rel.py": "",
+    })
+    repo = repository.Repository(str(tmp_path))
+    importer = str(tmp_path / "train.py")
+    assert repo.resolve("pkg.sub.mod.X", importer) == repository.Target(str(tmp_path / "pkg/sub/mod.py"), ("X",))
+    assert repo.resolve("nsp.inner.Y", importer) == repository.Target(str(tmp_path / "nsp/inner.py"), ("Y",))
+    assert repo.resolve("lib.k.Z", importer) == repository.Target(str(tmp_path / "src/lib/k.py"), ("Z",))
+    assert repo.resolve(".sub.mod.X", str(tmp_path / "pkg/rel.py")) == repository.Target(
+        str(tmp_path / "pkg/sub/mod.py"), ("X",))
+    assert repo.resolve("torch.optim.SGD", importer) is None
+    assert repo.resolve("notthere.x", importer) is None
+
+
+def test_two_import_roots_that_disagree_are_ambiguous(tmp_path: Path) -> None:
+    _write(tmp_path, {"setup.py": "", "utils.py": "A = 1\n", "src/utils.py": "A = 2\n", "tools/train.py": ""})
+    repo = repository.Repository(str(tmp_path))
+    got = repo.resolve("utils.A", str(tmp_path / "tools/train.py"))
+    assert isinstance(got, repository.Ambiguous) and "utils.py" in got.reason
+
+
+def _explain(path: Path, display: str) -> Any:
+    return analyze_path(str(path), display, AnalysisOptions())
+
+
+def test_bad_modules_leave_the_importer_analysed_with_a_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "broken.py": "def f(:\n",
+        "latin.py": "LR = 0.1  # caf\xe9\n",
+        "starred.py": "from consts import *\n",
+        "consts.py": "LR = 0.2\n",
+        "train.py": (
+            "import torch\n"
+            "from broken import LR as BAD\n"
+            "from starred import LR as STAR\n"
+            "from consts import MISSING\n"
+            "m = torch.nn.Linear(1, 1)\n"
+            "o1 = torch.optim.SGD(m.parameters(), lr=BAD)\n"
+            "o2 = torch.optim.SGD(m.parameters(), lr=STAR)\n"
+            "o3 = torch.optim.SGD(m.parameters(), lr=MISSING)\n"
+        ),
+    })
+    (tmp_path / "latin.py").write_bytes(b"LR = 0.1  # caf\xe9\n")
+    monkeypatch.chdir(tmp_path)
+    r = _explain(tmp_path / "train.py", "train.py")
+    assert r.error is None
+    lrs = [o["lr"] for o in r.optimizers]
+    assert lrs[0]["value"] is None and "does not parse" in lrs[0]["unresolved"]
+    assert lrs[1]["value"] is None  # star imports are not followed for values: unknown, with a reason
+    assert lrs[1]["unresolved"]
+    assert lrs[2]["value"] is None and lrs[2]["unresolved"]
+
+
+def test_import_cycles_and_symlink_loops_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "a.py": "from b import build\n",
+        "b.py": "from a import build\n",
+        "train.py": "import torch\nfrom a import build\nopt = build(torch.nn.Linear(1, 1))\n"
+                    "s = torch.optim.lr_scheduler.StepLR(opt, 3)\n",
+    })
+    os.symlink(tmp_path, tmp_path / "loop")
+    monkeypatch.chdir(tmp_path)
+    r = _explain(tmp_path / "train.py", "train.py")
+    assert r.error is None and len(r.schedulers) == 1 and r.schedulers[0]["optimizer"] is None
+
+
+def test_only_what_is_needed_is_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {"pyproject.toml": "", "used.py": "import torch\ndef build(m):\n    return torch.optim.SGD(m, lr=0.1)\n"}
+    for i in range(300):
+        files[f"pkg{i % 10}/m{i}.py"] = "import torch\nopt = torch.optim.SGD([], lr=0.1)\n"
+    files["train.py"] = "import torch\nfrom used import build\nopt = build([])\n"
+    _write(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    r = _explain(tmp_path / "train.py", "train.py")
+    assert [o.get("file") for o in r.optimizers] == ["used.py"]
+    assert repository.parsed_modules() == 1
