@@ -234,3 +234,17 @@ def test_only_what_is_needed_is_parsed(tmp_path: Path, monkeypatch: pytest.Monke
     r = _explain(tmp_path / "train.py", "train.py")
     assert [o.get("file") for o in r.optimizers] == ["used.py"]
     assert repository.parsed_modules() == 1
+
+
+def test_notes_open_with_a_repository_overview(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lraudit.render.notes import render_notes
+    from lraudit.runner import run_files
+
+    monkeypatch.chdir(REPOS / "src_layout")
+    files = [(str(REPOS / "src_layout" / p), p) for p in ("train.py", "src/trainkit/optim.py")]
+    text = render_notes(run_files(files, AnalysisOptions(), jobs=1), [], {})
+    overview = text.split("## Repository overview", 1)[1].split("## Contents", 1)[0]
+    lines = [ln for ln in overview.splitlines() if ln.startswith("- ")]
+    assert lines == ["- [`train.py`](#trainpy): `SGD` (lr 0.1) in `src/trainkit/optim.py`, `AdamW` (lr 0.1) in "
+                     "`src/trainkit/optim.py` → `StepLR` (step decay, 30 epochs)"]
+    assert "\n## `train.py`" in text

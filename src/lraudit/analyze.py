@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,7 +165,12 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     from .explain_data import explain_entries
 
     result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
+    if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
+        result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
     return result
+
+
+_MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
 
 
 def _with_caller(f: Finding, facts: FileFacts, ext: Any, display: str) -> Finding:

@@ -357,6 +357,42 @@ def _counts(result: FileResult) -> str:
     return ", ".join(parts)
 
 
+def _peek_slug(anchors: Anchors, heading: str) -> str:
+    """The anchor ``heading`` will get when added next (without adding it)."""
+    import copy
+
+    return copy.deepcopy(anchors).add(heading)
+
+
+def _overview(entries: Sequence[FileResult], slugs: Mapping[str, str]) -> list[str]:
+    """One line per training entry point: its optimizer and schedule, linking to the file's section."""
+    out = ["## Repository overview", "",
+           "Each training entry point (a script run as `__main__` that builds or reaches an optimizer), with its "
+           "optimizer and learning-rate schedule:", ""]
+    for r in entries:
+        opts = []
+        for o in _by_line(r.optimizers):
+            lr = o.get("lr") or {}
+            rate = f"lr {fmt_number(lr['value'])}" if lr.get("value") is not None else "lr unknown"
+            where = f" in {md_code(o['file'])}" if o.get("file") else ""
+            opts.append(f"{md_code(short_class(str(o.get('class', ''))))} ({rate}){where}")
+        scheds = []
+        for sc in _by_line(r.schedulers):
+            if sc.get("parent") or (r.details.get("schedulers", {}).get(sc.get("id"), {}) or {}).get("parent"):
+                continue
+            shape = sc.get("shape") or "curve unknown"
+            hz = sc.get("horizon") or {}
+            length = f", {fmt_number(hz['value'])} {'steps' if sc.get('unit') == 'step' else 'epochs'}" if (
+                hz.get("value") is not None) else ""
+            scheds.append(f"{md_code(short_class(str(sc.get('class', ''))))} ({md_text(shape)}{length})")
+        line = f"- [{md_code(r.path)}](#{slugs.get(r.path, '')}): "
+        line += ", ".join(opts) if opts else "optimizer not found"
+        line += " → " + ("; ".join(scheds) if scheds else "constant rate (no scheduler)")
+        out.append(line)
+    out.append("")
+    return out
+
+
 def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]],
                  rule_by_code: Mapping[str, Any], *, plots: Mapping[str, str] | None = None,
                  version: str = "") -> str:
@@ -378,9 +414,17 @@ def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]
     ]
     body: list[str] = []
     toc: list[str] = []
+    entries = [r for r in shown if r.details.get("entry_point") and (r.optimizers or r.schedulers)]
+    slugs = {}
+    if entries:  # the file sections' anchors, assigned in their order below (after the overview's own)
+        anchors.add("Repository overview")
     if shown:
         anchors.add("Contents")
         toc = ["## Contents", ""]
+    for r in shown:
+        slugs[r.path] = _peek_slug(anchors, r.path)
+    if entries:
+        head += _overview(entries, slugs)
     for r in shown:
         slug = anchors.add(r.path)
         toc.append(f"- [{md_code(r.path)}](#{slug}): {_counts(r)}")
