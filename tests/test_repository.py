@@ -248,3 +248,33 @@ def test_notes_open_with_a_repository_overview(monkeypatch: pytest.MonkeyPatch) 
     assert lines == ["- [`train.py`](#trainpy): `SGD` (lr 0.1) in `src/trainkit/optim.py`, `AdamW` (lr 0.1) in "
                      "`src/trainkit/optim.py` → `StepLR` (step decay, 30 epochs)"]
     assert "\n## `train.py`" in text
+
+
+def test_yolo_style_hyperparameter_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ROOT = FILE.parents[0]`, `ROOT = Path(os.path.relpath(ROOT, Path.cwd()))`, an argparse default
+    `ROOT / "data/hyps/hyp.yaml"`, and `hyp` read (as the parameter) before it is reassigned to the loaded YAML."""
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "data/hyps/hyp.yaml": "lr0: 0.02\nmomentum: 0.9\n",
+        "train.py": (
+            "import argparse, os\nfrom pathlib import Path\nimport torch, yaml\n"
+            "FILE = Path(__file__).resolve()\nROOT = FILE.parents[0]\n"
+            "ROOT = Path(os.path.relpath(ROOT, Path.cwd()))\n"
+            "def train(hyp, opt):\n"
+            "    if isinstance(hyp, str):\n"
+            "        with open(hyp, errors='ignore') as f:\n"
+            "            hyp = yaml.safe_load(f)\n"
+            "    return torch.optim.SGD([], lr=hyp['lr0'], momentum=hyp['momentum'])\n"
+            "def parse_opt():\n"
+            "    p = argparse.ArgumentParser()\n"
+            "    p.add_argument('--hyp', type=str, default=ROOT / 'data/hyps/hyp.yaml')\n"
+            "    return p.parse_args()\n"
+            "if __name__ == '__main__':\n"
+            "    opt = parse_opt()\n"
+            "    train(opt.hyp, opt)\n"
+        ),
+    })
+    monkeypatch.chdir(tmp_path / "data")  # the run's working directory does not change which file is meant
+    r = _explain(tmp_path / "train.py", "../train.py")
+    assert r.optimizers[0]["lr"]["value"] == 0.02, r.optimizers[0]["lr"]
+    assert "hyp.yaml" in r.optimizers[0]["lr"]["source"]

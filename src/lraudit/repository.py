@@ -72,7 +72,12 @@ def _note(path: str) -> None:
     note_dependency(path)
 
 
+_PROBES: list[list[str]] = []  # the paths each resolve() in progress looked for (see Repository.resolve)
+
+
 def _isfile(path: str) -> bool:
+    for log in _PROBES:
+        log.append(path)
     return os.path.isfile(path)  # through the cache's recording probe
 
 
@@ -99,6 +104,9 @@ class Repository:
     units: dict[str, Unit | str] = field(default_factory=dict)  # realpath -> parsed unit or why not
     _memo_bytes: int = 0
     parsed: int = 0  # modules this process parsed for the repository model (counted for the benchmark)
+    parsed_paths: set[str] = field(default_factory=set)
+    _admits: dict[str, bool] = field(default_factory=dict)
+    _resolved: dict[tuple[str, str, tuple[str, ...]], tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------------------------------ names
     def rel(self, path: str) -> str:
@@ -136,7 +144,28 @@ class Repository:
         return None
 
     def resolve(self, qualified: str, importer: str, inserted: list[str] = ()) -> Target | Ambiguous | None:
-        """The module and attributes an import-table name stands for; None when it is not in the repository."""
+        """The module and attributes an import-table name stands for; None when it is not in the repository.
+
+        Memoised per run: a repeated question notes the files the first answer looked for again (they are
+        dependencies of every result that asks it)."""
+        key = (qualified, os.path.dirname(os.path.abspath(importer)), tuple(inserted))
+        hit = self._resolved.get(key)
+        if hit is not None:
+            for p in hit[1]:
+                _note(p)
+            return hit[0]
+        log: list[str] = []
+        _PROBES.append(log)
+        try:
+            result = self._resolve(qualified, importer, inserted)
+        finally:
+            _PROBES.remove(log)
+        if len(self._resolved) > 50_000:
+            self._resolved.clear()
+        self._resolved[key] = (result, tuple(log))
+        return result
+
+    def _resolve(self, qualified: str, importer: str, inserted: list[str] = ()) -> Target | Ambiguous | None:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = [p for p in qualified.lstrip(".").split(".") if p]
         if not parts:
@@ -176,6 +205,26 @@ class Repository:
             return Ambiguous(f"{qualified} could be {self.rel(first.path)} or {self.rel(others[0].path)} "
                              "(two import roots of the repository provide it)")
         return first
+
+    # ------------------------------------------------------------------------------------------ units
+    def admits(self, path: str) -> bool:
+        """Whether the module's text passes the prefilter (may build or step an optimizer or scheduler): linking
+        code into a file's analysis parses only such modules (values read any module, on demand)."""
+        _note(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        key = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+        hit = self._admits.get(key)
+        if hit is None:
+            from .discover import prefilter
+            from .runner import read_source
+
+            data = read_source(path) if st.st_size <= MAX_MODULE_BYTES else ""
+            hit = isinstance(data, bytes) and (prefilter(data) or b".step(" in data)
+            self._admits[key] = hit
+        return hit
 
     # ------------------------------------------------------------------------------------------ units
     def unit(self, path: str) -> Unit | str:
@@ -227,6 +276,7 @@ class Repository:
         if isinstance(module, ParseFailure):
             return f"{rel} does not parse: {module.reason}"
         self.parsed += 1
+        self.parsed_paths.add(os.path.abspath(path))
         return Unit(os.path.abspath(path), rel, module, text, len(data))
 
 
@@ -263,6 +313,14 @@ def repository_for(path: str, cwd: str | None = None) -> Repository:
 def parsed_modules() -> int:
     """How many modules this process parsed for the repository model (beyond the files it analysed)."""
     return sum(r.parsed for r in _REPOS.values())
+
+
+def parsed_files() -> set[str]:
+    """The files this process parsed for the repository model (the benchmark's "imported modules")."""
+    out: set[str] = set()
+    for r in _REPOS.values():
+        out |= r.parsed_paths
+    return out
 
 
 def reset() -> None:

@@ -75,6 +75,7 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
         locator = LinkedLocator(locator, linked)
         resolver.loc_file = locator.file
         resolver.scope_files = {id(lm.ix.module_scope): lm.unit.path for lm in linked.modules}
+        resolver.class_scopes = {id(ci): lm.ix.module_scope for lm in linked.modules for ci in lm.ix.classes.values()}
     resolver.loc_line = locator.line
     flow = ObjectFlow(ix, resolver)
     flow.find_creations()

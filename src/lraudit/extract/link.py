@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,8 @@ MAX_LINKED = 200  # functions linked into one file's index
 MAX_HOPS = 4  # calls followed from the file into other modules (cycles end earlier)
 SEQ_STRIDE = 10_000_000  # statement numbers of the n-th linked module start at n * SEQ_STRIDE
 _BUILTINS = frozenset(dir(builtins))
+# what makes linked code worth following: optimizers, schedulers, rates, steps (names, call paths, keywords)
+_RELEVANT = re.compile(r"optim|sched|(?:^|[._])lr(?:[._]|$)|learning_rate|param_group|step|warmup|(?i:optim|sched)")
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Linker:
         self._root_main = id(ix.module_scope)
         self._main_defined = set(ix.module_scope.assigns) | set(ix.functions_by_name) | set(ix.classes)
         self._relevant: dict[int, bool] = {}
+        self._scopes: dict[int, set[int]] = {}
 
     # ------------------------------------------------------------------------------------ modules
     def module(self, path: str) -> LinkedModule | str:
@@ -91,6 +95,9 @@ class Linker:
             return hit
         if key == os.path.realpath(self.path):
             self._modules[key] = "the analysed file itself"
+            return self._modules[key]
+        if not self.repo.admits(path):  # no optimizer, scheduler, rate or step in it: nothing to link
+            self._modules[key] = f"{self.repo.rel(path)} has no optimizer, scheduler or step"
             return self._modules[key]
         unit = self.repo.unit(path)
         if isinstance(unit, str):
@@ -310,21 +317,47 @@ class Linker:
             fbn.setdefault(path, []).append(fn)
 
     def _worth(self, lm: LinkedModule, fn: FunctionInfo) -> bool:
-        """Whether linking ``fn`` can add a fact: its text mentions optimizers, schedulers, rates or steps, or it
-        calls code of the repository (which may)."""
+        """Whether linking ``fn`` can add a fact: its code names optimizers, schedulers, rates or steps (in calls,
+        parameters, names or subscript writes), or it calls code of the repository (which may)."""
         hit = self._relevant.get(id(fn))
         if hit is not None:
             return hit
-        from ..discover import prefilter
-
-        loc = lm.locator.location(fn.node)
-        lines = lm.unit.text.splitlines()[max(0, loc.line - 1): loc.end_line]
-        text = "\n".join(lines)
-        ok = prefilter(text.encode("utf-8", "surrogatepass")) or ".step(" in text
+        relevant = self._relevant_scopes(lm)
+        ok = id(fn.scope) in relevant
         if not ok:
             ok = any(self._calls_repo(lm, s) for s in lm.ix.calls if _within(s.ctx.scope, fn.scope))
         self._relevant[id(fn)] = ok
         return ok
+
+    def _relevant_scopes(self, lm: LinkedModule) -> set[int]:
+        """id() of every function scope of the module whose code mentions what the prefilter looks for."""
+        cached = self._scopes.get(id(lm))
+        if cached is not None:
+            return cached
+        out: set[int] = set()
+
+        def mark(scope: Scope | None) -> None:
+            while scope is not None and id(scope) not in out:
+                if scope.kind == "function":
+                    out.add(id(scope))
+                scope = scope.parent
+
+        fix = lm.ix
+        for site in fix.calls:
+            if _RELEVANT.search(site.path) or any(a.keyword is not None and _RELEVANT.search(a.keyword.value)
+                                                  for a in site.node.args):
+                mark(site.ctx.scope)
+        for fn in fix.functions.values():
+            if any(_RELEVANT.search(p.name) for p in fn.params):
+                mark(fn.scope)
+        for name, uses in fix.reads.items():
+            if _RELEVANT.search(name):
+                for _, ctx, _ in uses:
+                    mark(ctx.scope)
+        for w in fix.sub_writes:
+            mark(w.ctx.scope)
+        self._scopes[id(lm)] = out
+        return out
 
     def _calls_repo(self, lm: LinkedModule, site: CallSite) -> bool:
         text = dotted(site.node.func)

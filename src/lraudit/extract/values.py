@@ -8,7 +8,7 @@ import json
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import libcst as cst
@@ -35,6 +35,7 @@ class DataclassInstance:
     cls: str
     overrides: tuple[tuple[str, Any], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
+    home: Any = field(default=None, compare=False)  # the Resolver of the module defining the class (None: here)
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class Resolver:
         # file of each linked module scope (``__file__``, relative imports and paths resolve at its location)
         self.loc_file: Callable[[cst.CSTNode], str | None] = lambda node: None
         self.scope_files: dict[int, str] = {}
+        self.class_scopes: dict[int, Scope] = {}  # id(ClassInfo) of a linked class -> its module's scope
 
     # ------------------------------------------------------------------------------------- public
     def resolve(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None = None) -> Value:
@@ -246,6 +248,10 @@ class Resolver:
             return Unknown(f"cannot apply {op} to {type(v).__name__}")
         if isinstance(node, cst.BinaryOperation):
             left = self.resolve(node.left, ctx, seq)
+            if isinstance(node.operator, cst.Divide) and not (isinstance(left, Known) and _is_num(left.value)):
+                path = self._path_expr(node, ctx, seq)  # ROOT / "data/hyps/hyp.yaml"
+                if isinstance(path, Known) or not isinstance(left, Known):
+                    return path if isinstance(path, Known) else left
             if not isinstance(left, Known):
                 return left
             right = self.resolve(node.right, ctx, seq)
@@ -365,6 +371,8 @@ class Resolver:
                     if before:
                         return scope, before
                     if scope.kind == "function":
+                        if scope.function is not None and scope.function.param(name) is not None:
+                            return scope, []  # read before it is reassigned: still the parameter
                         continue
                 return scope, recs
             if scope.function is not None and scope.function.param(name) is not None:
@@ -737,7 +745,7 @@ class Resolver:
                 return vals[0]
             return Unknown(f"self.{attr} is assigned in several methods")
         if attr in ci.fields and ci.fields[attr] is not None:
-            v = self.resolve(ci.fields[attr], Ctx(self.ix.module_scope))
+            v = self.resolve(ci.fields[attr], Ctx(self.class_scopes.get(id(ci), self.ix.module_scope)))
             if isinstance(v, Known):
                 return Known(v.value, f"class attribute {cls_name}.{attr} ({self.where(ci.fields[attr])})")
             return v
@@ -860,6 +868,8 @@ class Resolver:
                 pass
             result = _PURE_CALLS[q](*[v.value for v in vals])  # type: ignore[union-attr]
             return Known(_check_int(result), _combine(*[v.source for v in vals]))  # type: ignore[union-attr]
+        if q in _PATH_CALLS:
+            return self._path_expr(node, ctx, seq)
         if path and path.endswith(".parse_args") or last in ("parse_args", "parse_known_args"):
             ns = Known(Namespace(path), "argparse")
             if last == "parse_known_args":
@@ -890,8 +900,13 @@ class Resolver:
         if last in ("EasyDict", "edict", "AttrDict", "Munch", "SimpleNamespace", "dict", "OmegaConf.create",
                     "create", "munchify", "DotMap", "ConfigDict") and node.args and not node.args[0].keyword:
             return self.resolve(node.args[0].value, ctx, seq)
-        if path in self.ix.classes:
-            ci = self.ix.classes[path]
+        home = None
+        if path and path not in self.ix.classes and path.split(".", 1)[0] not in _LIBRARY_ROOTS:
+            found = self._module_class(path, ctx)  # TrainConfig() with `from configs.training import TrainConfig`
+            if found is not None:
+                home, path = found
+        if path in (home.ix.classes if home is not None else self.ix.classes):
+            ci = (home.ix.classes if home is not None else self.ix.classes)[path]
             if ci.is_dataclass or ci.fields:
                 overrides = []
                 sources = []
@@ -903,7 +918,7 @@ class Resolver:
                         v = self.resolve(a.value, ctx, seq)
                         overrides.append((name, v))
                         sources.append((name, self.where(a.value)))
-                return Known(DataclassInstance(path, tuple(overrides), tuple(sources)), f"{path}()")
+                return Known(DataclassInstance(path, tuple(overrides), tuple(sources), home), f"{path}()")
         if last == "len" and node.args and self.assumed_len is not None:
             return Known(self.assumed_len, f"assumed len({self.ix.text(node.args[0].value, 40)}) = {self.assumed_len}")
         if last == "len" and node.args:
@@ -1213,6 +1228,9 @@ class Resolver:
         for name, v in inst.overrides:
             if name == attr:
                 return v
+        home = inst.home if inst.home is not None else self
+        if home is not self:
+            return home._dataclass_field(DataclassInstance(inst.cls, (), (), None), attr, source)
         ci = self.ix.classes.get(inst.cls)
         if ci is None or attr not in ci.fields:
             return Unknown(f"{inst.cls} has no field {attr}")
@@ -1226,10 +1244,37 @@ class Resolver:
                     break
             else:
                 return Unknown(f"{inst.cls}.{attr} uses a default factory")
-        v = self.resolve(default, Ctx(self.ix.module_scope))
+        v = self.resolve(default, Ctx(self.class_scopes.get(id(ci), self.ix.module_scope)))
         if isinstance(v, Known):
             return Known(v.value, f"default of {inst.cls}.{attr} ({self.where(default)})")
         return v
+
+    def _module_class(self, path: str, ctx: Ctx) -> tuple["Resolver", str] | None:
+        """(resolver of its module, class name) when ``path`` names a class of another repository module."""
+        q = self.ix.imports.for_scope(ctx.scope).qualify_text(path)
+        if q is None or q.split(".", 1)[0] in _LIBRARY_ROOTS or self.module_hops >= 4:
+            return None
+        from ..repository import Target, repository_for
+
+        importer = self.file_for(ctx)
+        try:
+            t = repository_for(importer).resolve(q, importer, self._inserted() if importer == self.path else ())
+        except (OSError, ValueError):
+            return None
+        for _ in range(4):  # through re-exports (`from .config import TrainConfig` in a package's __init__.py)
+            if not isinstance(t, Target) or len(t.attrs) != 1 or os.path.isdir(t.path):
+                return None
+            other = _module_resolver(t.path, self.module_hops + 1)
+            if not isinstance(other, Resolver):
+                return None
+            name = t.attrs[0]
+            if name in other.ix.classes:
+                return other, name
+            nq = other.ix.imports.names.get(name)
+            if nq is None:
+                return None
+            t = repository_for(other.path).resolve(nq, other.path)
+        return None
 
     # ----------------------------------------------------------------------------------- configs
     def _config_load(self, node: cst.Call, q: str, ctx: Ctx, seq: int | None) -> Value:
@@ -1270,6 +1315,9 @@ class Resolver:
         # os.path.join(os.path.dirname(__file__), "x.yaml"), Path(__file__).parent / "x.yaml", literal
         if isinstance(node, cst.Call):
             fpath = self.ix.imports.qualify(node.func) or dotted(node.func) or ""
+            if fpath == "os.path.relpath" and node.args:
+                # relative to the working directory the run starts in: the same file as the path itself
+                return self._path_expr(node.args[0].value, ctx, seq)
             if fpath in ("os.path.join", "os.path.abspath", "os.path.realpath", "os.path.dirname",
                          "pathlib.Path", "Path", "os.path.expanduser", "str"):
                 parts = []
@@ -1316,6 +1364,8 @@ class Resolver:
             name = dotted(node)
             _, recs = self._assignments(name, ctx, seq) if name else (None, [])
             recs = [r for r in recs if r.kind == "assign" and r.value is not None]
+            if len(recs) > 1 and all(r.ctx.conds == 0 and not r.ctx.loops for r in recs):
+                recs = recs[-1:]  # `ROOT = FILE.parents[0]` then `ROOT = Path(os.path.relpath(ROOT, Path.cwd()))`
             if len(recs) == 1 and not isinstance(recs[0].value, (cst.SimpleString, cst.ConcatenatedString)):
                 self._depth += 1
                 try:
@@ -1370,6 +1420,8 @@ _LIBRARY_ROOTS = frozenset({
     "dataclasses", "collections", "functools", "itertools", "random", "torchvision", "datasets", "wandb",
     "logging", "time", "pathlib", "re", "copy", "scipy", "sklearn", "pandas", "tqdm", "PIL", "cv2",
 })
+_PATH_CALLS = frozenset({"pathlib.Path", "os.path.join", "os.path.abspath", "os.path.realpath", "os.path.dirname",
+                         "os.path.relpath", "os.path.expanduser"})
 _MODULE_CACHE: dict[tuple[str, int], tuple[Any, "Resolver | None"]] = {}
 MAX_MODULE_BYTES = 1_000_000
 
