@@ -1261,6 +1261,8 @@ def _imported_writers(ix: Indexer,
         q = ix.imports.qualify(site.node.func)
         if q is None or q.split(".", 1)[0] in _LIBRARIES:
             continue
+        if site.path in ix.functions_by_name:  # linked into this index (extract/link.py): found as a local writer
+            continue
         if q in found:
             found[q][2].append(site)
             continue
