@@ -41,15 +41,20 @@ def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
     return a.loop_id in loop_chain(facts, b.loop_id)
 
 
-_VIA_LINE = re.compile(r" at [^ ]*?:(\d+)")
+_VIA_LINE = re.compile(r" at ([^ ]*?):(\d+)")
 
 
-def _call_line(st: StepSite) -> int | None:
-    """The line of the call that runs ``st`` from a loop (parsed from ``via``), when there is exactly one."""
+def _call_line(st: StepSite, file: str | None = None) -> int | None:
+    """The line of the call that runs ``st`` from a loop (parsed from ``via``), when there is exactly one (and,
+    with ``file``, when the call is in that file: the path's last component must match)."""
     if not st.via or "also called elsewhere" in st.via or " called from the " not in st.via:
         return None
     m = _VIA_LINE.search(st.via)
-    return int(m.group(1)) if m else None
+    if m is None:
+        return None
+    if file is not None and m.group(1).rsplit("/", 1)[-1] != file.rsplit("/", 1)[-1]:
+        return None
+    return int(m.group(2))
 
 
 #: Per-batch hooks that run before the optimizer's step of the same batch (Lightning, Keras, HF callbacks, ignite).
@@ -86,9 +91,9 @@ def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite
                     and os.via != ss.via:
                 return ss, os
             # the optimizer is stepped in a helper called from the scheduler's loop, after the scheduler
-            call = _call_line(os)
             lp = facts.loop(ss.loop_id)
-            if call is not None and ss.via is None and lp is not None and \
+            call = _call_line(os, (lp.loc.file or facts.path)) if lp is not None else None
+            if call is not None and ss.via is None and lp is not None and ss.loc.file == lp.loc.file and \
                     lp.loc.line <= call <= lp.loc.end_line and ss.loc.line < call:
                 return ss, os
             # helpers called from one loop: the order of the calls (or of a call and a direct step)
@@ -177,7 +182,7 @@ def _training_loops_here(facts: FileFacts, s: SchedulerFact) -> list[int]:
         # the scheduler must be built before (outside) that loop
         chain = loop_chain(facts, lp.id)
         top = facts.loop(chain[-1]) if chain else None
-        if top is not None and top.loc.line > s.loc.line and top.loc.line not in out:
+        if top is not None and top.loc.file == s.loc.file and top.loc.line > s.loc.line and top.loc.line not in out:
             out.append(top.loc.line)
     return sorted(out)
 

@@ -117,13 +117,16 @@ def _replacement(facts: FileFacts, o: OptimizerFact, s: SchedulerFact, stepped: 
     if not o.variable:
         return None
     for o2 in facts.optimizers:
-        if o2.id == o.id or o2.variable != o.variable or o2.function != o.function or o2.loc <= s.loc:
+        if o2.id == o.id or o2.variable != o.variable or o2.function != o.function:
             continue
+        if o2.id in s.optimizer_candidates or o2.loc.file != s.loc.file or o2.loc <= s.loc:
+            continue  # an alternative the scheduler may be built on (if/elif), or lines of another file
         if o2.id not in stepped or o2.loop_id is not None:
             continue  # not trained, or rebuilt inside the loop (LR303 reports that)
-        if not any(st.loc > o2.loc for st in s.step_sites):
+        if not any(st.loc.file == o2.loc.file and st.loc > o2.loc for st in s.step_sites):
             continue  # the scheduler is not stepped after the replacement
-        if any(s2.id != s.id and s2.variable == s.variable and s2.function == s.function and s2.loc > o2.loc
+        if any(s2.id != s.id and s2.variable == s.variable and s2.function == s.function
+               and (s2.loc.file != o2.loc.file or s2.loc > o2.loc)
                for s2 in facts.schedulers):
             continue  # the scheduler is rebuilt after the new optimizer: a second training stage
         return o2

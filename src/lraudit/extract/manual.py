@@ -142,9 +142,12 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
             built = _in_loop(facts, ix, resolver, contexts, builder, sw, loop, fn, opt, f"sched{n + 1}")
         elif fn is not None and fn.qualname not in handled_functions:
             handled_functions.add(fn.qualname)
+            note = _group_note(sw, _group_loop(ix, sw, None)[0])
+            other_file = resolver.loc_file(sw.stmt)  # a writer of another module linked into the index
+            if other_file:
+                note = f" in {other_file}" + note
             built = _writer_function(facts, ix, resolver, contexts, builder, resolver.calls_to(fn), fn, resolver,
-                                     resolver.loc_line(sw.stmt), _group_note(sw, _group_loop(ix, sw, None)[0]),
-                                     opt, f"sched{n + 1}", written_groups(sw, ix))
+                                     resolver.loc_line(sw.stmt), note, opt, f"sched{n + 1}", written_groups(sw, ix))
         if built is None:
             continue
         n += 1
