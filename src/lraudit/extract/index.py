@@ -241,7 +241,8 @@ class Indexer:
             self._while(stmt, ctx)
         elif isinstance(stmt, cst.If):
             self._expr(stmt.test, ctx, stmt)
-            self._block(stmt.body, ctx.with_cond())
+            # `if __name__ == "__main__":` at module level is how the script runs: its body is not conditional
+            self._block(stmt.body, ctx if ctx.scope.kind == "module" and _is_main_guard(stmt.test) else ctx.with_cond())
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
                 self._stmt(orelse, ctx)
@@ -525,6 +526,15 @@ class Indexer:
                     if isinstance(part, cst.FormattedStringExpression):
                         stack.append((part.expression, "<f-string>"))
             first = False
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    comp = test.comparisons[0]
+    sides = [test.left, comp.comparator]
+    return (isinstance(comp.operator, cst.Equal) and any(isinstance(x, cst.Name) and x.value == "__name__" for x in sides)
+            and any(isinstance(x, cst.SimpleString) and x.evaluated_value == "__main__" for x in sides))
 
 
 def build_index(module: cst.Module, seq_start: int = 0, loop_start: int = 0) -> Indexer:

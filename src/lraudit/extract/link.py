@@ -86,6 +86,7 @@ class Linker:
         self._main_defined = set(ix.module_scope.assigns) | set(ix.functions_by_name) | set(ix.classes)
         self._relevant: dict[int, bool] = {}
         self._scopes: dict[int, set[int]] = {}
+        self._pending: dict[str, list[tuple[LinkedModule, FunctionInfo]]] = {}  # methods linked once called
 
     # ------------------------------------------------------------------------------------ modules
     def module(self, path: str) -> LinkedModule | str:
@@ -192,6 +193,17 @@ class Linker:
         while i < len(work) and self.linked.functions < MAX_LINKED:
             site, table, importer, hops, entry = work[i]
             i += 1
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in self._pending:
+                # `trainer.train()`, `self.evaluate()`: methods of a linked class, linked when something calls them
+                for lm, m in self._pending.pop(func.attr.value):
+                    if id(m) in self._done:
+                        continue
+                    self._done.add(id(m))
+                    loc = lm.locator.location(m.node)
+                    self.linked.spans.append((lm.display, loc.line, loc.end_line, entry.node, entry.path))
+                    for s in self._absorb(lm, m.scope):
+                        work.append((s, lm.ix.imports, lm.unit.path, hops + 1, entry))
             found = self._callee(site, table, importer)
             if found is None:
                 continue
@@ -200,8 +212,8 @@ class Linker:
             new_calls = self._link(lm, d, site, hops)
             if self.linked.functions > before:
                 for fn in ([d] if isinstance(d, FunctionInfo) and not d.is_method else
-                           list((d if isinstance(d, ClassInfo) else lm.ix.classes.get(d.class_name or "")
-                                 or ClassInfo("", d.node, [])).methods.values())):
+                           [m for m in (d if isinstance(d, ClassInfo) else lm.ix.classes.get(d.class_name or "")
+                                        or ClassInfo("", d.node, [])).methods.values() if id(m) in self._done]):
                     loc = lm.locator.location(fn.node)
                     self.linked.spans.append((lm.display, loc.line, loc.end_line, entry.node, entry.path))
             if hops + 1 < MAX_HOPS:
@@ -256,7 +268,7 @@ class Linker:
         """Add ``d`` (named by ``site``'s call path) to the index; the calls it adds (to follow further)."""
         alias = (_root(site.ctx.scope), site.path)
         if isinstance(d, ClassInfo):
-            return self._link_class(lm, d, alias)
+            return self._link_class(lm, d, alias, site)
         fns = [d] if not d.is_method else []
         if d.is_method:  # `Trainer.fit(...)` on the class itself: link the whole class
             ci = lm.ix.classes.get(d.class_name or "")
@@ -275,7 +287,11 @@ class Linker:
             out.extend(self._absorb(lm, fn.scope))
         return out
 
-    def _link_class(self, lm: LinkedModule, ci: ClassInfo, alias: tuple[int, str] | None) -> list[CallSite]:
+    def _link_class(self, lm: LinkedModule, ci: ClassInfo, alias: tuple[int, str] | None,
+                    site: CallSite | None = None) -> list[CallSite]:
+        """Link a class the code instantiates: its constructor, the methods the code calls (now or once later
+        linked code calls them), and every method when the class is a scheduler (torch calls its get_lr) or the
+        instance goes to a ``fit()`` call (a framework runs its hooks, ``configure_optimizers``...)."""
         init = ci.methods.get("__init__")
         if alias is not None:
             name = alias[1]
@@ -292,13 +308,29 @@ class Linker:
         if not any(self._worth(lm, m) for m in ci.methods.values()) and not _scheduler_like(ci):
             return []
         self._done.add(id(ci))
+        everything = _scheduler_like(ci) or (site is not None and self._fitted(site))
+        called = {s.node.func.attr.value for s in self.ix.calls if isinstance(s.node.func, cst.Attribute)}
         out: list[CallSite] = []
         for m in ci.methods.values():
             if id(m) in self._done:
                 continue
+            if not (everything or m.name == "__init__" or m.name in called):
+                self._pending.setdefault(m.name, []).append((lm, m))
+                continue
             self._done.add(id(m))
             out.extend(self._absorb(lm, m.scope))
         return out
+
+    def _fitted(self, site: CallSite) -> bool:
+        """Whether the object ``site`` constructs is handed to a ``fit()`` call (``trainer.fit(model)``)."""
+        names = set(site.targets) if site.direct else set()
+        for s in self.ix.calls:
+            if not s.path.endswith(".fit"):
+                continue
+            for a in s.node.args:
+                if a.value is site.node or (isinstance(a.value, cst.Name) and a.value.value in names):
+                    return True
+        return False
 
     def _register_name(self, path: str, fn: FunctionInfo, site: CallSite) -> None:
         fbn = self.ix.functions_by_name

@@ -169,6 +169,7 @@ class Resolver:
         self._argparse: dict[str, ArgOption] | None = None
         self._click: dict[str, dict[str, tuple[cst.BaseExpression | None, str]]] | None = None
         self._calls_by_name: dict[str, list[CallSite]] | None = None
+        self._alias_sites: dict[int, list[CallSite]] = {}
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
         self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
@@ -527,10 +528,11 @@ class Resolver:
             return sites
         aliases = self.ix.call_aliases.get(id(fn))
         if aliases is not None:  # a function of another module linked into this index: the calls that name it
-            for site in self.ix.calls:
-                if (_root_id(site.ctx.scope), site.path) in aliases:
-                    sites.append(site)
-            return sites
+            hit = self._alias_sites.get(id(fn))
+            if hit is None:
+                hit = [site for site in self.ix.calls if (_root_id(site.ctx.scope), site.path) in aliases]
+                self._alias_sites[id(fn)] = hit
+            return list(hit)
         for s in self._calls_by_name.get(name, []):
             if fn.is_method:
                 if s.path.startswith("self.") or s.path.count(".") >= 1:
