@@ -205,9 +205,8 @@ def test_bad_modules_leave_the_importer_analysed_with_a_reason(tmp_path: Path, m
     assert r.error is None
     lrs = [o["lr"] for o in r.optimizers]
     assert lrs[0]["value"] is None and "does not parse" in lrs[0]["unresolved"]
-    assert lrs[1]["value"] is None  # star imports are not followed for values: unknown, with a reason
-    assert lrs[1]["unresolved"]
-    assert lrs[2]["value"] is None and lrs[2]["unresolved"]
+    assert lrs[1]["value"] == 0.2 and "consts.py" in lrs[1]["source"], lrs[1]  # through `from consts import *`
+    assert lrs[2]["value"] is None and "does not define MISSING" in lrs[2]["unresolved"], lrs[2]
 
 
 def test_import_cycles_and_symlink_loops_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -278,3 +277,38 @@ def test_yolo_style_hyperparameter_path(tmp_path: Path, monkeypatch: pytest.Monk
     r = _explain(tmp_path / "train.py", "../train.py")
     assert r.optimizers[0]["lr"]["value"] == 0.02, r.optimizers[0]["lr"]
     assert "hyp.yaml" in r.optimizers[0]["lr"]["source"]
+
+
+def test_framework_hooks_of_a_linked_class_count_only_when_it_is_trained(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A LightningModule built only to load a checkpoint (a fine-tuner's frozen backbone) does not bring its
+    configure_optimizers into the importer's run; handed to trainer.fit() it does."""
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "models.py": (
+            "import torch\nimport pytorch_lightning as pl\n"
+            "class Net(pl.LightningModule):\n"
+            "    def __init__(self, steps=0):\n"
+            "        super().__init__()\n"
+            "        self.steps = steps\n"
+            "    def configure_optimizers(self):\n"
+            "        opt = torch.optim.SGD(self.parameters(), lr=0.1)\n"
+            "        return [opt], [torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.steps)]\n"
+        ),
+        "finetune.py": (
+            "import pytorch_lightning as pl\nfrom models import Net\n"
+            "backbone = Net(steps=0).load_from_checkpoint('x.ckpt')\n"
+            "pl.Trainer(max_epochs=3).fit(object())\n"
+        ),
+        "train.py": (
+            "import pytorch_lightning as pl\nfrom models import Net\n"
+            "model = Net(steps=50)\n"
+            "trainer = pl.Trainer(max_epochs=50)\ntrainer.fit(model)\n"
+        ),
+    })
+    monkeypatch.chdir(tmp_path)
+    assert _explain(tmp_path / "finetune.py", "finetune.py").schedulers == []
+    r = _explain(tmp_path / "train.py", "train.py")
+    assert [(s["class"], s.get("file"), s["optimizer"]) for s in r.schedulers] == [
+        ("torch.optim.lr_scheduler.CosineAnnealingLR", "models.py", "opt1")]
+    assert r.optimizers[0]["file"] == "models.py" and r.optimizers[0]["lr"]["value"] == 0.1

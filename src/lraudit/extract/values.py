@@ -397,7 +397,22 @@ class Resolver:
             return Unknown(f"{name} is imported ({q}), not a value")
         if name in ("__file__",):
             return Known(self.file_for(ctx), "this script's path")
+        table = self.ix.imports.for_scope(ctx.scope)
+        if table.star_modules:
+            starred = self._star_value(name, table.star_modules, self.file_for(ctx))
+            if starred is not None:
+                return starred
         return Unknown(f"{name} is not defined in this file")
+
+    def _star_value(self, name: str, modules: list[str], importer: str) -> Value | None:
+        """``name`` from a repository module imported with ``from m import *`` (the last such import wins, as in
+        Python); None when no starred module of the repository defines it."""
+        for m in reversed(modules):
+            q = f"{m}{name}" if m.endswith(".") else f"{m}.{name}"
+            v = self._local_module_value(q, importer)
+            if isinstance(v, Known) or (isinstance(v, Unknown) and "does not define" not in v.reason):
+                return v
+        return None
 
     def _from_assignments(self, name: str, recs: list[AssignRec], scope: Scope) -> Value:
         # straight-line code: the last unconditional assignment wins, unless a later conditional one may change it
@@ -1135,6 +1150,11 @@ class Resolver:
                 return self._dict_item(base.value, attr_parts[1], f"{first} in {rel}")
         if len(attr_parts) != 1:
             return Unknown(f"{qualified} is not a plain constant of {rel}")
+        if first not in mscope.assigns and first not in self.ix.imports.names:
+            starred = self._star_value(first, self.ix.imports.star_modules, self.path)
+            if starred is not None:
+                return starred
+            return Unknown(f"{qualified}: {rel} does not define {first}")
         v = self._name(first, Ctx(mscope), None, None)  # type: ignore[arg-type]
         if isinstance(v, Known) and not v.source.startswith(("constant ", "default of ")):
             return Known(v.value, f"{first} in {rel}" + (f" ({v.source})" if v.source != LITERAL else ""))
