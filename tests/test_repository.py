@@ -193,10 +193,12 @@ def test_bad_modules_leave_the_importer_analysed_with_a_reason(tmp_path: Path, m
             "from broken import LR as BAD\n"
             "from starred import LR as STAR\n"
             "from consts import MISSING\n"
+            "from latin import LR as LATIN\n"
             "m = torch.nn.Linear(1, 1)\n"
             "o1 = torch.optim.SGD(m.parameters(), lr=BAD)\n"
             "o2 = torch.optim.SGD(m.parameters(), lr=STAR)\n"
             "o3 = torch.optim.SGD(m.parameters(), lr=MISSING)\n"
+            "o4 = torch.optim.SGD(m.parameters(), lr=LATIN)\n"
         ),
     })
     (tmp_path / "latin.py").write_bytes(b"LR = 0.1  # caf\xe9\n")
@@ -207,6 +209,7 @@ def test_bad_modules_leave_the_importer_analysed_with_a_reason(tmp_path: Path, m
     assert lrs[0]["value"] is None and "does not parse" in lrs[0]["unresolved"]
     assert lrs[1]["value"] == 0.2 and "consts.py" in lrs[1]["source"], lrs[1]  # through `from consts import *`
     assert lrs[2]["value"] is None and "does not define MISSING" in lrs[2]["unresolved"], lrs[2]
+    assert lrs[3]["value"] is None and "latin.py" in lrs[3]["unresolved"], lrs[3]
 
 
 def test_import_cycles_and_symlink_loops_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
