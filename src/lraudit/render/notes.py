@@ -332,13 +332,15 @@ def _rule_why(rule: Any) -> str:
     return " ".join(why.split("\n\n", 1)[0].split())
 
 
-def _findings_section(findings: Sequence[Finding], rule_by_code: Mapping[str, Any], anchors: Anchors) -> list[str]:
+def _findings_section(findings: Sequence[Finding], rule_by_code: Mapping[str, Any], anchors: Anchors,
+                      path: str | None = None) -> list[str]:
     anchors.add("Findings")
     out = ["### Findings", ""]
     if not findings:
         return out + ["No findings.", ""]
     for f in sorted(findings, key=lambda f: (f.line, f.column, f.code, f.message)):
-        out.append(f"- **{md_text(f.code)} {md_text(f.name)}** ({md_text(f.severity)}, line {f.line}): "
+        where = f"line {f.line}" if path is None or f.path == path else f"{f.path}:{f.line}"  # in another module
+        out.append(f"- **{md_text(f.code)} {md_text(f.name)}** ({md_text(f.severity)}, {md_text(where)}): "
                    f"{md_text(f.message)}")
         why = _rule_why(rule_by_code.get(f.code))
         if why:
@@ -437,7 +439,7 @@ def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]
             body += _schedule_section(r, s, plots, anchors)
         if not r.optimizers and not r.schedulers:
             body += ["No optimizer or learning-rate scheduler found; only findings.", ""]
-        body += _findings_section(r.findings, rule_by_code, anchors)
+        body += _findings_section(r.findings, rule_by_code, anchors, r.path)
     if toc:
         toc.append("")
     if not shown:
