@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-ROOT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
+from .versions import ROOT_MARKERS  # one definition of what marks a repository root
 MAX_MODULE_BYTES = 1_000_000  # larger modules are not parsed for their definitions
 MEMO_SOURCE_BYTES = 3_000_000  # parsed modules kept per process (libcst trees are large): least recent go first
 MAX_REEXPORT_HOPS = 6
@@ -82,8 +82,14 @@ def _isfile(path: str) -> bool:
 
 
 def find_root(path: str, cwd: str | None = None) -> str:
+    """The repository root of one file (see the module docstring); the marker search is ``versions.find_root``'s."""
+    from .versions import find_root as marked_root
+
     start = os.path.dirname(os.path.abspath(path))
-    d = start
+    found = marked_root([start], cwd)
+    if found is not None and (start == str(found) or start.startswith(str(found).rstrip(os.sep) + os.sep)):
+        return str(found)
+    d = start  # a path through a symbolic link: the same search on the path as given
     while True:
         for m in ROOT_MARKERS:
             if os.path.exists(os.path.join(d, m)):
