@@ -16,9 +16,9 @@ repository of 50,000 files costs only the modules the checked files actually imp
   cycles detected. Names outside the repository (torch, pip packages) give None: they keep their meaning.
   A name two import roots provide differently is ambiguous and stays unknown, with the reason.
 
-Every file looked for is probed with ``os.path.isfile`` (or noted, on a memo hit), so the result cache records
-it as a dependency of the result (see cache.py): an edited, added or removed module invalidates the entries
-that read it.
+Every module file found (and every module read) is noted as a dependency of the result being computed, also on
+a memo hit, so the result cache records it with its content hash (see cache.py): editing or removing a module
+invalidates the entries that read it.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Unit:
     module: Any  # libcst Module
     text: str
     size: int
+    locator: Any = None  # positions in this module (extract/link.py), shared by every file that links it
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,18 @@ _PROBES: list[list[str]] = []  # the paths each resolve() in progress looked for
 
 
 def _isfile(path: str) -> bool:
-    for log in _PROBES:
-        log.append(path)
-    return os.path.isfile(path)  # through the cache's recording probe
+    """Whether a candidate module file exists; one that does is a dependency of the result being computed (and of
+    every later answer to the same question). Absent candidates are not recorded: a module that appears later
+    where another import root already provided one can be missed until that entry is recomputed (edit the
+    importing file, or run with --no-cache)."""
+    from .cache import _ORIGINAL_ISFILE
+
+    found = _ORIGINAL_ISFILE(path)
+    if found:
+        for log in _PROBES:
+            log.append(path)
+        _note(path)
+    return found
 
 
 def find_root(path: str, cwd: str | None = None) -> str:

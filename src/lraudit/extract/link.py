@@ -46,6 +46,83 @@ class LinkedModule:
     ix: Indexer
     locator: Locator
     display: str  # the path findings name (like the analysed file's display path)
+    owner_merged: bool = False
+    groups: Any = None  # _Groups, computed on first use
+
+
+@dataclass
+class _Group:
+    calls: list[CallSite] = field(default_factory=list)
+    loops: list[Any] = field(default_factory=list)
+    sub_writes: list[Any] = field(default_factory=list)
+    lambdas: list[Any] = field(default_factory=list)
+    reads: list[tuple[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class _Groups:
+    """A linked module's calls, loops, writes and reads by innermost function scope (one pass, not one per
+    linked function), and the functions nested in each function."""
+
+    by_scope: dict[int, _Group] = field(default_factory=dict)
+    nested: dict[int, list[FunctionInfo]] = field(default_factory=dict)
+
+
+def _fn_scope(scope: Scope | None) -> Scope | None:
+    while scope is not None and scope.kind != "function":
+        scope = scope.parent
+    return scope
+
+
+def _groups(lm: LinkedModule) -> _Groups:
+    if lm.groups is not None:
+        return lm.groups
+    g = _Groups()
+    fix = lm.ix
+
+    def grp(scope: Scope | None) -> _Group | None:
+        f = _fn_scope(scope)
+        if f is None:
+            return None
+        return g.by_scope.setdefault(id(f), _Group())
+
+    for c in fix.calls:
+        x = grp(c.ctx.scope)
+        if x is not None:
+            x.calls.append(c)
+    for lp in fix.loops.values():
+        x = grp(lp.ctx.scope)
+        if x is not None:
+            x.loops.append(lp)
+    for w in fix.sub_writes:
+        x = grp(w.ctx.scope)
+        if x is not None:
+            x.sub_writes.append(w)
+    for n, c in fix.lambdas:
+        x = grp(c.scope)
+        if x is not None:
+            x.lambdas.append((n, c))
+    for name, uses in fix.reads.items():
+        for u in uses:
+            x = grp(u[1].scope)
+            if x is not None:
+                x.reads.append((name, u))
+    for fn in fix.functions.values():
+        outer = _fn_scope(fn.scope.parent)
+        while outer is not None:
+            g.nested.setdefault(id(outer), []).append(fn)
+            outer = _fn_scope(outer.parent)
+    lm.groups = g
+    return g
+
+
+def _unit_locator(unit: Unit, fix: Indexer) -> Locator:
+    """One Locator per parsed module, shared by every file linking it (positions depend on the tree only)."""
+    loc = getattr(unit, "locator", None)
+    if loc is None:
+        loc = Locator(unit.module, unit.text, dict(fix.owner))
+        unit.locator = loc  # type: ignore[attr-defined]
+    return loc
 
 
 @dataclass
@@ -58,13 +135,17 @@ class Linked:
     functions: int = 0
     # (display path, first line, last line, call node in the analysed file, its call path): the linked code
     # each call of the analysed file reaches (messages of findings there name that call)
-    spans: list[tuple[str, int, int, cst.CSTNode, str]] = field(default_factory=list)
+    spans: list[tuple["LinkedModule", cst.CSTNode, cst.CSTNode, str]] = field(default_factory=list)
 
     def entry_for(self, display: str, line: int) -> tuple[cst.CSTNode, str] | None:
         """The call in the analysed file through which the linked code at ``display:line`` runs."""
         best = None
-        for path, first, last, node, name in self.spans:
-            if path == display and first <= line <= last and (best is None or last - first < best[0]):
+        for lm, fn_node, node, name in self.spans:
+            if lm.display != display:
+                continue
+            loc = lm.locator.location(fn_node)  # positions only now: a finding sits in this file
+            first, last = loc.line, loc.end_line
+            if first <= line <= last and (best is None or last - first < best[0]):
                 best = (last - first, node, name)
         return (best[1], best[2]) if best else None
 
@@ -110,7 +191,7 @@ class Linker:
         except RecursionError:
             self._modules[key] = f"{unit.rel} is nested too deeply to analyse"
             return self._modules[key]
-        lm = LinkedModule(unit, fix, Locator(unit.module, unit.text, fix.owner), self._display_of(unit.path))
+        lm = LinkedModule(unit, fix, _unit_locator(unit, fix), self._display_of(unit.path))
         self._modules[key] = lm
         self.linked.modules.append(lm)
         table = self.ix.imports
@@ -200,8 +281,7 @@ class Linker:
                     if id(m) in self._done:
                         continue
                     self._done.add(id(m))
-                    loc = lm.locator.location(m.node)
-                    self.linked.spans.append((lm.display, loc.line, loc.end_line, entry.node, entry.path))
+                    self.linked.spans.append((lm, m.node, entry.node, entry.path))
                     for s in self._absorb(lm, m.scope):
                         work.append((s, lm.ix.imports, lm.unit.path, hops + 1, entry))
             found = self._callee(site, table, importer)
@@ -214,8 +294,7 @@ class Linker:
                 for fn in ([d] if isinstance(d, FunctionInfo) and not d.is_method else
                            [m for m in (d if isinstance(d, ClassInfo) else lm.ix.classes.get(d.class_name or "")
                                         or ClassInfo("", d.node, [])).methods.values() if id(m) in self._done]):
-                    loc = lm.locator.location(fn.node)
-                    self.linked.spans.append((lm.display, loc.line, loc.end_line, entry.node, entry.path))
+                    self.linked.spans.append((lm, fn.node, entry.node, entry.path))
             if hops + 1 < MAX_HOPS:
                 for s in new_calls:
                     work.append((s, lm.ix.imports, lm.unit.path, hops + 1, entry))
@@ -404,26 +483,37 @@ class Linker:
 
     def _absorb(self, lm: LinkedModule, scope: Scope) -> list[CallSite]:
         """The calls, loops, writes and nested functions of ``scope`` (a linked function) join the index."""
-        fix = lm.ix
         ix = self.ix
         self.linked.functions += 1
-        for fn in fix.functions.values():
-            if _within(fn.scope, scope):
-                key = fn.qualname if fn.qualname not in ix.functions else f"{lm.unit.rel}:{fn.qualname}"
-                ix.functions.setdefault(key, fn)
-        calls = [s for s in fix.calls if _within(s.ctx.scope, scope)]
+        groups = _groups(lm)
+        scopes = [scope] + [f.scope for f in groups.nested.get(id(scope), [])]
+        calls: list[CallSite] = []
+        for sc in scopes:
+            g = groups.by_scope.get(id(sc))
+            if sc is not scope:
+                fn = sc.function
+                if fn is not None:
+                    key = fn.qualname if fn.qualname not in ix.functions else f"{lm.unit.rel}:{fn.qualname}"
+                    ix.functions.setdefault(key, fn)
+            if g is None:
+                continue
+            calls.extend(g.calls)
+            for lp in g.loops:
+                ix.loops.setdefault(lp.id, lp)
+            ix.sub_writes.extend(g.sub_writes)
+            ix.lambdas.extend(g.lambdas)
+            for name, use in g.reads:
+                ix.reads.setdefault(name, []).append(use)
+        fn = scope.function
+        if fn is not None:
+            key = fn.qualname if fn.qualname not in ix.functions else f"{lm.unit.rel}:{fn.qualname}"
+            ix.functions.setdefault(key, fn)
+        calls.sort(key=lambda c: c.seq)
         ix.calls.extend(calls)
-        for lid, lp in fix.loops.items():
-            if _within(lp.ctx.scope, scope) and lid not in ix.loops:
-                ix.loops[lid] = lp
-        ix.sub_writes.extend(w for w in fix.sub_writes if _within(w.ctx.scope, scope))
-        ix.lambdas.extend((n, c) for n, c in fix.lambdas if _within(c.scope, scope))
-        for name, uses in fix.reads.items():
-            mine = [u for u in uses if _within(u[1].scope, scope)]
-            if mine:
-                ix.reads.setdefault(name, []).extend(mine)
-        for k, v in fix.owner.items():
-            ix.owner.setdefault(k, v)
+        if not lm.owner_merged:
+            lm.owner_merged = True
+            for k, v in lm.ix.owner.items():
+                ix.owner.setdefault(k, v)
         return calls
 
 
