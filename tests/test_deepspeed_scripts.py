@@ -55,3 +55,28 @@ def test_binding_uses_deepspeed_signature() -> None:
     assert args["total_num_steps"]["value"] == 500 and args["warmup_type"]["value"] == "linear"
     assert args["warmup_min_lr"]["value"] == 1e-6 and args["warmup_num_steps"]["value"] == 50
     assert r.schedulers[0]["horizon"]["value"] == 1000
+
+
+ENGINE = """import deepspeed
+import torch
+from transformers import get_linear_schedule_with_warmup
+
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)
+lr_scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps=3000)
+engine, optimizer, _, lr_scheduler = deepspeed.initialize(model=model, optimizer=optimizer, lr_scheduler=lr_scheduler)
+for step in range(3000):
+    loss = engine(torch.randn(2, 4)).sum()
+    engine.backward(loss)
+    engine.step()
+"""
+
+
+def test_a_scheduler_passed_to_deepspeed_initialize_is_stepped_by_engine_step() -> None:
+    r = audit_source(ENGINE, "train.py")
+    (s,) = r.schedulers
+    assert s["stepped"] == "batch"
+    assert s["horizon"]["value"] == 3000
+    assert not [f for f in r.findings if f.code == "LR203"]
+    facts_text = audit_source(ENGINE.replace("    engine.step()\n", "    pass\n"), "train.py").schedulers[0]
+    assert facts_text["stepped"] != "batch"  # no engine.step(): not stepped by the loop

@@ -45,6 +45,7 @@ from ..objects import ObjectFlow
 from ..values import Resolver
 from .accelerate import _accelerate
 from .base import ASSUMED_LEN, _qual
+from .deepspeed import deepspeed_engines
 from .hf import _hf_after, _hf_get_scheduler, _hf_trainer, _trainer_spec
 from .keras import _imports_keras, _keras, _keras_compile_optimizers, _keras_custom_schedule, _keras_schedule_classes
 from .keras_callbacks import _keras_rate_callback_classes
@@ -90,6 +91,7 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     facts = _lightning(facts, flow, ix, resolver, builder)
     facts = _timm_after(facts, flow, ix, resolver)
     facts = _accelerate(facts, flow, ix, resolver, builder)
+    facts = deepspeed_engines(facts, flow, ix, resolver, builder)
     from ..manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
