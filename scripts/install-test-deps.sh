@@ -13,3 +13,6 @@ python -m pip install -q --no-deps "timm==1.0.31"
 # Lightning CLI (jsonargparse) for the parity tests of the config readers.
 DS_BUILD_OPS=0 python -m pip install -q "deepspeed==0.19.8" "hydra-core==1.3.8" "lightning==2.6.6" \
     "jsonargparse[signatures]>=4.27" "torch==2.13.0"
+# Third-party schedulers the class simulations are compared with (they import beside torch 2.13; --no-deps keeps
+# their torch requirement from pulling another torch).
+python -m pip install -q --no-deps "warmup-scheduler==0.3" "pytorch-warmup==0.2.0" "pytorch-ignite==0.5.5"

@@ -63,6 +63,7 @@ resolver; its ``line`` is computed from the enclosing function's line (0 when th
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 import time
@@ -80,8 +81,12 @@ __all__ = [
     "Budget",
     "EvalCache",
     "EvalError",
+    "BoundMethod",
+    "Host",
+    "NativeMethod",
     "Opaque",
     "Resolver",
+    "Session",
     "call_function",
     "call_function_recording",
     "evaluate_expression",
@@ -153,6 +158,108 @@ class EvalCache:
 
     def clear(self) -> None:
         self.entries.clear()
+
+
+class Host:
+    """An object of a simulator that evaluated code may read and write attributes of (``self`` of a scheduler
+    class from the analysed file, its optimizer, a torch scheduler it wraps; see ``class_sim``).
+
+    The evaluator never reads a Python attribute by a name the analysed code gives: it asks the host, which
+    answers from its own tables (the object's ``__dict__``, the analysed class's methods and fields, the few
+    base-class methods the simulator implements). Subclasses override the ``ev_*`` methods; each raises
+    ``EvalError`` (or ``LookupError``) for a name it does not have.
+    """
+
+    what: str = "an object"
+
+    def ev_getattr(self, name: str) -> Any:
+        raise EvalError(f"{self.what} has no attribute {name} the evaluator can read")
+
+    def ev_setattr(self, name: str, value: Any) -> None:
+        raise EvalError(f"attributes of {self.what} cannot be set")
+
+    def ev_super(self, owner: Any, name: str) -> Any:
+        """``super().name`` inside a method defined in ``owner``."""
+        raise EvalError(f"super() is not available on {self.what}")
+
+    def ev_class(self, name: str) -> Any:
+        """The class called ``name`` among this object's classes (``super(Name, self)``, ``Name.method(self)``),
+        or None."""
+        return None
+
+    def ev_class_attr(self, owner: Any, name: str) -> Any:
+        """``Owner.name`` read through the class (an unbound method)."""
+        raise EvalError(f"{name} of {owner!r} cannot be read")
+
+    def ev_type(self) -> "ClassToken":
+        """What ``type(host)`` compares equal to."""
+        raise EvalError(f"the type of {self.what} is unknown")
+
+    def ev_isinstance(self, token: "ClassToken") -> bool:
+        raise EvalError(f"the type of {self.what} is unknown")
+
+
+@dataclass(frozen=True)
+class ClassToken:
+    """A library class named in evaluated code (``ReduceLROnPlateau`` in ``type(s) != ReduceLROnPlateau`` or
+    ``isinstance(s, ReduceLROnPlateau)``): compared with what ``type()`` of a host gives, never instantiated."""
+
+    qualname: str
+
+
+@dataclass(frozen=True, eq=False)
+class BoundMethod:
+    """A method of the analysed code bound to a host: calling it runs ``fn`` with ``receiver`` first.
+    ``owner`` is the class that defines it (what ``super()`` inside it starts from); ``receiver`` None means
+    unbound (``Base.method(self, ...)``: the caller passes the receiver)."""
+
+    fn: FunctionValue
+    receiver: Any
+    owner: Any
+
+
+@dataclass(frozen=True, eq=False)
+class NativeMethod:
+    """A method the simulator implements (torch's base-class protocol): ``impl(args, kwargs)``."""
+
+    name: str
+    impl: Callable[[list[Any], dict[str, Any]], Any]
+
+
+class Session:
+    """Calls into evaluated code from a simulator that drives host objects, re-entrantly.
+
+    A call made while another is running (a base-class ``step()`` the simulator implements calls the analysed
+    class's ``get_lr()``) runs in the same evaluation: the same step budget, depth and time. A top-level call
+    gets a fresh step budget under ``budget.max_seconds`` and all top-level calls together get ``total_seconds``.
+    """
+
+    def __init__(self, budget: Budget | None = None, total_seconds: float = 5.0) -> None:
+        self.budget = budget or Budget()
+        self.total = total_seconds
+        self.spent = 0.0
+        self.shared: dict = {}
+        self._stack: list[_Machine] = []
+
+    def call(self, callee: Any, args: Sequence[Any] = (), kwargs: Mapping[str, Any] | None = None) -> Any:
+        if self._stack:
+            return self._stack[-1].call(callee, list(args), dict(kwargs or {}), None)
+        remaining = self.total - self.spent
+        if remaining <= 0:
+            raise EvalError(f"time budget exceeded: the evaluation took more than {self.total:g} s in all")
+        m = _Machine(self.budget, min(self.budget.max_seconds, remaining), self.shared)
+        self._stack.append(m)
+        t0 = clock()
+        try:
+            with _recursion_room(self.budget):
+                return m.call(callee, list(args), dict(kwargs or {}), None)
+        except _Refusal as e:
+            raise EvalError(f"{e}{m.where()}") from None
+        except RecursionError:
+            raise EvalError("recursion too deep") from None
+        finally:
+            self._stack.pop()
+            self.spent += clock() - t0
 
 
 def call_function(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
@@ -521,6 +628,7 @@ class _Machine:
         self.gcache: dict[tuple[int, int], Any] = {}
         self.shared: dict = shared if shared is not None else {}
         self.groups: dict[Any, list[_ParamGroup]] = {}
+        self.owners: list[tuple[Any, Any]] = []  # (defining class, receiver) of the running methods
 
     # ---------------------------------------------------------------------------- budget and errors
 
@@ -578,7 +686,8 @@ class _Machine:
 
     def import_value(self, v: Any, depth: int = 0) -> Any:
         """Validate and copy a value from outside (arguments, resolver answers)."""
-        if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range)):
+        if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range, Host, BoundMethod,
+                                         NativeMethod, ClassToken)):
             return v
         if isinstance(v, bool):
             return bool(v)
@@ -610,7 +719,8 @@ class _Machine:
         """Turn an interpreter value into a plain value (closures become FunctionValues)."""
         if memo is None:
             memo = {}
-        if v is None or type(v) in _NUMBER_TYPES or isinstance(v, (str, range, FunctionValue, Opaque)):
+        if v is None or type(v) in _NUMBER_TYPES or isinstance(v, (str, range, FunctionValue, Opaque, Host,
+                                                                   BoundMethod, NativeMethod, ClassToken)):
             return v
         if id(v) in memo:
             return memo[id(v)]
@@ -757,6 +867,9 @@ class _Machine:
         qualified = scope.qualified(node) if scope is not None else None
         if qualified is not None and qualified in _MODULE_TABLE:
             return True, _MODULE_TABLE[qualified]
+        if qualified is not None and qualified.startswith(_CLASS_TOKEN_MODULES) \
+                and qualified.rsplit(".", 1)[-1][:1].isupper():
+            return True, ClassToken(qualified)
         reason = ""
         if scope is not None:
             try:
@@ -781,6 +894,9 @@ class _Machine:
     def _ev_attribute(self, node: cst.Attribute, env: _Env, for_call: bool = False) -> Any:
         text = _dotted(node)
         attr = node.attr.value
+        hosted = self._host_attribute(node, text, attr, env)
+        if hosted is not _MISSING:
+            return hosted
         if text is None:
             if attr == "param_groups":
                 base = self.ev(node.value, env)
@@ -828,6 +944,82 @@ class _Machine:
         if isinstance(base, Opaque):
             return self.param_groups(base, base)
         raise _Refusal(f"attribute access {text} not allowed (attributes of values are never read)")
+
+    def _host_attribute(self, node: cst.Attribute, text: str | None, attr: str, env: _Env) -> Any:
+        """``x.attr`` when ``x`` is a host object (or ``super()``, or a class of the running method's receiver);
+        _MISSING when the ordinary rules apply."""
+        base = node.value
+        if isinstance(base, cst.Call) and isinstance(base.func, cst.Name) and base.func.value == "super":
+            receiver, owner = self._super_of(base, env)
+            return self._host_call(receiver.ev_super, owner, attr)
+        if text is not None:
+            root = text.split(".", 1)[0]
+            found, root_value = self.find_enclosing(root, env)
+            if not found:
+                if isinstance(base, (cst.Name, cst.Attribute)) and self.owners:
+                    receiver = self.owners[-1][1]
+                    owner = receiver.ev_class(text.rsplit(".", 2)[-2]) if isinstance(receiver, Host) else None
+                    if owner is not None:
+                        return self._host_call(receiver.ev_class_attr, owner, attr)
+                return _MISSING
+            if not isinstance(root_value, Host):
+                return _MISSING
+        elif not isinstance(base, (cst.Subscript, cst.Call, cst.Attribute)):
+            return _MISSING
+        if text is None:
+            try:
+                value = self.ev(base, env)
+            except EvalError:
+                return _MISSING  # the ordinary rules say why
+        else:
+            value = self.ev(base, env)
+        if not isinstance(value, Host):
+            if text is None:
+                return _MISSING
+            raise _Refusal(f"attribute access {text} not allowed (attributes of values are never read)")
+        return self._host_call(value.ev_getattr, attr)
+
+    def _host_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return self.import_value(fn(*args))
+        except EvalError as e:
+            raise _Refusal(str(e)) from None
+        except (KeyError, AttributeError) as e:
+            raise _Refusal(f"no attribute {args[-1]}: {e}") from None
+
+    def _super_of(self, call: cst.Call, env: _Env) -> tuple[Host, Any]:
+        if not call.args:
+            if not self.owners or not isinstance(self.owners[-1][1], Host):
+                raise _Refusal("super() outside a method of a class the evaluator follows")
+            owner, receiver = self.owners[-1]
+            return receiver, owner
+        if len(call.args) != 2 or not isinstance(call.args[0].value, cst.Name):
+            raise _Refusal("super() with these arguments is not supported")
+        receiver = self.ev(call.args[1].value, env)
+        if not isinstance(receiver, Host):
+            raise _Refusal(f"super() of {_kind(receiver)} is not supported")
+        owner = receiver.ev_class(call.args[0].value.value)
+        if owner is None:
+            raise _Refusal(f"super({call.args[0].value.value}, ...): {call.args[0].value.value} is not a class of "
+                           f"{receiver.what}")
+        return receiver, owner
+
+    def set_host_attr(self, target: cst.Attribute, value: Any, env: _Env) -> bool:
+        """``x.attr = value`` on a host; False when ``x`` is not one."""
+        base = target.value
+        if isinstance(base, cst.Name):
+            found, obj = self.find_enclosing(base.value, env)
+            if not found:
+                return False
+        else:
+            obj = self.ev(base, env)
+        if not isinstance(obj, Host):
+            return False
+        try:
+            obj.ev_setattr(target.attr.value, value)
+        except EvalError as e:
+            raise _Refusal(str(e)) from None
+        return True
 
     def param_groups(self, key: Any, opaque: Opaque | None) -> list[_ParamGroup]:
         """The placeholder groups of an unknown optimizer (the same list every time within one call)."""
@@ -1239,8 +1431,18 @@ class _Machine:
             callee = self._ev_attribute(func, env, for_call=True)
         else:
             callee = self.ev(func, env)
-        if callee is _PRINT:
-            return None  # print() is a no-op; its arguments are not evaluated
+        if callee is _PRINT or callee is _WARN:
+            return None  # print() and warnings.warn() are no-ops; their arguments are not evaluated
+        if isinstance(callee, _Builtin) and callee.name in _HOST_BUILTINS:
+            # only on objects the evaluator follows; anything else is an unknown function, as it always was
+            first = node.args[0].value if node.args and node.args[0].keyword is None and not node.args[0].star \
+                else None
+            try:
+                receiver = self.ev(first, env) if first is not None else None
+            except EvalError:
+                receiver = None
+            if not isinstance(receiver, Host):
+                raise _Refusal(f"calls unknown function {callee.name}()")
         args: list[Any] = []
         kwargs: dict[str, Any] = {}
         for a in node.args:
@@ -1275,6 +1477,19 @@ class _Machine:
             if callee.impl is None:
                 raise _Refusal(f"calling {callee.name} is not supported")
             return callee.impl(self, args, kwargs)
+        if isinstance(callee, BoundMethod):
+            receiver = callee.receiver
+            if receiver is None:
+                if not args:
+                    raise _Refusal(f"{callee.fn.name}() needs its receiver (self) as the first argument")
+                receiver, args = args[0], args[1:]
+            self.owners.append((callee.owner, receiver))
+            try:
+                return self.call_function_value(callee.fn, [receiver, *args], kwargs)
+            finally:
+                self.owners.pop()
+        if isinstance(callee, NativeMethod):
+            return self.import_value(callee.impl(args, kwargs))
         what = _code(node.func) if isinstance(node, cst.Call) else "value"  # type: ignore[union-attr]
         if isinstance(callee, Opaque):
             raise _Refusal(f"calls unknown function {what}() ({callee.what})")
@@ -1439,6 +1654,10 @@ class _Machine:
                 raise _Refusal("slice assignment is not supported")
             current = self.get_item(container, key)
             self.set_item(container, key, self.binop(op, current, self.ev(node.value, env)))
+        elif isinstance(target, cst.Attribute):
+            current = self._ev_attribute(target, env)
+            if not self.set_host_attr(target, self.binop(op, current, self.ev(node.value, env)), env):
+                raise _Refusal(f"assignment to attribute {_code(target)} not allowed")
         else:
             raise _Refusal(f"assignment to {_code(target)} not allowed")
 
@@ -1468,7 +1687,8 @@ class _Machine:
             container = self.ev(target.value, env)
             self.set_item(container, self._subscript_key(target, env), value)
         elif isinstance(target, cst.Attribute):
-            raise _Refusal(f"assignment to attribute {_code(target)} not allowed")
+            if not self.set_host_attr(target, value, env):
+                raise _Refusal(f"assignment to attribute {_code(target)} not allowed")
         else:
             raise _Refusal(f"assignment to {_code(target)} not supported")
 
@@ -2171,6 +2391,8 @@ def _builtin_all(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> bool:
 def _builtin_isinstance(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> bool:
     obj, types = _signature("isinstance", args, kwargs, ("obj", "class_or_tuple"), 2)
     candidates = types if isinstance(types, tuple) else (types,)
+    if isinstance(obj, Host) and all(isinstance(t, ClassToken) for t in candidates):
+        return any(obj.ev_isinstance(t) for t in candidates)
     pytypes = []
     for t in candidates:
         if not isinstance(t, _Builtin) or t.pytype is None:
@@ -2181,6 +2403,67 @@ def _builtin_isinstance(m: _Machine, args: list[Any], kwargs: dict[str, Any]) ->
     return isinstance(obj, tuple(pytypes))
 
 
+def _builtin_type(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if len(args) == 1 and not kwargs and isinstance(args[0], Host):
+        return args[0].ev_type()
+    raise _Refusal("calls unknown function type()")
+
+
+def _host_name(fname: str, obj: Any, name: Any) -> str:
+    if not isinstance(obj, Host):
+        raise _Refusal(f"calls unknown function {fname}()")
+    if not isinstance(name, str):
+        raise _Refusal(f"{fname}() needs a string attribute name")
+    return name
+
+
+def _builtin_hasattr(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> bool:
+    obj, name = _signature("hasattr", args, kwargs, ("obj", "name"), 2)
+    name = _host_name("hasattr", obj, name)
+    try:
+        obj.ev_getattr(name)
+    except (EvalError, LookupError, AttributeError):
+        return False
+    return True
+
+
+def _builtin_getattr(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    if len(args) == 3:
+        obj, name, default = args
+    else:
+        obj, name = _signature("getattr", args, kwargs, ("obj", "name"), 2)
+        default = _MISSING
+    name = _host_name("getattr", obj, name)
+    try:
+        return m.import_value(obj.ev_getattr(name))
+    except (EvalError, LookupError, AttributeError) as e:
+        if default is _MISSING:
+            raise _Refusal(str(e)) from None
+        return default
+
+
+def _bisect(qual: str, fn: Callable[..., int]) -> _Builtin:
+    def impl(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> int:
+        a, x = _signature(qual, args, kwargs, ("a", "x"), 2)
+        if not isinstance(a, (list, tuple)):
+            raise _Refusal(f"{qual}() needs a list, not {_kind(a)}")
+        m.charge(len(a))
+        items = list(a)
+        for v in (*items, x):
+            if type(v) not in _NUMBER_TYPES:
+                raise _Refusal(f"{qual}() is only evaluated on numbers, not {_kind(v)}")
+        return fn(items, x)
+
+    return _Builtin(qual, impl)
+
+
+_MODULE_TABLE["bisect.bisect_right"] = _bisect("bisect.bisect_right", bisect.bisect_right)
+_MODULE_TABLE["bisect.bisect"] = _bisect("bisect.bisect", bisect.bisect_right)
+_MODULE_TABLE["bisect.bisect_left"] = _bisect("bisect.bisect_left", bisect.bisect_left)
+_CLASS_TOKEN_MODULES = ("torch.optim.lr_scheduler.",)
+_HOST_BUILTINS = ("getattr", "hasattr", "type")
+_WARN = _Builtin("warnings.warn", None)
+_MODULE_TABLE["warnings.warn"] = _WARN
 _PRINT = _Builtin("print", None)
 _BUILTINS: dict[str, _Builtin] = {
     "abs": _Builtin("abs", _builtin_abs),
@@ -2206,5 +2489,8 @@ _BUILTINS: dict[str, _Builtin] = {
     "any": _Builtin("any", _builtin_any),
     "all": _Builtin("all", _builtin_all),
     "isinstance": _Builtin("isinstance", _builtin_isinstance),
+    "type": _Builtin("type", _builtin_type),
+    "hasattr": _Builtin("hasattr", _builtin_hasattr),
+    "getattr": _Builtin("getattr", _builtin_getattr),
     "print": _PRINT,
 }

@@ -233,8 +233,7 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     length, horizon_source = choose_length(s, opts, facts)
     unit = "epoch" if s.stepped == "epoch" else "step"
     if s.cls.startswith("custom:"):
-        return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
-                     error=s.description or "custom scheduler: its get_lr() is not simulated")
+        return simulate_class(facts, s, opts, length, horizon_source, unit)
     entry = lookup(s.cls)
     target = s
     group = _group_for(facts, s)
@@ -298,6 +297,97 @@ def simulate_torch(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curv
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
                  stops_at=res.stops_at, stop_reason=res.stop_reason, relative=relative_note is not None,
                  summary=summary)
+
+
+def simulate_class(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
+                   unit: str) -> Curve:
+    """A scheduler whose class is written in the analysed file, run under its torch base's protocol
+    (see class_sim): stepped one step at a time, or at sampled steps when its rate depends only on
+    ``last_epoch``."""
+    from . import class_sim
+    from .catalog.torch_sim import OptimizerSpec, SimError
+
+    def fail(why: str) -> Curve:
+        return Curve(None, None, length, horizon_source, unit, error=why)  # type: ignore[arg-type]
+
+    plan = facts.extra.get("class_plans", {}).get(s.id)
+    if plan is None:
+        return fail(s.description or "custom scheduler: its get_lr() is not simulated")
+    if isinstance(plan, str):
+        return fail(f"the class {s.cls[len('custom:'):]} is not simulated: {plan}")
+    step_args = {x.arg_kind for x in s.step_sites}
+    if step_args - {"none", "metric"}:
+        kinds = ", ".join(sorted(x.arg_text or x.arg_kind for x in s.step_sites if x.arg_kind not in ("none", "metric")))
+        return fail(f"it is stepped with an argument ({kinds}), which the simulation of a class does not follow")
+    relative_note = None
+    try:
+        opt_spec = _optimizer_spec(facts, s, False)
+    except RelativeOnly as rel:
+        opt_spec = OptimizerSpec((1.0,), True, False, 1.0)
+        relative_note = f"{rel}; the curve shows multiples of that rate"
+    except Unresolved as exc:
+        return fail(str(exc))
+
+    def build() -> Any:
+        from .catalog.torch_sim import _Optimizer, _build
+
+        optimizer = _Optimizer(opt_spec)
+        objects: dict[str, Any] = {}
+        for kid in s.children:
+            child = facts.scheduler(kid)
+            if child is None:
+                continue
+            if child.cls.startswith("custom:"):
+                kplan = facts.extra.get("class_plans", {}).get(kid)
+                if not isinstance(kplan, class_sim.ClassPlan):
+                    raise class_sim.ClassSimError(f"its child scheduler {kid} ({child.cls}) is not simulated")
+                objects[kid] = class_sim.start(kplan, optimizer, objects, s.optimizer).obj
+            else:
+                objects[kid] = _build(_torch_spec(facts, child), optimizer)
+        return class_sim.start(plan, optimizer, objects, s.optimizer)
+
+    name = s.cls[len("custom:"):]
+    assumed_note = None
+    if plan.assumed is not None:
+        plan, assumed_note = plan.assumed, plan.assumption
+    try:
+        run = build()
+        sampled = length > opts.dense_limit and opts.steps is None
+        if sampled and class_sim.is_closed_form(run, plan):
+            from .catalog.torch_sim import sample_indices
+
+            idx = sample_indices(length, opts.samples)
+
+            def point(ks: list[int]) -> list[float]:
+                return class_sim.value_at(build, ks)
+
+            lr = tuple(point(idx))
+            summary = _sampled_summary(lr, idx, point)
+            steps_used: tuple[int, ...] | None = tuple(idx)
+        elif sampled:
+            return fail(f"{name} keeps state between steps (or steps other schedulers), so it is stepped one step "
+                        f"at a time, and the run's {length} steps are more than the {opts.dense_limit} that are")
+        else:
+            values = [run.lr()]
+            for _ in range(1, length):
+                run.step()
+                values.append(run.lr())
+            lr, steps_used, summary = tuple(values), None, None
+    except class_sim.ClassSimError as exc:
+        return fail(f"{name} is not simulated: {exc}")
+    except class_sim.EvalError as exc:
+        return fail(f"{name} cannot be evaluated: {exc}")
+    except SimError as exc:
+        return fail(f"{name} cannot be simulated: {exc}")
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        return fail(f"{name} cannot be simulated: torch's base class raises {type(exc).__name__}: {exc}")
+    if any(not _num(x) for x in lr):
+        return fail(f"{name} computes a rate that is not a finite number")
+    assumption = "; ".join(x for x in (assumed_note, relative_note) if x) or None
+    if run.plateau:
+        assumption = "assuming the monitored metric never improves" + (f"; {assumption}" if assumption else "")
+    return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
+                 relative=relative_note is not None, summary=summary)
 
 
 def _ambiguous_rates(facts: FileFacts, s: SchedulerFact) -> str | None:

@@ -268,6 +268,7 @@ def _fast_failing_first_step(lr0: Any, failing: Callable[[], Any]) -> _Fast | No
 
 class LRScheduler:
     _is_initial: bool = False
+    _get_lr_called_within_step: bool = False
 
     def __init__(self, optimizer: _Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, _Optimizer):
@@ -301,18 +302,22 @@ class LRScheduler:
     def get_lr(self) -> list[Any]:
         raise NotImplementedError
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         self._step_count += 1
-        self._update_lr(None)
+        self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed = getattr(self, "_get_closed_form_lr", None)
-            values = closed() if closed is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed = getattr(self, "_get_closed_form_lr", None)
+                values = closed() if closed is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             group["lr"] = lr
         self._last_lr = _lrs(self.optimizer)
@@ -857,9 +862,10 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def step(self, metrics: float = PLATEAU_METRIC) -> None:  # type: ignore[override]
+    def step(self, metrics: float = PLATEAU_METRIC, epoch: int | None = None) -> None:  # type: ignore[override]
         current = float(metrics)
-        epoch = self.last_epoch + 1
+        if epoch is None:
+            epoch = self.last_epoch + 1
         self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
@@ -870,12 +876,12 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
+            self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = _lrs(self.optimizer)
 
-    def _reduce_lr(self) -> None:
+    def _reduce_lr(self, epoch: int | None = None) -> None:
         for i, group in enumerate(self.optimizer.param_groups):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, self.min_lrs[i])

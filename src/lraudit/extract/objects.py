@@ -25,6 +25,13 @@ SCHEDULER_BASES = {
 SCHEDULER_BASE_NAMES = {"_LRScheduler", "LRScheduler", "lr_scheduler._LRScheduler", "lr_scheduler.LRScheduler"}
 
 
+def _torch_scheduler_base(base: str) -> bool:
+    """A torch scheduler class a user class may subclass (``torch.optim.lr_scheduler.MultiStepLR``)."""
+    from .classes import torch_base_name
+
+    return base.startswith("torch.optim.lr_scheduler.") and torch_base_name(base) is not None
+
+
 @dataclass
 class Creation:
     oid: str
@@ -94,7 +101,8 @@ class ObjectFlow:
                 if name in out:
                     continue
                 if any(b in SCHEDULER_BASES or b in SCHEDULER_BASE_NAMES or b in out
-                       or b.rsplit(".", 1)[-1] in ("_LRScheduler", "LRScheduler") for b in ci.bases):
+                       or b.rsplit(".", 1)[-1] in ("_LRScheduler", "LRScheduler") or _torch_scheduler_base(b)
+                       for b in ci.bases):
                     get_lr = ci.methods.get("get_lr")
                     out[name] = get_lr.node if get_lr else None
                     changed = True

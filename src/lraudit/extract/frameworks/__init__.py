@@ -95,6 +95,9 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     from ..manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
+    from ..classes import class_plans
+
+    facts = class_plans(facts, flow, ix, resolver)
     ext.facts = facts
     return ext
 
