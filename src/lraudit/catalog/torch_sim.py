@@ -1336,12 +1336,30 @@ def _callable_error(failed: _CallableFailed, step: int, scheduler: str | None) -
     return SimError(f"{failed.what} raised {where}: {_message(failed.exc)}", step=step, scheduler=scheduler)
 
 
+def _third_party() -> tuple[dict[str, type], dict[str, str]]:
+    from .warmup_sim import CHILD_PARAMS, CLASSES
+
+    return CLASSES, CHILD_PARAMS
+
+
 def _build(spec: SchedSpec, optimizer: _Optimizer) -> Any:
     cls = _CLASSES.get(spec.name)
+    extra_classes, child_params = _third_party()
+    if cls is None:
+        cls = extra_classes.get(spec.name)
     if cls is None:
         raise SimError(f"unsupported scheduler {spec.name!r}: no simulation for it", step=0, scheduler=spec.name)
     children = [_build(child, optimizer) for child in spec.children]
     args = {k: (_guard(v, k) if k in _CALLABLE_ARGS else v) for k, v in spec.args.items()}
+    if spec.name in child_params:
+        if len(children) > 1:
+            raise SimError(f"{spec.name} takes one {child_params[spec.name]}", step=0, scheduler=spec.name)
+        try:
+            return cls(optimizer, **args, **({child_params[spec.name]: children[0]} if children else {}))
+        except (_CallableFailed, SimError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the library raises at construction
+            raise SimError(_message(exc), step=0, scheduler=spec.name) from exc
     last_epoch = args.get("last_epoch", -1)
     if cls is not SequentialLR and cls is not ReduceLROnPlateau and last_epoch != -1:
         # resuming: torch needs 'initial_lr' in every group; assume it equals the group's current lr
@@ -1375,7 +1393,9 @@ def _construct(specs: Sequence[SchedSpec], optimizer_spec: OptimizerSpec) -> tup
 
 
 def _assumption(spec: SchedSpec) -> str | None:
-    return PLATEAU_ASSUMPTION if spec.name == "ReduceLROnPlateau" else None
+    if spec.name == "ReduceLROnPlateau" or any(c.name == "ReduceLROnPlateau" for c in spec.children):
+        return PLATEAU_ASSUMPTION
+    return None
 
 
 def _first_lr(obj: Any) -> Any:
@@ -1415,6 +1435,7 @@ def _run_exact(specs: Sequence[SchedSpec], objs: list[Any], length: int, wanted:
 
     record(0)
     plateau = [isinstance(o, ReduceLROnPlateau) for o in objs]
+    by_keyword = [getattr(o, "wants_metric", False) for o in objs]
     for k in range(1, length):
         clock.step = k
         if not k & 1023:
@@ -1423,6 +1444,8 @@ def _run_exact(specs: Sequence[SchedSpec], objs: list[Any], length: int, wanted:
             try:
                 if plateau[j]:
                     obj.step(PLATEAU_METRIC)
+                elif by_keyword[j]:
+                    obj.step(**{obj.metric_keyword: PLATEAU_METRIC})
                 else:
                     obj.step()
             except _CallableFailed as failed:

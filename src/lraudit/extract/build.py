@@ -36,6 +36,11 @@ ASSUMED_LEN = 100  # batches per epoch assumed to show a curve when the script d
 _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|ppl|err|val|dice|psnr|ssim|prec|recall")
 
 
+#: scheduler classes whose constructor takes other schedulers, and the parameter that does
+CHILD_PARAMS = {"SequentialLR": "schedulers", "ChainedScheduler": "schedulers",
+                "GradualWarmupScheduler": "after_scheduler"}
+
+
 @dataclass
 class Extraction:
     """Facts plus the handles the simulator needs (resolver for user functions)."""
@@ -390,9 +395,9 @@ class _Builder:
     def _link_children(self, scheds: list[SchedulerFact]) -> list[SchedulerFact]:
         by_id = {s.id: s for s in scheds}
         for c in self.flow.creations:
-            if c.kind != "scheduler" or c.entry is None or c.entry.short not in ("SequentialLR", "ChainedScheduler"):
+            if c.kind != "scheduler" or c.entry is None or c.entry.short not in CHILD_PARAMS:
                 continue
-            node = c.bound.get("schedulers")
+            node = c.bound.get(CHILD_PARAMS[c.entry.short])
             children = [o for o in self.flow.objects(node, c.site.ctx, c.site.seq) if o in by_id and o != c.oid]
             parent = by_id[c.oid]
             opt = parent.optimizer

@@ -216,7 +216,7 @@ class ObjectFlow:
                 continue
             if p.name in ("params", "optimizer", "schedulers") and p.name == skip_first:
                 continue
-            if p.name == "schedulers" or p.name == "optimizer":
+            if p.name in ("schedulers", "optimizer", "after_scheduler"):
                 continue
             node = c.bound.get(p.name)
             if node is not None:
