@@ -316,6 +316,7 @@ def test_forwarded_kwargs_that_disagree_or_miss_the_keyword_stay_unknown() -> No
 
 
 BRANCHES = """
+import sys
 import torch
 
 
@@ -329,7 +330,7 @@ def build(model, name):
 
 
 model = torch.nn.Linear(4, 1)
-optimizer, scheduler = build(model, "sgd")
+optimizer, scheduler = build(model, sys.argv[1])
 for epoch in range(90):
     optimizer.step()
     scheduler.step()
@@ -349,6 +350,15 @@ def test_an_optimizer_chosen_by_a_branch_is_not_silently_the_first(tmp_path) -> 
     (tmp_path / "train.py").write_text(textwrap.dedent(BRANCHES.replace("LR_A", "1e-3")))
     out = CliRunner().invoke(main, ["explain", str(tmp_path / "train.py")]).output
     assert "on opt1 or opt2" in out and "optimizer: one of several" in out
+
+
+def test_an_optimizer_chosen_by_a_known_argument_is_the_one_the_run_builds() -> None:
+    # the only call passes "sgd": the default run takes the else arm, one optimizer, an absolute curve
+    result = audit_source(textwrap.dedent(BRANCHES.replace("LR_A", "1e-3").replace("sys.argv[1]", '"sgd"')),
+                          "train.py")
+    (s,) = result.schedulers
+    assert [o["class"] for o in result.optimizers] == ["torch.optim.SGD"]
+    assert s["lr"][0] == 0.1 and math.isclose(s["lr"][30], 0.01)
 
 
 def test_branches_that_start_from_the_same_rate_keep_the_absolute_curve() -> None:

@@ -59,7 +59,7 @@ class LitModel(L.LightningModule):
 {body}
 
 trainer = L.Trainer(max_epochs=5)
-trainer.fit(LitModel())
+trainer.fit(LitModel(per_step=input() == "step"))
 '''
 
 
@@ -494,6 +494,16 @@ model.fit(x, y, epochs=20, steps_per_epoch=100)
     s = _only_sched(_facts(text))
     assert s.stepped == "batch"
     assert isinstance(s.horizon, Known) and s.horizon.value == 1000
+
+
+def test_interval_chosen_by_a_known_default_is_the_default_runs() -> None:
+    """``LitModel()`` keeps ``per_step=True``: the default run takes the if-arm, its interval is "step"."""
+    text = _lit("if not self.per_step:", "    return [optimizer], [scheduler]",
+                'scheduler = {"scheduler": scheduler, "interval": "step"}',
+                "return [optimizer], [scheduler]").replace('LitModel(per_step=input() == "step")', "LitModel()")
+    s = _only_sched(_facts(text))
+    assert s.interval == Known("step", "literal"), s.interval
+    assert _codes(text) == []
 
 
 def test_rebinding_in_the_other_branch_is_not_taken_for_the_live_one() -> None:

@@ -224,8 +224,8 @@ def test_the_light_extraction_path_changes_no_output(monkeypatch: pytest.MonkeyP
             taken.append(path)
     assert len(taken) >= 3, taken
 
-    def full_only(module: Any, path: str, directory: Any, light: bool, text: Any = None, display: Any = None) -> Any:
-        return original(module, path, directory, light=False, text=text, display=display)
+    def full_only(module: Any, path: str, directory: Any, light: bool, text: Any = None, **kw: Any) -> Any:
+        return original(module, path, directory, light=False, text=text, **kw)
 
     for path in taken:
         data = path.read_bytes()

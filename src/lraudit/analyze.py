@@ -32,6 +32,8 @@ class AnalysisOptions:
         from .versions import NOTHING
 
         return self.targets if self.targets is not None else NOTHING
+    # ``--set KEY=VALUE``: the run to analyse (option dests, flags, config keys -> text), sorted
+    overrides: tuple[tuple[str, str], ...] = ()
 
     def options_for(self, code: str) -> dict[str, Any]:
         for c, opts in self.rule_options:
@@ -55,6 +57,7 @@ class AnalysisOptions:
                 "severity": [list(x) for x in self.severity],
                 "want_curves": self.want_curves,
                 "targets": self.targets.key() if self.targets is not None else None,
+                "overrides": [list(x) for x in self.overrides],
             },
             sort_keys=True,
         )
@@ -125,7 +128,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         return _failure(display, module.reason, module.line, module.column)
     from .extract.build import extract
 
-    ext = extract(module, path, text=text, display=display)
+    ext = extract(module, path, text=text, display=display, overrides=dict(opts.overrides))
     facts = ext.facts
     if display != facts.path:
         from dataclasses import replace
@@ -137,6 +140,16 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     for s in facts.schedulers:
         curves[s.id] = simulate_scheduler(facts, s, SimOptions())
     findings = run_checks(facts, curves, opts)
+    if ext.option_runs:
+        from .alternatives import alternative_findings
+
+        findings += alternative_findings(module, text, path, display, opts, ext, findings)
+    from .symbols import depends_on_sizes
+
+    if depends_on_sizes(ext.facts):
+        from .symbols import symbolic_findings
+
+        findings += symbolic_findings(module, text, path, display, opts, ext, findings)
     if ext.linked is not None and findings:
         findings = [_with_caller(f, facts, ext, display) if f.path != display else f for f in findings]
     from .suppress import parse_suppressions
@@ -252,6 +265,8 @@ def value_json(v: Value | None) -> dict[str, Any]:
     if v is None:
         return {"value": None, "unresolved": "not given"}
     if isinstance(v, Unknown):
+        if v.expression:
+            return {"value": None, "unresolved": v.reason, "expression": v.expression}
         return {"value": None, "unresolved": v.reason}
     return {"value": to_jsonable(v.value), "source": v.source}
 

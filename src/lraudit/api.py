@@ -32,8 +32,9 @@ class AuditReport:
 
 def audit_source(text: str, path: str = "example.py", *, select: Iterable[str] | None = None,
                  steps: int | None = None, options: dict[str, dict[str, Any]] | None = None,
-                 severity: dict[str, str] | None = None) -> FileResult:
-    """Audit one source text as if it were the file ``path`` (configs resolve relative to it)."""
+                 severity: dict[str, str] | None = None, overrides: dict[str, str] | None = None) -> FileResult:
+    """Audit one source text as if it were the file ``path`` (configs resolve relative to it); ``overrides`` are
+    ``--set KEY=VALUE`` pairs (the run to analyse instead of the default run)."""
     enabled = None
     if select is not None:
         from .engine import bound_rules
@@ -46,6 +47,7 @@ def audit_source(text: str, path: str = "example.py", *, select: Iterable[str] |
         enabled=enabled,
         rule_options=tuple(sorted((c, tuple(sorted(o.items()))) for c, o in (options or {}).items())),
         severity=tuple(sorted((severity or {}).items())),
+        overrides=tuple(sorted((overrides or {}).items())),
     )
     return analyze_text(text, path, path.replace(os.sep, "/"), opts)
 

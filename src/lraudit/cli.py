@@ -112,11 +112,26 @@ def _targets(paths: list[str], config: Any) -> Any:
                        f"{getattr(config, 'path', None) or 'pyproject.toml'}: [tool.lraudit] target-versions")
     except VersionError as exc:
         raise _fail(f"--target-version {exc}") from None
+def _set_option(f: Any) -> Any:
+    return click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                        help="Analyse the run with this option or config key set (repeatable): an argparse dest or "
+                             "flag, a click parameter, a dataclass field or a config key.")(f)
+
+
+def _overrides(sets: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for item in sets:
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise click.UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        out[key] = value
+    return tuple(sorted(out.items()))
 
 
 def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[str], jobs: int | None,
          no_cache: bool, no_gitignore: bool, debug: bool, enabled: frozenset[str] | None,
-         steps: int | None = None, want_curves: bool = True) -> Any:
+         steps: int | None = None, want_curves: bool = True, sets: Sequence[str] = ()) -> Any:
     from .analyze import AnalysisOptions
     from .api import audit_paths
     from .discover import MissingPath
@@ -129,6 +144,7 @@ def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[
         want_curves=want_curves,
         debug=debug,
         targets=_targets(paths, config),
+        overrides=_overrides(sets),
     )
     try:
         return audit_paths(paths, opts, exclude=list(config.all_excludes) + list(excludes), jobs=_jobs(jobs),
@@ -172,10 +188,11 @@ def _split(values: Sequence[str]) -> list[str]:
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @_common
+@_set_option
 def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           fail_on: str | None, baseline_file: str | None, write_baseline_file: str | None, output: str | None,
           excludes: tuple[str, ...], config_file: str | None, jobs: int | None, no_cache: bool,
-          no_gitignore: bool, debug: bool) -> None:
+          no_gitignore: bool, debug: bool, sets: tuple[str, ...] = ()) -> None:
     """Lint training code for learning-rate mistakes.
 
     Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 on a usage,
@@ -185,7 +202,7 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], igno
     config, rules = _load(plist, config_file)
     enabled = _enabled(rules, config, select, ignore)
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, want_curves=False)
+                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, want_curves=False, sets=sets)
     findings = report.findings
     if config.per_file_ignores:
         findings = [f for f in findings if f.code not in config.per_file_ignored(f.path, rules)]
@@ -253,13 +270,15 @@ def _emit(text: str, output: str | None) -> None:
 @click.option("--steps", type=click.IntRange(min=1, max=10_000_000), default=None,
               help="Simulate exactly N scheduler steps (default: the run's horizon).")
 @_common
+@_set_option
 def explain(paths: tuple[str, ...], fmt: str, steps: int | None, excludes: tuple[str, ...],
-            config_file: str | None, jobs: int | None, no_cache: bool, no_gitignore: bool, debug: bool) -> None:
+            config_file: str | None, jobs: int | None, no_cache: bool, no_gitignore: bool, debug: bool,
+            sets: tuple[str, ...] = ()) -> None:
     """Describe every optimizer and learning-rate schedule: values, sources, curve and what it means."""
     plist = _check_paths(paths)
     config, rules = _load(plist, config_file)
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=frozenset(), steps=steps)
+                  no_gitignore=no_gitignore, debug=debug, enabled=frozenset(), steps=steps, sets=sets)
     if fmt == "json":
         from .render.explain_json import render_explain_json
 
@@ -281,15 +300,16 @@ def explain(paths: tuple[str, ...], fmt: str, steps: int | None, excludes: tuple
 @click.option("--steps", type=click.IntRange(min=1, max=10_000_000), default=None,
               help="Simulate exactly N scheduler steps.")
 @_common
+@_set_option
 def notes(paths: tuple[str, ...], output: str | None, plots_dir: str | None, steps: int | None,
           excludes: tuple[str, ...], config_file: str | None, jobs: int | None, no_cache: bool,
-          no_gitignore: bool, debug: bool) -> None:
+          no_gitignore: bool, debug: bool, sets: tuple[str, ...] = ()) -> None:
     """Write Markdown onboarding notes: each training script's optimizers, schedules, charts and findings."""
     plist = _check_paths(paths)
     config, rules = _load(plist, config_file)
     enabled = _enabled(rules, config, (), ())
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps)
+                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps, sets=sets)
     from .render.notes import render_notes
 
     plots: dict[str, str] = {}

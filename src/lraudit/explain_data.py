@@ -34,6 +34,7 @@ def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
         "variable": o.variable,
         "lr": _value(o.lr),
         "params": {k: _value(v) for k, v in sorted(o.params.items()) if not _internal(k)},
+        **({"when": o.when} if o.when else {}),
     }
     if o.loc.file:  # built in another module of the repository (see repository.py)
         entry["file"] = o.loc.file
@@ -68,6 +69,8 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
         entry["lr_steps"] = lr_steps
     if s.loc.file:
         entry["file"] = s.loc.file
+    if s.when:
+        entry["when"] = s.when
     return entry
 
 

@@ -36,6 +36,8 @@ class Unknown:
     """A value lraudit could not resolve, with a reason a person can act on."""
 
     reason: str
+    # a value computed from run-time sizes: the expression it is, in those sizes (``len(train_loader) * 3``)
+    expression: str | None = None
 
     @property
     def known(self) -> bool:
@@ -123,6 +125,8 @@ class OptimizerFact:
     lr_arg_loc: Location | None = None  # where the lr argument is written, for precise findings
     lr_is_schedule: str | None = None  # Keras: id of the schedule object passed as learning_rate
     conditional: bool = False  # built under an if/try inside its innermost loop (or function)
+    # an alternative of the run analysed: the conditions (not known) under which it is built, in words
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,18 @@ class StepSite:
     # what the argument stands for (extract/metrics.py): (expression text, order reversed) through assignments,
     # wrappers (round, .item(), 1 - x...), local returns and callers; the argument itself first
     arg_trace: tuple[tuple[str, bool], ...] = ()
+    # the branch arms under which this call reaches this target: the call's own and those of the binding it
+    # goes through (``scheduler = SequentialLR(...)`` in an if, ``scheduler = main`` in the else);
+    # two sites whose arms of one branch do not overlap never both run (see ``arms_exclusive``)
+    arms: tuple[tuple[int, tuple[int, ...]], ...] = ()
+
+
+def arms_exclusive(a: tuple[tuple[int, tuple[int, ...]], ...], b: tuple[tuple[int, tuple[int, ...]], ...]) -> bool:
+    """Two facts (by their ``arms``) that lie in different arms of one branch: alternatives, never both in a run."""
+    if not a or not b:
+        return False
+    mine = dict(a)
+    return any(bid in mine and not set(mine[bid]) & set(arms) for bid, arms in b)
 
 
 @dataclass(frozen=True)
@@ -205,6 +221,12 @@ class SchedulerFact:
     # it there, so a scheduler with no step() of its own is "unknown", not "never"
     handed_to: str | None = None
     arg_texts: dict[str, str] = field(default_factory=dict)  # source text of each written argument
+    # SequentialLR/ChainedScheduler whose list holds an element chosen by a branch (``[warmup, main]`` where
+    # ``main`` is built in an if and in an else): the candidates of each element, in list order; empty when every
+    # element is one scheduler (``children`` then is the list itself)
+    child_choices: tuple[tuple[str, ...], ...] = ()
+    # an alternative of the run analysed: the conditions (not known) under which it is built, in words
+    when: str | None = None
 
 
 @dataclass(frozen=True)

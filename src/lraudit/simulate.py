@@ -83,6 +83,10 @@ def _torch_spec(facts: FileFacts, s: SchedulerFact, assumed: bool = False) -> An
         else:
             # unknown values only matter if the simulation reads them
             args[name] = _UnknownArg(name, v.reason)  # type: ignore[union-attr]
+    for k, choice in enumerate(s.child_choices):
+        if len(choice) > 1:
+            raise Unresolved(f"scheduler {k + 1} of its list is one of {', '.join(choice)}: which one is built "
+                             "depends on a condition that is not known")
     children = tuple(_torch_spec(facts, facts.scheduler(c), assumed)  # type: ignore[arg-type]
                      for c in s.children if facts.scheduler(c) is not None)
     for name, val in args.items():

@@ -257,7 +257,16 @@ def _from_step_loops(facts: FileFacts, s: SchedulerFact) -> RunLength | str | No
     found: set[tuple[int, str]] = set()
     for st in sites:
         total, words = 1, []
-        for lid in loop_chain(facts, st.loop_id):
+        chain = loop_chain(facts, st.loop_id)
+        if not any((facts.loop(lid) or st).kind == "epoch" for lid in chain if facts.loop(lid) is not None) \
+                and st.via is not None and st.context == "batch":
+            # a batch loop in a helper called from an epoch loop: the run is that loop times the caller's epochs
+            h = facts.horizon
+            if h.batch_loop in chain and h.epoch_loop is not None and h.epoch_loop not in chain:
+                chain = chain + loop_chain(facts, h.epoch_loop)
+            else:
+                return "unknown"
+        for lid in chain:
             lp = facts.loop(lid)
             if lp is None:
                 return "unknown"

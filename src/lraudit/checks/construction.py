@@ -361,8 +361,9 @@ def _sequential(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]
         return
     # children are the schedulers lraudit traced; the real list can only be longer, so only "too many
     # schedulers for the milestones" is certain
-    if len(s.children) > len(ms) + 1:
-        yield "milestones", (f"{len(ms)} milestone(s) for {len(s.children)} schedulers: SequentialLR needs exactly "
+    n = len(s.child_choices) if s.child_choices else len(s.children)  # alternatives count once per element
+    if n > len(ms) + 1:
+        yield "milestones", (f"{len(ms)} milestone(s) for {n} schedulers: SequentialLR needs exactly "
                              f"one fewer milestone than schedulers and raises ValueError at construction")
 
 

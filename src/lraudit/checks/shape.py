@@ -12,6 +12,7 @@ finishes is LR104's; a scheduler that changes nothing at all is LR105's.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -220,7 +221,7 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in top_level(facts):
         fam = family_names(facts, s)
-        if fam & CYCLIC or s.stepped == "never":
+        if fam & CYCLIC or s.stepped == "never" or lr_finder(facts, s):
             continue
         if unit_mismatch(facts, s) is not None:
             continue
@@ -652,7 +653,7 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
 def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, str, str] | None:
     """A curve that is still rising at the end of the run, never above the optimizer's lr: an unfinished warm-up."""
     facts = ctx.facts
-    if s.parent is not None or family_names(facts, s) & CYCLIC:
+    if s.parent is not None or family_names(facts, s) & CYCLIC or lr_finder(facts, s):
         return None
     rl = run_length(facts, s)
     c = ctx.curves.get(s.id)
@@ -752,7 +753,7 @@ def warmup_starts_at_zero(ctx: CheckContext) -> Iterator[Finding]:
     from .stepping import steps_before_optimizer
 
     for s in top_level(facts):
-        if s.stepped == "never" or steps_before_optimizer(facts, s):
+        if s.stepped == "never" or steps_before_optimizer(facts, s) or _updates_gated(facts, s):
             continue
         c = ctx.curves.get(s.id)
         pts = trusted_points(s, c)
@@ -773,6 +774,32 @@ def warmup_starts_at_zero(ctx: CheckContext) -> Iterator[Finding]:
                 nxt = fmt(base / w) if base is not None else f"1/{fmt(w)} of the optimizer's lr"
                 yield ctx.finding(arg_loc(s, "num_warmup_steps"), scheduler=sched_label(s), next_lr=nxt,
                                   next_when=when(1, "step"))
+
+
+_LR_FINDER = re.compile(r"find_?(the_?)?(lr|learning_rate)|(lr|learning_rate)_?find|search_?(the_?)?(lr|learning_rate)"
+                        r"|range_?test|lr_?range|LRFinder|LrFinder", re.I)
+
+
+def lr_finder(facts: FileFacts, s: SchedulerFact) -> bool:
+    """A learning-rate range test (an "lr finder": ``find_lr``, ``search_learning_rate``, ``LRFinder``): it sweeps
+    the rate upwards over orders of magnitude on purpose, so a rising rate is its point, not a mistake."""
+    names = {s.cls, s.function or ""} | {w.function or "" for w in facts.lr_writes if w.loc.line == s.loc.line}
+    return bool(_LR_FINDER.search(" ".join(sorted(names))))
+
+
+def _updates_gated(facts: FileFacts, s: SchedulerFact) -> bool:
+    """The schedule advances on every pass of its loop, but the optimizer steps only under a condition there
+    (gradient accumulation: ``if (i + 1) % accum == 0: optimizer.step()``): the first update does not use the
+    rate of step 0, so a zero first rate is not the first update's."""
+    mine = {st.loop_id for st in s.step_sites if st.loop_id is not None and not st.conditional}
+    if s.framework == "manual" and not s.step_sites:  # a hand-written schedule advances where it writes the rate
+        mine |= {w.loop_id for w in facts.lr_writes if w.loop_id is not None and not w.conditional
+                 and (w.optimizer is None or w.optimizer == s.optimizer)}
+    if not mine:
+        return False
+    opt_sites = [st for st in facts.optimizer_steps if st.loop_id in mine
+                 and (s.optimizer is None or st.target == s.optimizer)]
+    return bool(opt_sites) and all(st.conditional for st in opt_sites)
 
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..facts import FileFacts, Known, SchedulerFact, StepSite
+from ..facts import FileFacts, Known, SchedulerFact, StepSite, arms_exclusive
 from ..registry import check
 from ..results import Finding
 from .common import PLATEAU, arg_loc, arg_plain, loop_chain, sched_label, short, step_call, unit_mismatch
@@ -236,7 +236,8 @@ def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
             continue
         psites = [st for st in parent.step_sites if not st.conditional and st.context in ("batch", "epoch")]
         for st in sites:
-            if any(p.context == st.context for p in psites):
+            # a step through the parent in one arm and of the child itself in the other is one step per pass
+            if any(p.context == st.context and not arms_exclusive(p.arms, st.arms) for p in psites):
                 yield ctx.finding(st.loc, scheduler=sched_label(s),
                                   how=f"directly here and through its {short(parent.cls)} (line "
                                       f"{psites[0].loc.line})",

@@ -51,43 +51,69 @@ class Extraction:
     locator: Locator
     values: dict[str, dict[str, Value]] = field(default_factory=dict)  # scheduler/optimizer id -> args
     linked: Any = None  # extract.link.Linked: the other modules of the repository linked into the index
+    # other runs a user-facing option selects, where they build or step something else: ({dest: value}, words)
+    option_runs: list[tuple[dict[str, str], str]] = field(default_factory=list)
 
 
 def extract(module: cst.Module, path: str, directory: str | None = None, text: str | None = None,
-            display: str | None = None) -> Extraction:
+            display: str | None = None, overrides: dict[str, str] | None = None, symbols: Any = None) -> Extraction:
     # Most files that pass the prefilter build no optimizer or scheduler. For them a light pass without loops
     # and horizon comes first: those need positions (one code generation over the whole module, about a third
     # of the parse), and no other fact reads them. Only when the light pass finds something after all (a rate
     # write, a computed rate...) is the file extracted again in full.
     # ``text``, the source the module was parsed from, lets positions be computed per statement (see Locator).
     # ``display``: the path the file is shown as (the modules linked into its index are shown relative to it).
-    light = _extract(module, path, directory, light=True, text=text, display=display)
+    light = _extract(module, path, directory, light=True, text=text, display=display, overrides=overrides,
+                     symbols=symbols)
     if light is not None:
         return light
-    return _extract(module, path, directory, light=False, text=text, display=display)  # type: ignore[return-value]
+    return _extract(module, path, directory, light=False, text=text, display=display,  # type: ignore
+                    overrides=overrides, symbols=symbols)
+
+
+MAX_PLAN_ROUNDS = 3  # re-indexing rounds while deciding branches (a decision can make another condition known)
 
 
 def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
-             text: str | None = None, display: str | None = None) -> Extraction | None:
-    ix = build_index(module)
-    linked = _link(ix, path, directory, display)
-    classify_loops(ix)
-    locator: Any = Locator(module, text, ix.owner)
-    resolver = Resolver(ix, path, directory)
-    if linked is not None:
-        from .link import LinkedLocator
-
-        locator = LinkedLocator(locator, linked)
-        resolver.loc_file = locator.file
-        resolver.scope_files = {id(lm.ix.module_scope): lm.unit.path for lm in linked.modules}
-        resolver.class_scopes = {id(ci): lm.ix.module_scope for lm in linked.modules for ci in lm.ix.classes.values()}
-    resolver.loc_line = locator.line
-    flow = ObjectFlow(ix, resolver)
-    flow.find_creations()
+             text: str | None = None, display: str | None = None, overrides: dict[str, str] | None = None,
+             symbols: Any = None) -> Extraction | None:
+    from .conditions import decide
     from .frameworks import apply_frameworks, register_factories
+    from .index import Plan
 
-    register_factories(flow, ix, resolver)
-    flow.renumber()
+    plan = Plan()
+    first: tuple[Indexer, list[Any], Resolver] | None = None
+    for round_ in range(MAX_PLAN_ROUNDS + 1):
+        ix = build_index(module, plan=plan)
+        linked = _link(ix, path, directory, display)
+        classify_loops(ix)
+        locator: Any = Locator(module, text, ix.owner)
+        resolver = Resolver(ix, path, directory)
+        if linked is not None:
+            from .link import LinkedLocator
+
+            locator = LinkedLocator(locator, linked)
+            resolver.loc_file = locator.file
+            resolver.scope_files = {id(lm.ix.module_scope): lm.unit.path for lm in linked.modules}
+            resolver.class_scopes = {id(ci): lm.ix.module_scope for lm in linked.modules
+                                     for ci in lm.ix.classes.values()}
+        resolver.loc_line = locator.line
+        resolver.overrides = dict(overrides or {})
+        resolver.symbol_value = symbols
+        flow = ObjectFlow(ix, resolver)
+        flow.find_creations()
+        register_factories(flow, ix, resolver)
+        flow.renumber()
+        if first is None:
+            first = (ix, [c.site.ctx for c in flow.creations if not c.synthetic], resolver)
+        if (light and not flow.creations) or round_ == MAX_PLAN_ROUNDS or not ix.branches:
+            break
+        # the default run (or the run --set describes): branches whose condition is known take one arm
+        new = decide(ix, resolver)
+        merged = Plan({**plan.chosen, **new.chosen}, {**plan.skip, **new.skip})
+        if merged.key() == plan.key():
+            break
+        plan = merged
     light = light and not flow.creations
     contexts = LoopContexts(ix, resolver)
     builder = _Builder(ix, resolver, flow, locator, contexts, path)
@@ -96,6 +122,12 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     if light and not _nothing_found(ext.facts):
         return None
     ext.linked = linked
+    if first is not None and plan.chosen and first[1]:  # something is built in some arm (perhaps not this run's)
+        from .conditions import option_runs
+
+        given = set(overrides or {})
+        ext.option_runs = [(ov, words) for ov, words in option_runs(first[0], first[1], plan, first[2])
+                           if not set(ov) & given]
     return ext
 
 
@@ -167,6 +199,23 @@ class _Builder:
             extra["imports"] = imported
         return extra
 
+    def _when(self, c: Creation) -> str | None:
+        """The undecided conditions a creation lies under, in words ("when --sched is 'step'"), None when it is
+        part of every run the analysis describes."""
+        if c.synthetic:
+            return None
+        from .conditions import words
+
+        parts = []
+        for bid, arms in c.site.ctx.arms:
+            b = self.ix.branches.get(bid)
+            if b is None or b.kind == "try" or id(b.node) in self.ix.plan.chosen:
+                continue
+            parts.append(words(b, arms, self.ix, self.resolver))
+            if len(parts) >= 3:
+                break
+        return " and ".join(dict.fromkeys(parts)) or None
+
     def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
         site = c.site
         loc = self.loc.location(site.node)
@@ -203,7 +252,7 @@ class _Builder:
         return OptimizerFact(
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
-            function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0,
+            function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c),
         )
 
     def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
@@ -308,6 +357,13 @@ class _Builder:
         values = self.flow.arg_values(c)
         if c.bind_error:
             values["__bind_error__"] = Known(c.bind_error, "call")
+        from .symbolic import expression
+
+        for name, v in list(values.items()):
+            if isinstance(v, Unknown) and "len(" in v.reason and name in c.bound:
+                expr = expression(c.bound[name], c.site.ctx, c.site.seq, self.resolver)
+                if expr:
+                    values[name] = Unknown(v.reason, expr)
         self.values[c.oid] = values
         opt_node = c.bound.get("optimizer")
         optimizer: str | None = None
@@ -362,6 +418,7 @@ class _Builder:
             handed_to=handed_to,
             arg_texts={name: self.ix.text(node, 80) for name, node in sorted(c.bound.items())
                        if isinstance(node, cst.BaseExpression) and not name.startswith("__")},
+            when=self._when(c),
         )
 
     def _handed_to(self, c: Creation) -> str | None:
@@ -399,12 +456,21 @@ class _Builder:
                 continue
             node = c.bound.get(CHILD_PARAMS[c.entry.short])
             children = [o for o in self.flow.objects(node, c.site.ctx, c.site.seq) if o in by_id and o != c.oid]
+            # a list literal holds as many schedulers as it has elements, each perhaps one of several alternatives
+            choices: list[tuple[str, ...]] = []
+            if node is not None:
+                lit, lctx, lseq = self._single_binding(node, c.site.ctx, c.site.seq)
+                if isinstance(lit, (cst.List, cst.Tuple)) and lit.elements and \
+                        not any(isinstance(el, cst.StarredElement) for el in lit.elements):
+                    choices = [tuple(o for o in self.flow.objects(el.value, lctx, lseq) if o in by_id and o != c.oid)
+                               for el in lit.elements]
             parent = by_id[c.oid]
             opt = parent.optimizer
             if opt is None:
                 opt = next((by_id[ch].optimizer for ch in children if by_id[ch].optimizer), None)
             by_id[c.oid] = replace(parent, children=tuple(children), optimizer=opt,
-                                   optimizer_reason=None if opt else parent.optimizer_reason)
+                                   optimizer_reason=None if opt else parent.optimizer_reason,
+                                   child_choices=tuple(choices) if any(len(ch) > 1 for ch in choices) else ())
             for ch in children:
                 child = by_id[ch]
                 # children are stepped through their parent
@@ -419,20 +485,21 @@ class _Builder:
             func = site.node.func
             if not isinstance(func, cst.Attribute) or func.attr.value not in STEP_METHODS:
                 continue
-            targets = self.flow.objects(func.value, site.ctx, site.seq)
+            targets = self.flow.objects_via(func.value, site.ctx, site.seq)
             # scaler.step(optimizer) / amp wrappers step the optimizer passed as the argument
             if not targets and func.attr.value == "step" and site.node.args:
-                arg_objs = self.flow.objects(site.node.args[0].value, site.ctx, site.seq)
-                for oid in arg_objs:
+                arg_objs = self.flow.objects_via(site.node.args[0].value, site.ctx, site.seq)
+                for oid, arms in arg_objs:
                     if self.flow.by_id[oid].kind == "optimizer":
-                        out.append(self._site(site, oid, "optimizer", "step", with_arg=False))
+                        out.append(self._site(site, oid, "optimizer", "step", with_arg=False, arms=arms))
                 continue
-            for oid in targets:
+            for oid, arms in targets:
                 kind = self.flow.by_id[oid].kind
-                out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler")))
+                out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler"), arms=arms))
         return out
 
-    def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool) -> StepSite:
+    def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool,
+              arms: tuple = ()) -> StepSite:
         sc = self.site_context(site)
         self._step_ctx.setdefault((oid, self.loc.location(site.node)), []).append(site.ctx)
         arg: Value | None = None
@@ -470,6 +537,7 @@ class _Builder:
             context=sc.context, loop_id=sc.loop_id, order=site.ctx.order, via=sc.via,  # type: ignore[arg-type]
             arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
             arg_trace=trace,
+            arms=tuple((bid, tuple(sorted(a))) for bid, a in arms),
         )
 
     # -------------------------------------------------------------------------------------- loops
@@ -576,6 +644,11 @@ class _Builder:
     def _own_horizon(self, s: SchedulerFact, h: Horizon) -> Horizon:
         """The horizon of the loop that actually steps this scheduler (scripts may have several loops)."""
         loops = {x.loop_id for x in s.step_sites if x.context == s.stepped and x.loop_id}
+        if len(loops) > 1:
+            # `for _ in range(start_epoch): scheduler.step()` only fast-forwards a resumed schedule: not the run
+            kept = {lid for lid in loops if lid in self.ix.loops and not _fast_forward(self.ix, self.ix.loops[lid])}
+            if len(kept) == 1:
+                loops = kept
         if len(loops) != 1:
             return h
         lp = self.ix.loops.get(next(iter(loops)))
@@ -781,6 +854,15 @@ _DISPLAY = re.compile(
     r"format|str|repr|log_metrics|log_dict|append|pprint|echo|<f-string>)$|^(logging|logger|log|wandb|writer|tb|"
     r"tqdm|pbar|summary_writer)\."
 )
+
+
+def _fast_forward(ix: Indexer, loop: Any) -> bool:
+    """A loop whose body only calls ``X.step()`` (no nested loop, no other call): it advances a schedule to where
+    a resumed run left it, it does not train."""
+    if not loop.calls or any(lp.parent == loop.id for lp in ix.loops.values()):
+        return False
+    return all(c.path.rsplit(".", 1)[-1] == "step" and c.path.count(".") >= 1 and
+               not re.search(r"optim|opt\b|scaler", c.path.lower()) for c in loop.calls)
 
 
 def _internal(key: str) -> bool:

@@ -15,21 +15,111 @@ import libcst as cst
 from .imports import ImportTable, dotted, expr_path
 
 
+#: one branch constraint of a context: (branch id, the arms of that branch the context lies in)
+Arm = tuple[int, frozenset[int]]
+
+
 @dataclass
 class Ctx:
     scope: "Scope"
     loops: tuple[str, ...] = ()  # enclosing loop ids in this function, outermost first
     conds: int = 0  # nesting depth of if/try/with-else inside the innermost loop (or the function)
     order: tuple[int, ...] = ()  # statement path, for ordering within a body
+    # the branch arms this context lies in (if/elif/else, conditional expressions, match, try/except, and the
+    # statements after an arm that returns/raises/continues/breaks): two contexts whose arms of one branch do
+    # not overlap are alternatives, never both run in one pass (see ``exclusive``)
+    arms: tuple[Arm, ...] = ()
 
     def with_loop(self, lid: str) -> "Ctx":
-        return Ctx(self.scope, self.loops + (lid,), 0, self.order)
+        return Ctx(self.scope, self.loops + (lid,), 0, self.order, self.arms)
 
     def with_cond(self) -> "Ctx":
-        return Ctx(self.scope, self.loops, self.conds + 1, self.order)
+        return Ctx(self.scope, self.loops, self.conds + 1, self.order, self.arms)
+
+    def with_arm(self, bid: int, arms: frozenset[int], cond: bool = True) -> "Ctx":
+        return Ctx(self.scope, self.loops, self.conds + (1 if cond else 0), self.order, self.arms + ((bid, arms),))
 
     def at(self, i: int) -> "Ctx":
-        return Ctx(self.scope, self.loops, self.conds, self.order + (i,))
+        return Ctx(self.scope, self.loops, self.conds, self.order + (i,), self.arms)
+
+
+def exclusive(a: tuple[Arm, ...], b: tuple[Arm, ...]) -> bool:
+    """Two contexts (by their arms) that can never both run in one pass: some branch puts them in disjoint arms."""
+    if not a or not b:
+        return False
+    mine = dict(a)
+    for bid, arms in b:
+        other = mine.get(bid)
+        if other is not None and not (other & arms):
+            return True
+    return False
+
+
+@dataclass
+class BranchInfo:
+    """One branching statement or expression: its arms in order, each with its test (None: the else arm, an
+    except handler, a wildcard case). Arm ``len(tests)`` of an ``if`` is its else arm, present or not."""
+
+    id: int
+    kind: str  # if | ifexp | match | try
+    node: cst.CSTNode
+    ctx: Ctx  # context of the statement itself
+    seq: int
+    tests: list[cst.BaseExpression | None] = field(default_factory=list)
+    subject: cst.BaseExpression | None = None  # match
+    patterns: list[cst.MatchPattern | None] = field(default_factory=list)  # match: one per case
+    guards: list[cst.BaseExpression | None] = field(default_factory=list)  # match: one per case
+    ends: dict[int, str] = field(default_factory=dict)  # arm -> how it ends: return | raise | continue | break
+    has_else: bool = False
+    in_loop_pass: bool = False  # terminators continue/break refer to the enclosing loop
+
+    @property
+    def n_arms(self) -> int:
+        return len(self.tests) + (1 if self.kind in ("if", "match") else 0)
+
+
+_EXITS = frozenset({"sys.exit", "exit", "quit", "os._exit"})
+
+
+def ending(block: cst.BaseSuite | None, depth: int = 0) -> str | None:
+    """How a block always ends, when its last statement leaves it: ``return``, ``raise`` (also ``sys.exit()``),
+    ``continue`` or ``break``; an ``if`` whose every arm ends (the first arm's kind; ``raise`` only when all raise).
+    None when the block can fall through."""
+    if block is None or depth > 50:
+        return None
+    stmts = block.body if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)) else []
+    if not stmts:
+        return None
+    last = stmts[-1]
+    small = last.body[-1] if type(last) is cst.SimpleStatementLine and last.body else last
+    t = type(small)
+    if t is cst.Return:
+        return "return"
+    if t is cst.Raise:
+        return "raise"
+    if t is cst.Continue:
+        return "continue"
+    if t is cst.Break:
+        return "break"
+    if t is cst.Expr and type(small.value) is cst.Call and dotted(small.value.func) in _EXITS:  # type: ignore
+        return "raise"
+    if t is cst.If:
+        kinds = []
+        cur: cst.If | None = small  # type: ignore[assignment]
+        while cur is not None:
+            kinds.append(ending(cur.body, depth + 1))
+            o = cur.orelse
+            if isinstance(o, cst.If):
+                cur = o
+                continue
+            kinds.append(ending(o.body, depth + 1) if isinstance(o, cst.Else) else None)
+            cur = None
+        if all(kinds):
+            return "raise" if all(k == "raise" for k in kinds) else next(k for k in kinds if k != "raise")
+        return None
+    if t is cst.With:
+        return ending(small.body, depth + 1)  # type: ignore[attr-defined]
+    return None
 
 
 @dataclass
@@ -160,9 +250,28 @@ def _code_text(node: cst.CSTNode, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass
+class Plan:
+    """Which arms one run takes, decided from known values before the module is indexed again (see
+    ``conditions.decide``): the arm chosen at a branch, by the id of its node (the other arms are never walked, and
+    the chosen arm is not conditional), and arms that never run (they raise or exit)."""
+
+    chosen: dict[int, int] = field(default_factory=dict)
+    skip: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def key(self) -> tuple:
+        return (tuple(sorted(self.chosen.items())), tuple(sorted((k, tuple(sorted(v))) for k, v in self.skip.items())))
+
+
+MAX_BRANCHES = 5000  # branches recorded per module (a generated file with more keeps them as plain code)
+
+
 class Indexer:
-    def __init__(self, module: cst.Module, seq_start: int = 0, loop_start: int = 0) -> None:
+    def __init__(self, module: cst.Module, seq_start: int = 0, loop_start: int = 0, plan: Plan | None = None) -> None:
         self.module = module
+        self.plan = plan or Plan()
+        self.branches: dict[int, BranchInfo] = {}
+        self._ifexp_depth = 0
         self.imports = ImportTable()
         self.module_scope = Scope("<module>", "module", None)
         self.functions: dict[str, FunctionInfo] = {}
@@ -215,7 +324,18 @@ class Indexer:
 
     def _body(self, stmts: Sequence[cst.CSTNode], ctx: Ctx) -> None:
         for i, stmt in enumerate(stmts):
-            self._stmt(stmt, ctx.at(i))
+            info = self._stmt(stmt, ctx.at(i))
+            if info is None or not info.ends:
+                continue
+            chosen = self.plan.chosen.get(id(info.node))
+            if chosen is not None:
+                if chosen in info.ends:
+                    return  # the run leaves this body in the arm it takes: the rest never runs
+                continue
+            # the statements after a branch some arms of which return/raise/continue/break run only after the others
+            live = frozenset(k for k in range(info.n_arms) if k not in info.ends)
+            if live:
+                ctx = ctx.with_arm(info.id, live, cond=False)
 
     def _block(self, block: cst.BaseSuite, ctx: Ctx) -> None:
         if isinstance(block, cst.IndentedBlock):
@@ -223,14 +343,61 @@ class Indexer:
         elif isinstance(block, cst.SimpleStatementSuite):
             self._body(block.body, ctx)
 
-    def _stmt(self, stmt: cst.CSTNode, ctx: Ctx) -> None:
+    def _new_branch(self, kind: str, node: cst.CSTNode, ctx: Ctx) -> BranchInfo:
+        b = BranchInfo(len(self.branches) + 1, kind, node, ctx, self._seq, in_loop_pass=bool(ctx.loops))
+        if len(self.branches) < MAX_BRANCHES:
+            self.branches[b.id] = b
+        return b
+
+    def _arm_ctx(self, b: BranchInfo, k: int, ctx: Ctx, chosen: int | None) -> Ctx:
+        if len(self.branches) >= MAX_BRANCHES and b.id not in self.branches:
+            return ctx.with_cond()
+        return ctx.with_arm(b.id, frozenset((k,)), cond=chosen is None)
+
+    def _if(self, stmt: cst.If, ctx: Ctx) -> BranchInfo:
+        chain: list[tuple[cst.If, cst.BaseSuite]] = []
+        cur = stmt
+        else_body: cst.BaseSuite | None = None
+        for _ in range(MAX_BRANCHES):
+            chain.append((cur, cur.body))
+            o = cur.orelse
+            if isinstance(o, cst.If):
+                cur = o
+                continue
+            if isinstance(o, cst.Else):
+                else_body = o.body
+            break
+        b = self._new_branch("if", stmt, ctx)
+        b.tests = [n.test for n, _ in chain]
+        b.has_else = else_body is not None
+        bodies: list[cst.BaseSuite | None] = [body for _, body in chain] + [else_body]
+        for k, body in enumerate(bodies):
+            end = ending(body) if body is not None else None
+            if end:
+                b.ends[k] = end
+        chosen = self.plan.chosen.get(id(stmt))
+        skip = self.plan.skip.get(id(stmt), frozenset())
+        # `if __name__ == "__main__":` at module level is how the script runs: its body is not conditional
+        main_guard = ctx.scope.kind == "module" and _is_main_guard(stmt.test)
+        for k, (node, body) in enumerate(chain):
+            if chosen is not None and k > chosen:
+                break  # the tests after the arm the run takes are never evaluated
+            self._expr(node.test, ctx, node)
+            if (chosen is None or chosen == k) and k not in skip:
+                self._block(body, self._arm_ctx(b, k, ctx, 0 if main_guard and k == 0 else chosen))
+        k = len(chain)
+        if else_body is not None and (chosen is None or chosen == k) and k not in skip:
+            self._block(else_body, self._arm_ctx(b, k, ctx, chosen))
+        return b
+
+    def _stmt(self, stmt: cst.CSTNode, ctx: Ctx) -> BranchInfo | None:
         if type(stmt) is cst.SimpleStatementLine:  # the common case, without the slow ABC isinstance
             for j, small in enumerate(stmt.body):
                 self._small(small, ctx.at(j), stmt)
-            return
+            return None
         if isinstance(stmt, cst.BaseSmallStatement):
             self._small(stmt, ctx, stmt)
-            return
+            return None
         if isinstance(stmt, cst.FunctionDef):
             self._function(stmt, ctx)
         elif isinstance(stmt, cst.ClassDef):
@@ -240,14 +407,7 @@ class Indexer:
         elif isinstance(stmt, cst.While):
             self._while(stmt, ctx)
         elif isinstance(stmt, cst.If):
-            self._expr(stmt.test, ctx, stmt)
-            # `if __name__ == "__main__":` at module level is how the script runs: its body is not conditional
-            self._block(stmt.body, ctx if ctx.scope.kind == "module" and _is_main_guard(stmt.test) else ctx.with_cond())
-            orelse = stmt.orelse
-            if isinstance(orelse, cst.If):
-                self._stmt(orelse, ctx)
-            elif isinstance(orelse, cst.Else):
-                self._block(orelse.body, ctx.with_cond())
+            return self._if(stmt, ctx)
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 self._expr(item.item, ctx, stmt)
@@ -257,17 +417,46 @@ class Indexer:
                         self._add_assign(ctx, AssignRec(name, item.item, ctx, self._next(), "with", node=stmt))
             self._block(stmt.body, ctx)
         elif isinstance(stmt, cst.Try) or (hasattr(cst, "TryStar") and isinstance(stmt, cst.TryStar)):
-            self._block(stmt.body, ctx)
-            for h in stmt.handlers:
-                self._block(h.body, ctx.with_cond())
+            # the try body (and its else) is arm 0, each handler one more arm: a run that raises inside the body
+            # takes a handler instead of the rest of the body
+            b = self._new_branch("try", stmt, ctx)
+            b.tests = [None] * (1 + len(stmt.handlers))
+            body_end = ending(stmt.orelse.body) if stmt.orelse is not None else ending(stmt.body)
+            if body_end:
+                b.ends[0] = body_end
+            skip = self.plan.skip.get(id(stmt), frozenset())
+            body_ctx = self._arm_ctx(b, 0, ctx, 0)  # the body runs (not conditional), an alternative to handlers
+            self._block(stmt.body, body_ctx)
+            for i, h in enumerate(stmt.handlers, 1):
+                end = ending(h.body)
+                if end:
+                    b.ends[i] = end
+                if i not in skip:
+                    self._block(h.body, self._arm_ctx(b, i, ctx, None))
             if stmt.orelse is not None:
-                self._block(stmt.orelse.body, ctx)
+                self._block(stmt.orelse.body, body_ctx)
             if stmt.finalbody is not None:
                 self._block(stmt.finalbody.body, ctx)
+            if stmt.finalbody is not None and ending(stmt.finalbody.body):
+                b.ends = {k: ending(stmt.finalbody.body) or "" for k in range(b.n_arms)}
+            return b
         elif isinstance(stmt, cst.Match):
             self._expr(stmt.subject, ctx, stmt)
-            for case in stmt.cases:
-                self._block(case.body, ctx.with_cond())
+            b = self._new_branch("match", stmt, ctx)
+            b.subject = stmt.subject
+            b.tests = [None] * len(stmt.cases)
+            b.patterns = [c.pattern for c in stmt.cases]
+            b.guards = [c.guard for c in stmt.cases]
+            chosen = self.plan.chosen.get(id(stmt))
+            skip = self.plan.skip.get(id(stmt), frozenset())
+            for k, case in enumerate(stmt.cases):
+                end = ending(case.body)
+                if end:
+                    b.ends[k] = end
+                if (chosen is None or chosen == k) and k not in skip:
+                    self._block(case.body, self._arm_ctx(b, k, ctx, chosen))
+            return b
+        return None
 
     def _small(self, small: cst.CSTNode, ctx: Ctx, stmt: cst.CSTNode) -> None:
         kind = type(small)  # exact types (libcst's node classes are final): isinstance on its ABCs is slow
@@ -493,7 +682,16 @@ class Indexer:
                     stack.append((c.comparator, call))
                 stack.append((n.left, call))
             elif isinstance(n, cst.IfExp):
-                stack.extend(((n.orelse, call), (n.body, call), (n.test, call)))
+                if self._ifexp_depth > 40:
+                    stack.extend(((n.orelse, call), (n.body, call), (n.test, call)))
+                else:
+                    # `A(...) if cond else B(...)`: two arms, alternatives like an if statement's
+                    self._ifexp_depth += 1
+                    try:
+                        self._ifexp(n, ctx, stmt, targets if first and direct else None, first and direct,
+                                    discarded)
+                    finally:
+                        self._ifexp_depth -= 1
             elif isinstance(n, (cst.List, cst.Tuple, cst.Set)):
                 for el in reversed(n.elements):
                     stack.append((el.value, call))
@@ -528,6 +726,19 @@ class Indexer:
             first = False
 
 
+    def _ifexp(self, n: cst.IfExp, ctx: Ctx, stmt: cst.CSTNode, targets: list[str] | None, direct: bool,
+               discarded: bool) -> None:
+        self._expr(n.test, ctx, stmt)
+        b = self._new_branch("ifexp", n, ctx)
+        b.tests = [n.test]
+        chosen = self.plan.chosen.get(id(n))
+        for k, part in enumerate((n.body, n.orelse)):
+            if chosen is None or chosen == k:
+                self._expr(part, self._arm_ctx(b, k, ctx, chosen), stmt, targets=targets, direct=direct,
+                           discarded=discarded)
+
+
+
 def _is_main_guard(test: cst.BaseExpression) -> bool:
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
@@ -537,5 +748,5 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
             and any(isinstance(x, cst.SimpleString) and x.evaluated_value == "__main__" for x in sides))
 
 
-def build_index(module: cst.Module, seq_start: int = 0, loop_start: int = 0) -> Indexer:
-    return Indexer(module, seq_start, loop_start).run()
+def build_index(module: cst.Module, seq_start: int = 0, loop_start: int = 0, plan: Plan | None = None) -> Indexer:
+    return Indexer(module, seq_start, loop_start, plan).run()

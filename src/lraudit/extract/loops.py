@@ -229,6 +229,12 @@ def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
         else:
             it = inner
     if not (isinstance(it, cst.Call) and dotted(it.func) == "range"):
+        if resolver.symbol_value is not None and loop.kind == "batch" and it is not None:
+            from .values import symbol_text
+
+            text = symbol_text(resolver.ix.text(it, 60))
+            n = resolver.symbol_value(text)
+            return Known(n, f"len({text}), a run-time size, taken as {n}")
         return Unknown(f"the loop iterates over {loop.iter_text}, whose length is not stated")
     args = [a.value for a in it.args if a.keyword is None and not a.star]
     ctx = loop.ctx

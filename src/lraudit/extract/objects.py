@@ -251,6 +251,25 @@ class ObjectFlow:
         self._memo[key] = (node, ctx, tuple(out))
         return out
 
+    def objects_via(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None) -> list[tuple[str, tuple]]:
+        """``objects`` with, for each, the branch arms of the binding it is reached through (a name assigned in
+        an if-arm and in its else-arm reaches each object only in its own arm); the use's own arms come first."""
+        own = tuple(ctx.arms)
+        if isinstance(node, cst.Name) and self.creations:
+            scope, recs = self.resolver._assignments(node.value, ctx, seq)
+            if recs and seq is not None and scope is ctx.scope:
+                recs = _live(recs, ctx)
+            if recs:
+                out: dict[str, tuple] = {}
+                for r in recs:
+                    for oid in self._from_recs([r], 0):
+                        arms = own + tuple(a for a in r.ctx.arms if a not in own)
+                        # an object reached through several bindings: only the arms they share constrain it
+                        out[oid] = arms if oid not in out else tuple(a for a in out[oid] if a in arms)
+                found = self.objects(node, ctx, seq)
+                return [(oid, out.get(oid, own)) for oid in found]
+        return [(oid, own) for oid in self.objects(node, ctx, seq)]
+
     def _objects(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None, depth: int) -> list[str]:
         if isinstance(node, cst.Call):
             c = self.by_call.get(id(node))

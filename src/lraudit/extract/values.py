@@ -56,6 +56,7 @@ class ArgOption:
     line_node: cst.CSTNode
     nargs: str | None = None
     choices: bool = False
+    choices_node: cst.BaseExpression | None = None  # the choices=[...] expression
 
 
 LITERAL = "literal"
@@ -173,6 +174,12 @@ class Resolver:
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
         self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
+        # while a branch condition is evaluated (conditions.py): an option nobody sets is None, as argparse makes it
+        self.condition_mode = False
+        # ``--set KEY=VALUE``: option dests, flags, click parameters, dataclass fields, config keys -> the text given
+        self.overrides: dict[str, str] = {}
+        # run-time sizes as symbols (symbols.py): a value for ``len(X)`` / a pass over ``X`` by the text of ``X``
+        self.symbol_value: Callable[[str], int] | None = None
         self.module_hops = 0  # how many imports away from the analysed file this resolver is
         self._memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}  # repeated resolutions are common
         # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
@@ -192,7 +199,7 @@ class Resolver:
         try:
             if self._depth > MAX_DEPTH:
                 return Unknown("value depends on a chain of assignments too long to follow")
-            key = (id(node), id(ctx.scope), ctx.loops, ctx.conds, seq, self.assumed_len)
+            key = (id(node), id(ctx.scope), ctx.loops, ctx.conds, seq, self.assumed_len, self.condition_mode)
             hit = self._memo.get(key)
             if hit is not None:
                 return hit[1]
@@ -616,6 +623,9 @@ class Resolver:
         click = self._click_defaults().get(fn.qualname, {}).get(name)
         if click is not None:
             default_node, flag = click
+            given = override_for(self.overrides, name, [flag])
+            if given is not None:
+                return Known(literal_value(given[1]), f"--set {given[0]}={given[1]}")
             if default_node is None:
                 return Unknown(f"{flag} has no default; it must be given on the command line")
             v = self.resolve(default_node, Ctx(self.ix.module_scope))
@@ -936,6 +946,14 @@ class Resolver:
                         overrides.append((name, v))
                         sources.append((name, self.where(a.value)))
                 return Known(DataclassInstance(path, tuple(overrides), tuple(sources), home), f"{path}()")
+        if last == "len" and len(node.args) == 1 and not node.args[0].star:
+            inner = self.resolve(node.args[0].value, ctx, seq)
+            if isinstance(inner, Known) and isinstance(inner.value, (list, tuple, str, dict)):
+                return Known(len(inner.value), inner.source)
+        if last == "len" and node.args and self.symbol_value is not None and not node.args[0].star:
+            text = symbol_text(self.ix.text(node.args[0].value, 60))
+            n = self.symbol_value(text)
+            return Known(n, f"len({text}), a run-time size, taken as {n}")
         if last == "len" and node.args and self.assumed_len is not None:
             return Known(self.assumed_len, f"assumed len({self.ix.text(node.args[0].value, 40)}) = {self.assumed_len}")
         if last == "len" and node.args:
@@ -1167,6 +1185,12 @@ class Resolver:
         if self._argparse is None:
             self._argparse = {}
             for site in self.ix.calls:
+                last = site.path.rsplit(".", 1)[-1]
+                if last in _ABSL_TYPES:
+                    opt = _parse_absl_define(site.node, last)
+                    if opt is not None and opt.dest not in self._argparse:
+                        self._argparse[opt.dest] = opt
+                    continue
                 if not site.path.endswith("add_argument"):
                     continue
                 opt = _parse_add_argument(site.node)
@@ -1187,6 +1211,9 @@ class Resolver:
             return Unknown(f"{flag} is not defined by an add_argument() call in this file")
         flag = opt.flags[0] if opt.flags else dest
         where = self.where(opt.line_node)
+        given = override_for(self.overrides, opt.dest, opt.flags)
+        if given is not None:
+            return Known(_option_value(given, opt), f"--set {given[0]}={given[1]}")
         if opt.required:
             return Unknown(f"{flag} is required on the command line ({where})")
         if opt.action in ("store_true", "store_false"):
@@ -1197,6 +1224,8 @@ class Resolver:
                     return v
                 value = v.value
             return Known(value, f"argparse default of {flag} ({where})")
+        if opt.default is None and self.condition_mode and opt.action not in ("count", "append"):
+            return Known(None, f"{flag} is not given (argparse makes it None, {where})")
         if opt.default is None:
             return Unknown(f"{flag} has no default; it must be given on the command line ({where})")
         v = self.resolve(opt.default, Ctx(self.ix.module_scope))
@@ -1253,6 +1282,9 @@ class Resolver:
         home = inst.home if inst.home is not None else self
         if home is not self:
             return home._dataclass_field(DataclassInstance(inst.cls, (), (), None), attr, source)
+        given = override_for(self.overrides, attr, [])
+        if given is not None:
+            return Known(literal_value(given[1]), f"--set {given[0]}={given[1]}")
         ci = self.ix.classes.get(inst.cls)
         if ci is None or attr not in ci.fields:
             return Unknown(f"{inst.cls} has no field {attr}")
@@ -1406,6 +1438,8 @@ class Resolver:
         if rel in self._config_cache:
             return self._config_cache[rel]
         result = self._load_config_file(rel)
+        if self.overrides and isinstance(result, Known) and isinstance(result.value, dict):
+            result = Known(_override_config(result.value, self.overrides, result.source), result.source)
         self._config_cache[rel] = result
         return result
 
@@ -1586,6 +1620,96 @@ def _describe_call_source(source: str, pname: str, fn_desc: str, where: str) -> 
     return f"{source} (passed as {pname} to {fn_desc} at {where})"
 
 
+_SYMBOL_WRAPPERS = re.compile(r"^(enumerate|tqdm(\.tqdm)?|iter|list|tqdm\.auto\.tqdm|trange)\((.*?)(,.*)?\)$")
+
+
+def symbol_text(text: str) -> str:
+    """The run-time size a ``len(X)`` or a pass over ``X`` stands for, by ``X``'s text without wrappers
+    (``enumerate(train_loader)`` and ``len(train_loader)`` are the same size)."""
+    t = text.strip()
+    for _ in range(4):
+        m = _SYMBOL_WRAPPERS.match(t)
+        if not m:
+            break
+        t = m.group(3).strip()
+    return t
+
+
+def override_for(overrides: dict[str, str], dest: str, flags: list[str]) -> tuple[str, str] | None:
+    """The ``--set`` entry (key, text) for an option: by its dest (``lr_scheduler``), a flag (``--lr-scheduler``,
+    ``lr-scheduler``), case-sensitively."""
+    if not overrides:
+        return None
+    names = [dest, dest.replace("_", "-")] + [f for f in flags] + [f.lstrip("-") for f in flags] + \
+        [f.lstrip("-").replace("-", "_") for f in flags]
+    for n in names:
+        if n in overrides:
+            return n, overrides[n]
+    return None
+
+
+def literal_value(text: str) -> Any:
+    """A ``--set`` value for a key without a declared type: int, float, true/false, none, a list in JSON, else text."""
+    t = text.strip()
+    low = t.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    for conv in (int, float):
+        try:
+            return conv(t)
+        except ValueError:
+            pass
+    if t.startswith("[") and t.endswith("]"):
+        try:
+            return json.loads(t)
+        except ValueError:
+            pass
+    return text
+
+
+def _option_value(given: tuple[str, str], opt: "ArgOption") -> Any:
+    """A ``--set`` value as argparse would store it: by the option's action and type."""
+    text = given[1]
+    if opt.action in ("store_true", "store_false"):
+        v = literal_value(text)
+        return v if isinstance(v, bool) else text.strip().lower() not in ("0", "", "no", "off")
+    if opt.type_name in ("int", "float"):
+        try:
+            return int(text) if opt.type_name == "int" else float(text)
+        except ValueError:
+            return text
+    if opt.nargs in ("+", "*"):
+        return text.split(",") if "," in text else [text]
+    if opt.type_name in (None, "str"):
+        return text
+    return literal_value(text)
+
+
+def _override_config(data: dict, overrides: dict[str, str], source: str) -> dict:
+    """A loaded config with the ``--set`` keys it has replaced (dotted keys reach nested mappings)."""
+    out = dict(data)
+    for key, text in overrides.items():
+        parts = key.split(".")
+        node: Any = out
+        chain = []
+        for p in parts[:-1]:
+            if not isinstance(node, dict) or p not in node or not isinstance(node[p], dict):
+                node = None
+                break
+            chain.append(p)
+            node = node[p]
+        if isinstance(node, dict) and parts[-1] in node:
+            # copy the path so the cached original stays intact
+            target = out
+            for p in chain:
+                target[p] = dict(target[p])
+                target = target[p]
+            target[parts[-1]] = Known(literal_value(text), f"--set {key}={text}")
+    return out
+
+
 def _parse_add_argument(call: cst.Call) -> ArgOption | None:
     flags: list[str] = []
     kw: dict[str, cst.BaseExpression] = {}
@@ -1621,7 +1745,29 @@ def _parse_add_argument(call: cst.Call) -> ArgOption | None:
     nargs = None
     if "nargs" in kw and isinstance(kw["nargs"], cst.SimpleString):
         nargs = kw["nargs"].evaluated_value
-    return ArgOption(str(dest), flags, kw.get("default"), type_name, required, action, call, nargs)
+    return ArgOption(str(dest), flags, kw.get("default"), type_name, required, action, call, nargs,
+                     "choices" in kw, kw.get("choices"))
+
+
+_ABSL_TYPES = {"DEFINE_float": "float", "DEFINE_integer": "int", "DEFINE_string": "str", "DEFINE_boolean": "bool",
+               "DEFINE_bool": "bool", "DEFINE_enum": "str", "DEFINE_list": "list", "DEFINE_multi_string": "list"}
+
+
+def _parse_absl_define(call: cst.Call, last: str) -> ArgOption | None:
+    """``flags.DEFINE_float("lr", 0.1, "help")`` (absl / tf.compat.v1.flags): read as ``FLAGS.lr``."""
+    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+    kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    name_node = kw.get("name", pos[0] if pos else None)
+    if not isinstance(name_node, cst.SimpleString) or not isinstance(name_node.evaluated_value, str):
+        return None
+    default = kw.get("default", pos[1] if len(pos) > 1 else None)
+    type_name = _ABSL_TYPES.get(last)
+    choices = kw.get("enum_values", pos[2] if last == "DEFINE_enum" and len(pos) > 2 else None)
+    if isinstance(default, cst.Name) and default.value == "None":
+        default = None
+    dest = name_node.evaluated_value
+    return ArgOption(dest, [f"--{dest}"], default, type_name if type_name in ("int", "float") else None, False,
+                     None, call, None, choices is not None, choices)
 
 
 __all__ = ["Resolver", "Namespace", "DataclassInstance", "ObjectRef", "EvalScope", "LITERAL", "json"]

@@ -12,6 +12,8 @@ INDENT = "    "
 
 def _fmt_value(v: dict[str, Any]) -> str:
     if v.get("value") is None and "unresolved" in v:
+        if v.get("expression"):
+            return f"{v['expression']}  [{v['unresolved']}]"
         return f"unknown ({v['unresolved']})"
     val = v.get("value")
     text = _short(val)
@@ -64,6 +66,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             where = (f"{o['file']}:{o['line']}" if o.get("file") else f"line {o['line']}") + (
                 f", {o['variable']}" if o.get("variable") else "")
             out.append(f"  optimizer {o['id']}: {o['class']} ({where})")
+            if o.get("when"):
+                out.append(f"{INDENT}alternative: built {o['when']}")
             out.append(f"{INDENT}lr = {_fmt_value(o['lr'])}")
             for k, v in o["params"].items():
                 if v.get("source", "").endswith("default") or _internal(k):
@@ -78,6 +82,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             if len(candidates) > 1:
                 target = " on " + " or ".join(candidates)
             out.append(f"  scheduler {s['id']}: {s['class']} ({where}){target}")
+            if s.get("when"):
+                out.append(f"{INDENT}alternative: built {s['when']}")
             if det.get("optimizer_reason") and (not s.get("optimizer") or len(candidates) > 1):
                 label = "unknown" if not s.get("optimizer") else "one of several"
                 out.append(f"{INDENT}optimizer: {label} ({det['optimizer_reason']})")
