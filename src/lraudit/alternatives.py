@@ -24,7 +24,7 @@ def alternative_findings(module: Any, text: str, path: str, display: str, opts: 
     from .extract.build import extract
     from .simulate import SimOptions, simulate_scheduler
 
-    have = {(f.code, f.line, f.message) for f in findings}
+    have = {(f.code, f.line) for f in findings}  # the default run already reports this rule here: once is enough
     out: list[Finding] = []
     for overrides, words in ext.option_runs[:MAX_RUNS]:
         try:
@@ -36,9 +36,9 @@ def alternative_findings(module: Any, text: str, path: str, display: str, opts: 
             facts = replace(facts, path=display)
         curves = {s.id: simulate_scheduler(facts, s, SimOptions()) for s in facts.schedulers}
         for f in run_checks(facts, curves, opts):
-            if (f.code, f.line, f.message) in have or f.code == "LR901":
+            if (f.code, f.line) in have or f.code == "LR901":
                 continue
-            have.add((f.code, f.line, f.message))
+            have.add((f.code, f.line))
             out.append(replace(f, message=f"with {words}: {f.message}",
                                severity="warning" if f.severity == "error" else f.severity))
     return out
