@@ -16,3 +16,8 @@ DS_BUILD_OPS=0 python -m pip install -q "deepspeed==0.19.8" "hydra-core==1.3.8" 
 # Third-party schedulers the class simulations are compared with (they import beside torch 2.13; --no-deps keeps
 # their torch requirement from pulling another torch).
 python -m pip install -q --no-deps "warmup-scheduler==0.3" "pytorch-warmup==0.2.0" "pytorch-ignite==0.5.5"
+# OpenMMLab / detectron2 config parity (tests/test_configs_*.py): mmengine's Config and ParamSchedulers, fvcore's
+# ParamSchedulers. Without dependencies (mmengine would pull opencv; neither needs it for configs or schedulers),
+# plus the light packages they import.
+python -m pip install -q --no-deps "mmengine==0.10.7" "fvcore==0.1.5.post20221221" "addict==2.4.0" "yapf==0.43.0" \
+  "termcolor==3.3.0" "platformdirs>=3" "rich>=13"

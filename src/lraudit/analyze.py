@@ -86,6 +86,10 @@ def analyze_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -
 def _analyze_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -> FileResult:
     from .parse import ParseFailure, decode_source
 
+    from .configs import is_config_suffix
+
+    if is_config_suffix(path):
+        return analyze_config_bytes(data, path, display, opts)
     if path.endswith(".ipynb"):
         from .notebook import notebook_source
 
@@ -123,6 +127,10 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
 
     if not text.strip():
         return FileResult(path=display)
+    if not path.endswith(".ipynb"):
+        configured = _python_config(text, path, display, opts)
+        if configured is not None:
+            return configured
     module = parse_source(text)
     if isinstance(module, ParseFailure):
         return _failure(display, module.reason, module.line, module.column)
@@ -180,6 +188,11 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
     if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
         result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
+    from .configs.links import find_links
+
+    links = find_links(text, path)
+    if links:
+        result.details["config_links"] = [link.to_json() for link in links]
     return result
 
 
@@ -205,6 +218,31 @@ def _with_caller(f: Finding, facts: FileFacts, ext: Any, display: str) -> Findin
             text += f" with the {obj.cls.rsplit('.', 1)[-1]} built at {here}:{obj.loc.line}"
             break
     return replace(f, message=f"{f.message} ({text})")
+
+
+def analyze_config_bytes(data: bytes, path: str, display: str, opts: AnalysisOptions) -> FileResult:
+    """A YAML/JSON file: a config of a registered family, or skipped as not a config."""
+    from .configs.analyze import analyze_config
+    from .configs.base import ConfigDocument
+
+    result = analyze_config(ConfigDocument(path, display, data), opts)
+    if result is None:
+        return FileResult(path=display, skipped=True, details={"skip": "not-a-config"})
+    return result
+
+
+def _python_config(text: str, path: str, display: str, opts: AnalysisOptions) -> FileResult | None:
+    """A Python file that a config reader accepts (an OpenMMLab or detectron2 LazyConfig file) is analysed as
+    that config; None for every other Python file (a script)."""
+    from .configs import gate
+
+    data = text.encode("utf-8", "surrogatepass")
+    if not gate(path if path.endswith(".py") else path + ".py", data):
+        return None
+    from .configs.analyze import analyze_config
+    from .configs.base import ConfigDocument
+
+    return analyze_config(ConfigDocument(path if path.endswith(".py") else path + ".py", display, data), opts)
 
 
 def _fingerprinted(findings: list[Finding], lines: list[str], fingerprint: Any) -> list[Finding]:

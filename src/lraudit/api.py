@@ -10,6 +10,9 @@ from .analyze import AnalysisOptions, analyze_bytes, analyze_text
 from .results import FileResult, Finding
 
 
+_CONFIG_SKIPS = ("not-a-config", "config-too-large")
+
+
 @dataclass
 class AuditReport:
     results: list[FileResult] = field(default_factory=list)  # every file considered, sorted by path
@@ -22,7 +25,18 @@ class AuditReport:
 
     @property
     def files_checked(self) -> int:
-        return len(self.results)
+        """Files considered: every script, and the YAML/JSON files that are configs (the others are counted in
+        ``config_summary``)."""
+        return sum(1 for r in self.results if not (r.skipped and r.details.get("skip") in _CONFIG_SKIPS))
+
+    def config_summary(self) -> dict[str, Any] | None:
+        """``{"analysed": n, "skipped": {"not-a-config": n, "config-too-large": n}}``; None when no file was a
+        config candidate (no YAML/JSON file, no config-like Python file)."""
+        analysed = sum(1 for r in self.results if "config" in r.details)
+        skipped = {k: sum(1 for r in self.results if r.skipped and r.details.get("skip") == k) for k in _CONFIG_SKIPS}
+        if not analysed and not any(skipped.values()):
+            return None
+        return {"analysed": analysed, "skipped": skipped}
 
     def all_errors(self) -> list[tuple[str, str]]:
         errs = list(self.errors)

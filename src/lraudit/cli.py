@@ -224,7 +224,7 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], igno
             raise _fail(f"cannot read baseline {baseline_file}: {exc}") from None
         findings = filter_new(findings, known)
     fmt = fmt or config.format or "text"
-    text = _render_check(fmt, findings, errors, report.files_checked, rules, output)
+    text = _render_check(fmt, findings, errors, report.files_checked, rules, output, report.config_summary())
     _emit(text, output)
     threshold = SEVERITY_RANK[fail_on or config.fail_on]
     failing = any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings) or bool(errors)
@@ -232,11 +232,11 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], igno
 
 
 def _render_check(fmt: str, findings: list[Any], errors: list[tuple[str, str]], files: int, rules: list[Any],
-                  output: str | None) -> str:
+                  output: str | None, configs: dict[str, Any] | None = None) -> str:
     if fmt == "json":
         from .render.check_json import render_check_json
 
-        return render_check_json(findings, errors, files, __version__)
+        return render_check_json(findings, errors, files, __version__, configs)
     if fmt == "sarif":
         from .render.sarif import render_sarif
 
@@ -248,7 +248,7 @@ def _render_check(fmt: str, findings: list[Any], errors: list[tuple[str, str]], 
     from .render.check_text import render_findings_text, should_color
 
     color = output is None and should_color(sys.stdout)
-    return render_findings_text(findings, errors, files, color)
+    return render_findings_text(findings, errors, files, color, configs)
 
 
 def _emit(text: str, output: str | None) -> None:

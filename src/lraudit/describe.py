@@ -139,6 +139,17 @@ class _View:
         self.last: int = self.xs[-1] if self.xs else 0
         self.length: int = curve.length or (self.last + 1)  # the horizon: scheduler steps in the run
 
+    def at(self, step: int) -> float:
+        """The rate at ``step``: exact when it is a located milestone, else the first sample at or after it (a
+        sampled curve's sample before a milestone can still be inside the warm-up)."""
+        for k, v in self.summary.exact:
+            if k == step:
+                return float(v)
+        i = self.pos(step)
+        if self.xs and self.xs[i] < step and i + 1 < len(self.values):
+            i += 1
+        return self.values[i]
+
     def pos(self, step: int) -> int:
         """Position of the last sample at or before ``step``."""
         best = 0
@@ -167,7 +178,7 @@ class _View:
 def _steps_clause(view: _View, start: int, unit: str) -> str:
     drops = [d for d in view.summary.drops if d.at > start]
     s = view.summary
-    v0 = view.values[view.pos(start)]
+    v0 = view.at(start)
     if not drops:
         return f"stays at {fmt_lr(v0)} until {unit} {view.last}"
     if len(drops) <= MAX_LISTED_DROPS:

@@ -15,6 +15,8 @@ SKIP_DIRS = frozenset({
     ".lraudit_cache", ".ipynb_checkpoints", ".eggs", ".hypothesis", ".idea", ".vscode",
 })
 SOURCE_SUFFIXES = (".py", ".ipynb")
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")  # candidates for the config readers (configs/), gated by content
+WALKED_SUFFIXES = SOURCE_SUFFIXES + CONFIG_SUFFIXES
 
 # ------------------------------------------------------------------------------------------- prefilter
 # The prefilter reads raw bytes (before decoding) and admits a file when it contains any of the needles below.
@@ -273,7 +275,7 @@ def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out:
             try:
                 is_dir = entry.is_dir()
             except OSError as exc:  # a symbolic link loop (x.py -> y.py -> x.py)
-                if entry.name.endswith(SOURCE_SUFFIXES):
+                if entry.name.endswith(WALKED_SUFFIXES):
                     out.errors.append((disp, f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
@@ -286,7 +288,7 @@ def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out:
                 if _excluded(disp, exclude) or (respect_gitignore and ignores.ignored(path, True)):
                     continue
                 subdirs.append(path)
-            elif entry.name.endswith(SOURCE_SUFFIXES):
+            elif entry.name.endswith(WALKED_SUFFIXES):
                 if _excluded(disp, exclude) or (respect_gitignore and ignores.ignored(path, False)):
                     continue
                 try:

@@ -97,7 +97,9 @@ class Location:
 
 # ------------------------------------------------------------------------------------------- objects
 
-Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate"]
+Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
+                    # schedule families that configuration files build (configs/)
+                    "mmengine", "mmcv", "detectron2", "deepspeed"]
 LoopContext = Literal["batch", "epoch", "outside", "unknown"]
 Stepped = Literal["epoch", "batch", "both", "never", "unknown"]
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from .analyze import AnalysisOptions, analyze_bytes
+from .configs.base import MAX_CONFIG_FILE_BYTES
+from .discover import CONFIG_SUFFIXES
 from .results import FileResult
 
 POOL_MIN_FILES = 3  # one or two files (the pre-commit case) never start a pool
@@ -120,6 +122,9 @@ class Worker:
         return self.cache.key(data, self.ctx.opts, path, display, self.ctx.cwd or None)
 
     def _settle(self, path: str, display: str, explicit: bool) -> FileResult | None:
+        config_file = path.lower().endswith(CONFIG_SUFFIXES)
+        if config_file and not explicit and _size(path) > MAX_CONFIG_FILE_BYTES:
+            return FileResult(path=display, skipped=True, details={"skip": "config-too-large"})
         data = read_source(path)
         if isinstance(data, str):
             return FileResult(path=display, error=data)
@@ -134,8 +139,15 @@ class Worker:
         if not explicit:
             from .discover import prefilter
 
-            if not prefilter(data):
-                skipped = FileResult(path=display, skipped=True)
+            from .configs import gate
+
+            if config_file:
+                passed = gate(path, data)
+            else:  # a Python config that only inherits (`_base_ = ...; train_cfg = dict(max_epochs=6)`) names no lr
+                passed = prefilter(data) or (path.endswith(".py") and gate(path, data))
+            if not passed:
+                skipped = FileResult(path=display, skipped=True,
+                                     details={"skip": "not-a-config"} if config_file else {})
                 if cache is not None and key is not None:
                     cache.put(key, skipped)  # warm runs skip the prefilter too
                 return skipped

@@ -432,6 +432,16 @@ def _class_hint(short: str, args: Mapping[str, Any]) -> str | None:  # noqa: C90
         return "constant" if _num(args, "factor") == 1 else WARMUP_PREFIX + "constant"
     if short == "CosineAnnealingLR":
         return "cosine annealing"
+    # schedules config files build (configs/): detectron2's and mmcv 1.x's with their own warm-up arguments
+    if short in ("WarmupCosineLR", "WarmupPolyLR"):
+        warm = WARMUP_PREFIX if (_num(args, "warmup_iters") or 0) > 0 and (_num(args, "warmup_factor") or 1) < 1 \
+            else ""
+        base = "cosine annealing" if short == "WarmupCosineLR" else _power_shape(_num(args, "power"))
+        return warm + base if base else None
+    if short in ("CosineAnnealingLrUpdaterHook", "PolyLrUpdaterHook"):
+        warm = WARMUP_PREFIX if args.get("warmup") is not None and (_num(args, "warmup_ratio") or 1) < 1 else ""
+        base = "cosine annealing" if short.startswith("Cosine") else _power_shape(_num(args, "power"))
+        return warm + base if base else None
     if short == "CosineAnnealingWarmRestarts":
         return "cosine with restarts"
     if short == "CyclicLR":

@@ -775,6 +775,10 @@ def simulate_scheduler(facts: FileFacts, s: SchedulerFact, opts: SimOptions | No
     opts = opts or SimOptions()
     sim = SIMULATORS.get(s.framework)
     if sim is None:
+        from .catalog.config_sims import simulator_for
+
+        sim = simulator_for(s.framework)
+    if sim is None:
         length, src = choose_length(s, opts, facts)
         return Curve(None, None, length, src, "step", error=f"{s.framework} schedules are not simulated yet")
     curve = sim(facts, s, opts)

@@ -166,6 +166,10 @@ def _argument_problems(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str
         from .deepspeed_args import deepspeed_problems
 
         yield from deepspeed_problems(facts, s)
+    elif s.framework in ("mmengine", "mmcv", "detectron2"):
+        from .config_args import config_argument_problems
+
+        yield from config_argument_problems(facts, s)
 
 
 def _unexpected_keywords(s: SchedulerFact) -> Iterator[tuple[str, str]]:

@@ -515,7 +515,11 @@ def _horizon_targets(facts: FileFacts) -> Iterator[SchedulerFact]:
 
 @check("LR103")
 def schedule_horizon_mismatch(ctx: CheckContext) -> Iterator[Finding]:
+    from .config_args import reported_by_lr002
+
     for s in _horizon_targets(ctx.facts):
+        if reported_by_lr002(ctx.facts, s):
+            continue
         p = horizon_problem(ctx, s)
         if p is None:
             continue
@@ -568,8 +572,12 @@ def lr_vanishes_early(ctx: CheckContext) -> Iterator[Finding]:
 
 @check("LR104")
 def warmup_exceeds_training(ctx: CheckContext) -> Iterator[Finding]:
+    from .config_args import reported_by_lr002
+
     facts = ctx.facts
     for s in facts.schedulers:
+        if reported_by_lr002(facts, s):
+            continue
         p = _warmup_problem(ctx, s)
         if p is not None:
             loc, warmup, run, consequence = p
@@ -679,9 +687,11 @@ def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, s
 
 @check("LR105")
 def schedule_has_no_effect(ctx: CheckContext) -> Iterator[Finding]:
+    from .config_args import reported_by_lr002
+
     facts = ctx.facts
     for s in facts.schedulers:
-        if s.stepped == "never":
+        if s.stepped == "never" or reported_by_lr002(facts, s):
             continue
         p = _no_effect(facts, s)
         if p is None:

@@ -34,7 +34,8 @@ def _posix(path: str) -> str:
 
 
 def check_json_document(
-    findings: Iterable[Finding], errors: Iterable[tuple[str, str]], files_checked: int, version: str
+    findings: Iterable[Finding], errors: Iterable[tuple[str, str]], files_checked: int, version: str,
+    configs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The contract as a Python object (what :func:`render_check_json` serialises)."""
     ordered = sorted(findings, key=lambda f: (_posix(f.path), f.line, f.column, f.code, f.message))
@@ -47,16 +48,20 @@ def check_json_document(
         {"path": _posix(path), "message": message}
         for path, message in sorted(errors, key=lambda e: (_posix(e[0]), e[1]))
     ]
+    summary: dict[str, Any] = {"files": files_checked, "findings": len(items)}
+    if configs is not None:
+        summary["configs"] = configs
     return {
         "lraudit_version": version,
         "findings": items,
         "errors": error_items,
-        "summary": {"files": files_checked, "findings": len(items)},
+        "summary": summary,
     }
 
 
 def render_check_json(
-    findings: Iterable[Finding], errors: Iterable[tuple[str, str]], files_checked: int, version: str
+    findings: Iterable[Finding], errors: Iterable[tuple[str, str]], files_checked: int, version: str,
+    configs: dict[str, Any] | None = None,
 ) -> str:
-    document = check_json_document(findings, errors, files_checked, version)
+    document = check_json_document(findings, errors, files_checked, version, configs)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

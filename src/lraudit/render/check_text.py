@@ -43,6 +43,7 @@ def render_findings_text(
     errors: Iterable[tuple[str, str]],
     files_checked: int,
     color: bool = False,
+    configs: dict | None = None,
 ) -> str:
     """``path:line:col: CODE [severity] message`` lines, ``path: error: message`` lines, a summary."""
     findings = sorted(findings, key=lambda f: f.sort_key())
@@ -61,7 +62,21 @@ def render_findings_text(
     for path, message in errors:
         out.append(f"{paint(path, BOLD)}: {paint('error', SEVERITY_COLOR['error'])}: {message}")
     out.append(_summary(findings, errors, files_checked))
+    if configs is not None:
+        out.append(config_summary_line(configs))
     return "\n".join(out) + "\n"
+
+
+def config_summary_line(configs: dict) -> str:
+    """``Config files: 12 analysed; 340 YAML/JSON files skipped (not a config), 2 over the size limit.``"""
+    skipped = configs.get("skipped", {})
+    parts = [f"Config files: {configs.get('analysed', 0)} analysed"]
+    extra = []
+    if skipped.get("not-a-config"):
+        extra.append(f"{_plural(skipped['not-a-config'], 'YAML/JSON file')} skipped (not a config)")
+    if skipped.get("config-too-large"):
+        extra.append(f"{skipped['config-too-large']} skipped (over the size limit)")
+    return parts[0] + ("; " + ", ".join(extra) if extra else "") + "."
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:

@@ -11,9 +11,15 @@ from ..results import FileResult
 def explain_document(results: list[FileResult], errors: list[tuple[str, str]], version: str) -> dict[str, Any]:
     files = []
     for r in sorted(results, key=lambda x: x.path):
-        if r.skipped or (not r.error and not r.optimizers and not r.schedulers):
+        links = r.details.get("config_links")
+        if r.skipped or (not r.error and not r.optimizers and not r.schedulers and not links):
             continue
-        files.append({"path": r.path, "error": r.error, "optimizers": r.optimizers, "schedulers": r.schedulers})
+        entry = {"path": r.path, "error": r.error, "optimizers": r.optimizers, "schedulers": r.schedulers}
+        if "config" in r.details:  # a config file (configs/): its family, the files merged, its training loop
+            entry["config"] = r.details["config"]
+        if links:  # a script that loads config files
+            entry["config_links"] = links
+        files.append(entry)
     for path, msg in errors:
         files.append({"path": path, "error": msg, "optimizers": [], "schedulers": []})
     files.sort(key=lambda f: f["path"])

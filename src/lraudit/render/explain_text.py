@@ -55,12 +55,24 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             out.append(f"{r.path}: error: {r.error}")
             out.append("")
             continue
-        if not r.optimizers and not r.schedulers:
+        links = r.details.get("config_links") or []
+        if not r.optimizers and not r.schedulers and not links:
             if show_files_without:
                 out.append(f"{r.path}: no optimizer or scheduler")
             continue
         shown += 1
         out.append(r.path)
+        cfg = r.details.get("config")
+        if cfg:
+            merged = cfg.get("files") or []
+            inherits = f", inherits {', '.join(merged[:-1])}" if len(merged) > 1 else ""
+            loop = f"; {cfg['loop']}" if cfg.get("loop") else ""
+            out.append(f"  config ({cfg.get('family')}{inherits}){loop}")
+            for note in cfg.get("notes") or []:
+                out.append(f"{INDENT}note: {note}")
+        for link in links:
+            target = link["path"] or f"unknown ({link['unresolved']})"
+            out.append(f"  loads {_article(link['family'])} {link['family']} config at line {link['line']} ({link['call']}): {target}")
         sched_details = r.details.get("schedulers", {})
         for o in r.optimizers:
             where = (f"{o['file']}:{o['line']}" if o.get("file") else f"line {o['line']}") + (
@@ -124,3 +136,7 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
     if not shown and not any(r.error for r in results):
         out.append("No optimizer or learning-rate scheduler found.")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" or word.startswith("OpenMMLab") else "a"

@@ -1,0 +1,595 @@
+"""OpenMMLab configs: mmengine (``optim_wrapper``, ``param_scheduler``, ``train_cfg``) and mmcv 1.x
+(``optimizer``, ``lr_config``, ``runner``), with ``_base_`` inheritance merged exactly as mmengine's
+``Config.fromfile`` merges it: each base is loaded (recursively), bases may not share a key, the child's own
+values are then merged into them (``_merge_a_into_b``: dicts merge key by key unless the child's dict has
+``_delete_=True``; anything else, lists included, replaces), ``{{_base_.x}}`` and ``_base_.x`` read the merged
+bases, and ``with read_base(): from .x import *`` (the lazy-import form) binds a base's names. Python config
+files are parsed with ``ast``, never imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..facts import FileFacts, Horizon, Known, Location, OptimizerFact, SchedulerFact, Unknown, Value
+from . import register
+from .base import ConfigDocument, ConfigError, ConfigMeta, bind_catalog_args, display_of, load_file
+from .pyconfig import PyConfig
+from .tree import Missing, Node, Origin, Symbol, copy_tree, plain, to_value
+
+BASE_KEY = "_base_"
+DELETE_KEY = "_delete_"
+SCHEDULE_KEYS = ("optim_wrapper", "param_scheduler", "optimizer", "lr_config", "train_cfg", "runner")
+_GATE_WORDS = (b"_base_", b"read_base", b"param_scheduler", b"optim_wrapper", b"lr_config")
+_BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
+_PREDEFINED = re.compile(r"\{\{\s*(fileDirname|fileBasename|fileBasenameNoExtension|fileExtname)\s*\}\}")
+_ENV_VAR = re.compile(r"\{\{\s*\$(\w+)\s*(?:\:\s*(\S*?)\s*)?\}\}")
+
+
+@dataclass
+class Loaded:
+    """One config file after inheritance: its merged values and the files behind them."""
+
+    values: dict[str, Node]
+    files: tuple[str, ...]  # display paths, merge order, this file last
+    # (location of the `_base_` entry in this file, display paths that entry brings in)
+    anchors: list[tuple[Location, frozenset[str]]] = field(default_factory=list)
+    base_loc: Location | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_STACK = threading.local()
+
+
+def _substitute_text(text: str, path: str) -> str:
+    """mmengine's text substitutions, keeping columns where it can: ``{{_base_.x}}`` -> ``_base_.x``,
+    predefined variables -> their value, ``{{$ENV:default}}`` -> a marker read as Missing."""
+    def base_var(m: re.Match[str]) -> str:
+        rep = f"_base_.{m.group(1)}"
+        return rep + " " * max(0, len(m.group(0)) - len(rep))
+
+    text = _BASE_VAR.sub(base_var, text)
+    if "{{" in text:
+        name = os.path.basename(path)
+        values = {"fileDirname": os.path.dirname(path), "fileBasename": name,
+                  "fileBasenameNoExtension": os.path.splitext(name)[0], "fileExtname": os.path.splitext(name)[1]}
+        text = _PREDEFINED.sub(lambda m: values[m.group(1)], text)
+        text = _ENV_VAR.sub(lambda m: f"__lraudit_env__({m.group(1)!r})", text)
+    return text
+
+
+def _merge_a_into_b(a: dict[str, Node], b: dict[str, Node]) -> dict[str, Node]:
+    """mmengine's ``Config._merge_a_into_b`` on located trees (``b`` is not changed)."""
+    out = dict(b)
+    for k, v in a.items():
+        if isinstance(v.value, dict):
+            child = dict(v.value)
+            deleting = False
+            if k in out:
+                d = child.pop(DELETE_KEY, None)
+                deleting = bool(d is not None and not isinstance(d.value, Missing) and d.value)
+            if k in out and not deleting and isinstance(out[k].value, Missing):
+                out[k] = Node(child, v.origin, v.is_tuple)  # the base's value is not knowable: the child's keys
+            elif k in out and not deleting:
+                if not isinstance(out[k].value, dict):
+                    raise ConfigError(f"{k} is a dict in the child config but a {type(plain(out[k])).__name__} in "
+                                      f"its base ({out[k].origin.file}); mmengine raises TypeError (set "
+                                      f"{DELETE_KEY}=True to replace it)", v.origin.loc.line, v.origin.loc.column)
+                out[k] = Node(_merge_a_into_b(child, out[k].value), v.origin, v.is_tuple)
+            else:
+                out[k] = Node(child, v.origin, v.is_tuple)
+        else:
+            out[k] = v
+    return out
+
+
+def _resolve_module(module: str, level: int, here: str) -> str | None:
+    """The file of ``from <module> import ...`` inside ``with read_base():`` (mmengine's rule)."""
+    if level > 0:
+        base_dir = os.path.dirname(here)
+        return os.path.join(base_dir, *([".."] * (level - 1)), module.replace(".", "/") + ".py")
+    parts = module.split(".")
+    if len(parts) < 2:
+        return None
+    # an installed package's configs (mmdet.configs.x): found when the package's source is in this tree
+    d = os.path.dirname(os.path.abspath(here))
+    for _ in range(12):
+        cand = os.path.join(d, *parts) + ".py"
+        if os.path.isfile(cand):
+            return cand
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return None
+
+
+class _Loader:
+    def __init__(self, path: str, display: str) -> None:
+        self.path = path
+        self.display = display
+
+    def call_hook(self, cfg: PyConfig, call: ast.Call, key: str) -> Node | None:
+        if isinstance(call.func, ast.Name) and call.func.id == "__lraudit_env__" and call.args:
+            arg = call.args[0]
+            name = arg.value if isinstance(arg, ast.Constant) else "?"
+            return cfg.missing(f"the environment variable {name}, read when the config is loaded", key, call)
+        return None
+
+    def load(self, text: str, module: ast.Module | None = None) -> Loaded:
+        text = _substitute_text(text, self.path)
+        if module is None or "{{" in text or "_base_." in text:
+            try:
+                module = ast.parse(text)
+            except SyntaxError as exc:
+                raise ConfigError(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1) from None
+        bases, base_loc = _base_entries(module, text, self.display)
+        base_values: dict[str, Node] = {}
+        files: list[str] = []
+        anchors: list[tuple[Location, frozenset[str]]] = []
+        notes: list[str] = []
+        for rel, loc in bases:
+            if "::" in rel:
+                notes.append(f"inherits {rel} from an installed package (line {loc.line}); its values are not read")
+                continue
+            target = os.path.join(os.path.dirname(self.path), rel)
+            try:
+                sub = load_merged(target)
+            except ConfigError as exc:
+                notes.append(f"base {rel} (line {loc.line}) could not be read: {exc.reason}")
+                continue
+            dup = set(base_values) & set(sub.values)
+            if dup:
+                raise ConfigError(f"Duplicate key is not allowed among bases. Duplicate keys: {sorted(dup)} "
+                                  f"(mmengine raises KeyError)", loc.line, loc.column)
+            base_values.update(sub.values)
+            files.extend(f for f in sub.files if f not in files)
+            anchors.append((loc, frozenset(sub.files)))
+            notes.extend(sub.notes)
+        env: dict[str, Node] = {}
+        lazy_imports: list[tuple[Location, frozenset[str]]] = []
+
+        def import_hook(cfg: PyConfig, st: ast.Import | ast.ImportFrom) -> bool:
+            if not isinstance(st, ast.ImportFrom) or not _in_read_base(module, st):
+                return False
+            target = _resolve_module(st.module or "", st.level, self.path)
+            loc = cfg.loc(st)
+            if target is None:
+                notes.append(f"read_base() import of {st.module} (line {st.lineno}) not found in this tree")
+                return True
+            try:
+                sub = load_merged(target)
+            except ConfigError as exc:
+                notes.append(f"read_base() import of {st.module} (line {st.lineno}) could not be read: {exc.reason}")
+                return True
+            for a in st.names:
+                if a.name == "*":
+                    for k, v in sub.values.items():
+                        cfg.env[k] = v
+                        cfg._bound(k)
+                elif a.name in sub.values:
+                    cfg.env[a.asname or a.name] = sub.values[a.name]
+                    cfg._bound(a.asname or a.name)
+            files.extend(f for f in sub.files if f not in files)
+            lazy_imports.append((loc, frozenset(sub.files)))
+            return True
+
+        if bases:
+            env[BASE_KEY] = Node(base_values, Origin(self.display, BASE_KEY, base_loc or Location.unknown()))
+        cfg = PyConfig(text, self.display, env, call_hook=self.call_hook, import_hook=import_hook,
+                       skip_names=frozenset({BASE_KEY}))
+        own = cfg.run(_without_base_assignment(module))
+        own = {k: v for k, v in own.items() if not isinstance(v.value, Symbol) or k in SCHEDULE_KEYS}
+        if bases and BASE_KEY in cfg.env and isinstance(cfg.env[BASE_KEY].value, dict):
+            # the file may change its bases in place (`_base_.optim_wrapper.optimizer.lr = 0.002`,
+            # `_base_.train_cfg.update(...)`): mmengine merges into that same, changed dict
+            base_values = cfg.env[BASE_KEY].value
+        merged = _merge_a_into_b(own, base_values) if bases else own
+        files.append(self.display)
+        return Loaded(merged, tuple(files), anchors + lazy_imports, base_loc, notes)
+
+
+def _in_read_base(module: ast.Module, st: ast.stmt) -> bool:
+    for node in module.body:
+        if isinstance(node, ast.With) and st in node.body:
+            return True
+    return False
+
+
+def _without_base_assignment(module: ast.Module) -> ast.Module:
+    body = [st for st in module.body if not (isinstance(st, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == BASE_KEY for t in st.targets))]
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _base_entries(module: ast.Module, text: str, display: str) -> tuple[list[tuple[str, Location]], Location | None]:
+    """The ``_base_`` list (mmengine evaluates the first ``_base_ = ...`` literally) with each entry's location."""
+    from .pyconfig import Positions
+
+    pos = Positions(text)
+    for st in module.body:
+        if isinstance(st, ast.Assign) and isinstance(st.targets[0], ast.Name) and st.targets[0].id == BASE_KEY:
+            v = st.value
+            items = v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v]
+            out = []
+            for it in items:
+                if isinstance(it, ast.Constant) and isinstance(it.value, str):
+                    out.append((it.value, pos.loc(it)))
+                else:
+                    raise ConfigError("_base_ must be a literal file name or list of them (mmengine evaluates it "
+                                      "alone)", it.lineno, it.col_offset + 1)
+            return out, pos.loc(st)
+    return [], None
+
+
+def _parse_file(data: bytes, path: str) -> Loaded:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
+    if path.lower().endswith((".yaml", ".yml", ".json")):
+        raise ConfigError(f"{path}: YAML/JSON bases of OpenMMLab configs are not read")
+    return _Loader(path, display_of(path)).load(text)
+
+
+def load_merged(path: str) -> Loaded:
+    """The merged values of the config file at ``path`` (memoised; inheritance cycles are refused)."""
+    stack: list[str] = getattr(_STACK, "files", [])
+    real = os.path.realpath(path)
+    if real in stack:
+        raise ConfigError("inheritance cycle: " + " -> ".join(os.path.basename(p) for p in stack + [real]))
+    if len(stack) > 32:
+        raise ConfigError("inheritance deeper than 32 files")
+    _STACK.files = stack + [real]
+    try:
+        return load_file(path, "mmengine", _parse_file)
+    finally:
+        _STACK.files = stack
+
+
+# ----------------------------------------------------------------------------------------------- facts
+
+
+class _Facts:
+    """Merged values -> facts of the reported file."""
+
+    def __init__(self, loaded: Loaded, display: str) -> None:
+        self.v = loaded.values
+        self.loaded = loaded
+        self.top = display
+        self.notes = list(loaded.notes)
+
+    def loc(self, node: Node | None) -> Location:
+        """Where a value is in the reported file: its own line, or the base entry that brings it in."""
+        if node is None:
+            return self.loaded.base_loc or Location.unknown()
+        if node.origin.file == self.top:
+            return node.origin.loc
+        if node.at is not None and node.at[0] == self.top:
+            return node.at[1]
+        for loc, files in self.loaded.anchors:
+            if node.origin.file in files:
+                return loc
+        return self.loaded.base_loc or Location.unknown()
+
+    def value(self, node: Node | None, missing: str = "not set") -> Value:
+        return to_value(node, self.top, missing)
+
+    def type_name(self, node: Node | None) -> str | None:
+        t = node.get("type") if node is not None else None
+        if t is None:
+            return None
+        if isinstance(t.value, Symbol):
+            return t.value.qualname.rsplit(".", 1)[-1]
+        return t.value if isinstance(t.value, str) else None
+
+
+def _optimizer_class(type_name: str) -> str:
+    from ..catalog import lookup
+
+    for prefix in ("torch.optim.",):
+        if lookup(prefix + type_name) is not None:
+            return prefix + type_name
+    return f"mmengine.optim.{type_name}"
+
+
+def _optimizer_fact(f: _Facts, node: Node, oid: str, where: str) -> OptimizerFact:
+    tname = f.type_name(node) or "SGD"
+    cls = _optimizer_class(tname)
+    given: dict[str, Value] = {}
+    locs: dict[str, Location] = {}
+    for k, x in node.items():
+        if k == "type" or k.startswith("_"):
+            continue
+        if k in ("paramwise_cfg", "constructor"):  # read by the optimizer constructor, not the optimizer
+            f.notes.append(f"{where}.{k}: some parameters get their own lr/decay multipliers; the curve is "
+                           "the base rate")
+            continue
+        given[k] = f.value(x)
+        locs[k] = f.loc(x)
+    params = bind_catalog_args(cls, given, "torch default") if cls.startswith("torch.") else given
+    lr = params.pop("lr", Unknown(f"{where}.lr is not set"))
+    return OptimizerFact(id=oid, cls=cls, framework="torch", loc=f.loc(node), variable=where, lr=lr, params=params,
+                         lr_arg_loc=locs.get("lr"))
+
+
+def _loop(f: _Facts) -> tuple[str | None, Value, Value, str | None]:
+    """(loop kind "epoch"/"iter"/None, max_epochs, max_iters, description)."""
+    tc = f.v.get("train_cfg")
+    runner = f.v.get("runner")
+    if tc is not None and tc.is_dict():
+        t = f.type_name(tc) or ""
+        by_epoch = tc.get("by_epoch")
+        if "IterBased" in t or (by_epoch is not None and by_epoch.value is False) or (
+                not t and tc.get("max_iters") is not None and tc.get("max_epochs") is None):
+            iters = f.value(tc.get("max_iters"), "train_cfg.max_iters is not set")
+            return "iter", Unknown("an iteration-based loop"), iters, f"{t or 'IterBasedTrainLoop'}, " \
+                f"{iters.value if isinstance(iters, Known) else '?'} iterations"
+        if "EpochBased" in t or tc.get("max_epochs") is not None or (by_epoch is not None and by_epoch.value is True):
+            ep = f.value(tc.get("max_epochs"), "train_cfg.max_epochs is not set")
+            return "epoch", ep, Unknown("an epoch-based loop"), \
+                f"{t or 'EpochBasedTrainLoop'}, {ep.value if isinstance(ep, Known) else '?'} epochs"
+        if t:
+            return None, Unknown(f"the training loop is {t}"), Unknown(f"the training loop is {t}"), t
+    if runner is not None and runner.is_dict():
+        t = f.type_name(runner) or ""
+        if "IterBased" in t:
+            iters = f.value(runner.get("max_iters"), "runner.max_iters is not set")
+            return "iter", Unknown("an iteration-based runner"), iters, \
+                f"{t}, {iters.value if isinstance(iters, Known) else '?'} iterations"
+        ep = f.value(runner.get("max_epochs"), "runner.max_epochs is not set")
+        return "epoch", ep, Unknown("an epoch-based runner"), \
+            f"{t or 'EpochBasedRunner'}, {ep.value if isinstance(ep, Known) else '?'} epochs"
+    total = f.v.get("total_epochs")
+    if total is not None:
+        ep = f.value(total)
+        return "epoch", ep, Unknown("an epoch-based runner"), f"total_epochs = {plain(total)}"
+    return None, Unknown("no train_cfg/runner in the config"), Unknown("no train_cfg/runner in the config"), None
+
+
+EPOCH_LENGTH_REASON = ("iterations per epoch are decided at run time by the dataset and the batch size "
+                       "(len(train_dataloader))")
+
+
+def _horizon_for(loop: str | None, by_epoch: bool, epochs: Value, iters: Value) -> tuple[Value, str]:
+    if loop == "epoch":
+        if by_epoch:
+            return epochs, "epoch"
+        if isinstance(epochs, Known):
+            return Unknown(f"{epochs.value} epochs x {EPOCH_LENGTH_REASON}"), "step"
+        return epochs, "step"
+    if loop == "iter":
+        return iters, "step"
+    return Unknown("the config sets no training loop (train_cfg)"), "epoch" if by_epoch else "step"
+
+
+def _default_end(args: dict[str, Value], loop: str | None, epochs: Value, iters: Value) -> Value | None:
+    """mmengine's Runner sets a scheduler's missing ``end`` to the loop's max_epochs (``by_epoch`` as written,
+    default True) or max_iters; None when it cannot be stated here (no loop, or iterations of an epoch loop)."""
+    by_epoch = not (isinstance(args.get("by_epoch"), Known) and args["by_epoch"].value is False)
+    if loop is None:
+        return None
+    if by_epoch:
+        if loop == "epoch" and isinstance(epochs, Known):
+            return Known(epochs.value, f"the Runner's default: max_epochs ({epochs.source})")
+        if loop == "iter":  # an iteration loop's max_epochs is 1: mmengine's IterBasedTrainLoop reports it so
+            return None
+        return None
+    if loop == "iter" and isinstance(iters, Known):
+        return Known(iters.value, f"the Runner's default: max_iters ({iters.source})")
+    return None
+
+
+def _scheduler_args(f: _Facts, node: Node, name: str, family: str) -> tuple[dict[str, Value], dict[str, Location]]:
+    from ..catalog import mmengine_sim
+
+    args: dict[str, Value] = {}
+    locs: dict[str, Location] = {}
+    for k, x in node.items():
+        if k == "type" or k.startswith("_"):
+            continue
+        args[k] = f.value(x)
+        locs[k] = f.loc(x)
+    if family == "mmengine":
+        defaults = dict(mmengine_sim.COMMON)
+        defaults.update(mmengine_sim.DEFAULTS.get(name, {}))
+        defaults.pop("last_step", None)
+        defaults.pop("verbose", None)
+        for k, d in defaults.items():
+            if k not in args and d is not None:
+                args[k] = Known(d, "mmengine default")
+    return args, locs
+
+
+def _assumed(loop: str | None, per_iteration: bool, epochs: Value) -> Value | None:
+    """The labelled length a curve shows when it needs iterations per epoch (rules ignore such curves)."""
+    if loop == "epoch" and per_iteration and isinstance(epochs, Known) and isinstance(epochs.value, int):
+        from ..catalog.mmengine_sim import ASSUMED_EPOCH_LENGTH
+
+        return Known(epochs.value * ASSUMED_EPOCH_LENGTH,
+                     f"{ASSUMED_EPOCH_LENGTH} iterations per epoch assumed (the dataset decides)")
+    return None
+
+
+def _mmengine_schedulers(f: _Facts, opt_id: str | None, loop: str | None, epochs: Value, iters: Value
+                         ) -> list[SchedulerFact]:
+    from ..catalog import mmengine_sim
+
+    ps = f.v.get("param_scheduler")
+    if ps is None:
+        return []
+    entries = ps.value if ps.is_list() else [ps] if ps.is_dict() else []
+    out: list[SchedulerFact] = []
+    children: list[SchedulerFact] = []
+    for i, e in enumerate(entries):
+        if not isinstance(e.value, dict):
+            continue
+        tname = f.type_name(e) or "?"
+        name = mmengine_sim.canonical(tname)
+        if name is None and ("Momentum" in tname or "WeightDecay" in tname or "Betas" in tname):
+            continue  # schedules of other parameters (momentum, weight decay) do not set the learning rate
+        args, locs = _scheduler_args(f, e, name or tname, "mmengine")
+        if not isinstance(e.value.get("end"), Node):
+            end = _default_end(args, loop, epochs, iters)
+            if end is not None:
+                args["end"] = end
+            elif loop is not None:
+                args.pop("end", None)  # the Runner sets it from the loop: the simulation does (max_iters)
+        by_epoch = not (isinstance(args.get("by_epoch"), Known) and args["by_epoch"].value is False)
+        converted = by_epoch and isinstance(args.get("convert_to_iter_based"), Known) and \
+            bool(args["convert_to_iter_based"].value)
+        stepped_by_epoch = by_epoch and not converted
+        horizon, unit = _horizon_for(loop, stepped_by_epoch, epochs, iters)
+        children.append(SchedulerFact(
+            id="", cls=f"mmengine.optim.{name or tname}", framework="mmengine", loc=f.loc(e), variable=f"param_scheduler[{i}]"
+            if ps.is_list() else "param_scheduler", optimizer=opt_id,
+            optimizer_reason=None if opt_id else "the config sets no optimizer", args=args, arg_locs=locs,
+            stepped="epoch" if stepped_by_epoch and loop != "iter" else "batch", unit=unit, horizon=horizon,
+            assumed_horizon=_assumed(loop, not stepped_by_epoch, epochs),
+            horizon_source=None, description=None if name else f"{tname} is not an mmengine LR scheduler lraudit "
+                                                                  f"knows"))
+    if not children:
+        return []
+    if len(children) == 1:
+        c = children[0]
+        from dataclasses import replace
+
+        return [replace(c, id="sched1")]
+    from dataclasses import replace
+
+    any_iter = any(c.stepped == "batch" for c in children)
+    all_epoch = all(c.stepped == "epoch" for c in children)
+    horizon, unit = _horizon_for(loop, all_epoch and not any_iter, epochs, iters)
+    parent = SchedulerFact(
+        id="sched1", cls="mmengine.param_scheduler", framework="mmengine", loc=f.loc(ps), variable="param_scheduler",
+        optimizer=opt_id, optimizer_reason=None if opt_id else "the config sets no optimizer",
+        args={"schedulers": Known(len(children), f.value(ps).source if isinstance(f.value(ps), Known) else "")},
+        children=tuple(f"sched{i + 2}" for i in range(len(children))),
+        stepped="epoch" if all_epoch else "batch", unit=unit, horizon=horizon,
+        assumed_horizon=_assumed(loop, not all_epoch, epochs),
+        description="the list of schedulers mmengine's runner steps together")
+    out.append(parent)
+    for i, c in enumerate(children):
+        out.append(replace(c, id=f"sched{i + 2}", parent="sched1"))
+    return out
+
+
+def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
+    text = doc.text()
+    module = doc.python()
+    if not _looks_like_config(module):
+        return None
+    loaded = _Loader(doc.path, doc.display).load(text, module)
+    f = _Facts(loaded, doc.display)
+    v = f.v
+    has_new = "param_scheduler" in v or "optim_wrapper" in v
+    has_old = "lr_config" in v
+    if not (has_new or has_old or "optimizer" in v or "train_cfg" in v or "runner" in v):
+        return FileFacts(path=doc.display, extra={"config": ConfigMeta(
+            "mmengine", loaded.files, tuple(f.notes), None)})
+    family = "mmcv" if has_old and "param_scheduler" not in v else "mmengine"
+    optimizers: list[OptimizerFact] = []
+    ow = v.get("optim_wrapper")
+    opt_node = None
+    where = "optimizer"
+    if ow is not None and ow.is_dict() and ow.get("optimizer") is not None:
+        opt_node, where = ow.get("optimizer"), "optim_wrapper.optimizer"
+        otype = f.type_name(ow) or "OptimWrapper"
+        if otype not in ("OptimWrapper", "AmpOptimWrapper"):
+            f.notes.append(f"optim_wrapper type {otype}")
+        acc = ow.get("accumulative_counts")
+        if acc is not None and isinstance(acc.value, int) and acc.value > 1:
+            f.notes.append(f"gradients accumulate over {acc.value} iterations (optim_wrapper.accumulative_counts); "
+                           "iteration-based schedulers still step every iteration")
+        if ow.get("paramwise_cfg") is not None:
+            f.notes.append("optim_wrapper.paramwise_cfg gives some parameters their own lr/decay multipliers; "
+                           "the curve is the base rate")
+    elif ow is not None and ow.is_dict():
+        f.notes.append("optim_wrapper holds several optimizers (OptimWrapperDict); not read")
+    elif v.get("optimizer") is not None and v["optimizer"].is_dict():
+        opt_node = v["optimizer"]
+    if opt_node is not None and opt_node.is_dict():
+        optimizers.append(_optimizer_fact(f, opt_node, "opt1", where))
+    asl = v.get("auto_scale_lr")
+    if asl is not None and asl.is_dict():
+        en = asl.get("enable")
+        if en is not None and en.value is True:
+            bbs = asl.get("base_batch_size")
+            f.notes.append(f"auto_scale_lr is enabled: the lr is rescaled at run time by the real batch size / "
+                           f"{plain(bbs) if bbs is not None else 'base_batch_size'}")
+    loop, epochs, iters, loop_text = _loop(f)
+    opt_id = optimizers[0].id if optimizers else None
+    if family == "mmengine":
+        schedulers = _mmengine_schedulers(f, opt_id, loop, epochs, iters)
+    else:
+        try:
+            from .mmcv import mmcv_schedulers
+        except ImportError:  # the mmcv 1.x reader is a module of its own
+            mmcv_schedulers = None
+        if mmcv_schedulers is None:
+            f.notes.append("lr_config (mmcv 1.x) is not read by this version")
+            schedulers = []
+        else:
+            schedulers = mmcv_schedulers(f, opt_id, loop, epochs, iters)
+    horizon = Horizon(epochs, Unknown(EPOCH_LENGTH_REASON) if loop == "epoch" else Unknown("an iteration-based loop"),
+                      iters if loop == "iter" else Unknown(f"epochs x {EPOCH_LENGTH_REASON}"))
+    meta = ConfigMeta(family, loaded.files, tuple(dict.fromkeys(f.notes)), loop_text)
+    return FileFacts(path=doc.display, optimizers=tuple(optimizers), schedulers=tuple(schedulers), horizon=horizon,
+                     extra={"config": meta})
+
+
+def _is_dict_value(v: ast.expr) -> bool:
+    if isinstance(v, ast.Dict):
+        return True
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "dict":
+        return True
+    if isinstance(v, (ast.List, ast.Tuple)):
+        return bool(v.elts) and all(_is_dict_value(e) for e in v.elts)
+    return False
+
+
+def _looks_like_config(module: ast.Module) -> bool:
+    """A module of assignments that inherits (``_base_``/``read_base``) or sets an OpenMMLab schedule key to a
+    dict: not a script that happens to have a variable called ``optimizer``."""
+    inherits = False
+    keyed = False
+    for st in module.body:
+        if isinstance(st, ast.Assign):
+            for t in st.targets:
+                if isinstance(t, ast.Name):
+                    if t.id == BASE_KEY:
+                        inherits = True
+                    elif t.id in SCHEDULE_KEYS and _is_dict_value(st.value):
+                        keyed = True
+        elif isinstance(st, ast.With) and st.items and isinstance(st.items[0].context_expr, ast.Call):
+            fn = st.items[0].context_expr.func
+            if isinstance(fn, ast.Name) and fn.id == "read_base":
+                inherits = True
+        elif isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.For, ast.While,
+                             ast.AsyncFor)):
+            return False  # configs define no functions or loops at module level; scripts do
+        elif isinstance(st, ast.If) and "__name__" in ast.dump(st.test):
+            return False
+    return inherits or keyed
+
+
+class OpenMMLabReader:
+    family = "mmengine"
+    suffixes = (".py",)
+
+    def gate(self, data: bytes) -> bool:
+        return any(w in data for w in _GATE_WORDS) or (b"optimizer" in data and b"dict(" in data and
+                                                        (b"model" in data or b"runner" in data))
+
+    def read(self, doc: ConfigDocument) -> FileFacts | None:
+        return read_openmmlab(doc)
+
+
+register(OpenMMLabReader())
+
+__all__ = ["OpenMMLabReader", "load_merged", "read_openmmlab"]
