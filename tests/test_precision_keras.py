@@ -71,3 +71,10 @@ def test_a_callback_on_a_learning_rate_schedule_is_lr403() -> None:
     src += "model.fit(x, y, epochs=20, callbacks=[Warmup()])\n"
     codes = [f.code for f in audit_source(src, "train.py").findings]
     assert "LR403" in codes
+
+
+def test_one_name_bound_in_branches_is_not_two_writers() -> None:
+    tail = ("if mode == 'step':\n    lrs = keras.callbacks.LearningRateScheduler(by_epoch)\n"
+            "else:\n    lrs = keras.callbacks.LearningRateScheduler(lambda e: 1e-3 / (e + 1))\n"
+            "model.fit(x, y, epochs=20, callbacks=[lrs])\n")
+    assert _lr301(tail) == []

@@ -393,3 +393,10 @@ def test_rule_doc_shows_versions() -> None:
     lr003 = next(r for r in data if r["code"] == "LR003")
     assert lr003["versions"]["torch-verbose"]["ranges"][-1]["affected"] == ">=2.7"
     assert "versions" not in next(r for r in data if r["code"] == "LR101")
+
+
+def test_style_signal_from_a_notebook(tmp_path: Path) -> None:
+    nb = json.dumps({"cells": [{"cell_type": "code", "source": ["from keras.utils.np_utils import to_categorical\n"]}]})
+    root = _repo(tmp_path, {"nb.ipynb": nb})
+    t = resolve([str(root)]).get("keras")
+    assert t is not None and t.weak and "nb.ipynb" in t.source

@@ -799,15 +799,19 @@ def style_signals(paths: Sequence[str], wanted: set[str], root: Path | None = No
         if ap.is_file():
             files.append(ap)
             continue
+        if not ap.is_dir():
+            continue
         for dirpath, dirnames, filenames in os.walk(ap):
             dirnames[:] = sorted(d for d in dirnames if d not in STYLE_SKIP and not d.startswith("."))
-            files.extend(Path(dirpath) / fn for fn in sorted(filenames) if fn.endswith(".py"))
+            files.extend(Path(dirpath) / fn for fn in sorted(filenames) if fn.endswith((".py", ".ipynb")))
             if len(files) > MAX_STYLE_FILES:
                 break
     for path in files[:MAX_STYLE_FILES]:
         text = _read(path)
         if not text:
             continue
+        if path.suffix == ".ipynb":
+            text = _notebook_code(text)
         for package, spec, rx in rules:
             if package in out:
                 continue
@@ -820,6 +824,21 @@ def style_signals(paths: Sequence[str], wanted: set[str], root: Path | None = No
         if len(out) == len({r[0] for r in rules}):
             break
     return out
+
+
+def _notebook_code(text: str) -> str:
+    """The code cells of a notebook, joined (line numbers are those of the joined cells)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return ""
+    cells = doc.get("cells") if isinstance(doc, dict) else None
+    out = []
+    for cell in cells if isinstance(cells, list) else []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            src = cell.get("source")
+            out.append("".join(src) if isinstance(src, list) else src if isinstance(src, str) else "")
+    return "\n".join(x for x in out if isinstance(x, str))
 
 
 # ------------------------------------------------------------------------------------------ resolving

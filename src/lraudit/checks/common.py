@@ -768,8 +768,8 @@ def keras_callback_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Sch
                          and s.stepped == "epoch" and _keras_rate_callback(facts, s)), key=lambda x: x.loc)
         for i, a in enumerate(scheds):
             for b in scheds[i + 1:]:
-                if (a.id, b.id) in seen:
-                    continue
+                if (a.id, b.id) in seen or (a.variable is not None and a.variable == b.variable):
+                    continue  # one name bound to one callback or the other (if/elif branches)
                 if keras_callback_erases(facts, a) or keras_callback_erases(facts, b):
                     seen.add((a.id, b.id))
                     out.append((a, b, int(fit.get("line") or 0)))
