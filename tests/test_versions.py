@@ -400,3 +400,33 @@ def test_style_signal_from_a_notebook(tmp_path: Path) -> None:
     root = _repo(tmp_path, {"nb.ipynb": nb})
     t = resolve([str(root)]).get("keras")
     assert t is not None and t.weak and "nb.ipynb" in t.source
+
+
+def test_the_optimizers_own_import_decides_the_keras_flavor() -> None:
+    script = textwrap.dedent("""\
+        from tensorflow import keras
+
+        def old_gpu_helper(model):
+            from keras.utils import multi_gpu_model
+            return multi_gpu_model(model)
+
+        model = keras.Sequential([keras.layers.Dense(10)])
+        opt = keras.optimizers.Adam(lr=0.01)
+        model.compile(optimizer=opt, loss="mse")
+        model.fit(x, y, epochs=10)
+        """)
+    tv = TargetVersions((Target("tensorflow", ">=2.3.0", "requirements.txt:11"),))
+    (f,) = _lr003(script, tv)
+    assert f.severity == "warning" and "tensorflow>=2.3.0" in f.message
+
+
+def test_tensorflow_is_paired_with_the_declared_keras() -> None:
+    """keras<=2.3.1 beside tensorflow>=2.3: an installer can only pick TF 2.3-2.5 (TF 2.6+ requires Keras 2.6+)."""
+    script = KERAS_SCRIPT.replace("import keras\nfrom keras.layers", "from tensorflow import keras\n"
+                                                                      "from tensorflow.keras.layers")
+    tv = TargetVersions((Target("tensorflow", ">=2.3.0", "requirements.txt:11"),
+                         Target("keras", "<=2.3.1,>=2.0.9", "requirements.txt:5")))
+    (f,) = _lr003(script, tv)
+    assert f.severity == "info" and "Keras 2.3 to 2.5" in f.message
+    tv = TargetVersions((Target("tensorflow", ">=2.3.0", "r:1"), Target("keras", ">=2.10", "r:2")))
+    assert _lr003(script, tv)[0].severity == "warning"

@@ -129,6 +129,7 @@ class OptimizerFact:
     conditional: bool = False  # built under an if/try inside its innermost loop (or function)
     # an alternative of the run analysed: the conditions (not known) under which it is built, in words
     when: str | None = None
+    imported_as: str | None = None  # the qualified name as the file imports it (tensorflow.keras.optimizers.SGD)
 
 
 @dataclass(frozen=True)

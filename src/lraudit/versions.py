@@ -269,6 +269,8 @@ def _targeted(package: str, versions: TargetVersions, flavor: str | None) -> tup
             return sorted({_version(f"2.{max(v.minor, 15) if v.major == 2 else 15}.0") for v in vs}), \
                 f"{t.phrase()} (Keras 2)", t.weak
         legacy = versions.get("tf-keras") is not None
+        if name == "tensorflow":
+            vs = _consistent_with_keras(vs, versions.get("keras")) or vs
         mapped = sorted({_tf_to_keras(v, legacy) for v in vs})
         return mapped, f"{t.phrase()} (its tf.keras is Keras {_span_minor(mapped)})", t.weak
     return None, "", False
@@ -285,6 +287,26 @@ def _span_minor(vs: list[Any]) -> str:
     if vs[-1].major >= 3:
         hi = "3"
     return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _consistent_with_keras(tf_versions: list[Any], keras: Target | None) -> list[Any]:
+    """TensorFlow releases an installer can pair with the declared Keras: TF 2.6-2.15 require Keras of their own
+    minor version and TF 2.16+ Keras 3 (TF before 2.6 does not depend on the keras package)."""
+    if keras is None or keras.weak or not keras.spec:
+        return tf_versions
+    ss = _specifier(keras.spec)
+    if ss is None:
+        return tf_versions
+    out = []
+    for v in tf_versions:
+        if v.major < 2 or v.minor < 6:
+            out.append(v)
+            continue
+        needs = [_version(f"2.{v.minor}.0")] if v.minor < 16 else [_version(x) for x in RELEASES["keras"] if
+                                                                     x.startswith("3.")]
+        if any(n is not None and ss.contains(n, prereleases=True) for n in needs):
+            out.append(v)
+    return out
 
 
 def _tf_to_keras(v: Any, legacy: bool) -> Any:

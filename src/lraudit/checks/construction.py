@@ -499,7 +499,8 @@ def deprecated_argument(ctx: CheckContext) -> Iterator[Finding]:
             if v is None:
                 continue
             loc = o.lr_arg_loc if kw == "lr" and o.lr_arg_loc else o.loc
-            yield from _versioned(ctx, f"keras-{kw}", loc, f"{kw}=", f"Keras {short(o.cls)}", flavor)
+            own = keras_flavor([o.imported_as]) if o.imported_as else None  # the optimizer's own import first
+            yield from _versioned(ctx, f"keras-{kw}", loc, f"{kw}=", f"Keras {short(o.cls)}", own or flavor)
     for s in facts.schedulers:
         if s.framework == "hf":
             v = s.args.get("warmup_ratio")

@@ -253,6 +253,7 @@ class _Builder:
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c),
+            imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
         )
 
     def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
