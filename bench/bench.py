@@ -432,10 +432,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--peers-venv", type=Path, default=DEFAULT_PEERS_VENV)
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-proof", action="store_true")
+    ap.add_argument("--quick", action="store_true",
+                    help="only the warm run against the floor and one script against `import libcst` (no cold runs, "
+                         "no parse, no peers, no proof); writes bench/RESULTS-quick.md unless --output is given")
     ap.add_argument("--script", help="the ~500-line script (default: picked from the tree)")
     ap.add_argument("--config", help="a pyproject.toml with [tool.lraudit] for every run (for example `exclude = []` "
                     "to measure an installed site-packages, which the default excludes leave out)")
-    ap.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--output", type=Path, default=None)
     ap.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.internal:
@@ -444,6 +447,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.tree:
         ap.error("TREE is required")
+    if args.quick:
+        args.no_peers = args.no_proof = True
+    if args.output is None:
+        args.output = HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
     tree = Path(args.tree).resolve()
     if not tree.is_dir():
         ap.error(f"{tree} is not a directory")
@@ -482,14 +489,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         script = args.script or pick_script(str(tree))
         plans: list[tuple[str, str, Any]] = [
             ("floor", "walk + read + prefilter", lambda: internal("floor", str(tree), env=env)),
-            ("parse", "libcst parse of the admitted and imported files",
-             lambda: internal("parse", str(tree), env=env)),
-            ("cold1", "lraudit check, cold, 1 job", lambda: run(
-                [*check, "--no-cache", "--jobs", "1"], cwd=work, env=env, sample_memory=True)),
-            ("cold2", "lraudit check, cold, 2 jobs", lambda: run(
-                [*check, "--no-cache", "--jobs", "2"], cwd=work, env=env, sample_memory=True)),
         ]
-        if all_jobs != 2:
+        if not args.quick:
+            plans += [
+                ("parse", "libcst parse of the admitted and imported files",
+                 lambda: internal("parse", str(tree), env=env)),
+                ("cold1", "lraudit check, cold, 1 job", lambda: run(
+                    [*check, "--no-cache", "--jobs", "1"], cwd=work, env=env, sample_memory=True)),
+                ("cold2", "lraudit check, cold, 2 jobs", lambda: run(
+                    [*check, "--no-cache", "--jobs", "2"], cwd=work, env=env, sample_memory=True)),
+            ]
+        if all_jobs != 2 and not args.quick:
             plans.append(("coldN", f"lraudit check, cold, {all_jobs} jobs", lambda: run(
                 [*check, "--no-cache", "--jobs", str(all_jobs)], cwd=work, env=env, sample_memory=True)))
         plans += [

@@ -56,7 +56,7 @@ def test_check_json_contract(repo: Path) -> None:
     doc = json.loads(out)
     assert list(doc) == ["lraudit_version", "findings", "errors", "summary"]
     assert doc["lraudit_version"] == __version__
-    keys = ["code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message"]
+    keys = ["code", "name", "severity", "path", "line", "column", "end_line", "end_column", "message", "fix"]
     assert all(list(f) == keys for f in doc["findings"])
     order = [(f["path"], f["line"], f["column"], f["code"]) for f in doc["findings"]]
     assert order == sorted(order)

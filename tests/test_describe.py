@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from dataclasses import replace
+
 from lraudit.describe import explain, fmt_lr, milestones
 from lraudit.facts import Known, Location, SchedulerFact, Unknown, Value
 from lraudit.results import Curve
@@ -76,7 +78,7 @@ def test_step_decay_lists_each_phase() -> None:
     text = explain(fact("StepLR", step_size=30, gamma=0.1), curve(lr), optimizer_lr_text="0.1")
     assert "0.1 for epochs 0\u201329, then 0.01 until epoch 59, then 0.001 until epoch 89" in text
     assert "finer" in text  # the intent: big steps early, finer later
-    assert "Horizon: " + HORIZON in text
+    assert "Horizon" not in text and HORIZON not in text  # explain and the notes print it on its own line
     check_paragraph(text)
 
 
@@ -145,7 +147,7 @@ def test_warmup_then_cosine_per_batch() -> None:
                    optimizer_lr_text="0.1")
     assert "rises from 0.01 to 0.1 over 5 steps, then follows half a cosine down to 0 by step 100" in text
     assert "warm-up" in text and "stabilises" in text
-    assert "Horizon: 101 steps from --steps 101." in text
+    assert "Horizon" not in text
     check_paragraph(text)
 
 
@@ -230,7 +232,7 @@ def test_unknown_curve_says_what_is_known_and_why() -> None:
     assert "known: gamma=0.1" in text.lower()
     assert "The curve is unknown (milestones is unknown: config.yaml: sched.milestones is missing)" in text
     assert text.count("sched.milestones is missing") == 1  # the reason is not repeated
-    assert "stepped once per epoch" in text and HORIZON in text
+    assert "stepped once per epoch" in text and HORIZON not in text
     check_paragraph(text)
 
 
@@ -258,7 +260,7 @@ def test_custom_scheduler_without_curve() -> None:
     text = explain(f, Curve(None, None, 0, "", "epoch", error="custom scheduler: its get_lr() is not simulated"),
                    optimizer_lr_text=None)
     assert text.startswith("WarmupCosine is a custom scheduler.")
-    assert "get_lr() is not simulated" in text and "horizon: not stated" in text
+    assert "get_lr() is not simulated" in text and "horizon" not in text.lower()
 
 
 def test_never_stepped() -> None:
@@ -345,3 +347,64 @@ def test_one_cycle_stepped_per_epoch_never_leaves_its_warmup() -> None:
     assert "only rises, from 0.00012 to" in text and "by epoch 24" in text
     assert "never leaves its warm-up in this run" in text
     check_paragraph(text)
+
+
+def test_a_sentence_never_starts_with_a_capitalised_identifier() -> None:
+    f = fact("get_linear_schedule_with_warmup", num_warmup_steps=10, num_training_steps=Unknown("from a config"))
+    f = replace(f, cls="transformers.get_linear_schedule_with_warmup", framework="hf")
+    text = explain(f, Curve(None, None, 0, "", "step", error="num_training_steps is unknown"), optimizer_lr_text="2e-05")
+    assert text.startswith("`get_linear_schedule_with_warmup`: ") and "Get_linear" not in text
+
+
+def test_a_curve_unknown_only_because_of_a_run_time_size_still_has_its_shape() -> None:
+    f = fact("get_linear_schedule_with_warmup", num_warmup_steps=100,
+             num_training_steps=Unknown("len(train_dataloader) depends on the data, which the script does not state"))
+    f = replace(f, cls="transformers.get_linear_schedule_with_warmup", framework="hf", stepped="batch",
+                sizes={"num_training_steps": "3 x len(train_dataloader)"})
+    c = Curve(None, None, 300, "assumed 300 steps: 3 epochs x an assumed 100 batches per epoch (the script does not "
+              "state len(loader))", "step", error="num_training_steps is unknown")
+    text = explain(f, c, optimizer_lr_text="2e-05")
+    assert text.startswith("The learning rate rises from 0 to 2e-05 over 100 steps, then falls linearly to 0 at the "
+                           "last step of 3 epochs x len(train_dataloader).")
+    assert "known only at run time" in text
+    # not the run's length: the schedule's own, in terms of the size
+    c2 = replace(c, horizon_source="assumed 500 steps: 5 epochs x an assumed 100 batches per epoch")
+    assert "falls linearly to 0 after 3 x len(train_dataloader) steps" in explain(f, c2, optimizer_lr_text="2e-05")
+
+
+def test_extraction_gives_run_time_sizes_in_terms_of_the_size() -> None:
+    from lraudit.extract.build import extract
+    from lraudit.parse import parse_source
+
+    text = """import torch
+from transformers import get_linear_schedule_with_warmup
+
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)
+num_epochs = 3
+scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=100,
+                                            num_training_steps=num_epochs * len(train_dataloader) + 7)
+for epoch in range(num_epochs):
+    for batch in train_dataloader:
+        optimizer.step()
+        scheduler.step()
+"""
+    s = extract(parse_source(text), "train.py", text=text).facts.schedulers[0]
+    assert s.sizes == {"num_training_steps": "3 x len(train_dataloader) + 7"}
+    # not linear in the size: no symbolic form (floor division)
+    s = extract(parse_source(text.replace("+ 7", "// 8")), "train.py", text=text.replace("+ 7", "// 8")).facts
+    assert s.schedulers[0].sizes == {}
+
+
+def test_explain_text_never_breaks_a_path_at_a_hyphen() -> None:
+    from lraudit.render.explain_text import render_explain_text
+    from lraudit.results import FileResult
+
+    summary = ("The learning rate comes from a config at keras-team__keras-io/examples/vision/some-long-file-name.py "
+               "which is resolved from cosine-decay-restarts in a very long sentence that will need wrapping.")
+    r = FileResult(path="t.py", schedulers=[{"id": "sched1", "class": "torch.optim.lr_scheduler.StepLR", "line": 1,
+                                              "variable": "s", "optimizer": None, "args": {}, "summary": summary}])
+    out = render_explain_text([r], [])
+    words = " ".join(out.split())
+    assert "keras-team__keras-io/examples/vision/some-long-file-name.py" in words
+    assert "cosine-decay-restarts" in words

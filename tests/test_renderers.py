@@ -180,6 +180,7 @@ def test_json_contract_keys_order_and_sorting() -> None:
             "end_line",
             "end_column",
             "message",
+            "fix",
         ]
     assert [(f["path"], f["line"]) for f in document["findings"]] == [("b/train.py", 3), ("train.py", 5), ("train.py", 12)]
     assert document["findings"][1] == {
@@ -192,6 +193,7 @@ def test_json_contract_keys_order_and_sorting() -> None:
         "end_line": 5,
         "end_column": 19,
         "message": "lr hits zero",
+        "fix": None,
     }
     assert document["errors"] == [
         {"path": "a.py", "message": "boom"},

@@ -118,6 +118,8 @@ def _internal_error(display: str, exc: Exception, opts: AnalysisOptions) -> File
     first = str(exc).splitlines()[0][:200] if str(exc) else ""
     hint = f"internal error: {type(exc).__name__}: {first}; please report it (run with --debug for a traceback)"
     if opts.debug:
+        import traceback
+
         hint += "\n" + traceback.format_exc()
     return FileResult(path=display, error=hint)
 

@@ -17,6 +17,7 @@ _CONFIG_SKIPS = ("not-a-config", "config-too-large")
 class AuditReport:
     results: list[FileResult] = field(default_factory=list)  # every file considered, sorted by path
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, message): unreadable paths, bad files
+    paths: dict[str, str] = field(default_factory=dict)  # displayed path -> the path that was read
 
     @property
     def findings(self) -> list[Finding]:
@@ -68,8 +69,10 @@ def audit_source(text: str, path: str = "example.py", *, select: Iterable[str] |
 
 def audit_paths(paths: Iterable[str], opts: AnalysisOptions | None = None, *, exclude: Iterable[str] = (),
                 jobs: int | None = None, cache_dir: str | None = None, cwd: str | None = None,
-                respect_gitignore: bool = True) -> AuditReport:
-    """Discover, prefilter and analyse files. Raises ``discover.MissingPath`` for a path that does not exist."""
+                respect_gitignore: bool = True, progress: Any = None) -> AuditReport:
+    """Discover, prefilter and analyse files. Raises ``discover.MissingPath`` for a path that does not exist.
+
+    ``progress(done, total)`` (optional) is called as files are settled and analysed."""
     from .discover import discover
     from .runner import run_files
 
@@ -77,8 +80,9 @@ def audit_paths(paths: Iterable[str], opts: AnalysisOptions | None = None, *, ex
     paths = list(paths) or ["."]
     found = discover(paths, exclude, cwd=cwd, respect_gitignore=respect_gitignore)
     explicit = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
-    results = run_files(found.files, opts, explicit=explicit, jobs=jobs, cache_dir=cache_dir)
-    return AuditReport(results=sorted(results, key=lambda r: r.path), errors=sorted(found.errors))
+    results = run_files(found.files, opts, explicit=explicit, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    return AuditReport(results=sorted(results, key=lambda r: r.path), errors=sorted(found.errors),
+                       paths={display: path for path, display in found.files})
 
 
 __all__ = ["audit_source", "audit_paths", "AuditReport", "analyze_bytes"]

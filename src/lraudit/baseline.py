@@ -18,10 +18,10 @@ File format (JSON, sorted, stable across runs)::
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 from pathlib import Path
 
 from lraudit.results import Finding
@@ -37,6 +37,19 @@ class BaselineError(Exception):
 
 def _normalise(line: str) -> str:
     return " ".join(line.split())
+
+
+def _sha256(data: bytes) -> Any:
+    """SHA-256 of a short text; the interpreter's built-in module when it has one (importing hashlib loads
+    OpenSSL, a noticeable part of checking one file)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found,no-redef]  # Python 3.12+
+        except ImportError:
+            from hashlib import sha256  # type: ignore[no-redef]
+    return sha256(data)
 
 
 def fingerprint(finding: Finding, source_lines: Sequence[str]) -> str:
@@ -59,7 +72,7 @@ def fingerprint(finding: Finding, source_lines: Sequence[str]) -> str:
         anchor = "message:" + finding.message
     path = finding.path.replace(os.sep, "/")
     payload = "\0".join((_FINGERPRINT_VERSION, finding.code, path, anchor, str(occurrence)))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return _sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 
 def with_fingerprints(findings: Iterable[Finding], source_lines: Sequence[str]) -> list[Finding]:

@@ -95,6 +95,8 @@ def _common(f: Any) -> Any:
     f = click.option("--target-version", "target_versions", multiple=True, metavar="SPEC", expose_value=False,
                      callback=_store_targets, help="Library version the code targets, like keras==2.4.3 or "
                      "torch>=2.7 (repeatable; overrides the repository's pins).")(f)
+    f = click.option("--quiet", "-q", is_flag=True,
+                     help="No progress line and no notes on standard error (the report itself is unchanged).")(f)
     return f
 
 
@@ -131,12 +133,29 @@ def _overrides(sets: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[str], jobs: int | None,
          no_cache: bool, no_gitignore: bool, debug: bool, enabled: frozenset[str] | None,
-         steps: int | None = None, want_curves: bool = True, sets: Sequence[str] = ()) -> Any:
-    from .analyze import AnalysisOptions
+         steps: int | None = None, want_curves: bool = True, sets: Sequence[str] = (), quiet: bool = False) -> Any:
     from .api import audit_paths
     from .discover import MissingPath
+    from .progress import progress_for
 
-    opts = AnalysisOptions(
+    opts = _options(paths, config, enabled, debug, steps, want_curves, sets)
+    progress = progress_for(sys.stderr, quiet)
+    try:
+        return audit_paths(paths, opts, exclude=list(config.all_excludes) + list(excludes), jobs=_jobs(jobs),
+                           cache_dir=_cache_dir(config, no_cache), respect_gitignore=not no_gitignore,
+                           progress=progress)
+    except MissingPath as exc:
+        raise _fail(f"path not found: {exc}") from None
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _options(paths: list[str], config: Any, enabled: frozenset[str] | None, debug: bool, steps: int | None = None,
+             want_curves: bool = True, sets: Sequence[str] = ()) -> Any:
+    from .analyze import AnalysisOptions
+
+    return AnalysisOptions(
         steps=steps,
         enabled=enabled,
         rule_options=tuple(sorted((c, tuple(sorted(o.items()))) for c, o in config.rules.items())),
@@ -146,11 +165,6 @@ def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[
         targets=_targets(paths, config),
         overrides=_overrides(sets),
     )
-    try:
-        return audit_paths(paths, opts, exclude=list(config.all_excludes) + list(excludes), jobs=_jobs(jobs),
-                           cache_dir=_cache_dir(config, no_cache), respect_gitignore=not no_gitignore)
-    except MissingPath as exc:
-        raise _fail(f"path not found: {exc}") from None
 
 
 def _enabled(rules: list[Any], config: Any, select: Sequence[str], ignore: Sequence[str]) -> frozenset[str]:
@@ -187,28 +201,66 @@ def _split(values: Sequence[str]) -> list[str]:
               help="Record today's findings in this file (then exit 0).")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply safe fixes in place (only the code a fix names changes); remaining findings decide "
+                   "the exit code.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix or --diff, also apply fixes that change behaviour (review them).")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the fixes as a unified diff and write nothing (exit 1 when there is something to fix).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @_common
 @_set_option
 def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
           fail_on: str | None, baseline_file: str | None, write_baseline_file: str | None, output: str | None,
+          apply_fixes: bool, unsafe_fixes: bool, show_diff: bool, statistics: bool,
           excludes: tuple[str, ...], config_file: str | None, jobs: int | None, no_cache: bool,
-          no_gitignore: bool, debug: bool, sets: tuple[str, ...] = ()) -> None:
+          no_gitignore: bool, debug: bool, quiet: bool, sets: tuple[str, ...] = ()) -> None:
     """Lint training code for learning-rate mistakes.
 
     Exit status: 0 when nothing at or above --fail-on was found, 1 when something was, 2 on a usage,
-    configuration or internal error.
+    configuration or internal error. After --fix, the findings that remain decide; with --diff, 1 when
+    there is something to fix.
     """
     plist = _check_paths(paths)
     config, rules = _load(plist, config_file)
     enabled = _enabled(rules, config, select, ignore)
+    if write_baseline_file and (apply_fixes or show_diff):
+        raise _fail("--write-baseline cannot be combined with --fix or --diff")
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, want_curves=False, sets=sets)
+                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, want_curves=False, quiet=quiet, sets=sets)
+    from .baseline import BaselineError, filter_new, load_baseline, write_baseline
+
+    known = None
+    if baseline_file and not write_baseline_file:
+        try:
+            known = load_baseline(baseline_file)
+        except (OSError, BaselineError) as exc:
+            raise _fail(f"cannot read baseline {baseline_file}: {exc}") from None
+
+    def keep(found: list[Any]) -> list[Any]:
+        if config.per_file_ignores:
+            found = [f for f in found if f.code not in config.per_file_ignored(f.path, rules)]
+        return filter_new(found, known) if known is not None else found
+
+    fixed = None
+    if apply_fixes or show_diff:
+        from .fix_run import run_fixes
+
+        fixed = run_fixes(report, _options(plist, config, enabled, debug, want_curves=False, sets=sets), unsafe=unsafe_fixes,
+                          keep=keep, write=not show_diff)
+        if show_diff:
+            click.echo(fixed.diff(), nl=False)
+            if not quiet:
+                click.echo(fixed.diff_summary(), err=True)
+            raise click.exceptions.Exit(EXIT_FINDINGS if fixed.applied else EXIT_CLEAN)
+        for message in fixed.refusals():
+            click.echo(f"lraudit: {message}", err=True)
     findings = report.findings
     if config.per_file_ignores:
         findings = [f for f in findings if f.code not in config.per_file_ignored(f.path, rules)]
     lr901_paths = {f.path for f in findings if f.code == "LR901"}
     errors = [(p, m) for p, m in report.all_errors() if p not in lr901_paths]
-    from .baseline import BaselineError, filter_new, load_baseline, write_baseline
 
     if write_baseline_file:
         try:
@@ -217,18 +269,40 @@ def check(paths: tuple[str, ...], fmt: str | None, select: tuple[str, ...], igno
             raise _fail(f"cannot write baseline {write_baseline_file}: {exc}") from None
         click.echo(f"lraudit: recorded {len(findings)} finding(s) in {write_baseline_file}", err=True)
         raise click.exceptions.Exit(EXIT_CLEAN)
-    if baseline_file:
-        try:
-            known = load_baseline(baseline_file)
-        except (OSError, BaselineError) as exc:
-            raise _fail(f"cannot read baseline {baseline_file}: {exc}") from None
+    if known is not None:
         findings = filter_new(findings, known)
     fmt = fmt or config.format or "text"
-    text = _render_check(fmt, findings, errors, report.files_checked, rules, output, report.config_summary())
+    if statistics:
+        from .render.statistics import render_statistics
+
+        text = render_statistics(findings, fmt, unsafe_fixes)
+    else:
+        text = _render_check(fmt, findings, errors, report.files_checked, rules, output, report.config_summary())
+        if fmt == "text":
+            text += _fix_summary(findings, fixed, unsafe_fixes)
+        elif not quiet and fixed is not None:
+            click.echo(_fix_summary(findings, fixed, unsafe_fixes).rstrip("\n"), err=True)
     _emit(text, output)
     threshold = SEVERITY_RANK[fail_on or config.fail_on]
     failing = any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings) or bool(errors)
     raise click.exceptions.Exit(EXIT_FINDINGS if failing else EXIT_CLEAN)
+
+
+def _fix_summary(findings: list[Any], fixed: Any, unsafe: bool) -> str:
+    """ruff's lines after the report: what was fixed, and what ``--fix`` / ``--unsafe-fixes`` would do."""
+    lines = []
+    if fixed is not None and fixed.applied:
+        lines.append(f"Fixed {fixed.applied} problem{'s' if fixed.applied != 1 else ''} in "
+                     f"{fixed.files_changed} file{'s' if fixed.files_changed != 1 else ''}; "
+                     f"{len(findings)} remain{'s' if len(findings) == 1 else ''}.")
+    safe = sum(1 for f in findings if f.fixable(unsafe))
+    hidden = 0 if unsafe else sum(1 for f in findings if f.fixable(True) and not f.fixable(False))
+    if safe and fixed is None:
+        lines.append(f"[*] {safe} fixable with the --fix option"
+                     + (f" ({hidden} more with --unsafe-fixes)." if hidden else "."))
+    elif hidden:
+        lines.append(f"{hidden} more fixable with --fix --unsafe-fixes (they change behaviour: review them).")
+    return "".join(line + "\n" for line in lines)
 
 
 def _render_check(fmt: str, findings: list[Any], errors: list[tuple[str, str]], files: int, rules: list[Any],
@@ -273,12 +347,12 @@ def _emit(text: str, output: str | None) -> None:
 @_set_option
 def explain(paths: tuple[str, ...], fmt: str, steps: int | None, excludes: tuple[str, ...],
             config_file: str | None, jobs: int | None, no_cache: bool, no_gitignore: bool, debug: bool,
-            sets: tuple[str, ...] = ()) -> None:
+            quiet: bool, sets: tuple[str, ...] = ()) -> None:
     """Describe every optimizer and learning-rate schedule: values, sources, curve and what it means."""
     plist = _check_paths(paths)
     config, rules = _load(plist, config_file)
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=frozenset(), steps=steps, sets=sets)
+                  no_gitignore=no_gitignore, debug=debug, enabled=frozenset(), steps=steps, quiet=quiet, sets=sets)
     if fmt == "json":
         from .render.explain_json import render_explain_json
 
@@ -303,13 +377,13 @@ def explain(paths: tuple[str, ...], fmt: str, steps: int | None, excludes: tuple
 @_set_option
 def notes(paths: tuple[str, ...], output: str | None, plots_dir: str | None, steps: int | None,
           excludes: tuple[str, ...], config_file: str | None, jobs: int | None, no_cache: bool,
-          no_gitignore: bool, debug: bool, sets: tuple[str, ...] = ()) -> None:
+          no_gitignore: bool, debug: bool, quiet: bool, sets: tuple[str, ...] = ()) -> None:
     """Write Markdown onboarding notes: each training script's optimizers, schedules, charts and findings."""
     plist = _check_paths(paths)
     config, rules = _load(plist, config_file)
     enabled = _enabled(rules, config, (), ())
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps, sets=sets)
+                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps, quiet=quiet, sets=sets)
     from .render.notes import render_notes
 
     plots: dict[str, str] = {}
@@ -336,7 +410,8 @@ def notes(paths: tuple[str, ...], output: str | None, plots_dir: str | None, ste
                     "(nothing was written)") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot write {output}: {exc}") from None
-    click.echo(f"lraudit: wrote {output}", err=True)
+    if not quiet:
+        click.echo(f"lraudit: wrote {output}", err=True)
     raise click.exceptions.Exit(EXIT_CLEAN)
 
 

@@ -8,6 +8,7 @@ Everything here is a pure function of a ``SchedulerFact`` and its ``Curve``. Num
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,12 +60,30 @@ def _inline(text: str) -> str:
     return " ".join(text.split()).rstrip(".").replace(". ", "; ")
 
 
+_LEADING_WORD = re.compile(r"[A-Za-z_][\w.]*(?:\(\))?")
+
+
 def _sentence(text: str) -> str:
+    """A sentence: capitalised and ending in a full stop. One that starts with an identifier
+    (``get_linear_schedule_with_warmup``, ``lr_lambda``, ``adjust_learning_rate()``) names it in code style
+    instead of capitalising it."""
     text = text.strip()
     if not text:
         return ""
-    text = text[0].upper() + text[1:]
+    m = _LEADING_WORD.match(text)
+    if m and _is_identifier_like(m.group(0)):
+        text = f"`{m.group(0)}`{text[m.end():]}"
+    else:
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _is_identifier_like(word: str) -> bool:
+    """Code rather than an English word: snake_case, dotted, called, with digits, or camelCase."""
+    core = word.rstrip("()")
+    if word.endswith("()") or "_" in core or "." in core.strip("."):
+        return True
+    return any(c.isdigit() for c in core) or (core[:1].islower() and any(c.isupper() for c in core[1:]))
 
 
 # ------------------------------------------------------------------------------------------ arguments
@@ -570,13 +589,6 @@ def _plateau_assumption(view: _View, curve: Curve, unit: str) -> str:
 # --------------------------------------------------------------------------------------------- public
 
 
-def _horizon_sentence(fact: SchedulerFact, curve: Curve) -> str:
-    source = curve.horizon_source or fact.horizon_source
-    if source:
-        return _sentence(f"Horizon: {_inline(source)}")
-    return _sentence("Horizon: not stated in the script, and lraudit did not record where the length comes from")
-
-
 def _known_args_sentence(fact: SchedulerFact, error: str | None = None, *, unknown_only: bool = False) -> str:
     skip = {"optimizer", "last_epoch", "verbose", "name"}
     given = [(k, v) for k, v in fact.args.items()
@@ -593,7 +605,10 @@ def _known_args_sentence(fact: SchedulerFact, error: str | None = None, *, unkno
     return _sentence("; ".join(parts)) if parts else ""
 
 
-def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
+def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str, optimizer_lr_text: str | None = None) -> str:
+    sized = _sized_shape(fact, curve, unit, optimizer_lr_text)
+    if sized:
+        return sized
     short = _short(fact.cls)
     entry = _catalog_entry(fact.cls)
     if fact.cls.startswith(("custom:", "manual:")):
@@ -615,10 +630,8 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str) -> str:
     sentences.append(_sentence(f"The curve is unknown{reason}"))
     stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",
                "never": "never (step() is not called)"}.get(fact.stepped)
-    horizon = _horizon_sentence(fact, curve)
-    if stepped:
-        horizon = _sentence(f"It is stepped {stepped}; {horizon[0].lower()}{horizon[1:].rstrip('.')}")
-    sentences.append(horizon)
+    if stepped:  # the horizon is printed on its own line (explain, notes) and given in the JSON: not repeated here
+        sentences.append(_sentence(f"It is stepped {stepped}"))
     return " ".join(s for s in sentences if s)
 
 
@@ -631,7 +644,7 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
     """
     unit = _unit(fact, curve)
     if curve.lr is None or len(curve.lr) == 0:
-        return _explain_unknown(fact, curve, unit)
+        return _explain_unknown(fact, curve, unit, optimizer_lr_text)
     args = _plain_args(fact)
     view = _View(fact, curve)
     if view.shape == "plateau-driven":
@@ -641,10 +654,97 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
     else:
         head = [_what(view, fact, unit, args), _intent(view.shape, unit)]
         assumption = _sentence(f"Assumption: {_inline(curve.assumption)}") if curve.assumption else ""
-    tail = [_horizon_sentence(fact, curve)] + ([assumption] if assumption else [])
+    tail = [assumption] if assumption else []  # the horizon has its own line in explain and the notes
     room = max(0, MAX_SENTENCES - len(head) - len(tail))
     surprises = [_sentence(s) for s in _surprises(fact, curve, view, unit, args, optimizer_lr_text)[:room]]
     return " ".join(s for s in head + surprises + tail if s)
+
+
+# ------------------------------------------------------------------------------ run-time sizes
+
+_HF_SHAPES = {  # short name -> what the rate does after the warm-up, down to 0 at num_training_steps
+    "get_linear_schedule_with_warmup": "falls linearly to 0",
+    "get_cosine_schedule_with_warmup": "follows half a cosine down to 0",
+}
+
+
+def _sized_shape(fact: SchedulerFact, curve: Curve, unit: str, optimizer_lr_text: str | None) -> str:
+    """The shape of a curve that is unknown only because a length is a run-time size (``len(loader)``), in terms
+    of that size: "The learning rate rises from 0 to 2e-05 over 100 steps, then falls linearly to 0 at the last
+    step of 3 epochs x len(train_dataloader)". Empty when the schedule is not one worded here, or when another
+    argument is unknown too."""
+    if not fact.sizes:
+        return ""
+    unknown = {k for k, v in fact.args.items() if isinstance(v, Unknown)}
+    if not unknown or not unknown <= set(fact.sizes):
+        return ""
+    short = _short(fact.cls)
+    args = _plain_args(fact)
+    words = ""
+    if short in _HF_SHAPES and "num_training_steps" in fact.sizes and optimizer_lr_text is not None:
+        peak = _number_text(optimizer_lr_text)
+        warm = args.get("num_warmup_steps")
+        if peak is None or not isinstance(warm, (int, float)) or isinstance(warm, bool):
+            return ""
+        end = _end_of(fact, curve, fact.sizes["num_training_steps"], "steps")
+        after = _HF_SHAPES[short]
+        if warm > 0:
+            words = f"The learning rate rises from 0 to {peak} over {_n_units(int(warm), 'step')}, then {after} {end}"
+        else:
+            words = f"The learning rate starts at {peak} and {after} {end}"
+    elif short == "CosineAnnealingLR" and "T_max" in fact.sizes and optimizer_lr_text is not None:
+        peak = _number_text(optimizer_lr_text)
+        eta = args.get("eta_min", 0)
+        if peak is None or not isinstance(eta, (int, float)):
+            return ""
+        words = (f"The learning rate follows half a cosine from {peak} down to {fmt_lr(eta)} "
+                 f"{_end_of(fact, curve, fact.sizes['T_max'], unit + 's')}")
+    elif short == "OneCycleLR" and ("total_steps" in fact.sizes or (
+            "steps_per_epoch" in fact.sizes and isinstance(args.get("epochs"), int))):
+        total = fact.sizes.get("total_steps") or _times(args["epochs"], fact.sizes["steps_per_epoch"])
+        max_lr, div = args.get("max_lr"), args.get("div_factor", 25.0)
+        pct, final = args.get("pct_start", 0.3), args.get("final_div_factor", 1e4)
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (max_lr, div, pct, final)):
+            return ""
+        start = max_lr / div  # type: ignore[operator]
+        how = "linearly" if args.get("anneal_strategy") == "linear" else "along a cosine"
+        words = (f"The learning rate rises from {fmt_lr(start)} to {fmt_lr(max_lr)} over the first {pct:.0%} of the "
+                 f"cycle, then falls {how} to {fmt_lr(start / final)} "
+                 f"{_end_of(fact, curve, total, 'steps')}")
+    if not words:
+        return ""
+    sizes = sorted({m for text in fact.sizes.values() for m in re.findall(r"len\([^)]*\)+", text)})
+    known_when = _sentence(f"The exact steps are known only at run time: {' and '.join(sizes) or 'a size'} "
+                           f"depends on the data, which the script does not state")
+    stepped = {"epoch": "once per epoch", "batch": "once per batch", "both": "both per batch and per epoch",
+               "never": "never (step() is not called)"}.get(fact.stepped)
+    out = [_sentence(words), known_when]
+    if stepped:
+        out.append(_sentence(f"It is stepped {stepped}"))
+    return " ".join(out)
+
+
+def _times(n: int, size: str) -> str:
+    m = re.match(r"(\d+) x (.*)$", size)
+    if m:
+        return f"{n * int(m.group(1))} x {m.group(2)}"
+    return size if n == 1 else f"{n} x {size}"
+
+
+def _number_text(text: str) -> str | None:
+    try:
+        return fmt_lr(float(text))
+    except ValueError:
+        return None
+
+
+def _end_of(fact: SchedulerFact, curve: Curve, size: str, units: str) -> str:
+    """"at the last step of 3 epochs x len(loader)" when the schedule ends with the run, else "after N steps"."""
+    m = re.match(r"(\d+) x (len\(.*\))$", size)
+    source = curve.horizon_source or fact.horizon_source or ""
+    if m and re.search(rf"(?<![\w.]){m.group(1)} epochs x an assumed", source):
+        return f"at the last step of {m.group(1)} epochs x {m.group(2)}"
+    return f"after {size} {units}"
 
 
 def milestones(curve: Curve, unit: str) -> list[tuple[str, str, str]]:

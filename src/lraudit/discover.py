@@ -168,40 +168,84 @@ def display_path(path: str, cwd: str) -> str:
 
 
 class _GitIgnores:
-    """.gitignore files found while walking, applied to the paths below them."""
+    """.gitignore files found while walking; each directory applies its own and its ancestors' specs."""
 
     def __init__(self) -> None:
         self.specs: dict[str, object] = {}
 
-    def load(self, directory: str) -> None:
+    def load(self, directory: str) -> object | None:
+        if directory in self.specs:
+            return self.specs[directory]
+        spec = None
         path = os.path.join(directory, ".gitignore")
-        if directory in self.specs or not os.path.isfile(path):
-            return
-        try:
-            import pathspec
+        if os.path.isfile(path):
+            try:
+                import pathspec
 
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                lines = fh.read(1_000_000).splitlines()
-            self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines)
-        except (OSError, ValueError, TypeError):
-            return
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    lines = fh.read(1_000_000).splitlines()
+                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+            except (OSError, ValueError, TypeError):
+                spec = None
+        self.specs[directory] = spec
+        return spec
 
-    def ignored(self, path: str, is_dir: bool) -> bool:
-        for directory, spec in self.specs.items():
-            if path == directory or not path.startswith(directory.rstrip(os.sep) + os.sep):
-                continue
-            rel = os.path.relpath(path, directory).replace(os.sep, "/")
-            if is_dir:
-                rel += "/"
-            if spec.match_file(rel):  # type: ignore[attr-defined]
-                return True
-        return False
+
+def _ignored(specs: tuple[tuple[str, object], ...], path: str, is_dir: bool) -> bool:
+    """Whether one of ``specs`` (``(directory, spec)`` of the entry's directory and its ancestors) ignores it."""
+    for directory, spec in specs:
+        prefix = directory.rstrip(os.sep) + os.sep
+        if not path.startswith(prefix):
+            continue
+        rel = path[len(prefix):]
+        if os.sep != "/":
+            rel = rel.replace(os.sep, "/")
+        if spec.match_file(rel + "/" if is_dir else rel):  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _excluded(display: str, patterns: Iterable[str]) -> bool:
     from .config import path_matches
 
     return any(path_matches(pat, display) for pat in patterns)
+
+
+class _Excludes:
+    """The exclude globs compiled once (``config.path_matches`` semantics) for entries met during a walk.
+
+    The walk never enters an excluded directory, so for an entry only its own name (patterns without ``/``
+    match any one component) and its whole path (anchored patterns match a leading part of the path) are
+    left to test: every shorter leading part is a directory that was tested when the walk met it, or lies
+    above the walk's root, which is tested once with the full semantics.
+    """
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        from .config import _glob_regex
+
+        self.names: set[str] = set()
+        component: list[str] = []
+        anchored: list[str] = []
+        for raw in patterns:
+            pat = raw.strip()
+            if pat.startswith("./"):
+                pat = pat[2:]
+            pat = pat.rstrip("/")
+            if not pat:
+                continue
+            if "/" in pat:
+                anchored.append(_glob_regex(pat).pattern)
+            elif not any(c in pat for c in "*?["):
+                self.names.add(pat)
+            else:
+                component.append(_glob_regex(pat).pattern)
+        self.component = re.compile("|".join(f"(?:{x})" for x in component)) if component else None
+        self.anchored = re.compile("|".join(f"(?:{x})" for x in anchored)) if anchored else None
+
+    def entry(self, name: str, display: str) -> bool:
+        if name in self.names or (self.component is not None and self.component.match(name)):
+            return True
+        return self.anchored is not None and self.anchored.match(display) is not None
 
 
 def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None = None,
@@ -215,11 +259,11 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None 
         if not os.path.lexists(path):
             raise MissingPath(raw)
         if os.path.isdir(path):
-            for f in _walk(path, exclude, cwd, respect_gitignore, out):
+            for f, disp in _walk(path, exclude, cwd, respect_gitignore, out):
                 real = os.path.realpath(f)
                 if real not in seen:
                     seen.add(real)
-                    out.files.append((f, display_path(f, cwd)))
+                    out.files.append((f, disp))
         else:
             disp = display_path(path, cwd)
             real = os.path.realpath(path)
@@ -230,8 +274,11 @@ def discover(paths: Iterable[str], exclude: Iterable[str] = (), cwd: str | None 
     return out
 
 
-def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out: Discovery) -> Iterator[str]:
+def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool,
+          out: Discovery) -> Iterator[tuple[str, str]]:
+    """(path, display path) of every source file below ``root``, pruning excluded directories as it goes."""
     ignores = _GitIgnores()
+    root_specs: tuple[tuple[str, object], ...] = ()
     if respect_gitignore:
         # .gitignore files of the directories above the root (up to the repository root) apply too
         d = root
@@ -245,56 +292,66 @@ def _walk(root: str, exclude: list[str], cwd: str, respect_gitignore: bool, out:
                 chain = [root]
                 break
             d = parent
-        for d in reversed(chain):
-            ignores.load(d)
+        for d in reversed(chain[1:]):
+            spec = ignores.load(d)
+            if spec is not None:
+                root_specs += ((d, spec),)
+    root_display = display_path(root, cwd)
+    if exclude and _excluded(root_display, exclude):
+        return  # every path below matches the glob that matches the root
+    excludes = _Excludes(exclude)
     visited: set[tuple[int, int]] = set()
     inside = os.path.join(os.path.realpath(root), "")
-    stack = [root]
+    stack: list[tuple[str, str, tuple[tuple[str, object], ...]]] = [(root, root_display, root_specs)]
     while stack:
-        directory = stack.pop()
+        directory, ddisp, specs = stack.pop()
         try:
             st = os.stat(directory)
         except OSError as exc:
-            out.errors.append((display_path(directory, cwd), f"cannot read directory: {exc.strerror}"))
+            out.errors.append((ddisp, f"cannot read directory: {exc.strerror}"))
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited:  # symlink loops
             continue
         visited.add(key)
         if respect_gitignore:
-            ignores.load(directory)
+            spec = ignores.load(directory)
+            if spec is not None:
+                specs = specs + ((directory, spec),)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            out.errors.append((display_path(directory, cwd), f"cannot read directory: {exc.strerror}"))
+            out.errors.append((ddisp, f"cannot read directory: {exc.strerror}"))
             continue
+        base = "" if ddisp == "." else ddisp + "/"
         subdirs = []
         for entry in entries:
+            name = entry.name
             path = entry.path
-            disp = display_path(path, cwd)
+            disp = base + name
             try:
                 is_dir = entry.is_dir()
             except OSError as exc:  # a symbolic link loop (x.py -> y.py -> x.py)
-                if entry.name.endswith(WALKED_SUFFIXES):
+                if name.endswith(WALKED_SUFFIXES):
                     out.errors.append((disp, f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
-                if entry.name in SKIP_DIRS or entry.name.endswith(".egg-info"):
+                if name in SKIP_DIRS or name.endswith(".egg-info"):
                     continue
                 if entry.is_symlink() and not os.path.join(os.path.realpath(path), "").startswith(inside):
                     continue  # a link to a directory outside the tree (`data -> /`): not part of this code
                 if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
                     continue
-                if _excluded(disp, exclude) or (respect_gitignore and ignores.ignored(path, True)):
+                if excludes.entry(name, disp) or (specs and _ignored(specs, path, True)):
                     continue
-                subdirs.append(path)
-            elif entry.name.endswith(WALKED_SUFFIXES):
-                if _excluded(disp, exclude) or (respect_gitignore and ignores.ignored(path, False)):
+                subdirs.append((path, disp, specs))
+            elif name.endswith(WALKED_SUFFIXES):
+                if excludes.entry(name, disp) or (specs and _ignored(specs, path, False)):
                     continue
                 try:
                     if not entry.is_file():
                         continue
                 except OSError:
                     continue
-                yield path
+                yield path, disp
         stack.extend(reversed(subdirs))

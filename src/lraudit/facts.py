@@ -95,6 +95,37 @@ class Location:
         return Location(1, 1, 1, 1)
 
 
+# ------------------------------------------------------------------------------------- call syntax
+
+
+@dataclass(frozen=True)
+class KeywordArg:
+    """A ``name=value`` argument written in a constructor call, with the spans a fix needs."""
+
+    name: str
+    name_loc: Location  # the keyword itself
+    loc: Location  # ``name=value`` without its comma
+    value_loc: Location  # the value expression
+    removal: Location  # what deleting the argument removes (with the comma and space that go with it)
+    value_text: str  # the value as written
+
+
+@dataclass(frozen=True)
+class CallSyntax:
+    """How a constructor call is written: the callee as written and its keyword arguments (for fixes)."""
+
+    callee: str  # "keras.optimizers.SGD", "SGD", "lr_scheduler.StepLR"
+    loc: Location
+    keywords: tuple[KeywordArg, ...] = ()
+    star: bool = False  # *args or **kwargs in the call
+
+    def keyword(self, name: str) -> KeywordArg | None:
+        for k in self.keywords:
+            if k.name == name:
+                return k
+        return None
+
+
 # ------------------------------------------------------------------------------------------- objects
 
 Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
@@ -130,6 +161,7 @@ class OptimizerFact:
     # an alternative of the run analysed: the conditions (not known) under which it is built, in words
     when: str | None = None
     imported_as: str | None = None  # the qualified name as the file imports it (tensorflow.keras.optimizers.SGD)
+    call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
 
 
 @dataclass(frozen=True)
@@ -230,6 +262,9 @@ class SchedulerFact:
     child_choices: tuple[tuple[str, ...], ...] = ()
     # an alternative of the run analysed: the conditions (not known) under which it is built, in words
     when: str | None = None
+    call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
+    # arguments unknown only because of a run-time size, in terms of it: {"num_training_steps": "3 x len(loader)"}
+    sizes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ This module stays import-light (PyYAML only when a rule file changed since rules
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +21,7 @@ from typing import Any
 from lraudit.results import Severity
 
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+FIX_KINDS: tuple[str, ...] = ("safe", "unsafe", "none")  # what `lraudit check --fix` may do for the rule
 CODE_RE = re.compile(r"^LR[0-9]{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CATEGORY_RE = NAME_RE
@@ -32,6 +32,7 @@ RULE_KEYS: tuple[str, ...] = (
     "name",
     "category",
     "severity",
+    "fix",
     "summary",
     "message",
     "why",
@@ -92,6 +93,7 @@ class Rule:
     path: Path  # the YAML file the rule came from
     # version-dependent cases (the ``versions:`` field): case id -> versions.VersionCase
     versions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    fix: str = "none"  # safe | unsafe | none: the most a finding's fix may be (`--fix`, `--unsafe-fixes`)
 
     @property
     def placeholders(self) -> tuple[str, ...]:
@@ -175,13 +177,19 @@ def _qualname(fn: Callable[..., Any]) -> str:
 
 def default_rules_dir() -> Path:
     """``lraudit/rules`` inside the installed package, else the repository's top-level ``rules/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "rules"  # a regular install: no importlib.resources (it imports tempfile and zipfile)
+    if packaged.is_dir():
+        return packaged
     try:
-        packaged = importlib.resources.files("lraudit") / "rules"
-        if packaged.is_dir():
-            return Path(str(packaged))
+        import importlib.resources
+
+        resource = importlib.resources.files("lraudit") / "rules"
+        if resource.is_dir():
+            return Path(str(resource))
     except (ModuleNotFoundError, NotADirectoryError, FileNotFoundError):
         pass
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    return here.parent.parent / "rules"
 
 
 def load_rules(directory: Path | None = None) -> tuple[Rule, ...]:
@@ -328,6 +336,9 @@ def _build_rule(path: Path, data: Any) -> Rule:
     severity = text("severity")
     if severity not in SEVERITIES:
         raise fail(f"severity: expected one of {', '.join(SEVERITIES)}, got {severity!r}")
+    fix = data["fix"]
+    if fix not in FIX_KINDS:
+        raise fail(f"fix: expected one of {', '.join(FIX_KINDS)}, got {fix!r}")
     summary = text("summary", one_line=True).strip()
     message = text("message", one_line=True).strip()
     try:
@@ -353,6 +364,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
         examples=examples,
         path=path,
         versions=versions,
+        fix=fix,
     )
 
 

@@ -75,6 +75,34 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) (1-based, end exclusive) by ``content``."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A machine-applicable repair of a finding (``lraudit check --fix``); ``unsafe`` ones change behaviour."""
+
+    applicability: Literal["safe", "unsafe"]
+    message: str  # what the fix does, in words
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"applicability": self.applicability, "message": self.message,
+                "edits": [asdict(e) for e in self.edits]}
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> "Fix":
+        return Fix(d["applicability"], d["message"], tuple(Edit(**e) for e in d.get("edits", ())))
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -86,14 +114,26 @@ class Finding:
     end_column: int
     message: str
     fingerprint: str = ""  # stable across unrelated edits (baseline); filled by the engine
+    fix: Fix | None = None  # a machine-applicable repair, when one is unambiguous
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line, self.column, self.code, self.message)
 
+    def fixable(self, unsafe: bool = False) -> bool:
+        """A fix `--fix` applies (with `--unsafe-fixes` when ``unsafe``)."""
+        return self.fix is not None and bool(self.fix.edits) and (self.fix.applicability == "safe" or unsafe)
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("fingerprint", None)
+        d["fix"] = self.fix.to_json() if self.fix is not None else None
         return d
+
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> "Finding":
+        d = dict(d)
+        fix = d.pop("fix", None)
+        return Finding(**d, fix=Fix.from_dict(fix) if fix else None)
 
 
 @dataclass
@@ -126,7 +166,7 @@ class FileResult:
             error=d.get("error"),
             optimizers=list(d.get("optimizers", [])),
             schedulers=list(d.get("schedulers", [])),
-            findings=[Finding(**f) for f in d.get("findings", [])],
+            findings=[Finding.from_dict(f) for f in d.get("findings", [])],
             details=dict(d.get("details", {})),
             skipped=bool(d.get("skipped", False)),
         )

@@ -16,7 +16,7 @@ import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .analyze import AnalysisOptions, analyze_bytes
 from .configs.base import MAX_CONFIG_FILE_BYTES
@@ -237,7 +237,8 @@ def _work(task: tuple[int, str, str, bool]) -> tuple[int, FileResult]:
 
 
 def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explicit: set[str] | None = None,
-              jobs: int | None = None, cache_dir: str | None = None) -> list[FileResult]:
+              jobs: int | None = None, cache_dir: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
     """Analyse ``(path, display)`` pairs; one result per pair, in the same order.
 
     ``explicit`` holds absolute paths the user named (they skip the prefilter). ``jobs`` is the number of
@@ -245,10 +246,11 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
 
     Two passes: this process reads every file and settles what the cache or the prefilter decides (a warm run
     ends here, without a pool); the files left are analysed here when they are one or two, else in a pool,
-    largest first.
+    largest first. ``progress(done, total)`` is called after each file (it should be cheap).
     """
     with _paced_collector():
-        return dedupe_linked(_run_files(list(files), opts, explicit or set(), jobs, cache_dir))
+        return dedupe_linked(_run_files(list(files), opts, explicit or set(), jobs, cache_dir,
+                                         progress or _no_progress))
 
 
 def dedupe_linked(results: list[FileResult]) -> list[FileResult]:
@@ -274,12 +276,18 @@ def dedupe_linked(results: list[FileResult]) -> list[FileResult]:
     return results
 
 
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
 def _run_files(pairs: list[tuple[str, str]], opts: AnalysisOptions, explicit: set[str], jobs: int | None,
-               cache_dir: str | None) -> list[FileResult]:
+               cache_dir: str | None, progress: Callable[[int, int], None]) -> list[FileResult]:
     ctx = RunContext(opts, cache_dir, os.getcwd())
     results: list[FileResult | None] = [None] * len(pairs)
     local = Worker(ctx)
     pending: list[tuple[int, str, str, bool]] = []
+    total = len(pairs)
+    done = 0
     for i, (path, display) in enumerate(pairs):
         named = os.path.abspath(path) in explicit
         settled = local.settle(path, display, named)
@@ -287,14 +295,24 @@ def _run_files(pairs: list[tuple[str, str]], opts: AnalysisOptions, explicit: se
             pending.append((i, path, display, named))
         else:
             results[i] = settled
+            done += 1
+            progress(done, total)
     jobs = jobs if jobs and jobs > 0 else default_jobs()
     jobs = min(jobs, len(pending))
     if jobs <= 1 or len(pending) < POOL_MIN_FILES:
         for i, p, d, e in pending:
             results[i] = local.compute(p, d, e)
+            done += 1
+            progress(done, total)
         return [r for r in results if r is not None]
     order = sorted(pending, key=lambda t: (-_size(t[1]), t[0]))  # largest first: a short tail
-    outcome = _pool_pass(order, results, ctx, jobs)
+    counted = [done]
+
+    def tick() -> None:
+        counted[0] += 1
+        progress(counted[0], total)
+
+    outcome = _pool_pass(order, results, ctx, jobs, tick)
     if outcome == "broken":  # a worker died (a crash or the OOM killer): once more for what is missing
         outcome = _pool_pass([t for t in order if results[t[0]] is None], results, ctx, jobs)
     missing = [t for t in pending if results[t[0]] is None]
@@ -315,7 +333,7 @@ def _size(path: str) -> int:
 
 
 def _pool_pass(order: list[tuple[int, str, str, bool]], results: list[FileResult | None], ctx: RunContext,
-               jobs: int) -> str:
+               jobs: int, tick: Callable[[], None] | None = None) -> str:
     """Fill ``results`` from a pool; "done", "broken" (a worker died) or "unavailable" (no processes here)."""
     if not order:
         return "done"
@@ -330,6 +348,8 @@ def _pool_pass(order: list[tuple[int, str, str, bool]], results: list[FileResult
                                  initargs=(ctx,)) as pool:
             for index, result in pool.map(_work, order, chunksize=chunk):
                 results[index] = result
+                if tick is not None:
+                    tick()
     except BrokenProcessPool:
         return "broken"
     except Exception:  # no process support here, or a result that could not come back: finish in this process

@@ -22,8 +22,8 @@ class MarkerError(ValueError):
     """The begin/end markers of a generated block are missing their partner, repeated or misordered."""
 
 
-def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
-    """Replace ``path`` with ``text`` atomically (bytes as given: no newline translation).
+def write_atomic(path: str | os.PathLike[str], text: str | bytes, encoding: str = "utf-8") -> None:
+    """Replace ``path`` with ``text`` (or exactly these bytes) atomically (no newline translation).
 
     The temporary file lives in the target's directory (so the rename stays on one filesystem), is
     fsynced, gets the original file's permission bits (or the umask default for a new file) and is
@@ -31,7 +31,7 @@ def write_atomic(path: str | os.PathLike[str], text: str, encoding: str = "utf-8
     file is removed. Writing through a symlink updates the file it points to.
     """
     target = Path(os.path.realpath(path))
-    data = text.encode(encoding)
+    data = text if isinstance(text, bytes) else text.encode(encoding)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:

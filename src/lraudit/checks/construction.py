@@ -31,6 +31,7 @@ from .common import (
     trusted_points,
 )
 from .context import CheckContext
+from .fixes import edit_at, remove_keyword, rename_keyword
 
 # ============================================================================================ LR001
 
@@ -500,18 +501,29 @@ def deprecated_argument(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             loc = o.lr_arg_loc if kw == "lr" and o.lr_arg_loc else o.loc
             own = keras_flavor([o.imported_as]) if o.imported_as else None  # the optimizer's own import first
-            yield from _versioned(ctx, f"keras-{kw}", loc, f"{kw}=", f"Keras {short(o.cls)}", own or flavor)
+            if kw == "lr":
+                fix, extra = rename_keyword(o.call, "lr", "learning_rate"), ""
+            else:
+                equivalent = _inverse_time_decay(o, v)
+                fix = _decay_fix(o, *equivalent) if equivalent and equivalent[0] else None  # type: ignore[misc]
+                extra = f"; the equivalent schedule is {equivalent[1]}" if equivalent else ""
+            yield from _versioned(ctx, f"keras-{kw}", loc, f"{kw}=", f"Keras {short(o.cls)}", own or flavor, fix, extra)
     for s in facts.schedulers:
         if s.framework == "hf":
             v = s.args.get("warmup_ratio")
             if v is not None and not is_default(v) and not (isinstance(v, Known) and v.value in (0, 0.0, None)):
+                # warmup_steps=0.1 is a fraction from transformers 5 on (4.x reads it as 0.1 steps: no warm-up)
                 yield from _versioned(ctx, "hf-warmup-ratio", arg_loc(s, "warmup_ratio"), "warmup_ratio=",
-                                      "TrainingArguments")
+                                      "TrainingArguments",
+                                      autofix=rename_keyword(s.call, "warmup_ratio", "warmup_steps", "unsafe"),
+                                      safe_when_pinned=True)
         if s.framework == "keras" and short(s.cls) == "ReduceLROnPlateau" and "epsilon" in s.args:
             yield from _versioned(ctx, "keras-epsilon", arg_loc(s, "epsilon"), "epsilon=",
-                                  "Keras ReduceLROnPlateau", flavor)
+                                  "Keras ReduceLROnPlateau", flavor, rename_keyword(s.call, "epsilon", "min_delta"))
         if _torch_verbose(s):
-            yield from _versioned(ctx, "torch-verbose", arg_loc(s, "verbose"), "verbose=", short(s.cls))
+            # verbose= only printed the rate: deleting it is the whole repair
+            yield from _versioned(ctx, "torch-verbose", arg_loc(s, "verbose"), "verbose=", short(s.cls),
+                                  autofix=remove_keyword(s.call, "verbose"))
 
 
 def _torch_verbose(s: SchedulerFact) -> bool:
@@ -525,15 +537,75 @@ def _torch_verbose(s: SchedulerFact) -> bool:
 
 
 def _versioned(ctx: CheckContext, case: str, loc: Location | None, arg: str, owner: str,
-               flavor: str | None = None) -> Iterator[Finding]:
+               flavor: str | None = None, autofix: Any = None, extra: str = "",
+               safe_when_pinned: bool = False) -> Iterator[Finding]:
+    """The finding at its severity when the targeted versions are affected (with its machine fix: they take the
+    new spelling), else an info note for the upgrade (no fix: the targeted version may not take it)."""
     j = ctx.judge(case, flavor)
     fix = ctx.rule.versions[case].fix
     if j.applies:
-        yield ctx.finding(loc, severity=j.severity, arg=arg, owner=owner, problem=f"{j.effect} ({j.why}); {fix}")
+        if autofix is not None and safe_when_pinned and not j.weak:
+            from dataclasses import replace
+
+            autofix = replace(autofix, applicability="safe")
+        yield ctx.finding(loc, severity=j.severity, arg=arg, owner=owner,
+                          problem=f"{j.effect} ({j.why}); {fix}{extra}", autofix=autofix)
     elif ctx.options.get("upgrade_notes", True):
         where = "fine there" if not j.weak else "written for those versions"
         yield ctx.finding(loc, severity="info", arg=arg, owner=owner,
                           problem=f"{j.why}, {where}; on upgrade: {j.upgrade}; {fix}")
+
+
+def _inverse_time_decay(o: OptimizerFact, decay: Any) -> tuple[str | None, str] | None:
+    """(module prefix, schedule): the schedule equal to Keras 2's ``lr / (1 + decay * iterations)``. The prefix
+    (``keras.optimizers``, ``tf.keras.optimizers``...) is None when the call does not name the module, so the
+    schedule cannot be written without a new import."""
+    call = o.call
+    if call is None or call.star or not isinstance(decay, Known):
+        return None
+    decay_kw = call.keyword("decay")
+    lr_kw = call.keyword("learning_rate") or call.keyword("lr")
+    if decay_kw is None:
+        return None
+    if lr_kw is not None:
+        rate = lr_kw.value_text
+    else:
+        rate_value = o.lr.value if isinstance(o.lr, Known) else None
+        if not isinstance(rate_value, (int, float)) or isinstance(rate_value, bool):
+            return None
+        rate = repr(rate_value)
+    decay_text = decay_kw.value_text
+    if any("\n" in t or "#" in t for t in (rate, decay_text)):
+        return None
+    schedule = f"InverseTimeDecay({rate}, decay_steps=1, decay_rate={decay_text})"
+    parts = call.callee.split(".")
+    while len(parts) > 2 and parts[-2] in ("legacy", "experimental"):
+        parts.pop(-2)
+    ok = len(parts) >= 2 and parts[-2] == "optimizers" and all(p.isidentifier() for p in parts)
+    return (".".join(parts[:-1]) if ok else None), schedule
+
+
+def _decay_fix(o: OptimizerFact, prefix: str, schedule: str) -> Any:
+    """Unsafe (Keras 3 ignores decay=, so the run as it is trains at a constant rate): the rate argument becomes
+    the schedule and decay= goes."""
+    from ..results import Fix
+
+    call = o.call
+    assert call is not None
+    decay_kw = call.keyword("decay")
+    lr_kw = call.keyword("learning_rate") or call.keyword("lr")
+    if decay_kw is None:
+        return None
+    full = f"{prefix}.schedules.{schedule}"
+    if lr_kw is not None:
+        edits = (edit_at(lr_kw.value_loc, full), edit_at(decay_kw.removal, ""))
+    else:
+        edits = (edit_at(decay_kw.loc, f"learning_rate={full}"),)
+    return Fix("unsafe", f"replace decay= by learning_rate={full}", tuple(sorted(edits, key=_edit_key)))
+
+
+def _edit_key(e: Any) -> tuple[int, int]:
+    return (e.line, e.column)
 
 
 def _keras_lr_kwarg(o: OptimizerFact) -> bool:

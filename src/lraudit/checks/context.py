@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..facts import FileFacts, Location, SchedulerFact
-from ..results import Curve, Finding
+from ..results import Curve, Finding, Fix
 
 
 @dataclass
@@ -26,8 +26,10 @@ class CheckContext:
     def path(self) -> str:
         return self.facts.path
 
-    def finding(self, loc: Location | None, severity: str | None = None, **fmt: Any) -> Finding:
-        """A finding at ``loc`` whose message is the rule's template formatted with ``fmt``."""
+    def finding(self, loc: Location | None, severity: str | None = None, autofix: Fix | None = None,
+                **fmt: Any) -> Finding:
+        """A finding at ``loc`` whose message is the rule's template formatted with ``fmt``; ``autofix`` is kept only
+        as far as the rule's declared ``fix:`` allows (a rule declared ``unsafe`` never offers a safe fix)."""
         loc = loc or Location.unknown()
         try:
             message = self.rule.message.format(**fmt)
@@ -43,6 +45,7 @@ class CheckContext:
             end_line=loc.end_line,
             end_column=loc.end_column,
             message=message,
+            fix=_allowed(autofix, getattr(self.rule, "fix", "none")),
         )
 
     def judge(self, case: str, flavor: str | None = None) -> Any:
@@ -53,3 +56,13 @@ class CheckContext:
 
     def curve(self, s: SchedulerFact) -> Curve | None:
         return self.curves.get(s.id)
+
+
+def _allowed(fix: Fix | None, declared: str) -> Fix | None:
+    if fix is None or declared == "none":
+        return None
+    if declared == "unsafe" and fix.applicability == "safe":
+        from dataclasses import replace
+
+        return replace(fix, applicability="unsafe")
+    return fix

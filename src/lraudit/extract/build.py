@@ -9,6 +9,7 @@ from typing import Any
 import libcst as cst
 
 from ..facts import (
+    CallSyntax,
     CheckpointFact,
     ComputedLr,
     FileFacts,
@@ -216,6 +217,41 @@ class _Builder:
                 break
         return " and ".join(dict.fromkeys(parts)) or None
 
+    def _run_time_sizes(self, c: Creation, values: dict[str, Value], assumed: dict[str, Value]) -> dict[str, str]:
+        """Arguments unknown only because of a loader's length, as ``a x len(X) + b`` when they are linear in it
+        (checked at three assumed lengths): the words can still give the curve's shape in terms of that size."""
+        trials = {ASSUMED_LEN: assumed}
+        for n in (1000, 7):
+            self.resolver.assumed_len = n
+            try:
+                trials[n] = self.flow.arg_values(c)
+            finally:
+                self.resolver.assumed_len = None
+        out: dict[str, str] = {}
+        for k, v in values.items():
+            if not isinstance(v, Unknown) or "len(" not in v.reason or k.startswith("__"):
+                continue
+            m = re.search(r"len\(([^()]*(?:\([^()]*\))?[^()]*)\)", v.reason)
+            got = [trials[n].get(k) for n in (ASSUMED_LEN, 1000, 7)]
+            if m is None or not all(isinstance(g, Known) and isinstance(g.value, (int, float))
+                                    and not isinstance(g.value, bool) for g in got):
+                continue
+            y1, y2, y3 = (float(g.value) for g in got)  # type: ignore[union-attr]
+            a = (y2 - y1) / (1000 - ASSUMED_LEN)
+            b = y1 - a * ASSUMED_LEN
+            if a <= 0 or abs(a * 7 + b - y3) > 1e-9 * max(1.0, abs(y3)):
+                continue
+            out[k] = _linear_text(a, b, f"len({m.group(1)})")
+        return out
+
+    def _call_syntax(self, c: Creation) -> CallSyntax | None:
+        """The constructor call as written (for fixes); None for objects a framework builds."""
+        if c.synthetic or not isinstance(c.site.node, cst.Call):
+            return None
+        from .call_syntax import call_syntax
+
+        return call_syntax(c.site.node, self.loc)
+
     def _common(self, c: Creation) -> tuple[Location, str | None, str | None, str | None]:
         site = c.site
         loc = self.loc.location(site.node)
@@ -252,7 +288,7 @@ class _Builder:
         return OptimizerFact(
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
-            function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c),
+            function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
             imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
         )
 
@@ -384,12 +420,14 @@ class _Builder:
             else:
                 reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
         assumed = None
+        sizes: dict[str, str] = {}
         if any(isinstance(v, Unknown) and "len(" in v.reason for v in values.values()):
             self.resolver.assumed_len = ASSUMED_LEN
             try:
                 assumed = {k: v for k, v in sorted(self.flow.arg_values(c).items()) if not k.startswith("__")}
             finally:
                 self.resolver.assumed_len = None
+            sizes = self._run_time_sizes(c, values, assumed)
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)
         handed_to = self._handed_to(c) if not my_sites else None
@@ -419,7 +457,7 @@ class _Builder:
             handed_to=handed_to,
             arg_texts={name: self.ix.text(node, 80) for name, node in sorted(c.bound.items())
                        if isinstance(node, cst.BaseExpression) and not name.startswith("__")},
-            when=self._when(c),
+            when=self._when(c), call=self._call_syntax(c), sizes=sizes,
         )
 
     def _handed_to(self, c: Creation) -> str | None:
@@ -961,6 +999,16 @@ def _within(inner: Any, outer: Any) -> bool:
             return True
         s = s.parent
     return False
+
+
+def _linear_text(a: float, b: float, size: str) -> str:
+    def num(x: float) -> str:
+        return str(int(x)) if x == int(x) else f"{x:g}"
+
+    head = size if a == 1 else f"{num(a)} x {size}"
+    if b == 0:
+        return head
+    return f"{head} + {num(b)}" if b > 0 else f"{head} - {num(-b)}"
 
 
 def _stepped(sites: tuple[StepSite, ...]) -> str:

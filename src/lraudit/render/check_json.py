@@ -1,7 +1,7 @@
 """``lraudit check --format json``: the DESIGN.md contract, byte-stable.
 
     {"lraudit_version", "findings": [{"code", "name", "severity", "path", "line", "column",
-     "end_line", "end_column", "message"}], "errors": [{"path", "message"}],
+     "end_line", "end_column", "message", "fix"}], "errors": [{"path", "message"}],
      "summary": {"files", "findings"}}
 
 Paths use ``/``; findings are sorted by path, line, column, code (then message); errors by path.
@@ -43,6 +43,7 @@ def check_json_document(
     for f in ordered:
         item = {key: getattr(f, key) for key in FINDING_KEYS}
         item["path"] = _posix(f.path)
+        item["fix"] = f.fix.to_json() if f.fix is not None else None  # added in 0.1.0: `--fix` repairs
         items.append(item)
     error_items = [
         {"path": _posix(path), "message": message}

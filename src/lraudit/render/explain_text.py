@@ -128,7 +128,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             if det.get("sparkline"):
                 out.append(f"{INDENT}{det['sparkline']}")
             if s.get("summary"):
-                for line in textwrap.wrap(s["summary"], width=width - len(INDENT)):
+                for line in textwrap.wrap(s["summary"], width=width - len(INDENT), break_on_hyphens=False,
+                                          break_long_words=False):
                     out.append(f"{INDENT}{line}")
         out.append("")
     for path, msg in errors:

@@ -56,6 +56,33 @@ def md_text(text: str) -> str:
     return "".join(out)
 
 
+_CODE_NAME = re.compile(r"`([A-Za-z_][\w.]*(?:\(\))?)`")
+
+
+def md_prose(text: str) -> str:
+    """Like ``md_text``, but an identifier the text names in code style (```lr_lambda```) stays a code span."""
+    text = " ".join(str(text).split())
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_NAME.finditer(text):
+        out.append(_md_piece(text[pos:m.start()], first=pos == 0))
+        out.append(f"`{m.group(1)}`")
+        pos = m.end()
+    out.append(_md_piece(text[pos:], first=pos == 0))
+    return "".join(out)
+
+
+def _md_piece(piece: str, first: bool) -> str:
+    if not piece:
+        return ""
+    lead = " " if piece[0] == " " else ""
+    tail = " " if piece[-1] == " " and piece.strip() else ""
+    body = md_text(piece)
+    if not first and body and body[0] == "\\" and not piece.lstrip().startswith(("\\", "`", "*", "[", "]", "<", ">", "~", "$")):
+        body = body[1:]  # a block-start escape is only needed at the start of the whole text
+    return lead + body + tail
+
+
 def md_code(text: str) -> str:
     """``text`` as an inline code span, with a fence longer than any run of backticks inside it."""
     text = " ".join(str(text).split())
@@ -284,7 +311,7 @@ def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[s
         facts.append("combines " + ", ".join(md_code(c) for c in det["children"]))
     out += [", ".join(facts) + ".", ""]
     if s.get("summary"):
-        out += [md_text(str(s["summary"])), ""]
+        out += [md_prose(str(s["summary"])), ""]
     out += _args_lines(s.get("args") or {})
     out += _stepped_lines(s, det)
     out += [_horizon_line(s, det), ""]

@@ -17,7 +17,7 @@ def render_rules_json(rules: Iterable[Any]) -> str:
     rules = list(rules)
     data = [
         {"code": r.code, "name": r.name, "category": r.category, "severity": r.severity, "summary": r.summary,
-         "options": {k: o.default for k, o in sorted(r.options.items())}}
+         "fix": r.fix, "options": {k: o.default for k, o in sorted(r.options.items())}}
         for r in sorted(rules, key=lambda r: r.code)
     ]
     by_code = {r.code: r for r in rules}
@@ -41,7 +41,8 @@ def render_rules_markdown(rules: Iterable[Any]) -> str:
 
 
 def render_rule_doc(r: Any) -> str:
-    out = [f"{r.code} {r.name} ({r.severity}, {r.category})", "", r.summary, "", "Why", "---", r.why.strip(), ""]
+    out = [f"{r.code} {r.name} ({r.severity}, {r.category})", "", r.summary, "", f"Fix: {_FIX_WORDS[r.fix]}", "",
+           "Why", "---", r.why.strip(), ""]
     if r.options:
         out += ["Options", "-------"]
         for name, opt in sorted(r.options.items()):
@@ -68,3 +69,11 @@ def render_rule_doc(r: Any) -> str:
         out += ["References", "----------"] + [f"  {ref}" for ref in r.references] + [""]
     out.append(f"Silence it on a line with `# lraudit: ignore[{r.code}]` or `# noqa: {r.code}`.")
     return "\n".join(out) + "\n"
+
+
+_FIX_WORDS = {
+    "safe": "safe (`lraudit check --fix` repairs it where the repair is unambiguous; a repair that changes the "
+            "curve is unsafe and needs `--unsafe-fixes`)",
+    "unsafe": "unsafe (`lraudit check --fix --unsafe-fixes` repairs it; the repair changes behaviour, review it)",
+    "none": "none (no automatic repair)",
+}
