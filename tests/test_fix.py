@@ -253,7 +253,7 @@ def test_every_fix_is_allowed_by_its_rule_declaration() -> None:
             assert declared[f.code] != "none"
             assert declared[f.code] == "safe" or f.fix.applicability == "unsafe"
     assert seen == 3
-    assert declared["LR003"] == "safe" and declared["LR002"] == "none"
+    assert declared["LR003"] == "safe" and declared["LR002"] == "none" and declared["LR205"] == "unsafe"
 
 
 def test_round_trip_on_every_fixture() -> None:
@@ -262,3 +262,28 @@ def test_round_trip_on_every_fixture() -> None:
     report = verify_tree(REPO / "fixtures")
     assert report.fixable >= 3 and report.changed_files >= 2, report.line()
     assert not report.problems, report.problems
+
+
+PLATEAU = """import torch
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, {args})
+for epoch in range(30):
+    optimizer.step()
+    val_acc = evaluate(model)
+    scheduler.step(val_acc)
+"""
+
+
+def test_plateau_mode_fix_is_unsafe_and_keeps_the_quotes(tmp_path: Path) -> None:
+    before = PLATEAU.format(args="mode='min', patience=3")
+    assert _fix_text(tmp_path, before) == (before, 0)  # unsafe: not applied by --fix alone
+    after, n = _fix_text(tmp_path, before, unsafe=True)
+    assert n == 1 and after == before.replace("mode='min'", "mode='max'")
+    assert "LR205" not in _codes(after)
+    # the mode as a variable, or left to its default: no fix (the finding stays)
+    for args in ("mode=MODE, patience=3", "patience=3"):
+        text = PLATEAU.format(args=args).replace("import torch", "import torch\nMODE = 'min'")
+        assert all(f.fix is None for f in audit_source(text, "train.py").findings if f.code == "LR205")
+    res = _cli(tmp_path, "check", "--no-cache", "train.py")
+    assert "No safe fixes; 1 fixable with --fix --unsafe-fixes" in res.stdout

@@ -300,6 +300,8 @@ def _fix_summary(findings: list[Any], fixed: Any, unsafe: bool) -> str:
     if safe and fixed is None:
         lines.append(f"[*] {safe} fixable with the --fix option"
                      + (f" ({hidden} more with --unsafe-fixes)." if hidden else "."))
+    elif hidden and fixed is None and not safe:
+        lines.append(f"No safe fixes; {hidden} fixable with --fix --unsafe-fixes (they change behaviour: review them).")
     elif hidden:
         lines.append(f"{hidden} more fixable with --fix --unsafe-fixes (they change behaviour: review them).")
     return "".join(line + "\n" for line in lines)

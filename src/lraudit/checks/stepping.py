@@ -352,6 +352,7 @@ def plateau_mode_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue
         mode = mode_v.value
         seen: set[str] = set()
+        fix = _mode_fix(s, mode)
         for text, _, trace in _monitored(s):
             d = traced_direction(trace)
             if d is None or d[0] == mode or text in seen:
@@ -365,7 +366,32 @@ def plateau_mode_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             better = "higher" if direction == "max" else "lower"
             stops = "falling" if mode == "min" else "rising"
             yield ctx.finding(arg_loc(s, "mode"), scheduler=sched_label(s), mode=mode, metric=shown, better=better,
-                              stops=stops, word=word)
+                              stops=stops, word=word, autofix=fix)
+
+
+_MODE_LITERAL = re.compile(r"""^([rRuU]?)(['"])(min|max)\2$""")
+
+
+def _mode_fix(s: SchedulerFact, mode: str) -> object:
+    """Unsafe (it changes when the rate is cut, to what the metric asks for): ``mode="min"`` -> ``mode="max"`` (or
+    the reverse), when the mode is a string literal written in the call and every watched metric points the other
+    way."""
+    from .fixes import edit_at
+
+    call = s.call
+    kw = call.keyword("mode") if call is not None else None
+    if kw is None:
+        return None
+    m = _MODE_LITERAL.match(kw.value_text)
+    if m is None or m.group(3) != mode:
+        return None
+    directions = {d[0] for d in (traced_direction(trace) for _, _, trace in _monitored(s)) if d is not None}
+    other = "max" if mode == "min" else "min"
+    if directions != {other}:
+        return None
+    from ..results import Fix
+
+    return Fix("unsafe", f"set mode={other!r}", (edit_at(kw.value_loc, f"{m.group(1)}{m.group(2)}{other}{m.group(2)}"),))
 
 
 # ============================================================================================ LR206
