@@ -1,7 +1,7 @@
 """lraudit benchmark: one command, one real tree, every ratio measured in the same run.
 
     python bench/bench.py TREE [--runs 3] [--peer-runs 1] [--peers-venv DIR] [--script FILE] [--config FILE]
-                               [--no-peers] [--no-proof] [--output FILE]
+                               [--no-peers] [--no-proof] [--quick] [--output FILE]
 
 TREE is a large real source tree: a few public ML repositories (for example brought with the search tool's
 ``fetch`` and extracted), or an installed ``site-packages`` (with ``--config`` naming a pyproject.toml whose
@@ -18,6 +18,9 @@ runs (wall-clock seconds, with the CPU seconds next to them):
 * the prefilter's no-false-negative proof: every file of the tree (tests included) that the prefilter
   rejects is analysed anyway and must yield no optimizer, scheduler, learning-rate write, computed rate or
   finding (parse errors excepted).
+
+``--quick`` measures only the two start-up ratios (warm run against the floor, one script against ``import
+libcst``), without the cold runs, the parse, the peers and the proof, in a few minutes (``bench/RESULTS-quick.md``).
 
 It prints a table of ratios against the targets of issue 6 and writes it, with the raw numbers, to
 ``bench/RESULTS.md`` (``--output``).
