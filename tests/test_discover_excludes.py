@@ -74,3 +74,24 @@ def test_gitignore_of_the_directory_and_its_parents(tree: Path, monkeypatch: pyt
     assert got == ["src/pkg/model.py"]
     got = sorted(d for _, d in discover(["."], [], cwd=str(tree)).files)
     assert "legacy/old.py" not in got and "src/pkg/model_test.py" not in got and "train.py" in got
+
+
+GITIGNORE = ["*.pyc", "build/", "/abs", "a/**/b", "**/logs", "out*", "# a comment", "", "data/*.py", "\\#hash",
+             "sub/dir/", "?x.py", "[ab]c.py", "trailing\\ ", "**/deep/**"]
+PATHS = ["x.pyc", "d/x.pyc", "build/", "build", "src/build/", "abs", "abs/", "d/abs", "a/b", "a/x/y/b", "logs/",
+         "z/logs", "output.py", "data/m.py", "data/s/m.py", "#hash", "sub/dir/", "sub/dir", "ax.py", "bc.py",
+         "cc.py", "trailing ", "q/deep/r.py", "deep/", "keep.py"]
+
+
+def test_gitignore_alternation_matches_pathspec() -> None:
+    import pathspec
+
+    from lraudit.discover import _AnyOf, _load_spec
+
+    fast = _load_spec(pathspec, GITIGNORE)
+    assert isinstance(fast, _AnyOf)
+    spec = pathspec.GitIgnoreSpec.from_lines(GITIGNORE)
+    assert [fast.match_file(p) for p in PATHS] == [spec.match_file(p) for p in PATHS]
+    # a negation: pathspec decides (the last matching pattern wins)
+    negated = _load_spec(pathspec, GITIGNORE + ["!keep.pyc"])
+    assert not isinstance(negated, _AnyOf) and not negated.match_file("keep.pyc")  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "virtualenv", ".tox", ".nox", "node_modules",
@@ -184,10 +184,69 @@ class _GitIgnores:
 
                 with open(path, encoding="utf-8", errors="replace") as fh:
                     lines = fh.read(1_000_000).splitlines()
-                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                spec = _load_spec(pathspec, lines)
             except (OSError, ValueError, TypeError):
                 spec = None
         self.specs[directory] = spec
+        return spec
+
+
+class _AnyOf:
+    """A .gitignore without negations (``!pattern``): a path is ignored when any pattern matches, so its
+    patterns' regexes are tried as one alternation (pathspec tries them one by one, in Python)."""
+
+    def __init__(self, regex: "re.Pattern[str]") -> None:
+        self.regex = regex
+
+    def match_file(self, path: str) -> bool:
+        return self.regex.match(path) is not None
+
+
+def _load_spec(pathspec: Any, lines: list[str]) -> object:
+    """The .gitignore's matcher: one alternation of its patterns' regexes when it has no negation (each pattern
+    translated by pathspec, compiled once, together), else pathspec's own spec."""
+    try:
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+        to_regex = GitIgnoreSpecPattern.pattern_to_regex
+    except (ImportError, AttributeError):  # another pathspec layout: translate through a spec
+        return _fast_spec(pathspec.GitIgnoreSpec.from_lines(lines))
+    sources = []
+    for line in lines:
+        regex, include = to_regex(line)
+        if include is None:
+            continue
+        if include is not True or not isinstance(regex, str):
+            return _fast_spec(pathspec.GitIgnoreSpec.from_lines(lines))
+        sources.append(regex.replace("(?P<ps_d>", "(?:"))
+    if any("(?P<" in x for x in sources):
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return _AnyOf(re.compile("|".join(f"(?:{x})" for x in sources) if sources else r"(?!)"))
+    except re.error:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _fast_spec(spec: object) -> object:
+    patterns = getattr(spec, "patterns", None)
+    if not isinstance(patterns, list):
+        return spec
+    sources = []
+    for p in patterns:
+        include = getattr(p, "include", None)
+        if include is None:
+            continue
+        regex = getattr(p, "regex", None)
+        if include is not True or not isinstance(regex, re.Pattern) or regex.flags & ~re.UNICODE:
+            return spec  # negations (or an unexpected pattern): pathspec decides
+        sources.append(regex.pattern.replace("(?P<ps_d>", "(?:"))
+    if "(?P<" in "".join(sources):
+        return spec
+    if not sources:
+        return _AnyOf(re.compile(r"(?!)"))
+    try:
+        return _AnyOf(re.compile("|".join(f"(?:{x})" for x in sources)))
+    except re.error:
         return spec
 
 

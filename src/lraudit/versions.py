@@ -378,6 +378,15 @@ MAX_FILE = 2_000_000
 MAX_INCLUDES = 20
 
 
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
 def _read(path: Path) -> str | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_FILE:
@@ -802,6 +811,14 @@ _STYLE: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("torch", "<2", re.compile(r"^\s*from\s+torch\.autograd\s+import\s+[^\n]*\bVariable\b|\bvolatile\s*=\s*True\b",
                                re.M)),
 )
+# Words a style pattern cannot match without (a plain substring test is far cheaper than the regex, and every
+# check runs these over the whole tree, warm runs included); a pattern missing here is always searched.
+_STYLE_NEEDLES: dict[str, tuple[str, ...]] = {
+    _STYLE[0][2].pattern: ("keras.",),
+    _STYLE[1][2].pattern: ("Merge", ".fit_generator(", "K.set_value("),
+    _STYLE[2][2].pattern: ("tf.",),
+    _STYLE[3][2].pattern: ("Variable", "volatile"),
+}
 MAX_STYLE_FILES = 3000
 STYLE_SKIP = {".git", "node_modules", "venv", ".venv", "site-packages", "build", "dist", "__pycache__", ".tox"}
 
@@ -829,13 +846,24 @@ def style_signals(paths: Sequence[str], wanted: set[str], root: Path | None = No
             if len(files) > MAX_STYLE_FILES:
                 break
     for path in files[:MAX_STYLE_FILES]:
-        text = _read(path)
+        pending = [r for r in rules if r[0] not in out]
+        if all(r[2].pattern in _STYLE_NEEDLES for r in pending):
+            # most files hold none of the words: test the bytes before decoding anything
+            data = _read_bytes(path)
+            if not data or not any(n.encode() in data for r in pending for n in _STYLE_NEEDLES[r[2].pattern]):
+                continue
+            text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+        else:
+            text = _read(path) or ""
         if not text:
             continue
         if path.suffix == ".ipynb":
             text = _notebook_code(text)
         for package, spec, rx in rules:
             if package in out:
+                continue
+            needles = _STYLE_NEEDLES.get(rx.pattern)
+            if needles is not None and not any(n in text for n in needles):
                 continue
             m = rx.search(text)
             if m:
