@@ -16,6 +16,9 @@ CONFIG_SUFFIXES = (".yaml", ".yml", ".json")  # walked by discovery as config ca
 FAMILY_MODULES: tuple[str, ...] = (
     "mmengine",
     "detectron2",
+    "deepspeed",
+    "lightning_cli",
+    "hydra",
 )
 
 _READERS: list[Any] = []
