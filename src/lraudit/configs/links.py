@@ -22,10 +22,53 @@ LINK_CALLS: dict[str, str] = {
     "mmcv.Config.fromfile": "OpenMMLab",
     "merge_from_file": "detectron2",
     "LazyConfig.load": "detectron2",
+    "hydra.main": "Hydra",
+    "LightningCLI": "Lightning CLI",
+    "deepspeed.initialize": "DeepSpeed",
+    "TrainingArguments": "DeepSpeed",
+    "Seq2SeqTrainingArguments": "DeepSpeed",
 }
-# call suffix -> function picking the argument that holds the path (default: the first positional argument)
-ARGUMENT: dict[str, Callable[[ast.Call], ast.expr | None]] = {}
-GATE_WORDS: tuple[str, ...] = ("fromfile", "merge_from_file", "LazyConfig")
+# call suffix -> function picking the argument that holds the path (default: the first positional argument);
+# returning SKIP means the call loads no config (TrainingArguments without deepspeed=)
+SKIP = ast.Constant(value=None)
+
+
+def _hydra_main(call: ast.Call) -> ast.expr | None:
+    """``@hydra.main(config_path="configs", config_name="train")``: Hydra reads <config_path>/<config_name>.yaml,
+    config_path relative to the script's directory."""
+    kw = {k.arg: k.value for k in call.keywords}
+    path, name = kw.get("config_path"), kw.get("config_name")
+    if len(call.args) >= 2:
+        path, name = call.args[0], call.args[1]
+    if isinstance(name, ast.Constant) and isinstance(name.value, str) and (
+            path is None or isinstance(path, ast.Constant) and isinstance(path.value, (str, type(None)))):
+        base = path.value if isinstance(path, ast.Constant) and path.value else "."
+        file = name.value if name.value.endswith((".yaml", ".yml")) else name.value + ".yaml"
+        return ast.Constant(value=os.path.join(base, file))
+    return name if name is not None else path
+
+
+def _keyword(*names: str, skip: bool = False) -> Callable[[ast.Call], ast.expr | None]:
+    def pick(call: ast.Call) -> ast.expr | None:
+        for k in call.keywords:
+            if k.arg in names:
+                return k.value
+        return SKIP if skip else None
+    return pick
+
+
+ARGUMENT: dict[str, Callable[[ast.Call], ast.expr | None]] = {
+    "hydra.main": _hydra_main,
+    "LightningCLI": lambda call: None,
+    "deepspeed.initialize": _keyword("config", "config_params", skip=True),
+    "TrainingArguments": _keyword("deepspeed", skip=True),
+    "Seq2SeqTrainingArguments": _keyword("deepspeed", skip=True),
+}
+# call suffix -> why there is no path when the call names none
+NO_PATH: dict[str, str] = {
+    "LightningCLI": "LightningCLI reads the config files given on the command line (--config)",
+}
+GATE_WORDS: tuple[str, ...] = ("fromfile", "merge_from_file", "LazyConfig", "hydra", "LightningCLI", "deepspeed")
 
 
 @dataclass(frozen=True)
@@ -126,6 +169,15 @@ def find_links(text: str, script: str) -> list[ConfigLink]:
         pick = ARGUMENT.get(suffix)
         arg = pick(node) if pick is not None else (node.args[0] if node.args else next(
             (kw.value for kw in node.keywords if kw.arg in ("filename", "cfg_filename", "config_file", "path")), None))
+        if arg is SKIP:
+            continue
+        if arg is None and suffix in NO_PATH:
+            out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix], Unknown(NO_PATH[suffix])))
+            continue
+        if isinstance(arg, ast.Dict):
+            out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix],
+                                  Unknown("a dict written in the script (not a config file)")))
+            continue
         out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix], _resolve(arg, script, options)))
     return sorted(out, key=lambda c: (c.line, c.call))
 
