@@ -178,7 +178,8 @@ def _signature(r: HydraRead) -> tuple[Any, ...]:
         return tuple(sorted((k, repr(getattr(v, "value", None)), isinstance(v, Known)) for k, v in d.items()))
 
     return (tuple((o.cls, repr(o.lr.value), vals(o.params)) for o in r.facts.optimizers),
-            tuple((s.cls, s.optimizer, vals(s.args), repr(s.horizon.value)) for s in r.facts.schedulers))
+            tuple((s.cls, s.optimizer, vals(s.args), repr(s.horizon.value),
+                   repr(getattr(s.assumed_horizon, "value", None))) for s in r.facts.schedulers))
 
 
 def _display_root(display: str, path: str, root: str) -> str:
@@ -360,11 +361,25 @@ def _read_text_recorded(path: str) -> str:
         raise OSError(f"not UTF-8 text: {exc.reason}") from None
 
 
+def _looks_like_hydra(doc: Any) -> bool:
+    """A defaults *list* or a ``_target_`` key: other YAML files that say ``defaults:`` (GitHub workflows) are not
+    Hydra configs, and a broken one is only refused when it is clearly Hydra's."""
+    try:
+        data, _ = load(doc.text(), omegaconf=True)
+    except (YamlRefused, ValueError):
+        return b"_target_" in doc.data
+    if not isinstance(data, dict):
+        return False
+    return isinstance(data.get("defaults"), list) or any("_target_" in node for _, node in _walk(data))
+
+
 def read_hydra(doc: Any) -> FileFacts | None:
     from dataclasses import replace
 
     from .base import ConfigError, ConfigMeta
 
+    if not _looks_like_hydra(doc):
+        return None
     try:
         got = read_file(doc.path, doc.display, _read_text_recorded)
     except ComposeError as exc:
