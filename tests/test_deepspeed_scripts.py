@@ -81,3 +81,25 @@ def test_a_scheduler_passed_to_deepspeed_initialize_is_stepped_by_engine_step() 
     assert not [f for f in r.findings if f.code == "LR203"]
     facts_text = audit_source(ENGINE.replace("    engine.step()\n", "    pass\n"), "train.py").schedulers[0]
     assert facts_text["stepped"] != "batch"  # no engine.step(): not stepped by the loop
+
+
+def test_training_arguments_deepspeed_fills_auto_values(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    from pathlib import Path
+
+    fix = Path(__file__).resolve().parent.parent / "fixtures" / "configs" / "deepspeed" / "ds_hf_auto.json"
+    shutil.copyfile(fix, tmp_path / "ds.json")
+    monkeypatch.chdir(tmp_path)
+    src = ("from transformers import Trainer, TrainingArguments\n"
+           "args = TrainingArguments(output_dir='out', learning_rate=3e-5, max_steps=2000, warmup_steps=60,\n"
+           "                         deepspeed='ds.json')\n"
+           "trainer = Trainer(model=model, args=args, train_dataset=ds)\ntrainer.train()\n")
+    (tmp_path / "train.py").write_text(src)
+    r = audit_source(src, str(tmp_path / "train.py"))
+    (o,) = r.optimizers
+    assert o["class"] == "deepspeed.ops.adam.FusedAdam" and o["lr"]["value"] == 3e-5
+    (s,) = r.schedulers
+    assert s["class"] == "deepspeed.runtime.lr_schedules.WarmupCosineLR"
+    assert s["args"]["total_num_steps"]["value"] == 2000 and s["args"]["warmup_num_steps"]["value"] == 60
+    assert s["stepped"] == "batch" and len(s["lr"]) == 2000
+    assert max(s["lr"]) == 3e-5 and s["lr"][0] == 0.0

@@ -120,8 +120,9 @@ def _value(raw: Any, path: Path, where: str, fills: Mapping[str, Value], origin:
             return fill
         who = _AUTO_BY_TRAINER.get(key)
         if who:
-            return Unknown(f"{where}: {key} is \"auto\": the Hugging Face Trainer fills it from {who}, "
-                           f"and no training script here passes this config to a Trainer")
+            return Unknown(f"{where}: {key} is \"auto\": the Hugging Face Trainer fills it from {who} at run "
+                           f"time (a script that passes this file as TrainingArguments(deepspeed=...) shows the "
+                           f"filled value)")
         return Unknown(f"{where}: {key} is \"auto\", a value only the Hugging Face Trainer fills at run time")
     src = f"{where}: {key}" + (f" ({origin})" if origin else "")
     return Known(raw, src)

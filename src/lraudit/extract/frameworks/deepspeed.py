@@ -77,3 +77,88 @@ def _same_or_inner(scope: Any, outer: Any) -> bool:
             return True
         scope = getattr(scope, "parent", None)
     return False
+
+
+# ------------------------------------------------- TrainingArguments(deepspeed="ds_config.json") and the Trainer
+
+
+def trainer_deepspeed(facts: FileFacts, sid: str, opt_id: str | None, ta: dict[str, Any], total: Any,
+                      warmup: Any) -> FileFacts:
+    """A Trainer whose TrainingArguments name a DeepSpeed config: the config's ``scheduler`` (and ``optimizer``)
+    section replaces the Trainer's own, with the ``"auto"`` values the Trainer fills (transformers 5.24
+    ``HfTrainerDeepSpeedConfig``: lr, betas, eps and weight_decay from TrainingArguments, warmup_min_lr 0,
+    warmup_max_lr the learning rate, total_num_steps the Trainer's step count, warmup_num_steps
+    ``max(1, get_warmup_steps(total))``)."""
+    from ...facts import Known, Unknown
+    from ...configs import deepspeed as ds_config
+    from ...configs import jsonc
+
+    spec = ta.get("deepspeed")
+    if not isinstance(spec, Known) or spec.value is None:
+        return facts
+    s = facts.scheduler(sid)
+    if s is None:
+        return facts
+    data: Any = None
+    lines: dict[tuple[Any, ...], int] = {}
+    where = "the DeepSpeed config"
+    quoteless: set[tuple[Any, ...]] = set()
+    if isinstance(spec.value, dict):
+        data, where = spec.value, f"the deepspeed= dict ({spec.source})"
+    elif isinstance(spec.value, str):
+        path = _config_path(spec.value, facts.path)
+        if path is None:
+            return facts
+        try:
+            from ...configs.base import ConfigError, display_of, load_file
+
+            text = load_file(path, "text", lambda b, _p: b.decode("utf-8-sig"))
+            data, lines = jsonc.parse(text, quoteless)
+            where = display_of(path)
+        except (ConfigError, ValueError, UnicodeDecodeError):
+            return facts
+    if not isinstance(data, dict):
+        return facts
+
+    def ta_value(key: str, default: Any) -> Any:
+        v = ta.get(key)
+        return v if v is not None else Known(default, "TrainingArguments default")
+
+    lr = ta_value("learning_rate", 5e-5)
+    b1, b2 = ta_value("adam_beta1", 0.9), ta_value("adam_beta2", 0.999)
+    betas = Known([b1.value, b2.value], f"TrainingArguments adam_beta1/adam_beta2 ({b1.source})") if isinstance(
+        b1, Known) and isinstance(b2, Known) else Unknown("adam_beta1/adam_beta2 are not known")
+    warm = Known(max(1, int(warmup.value)), f"the Trainer's fill: max(1, warm-up steps) ({warmup.source})") \
+        if isinstance(warmup, Known) and isinstance(warmup.value, (int, float)) else warmup
+    fills = {"optimizer.params.lr": lr, "optimizer.params.betas": betas,
+             "optimizer.params.eps": ta_value("adam_epsilon", 1e-8),
+             "optimizer.params.weight_decay": ta_value("weight_decay", 0.0),
+             "scheduler.params.warmup_min_lr": Known(0, "the Trainer's fill (0)"),
+             "scheduler.params.warmup_max_lr": lr,
+             "scheduler.params.total_num_steps": total, "scheduler.params.warmup_num_steps": warm}
+    r = ds_config.read(data, lines, where, fills={k: v for k, v in fills.items() if v is not None},
+                       quoteless=frozenset(quoteless))
+    if r.optimizers and opt_id is not None and facts.optimizer(opt_id) is not None:
+        o = facts.optimizer(opt_id)
+        new_o = replace(r.optimizers[0], id=o.id, loc=o.loc, variable=None, lr_arg_loc=None)  # type: ignore[union-attr]
+        facts = replace(facts, optimizers=tuple(new_o if x.id == o.id else x for x in facts.optimizers))  # type: ignore
+    if r.schedulers:
+        d = r.schedulers[0]
+        new_s = replace(d, id=s.id, loc=s.loc, variable=None, arg_locs={}, optimizer=opt_id, optimizer_reason=None,
+                        stepped="batch", unit="step", horizon=total,
+                        horizon_source=total.source if isinstance(total, Known) else None,
+                        assumed_args=None, assumed_horizon=s.assumed_horizon,
+                        description=f"the Trainer hands the scheduler of {where} to DeepSpeed, its \"auto\" values "
+                                    f"filled from TrainingArguments")
+        facts = replace(facts, schedulers=tuple(new_s if x.id == s.id else x for x in facts.schedulers))
+    return facts
+
+
+def _config_path(value: str, script: str) -> str | None:
+    import os
+
+    for base in (os.getcwd(), os.path.dirname(os.path.abspath(script))):
+        cand = os.path.normpath(os.path.join(base, value))
+        if os.path.isfile(cand):
+            return cand
+    return None

@@ -423,6 +423,10 @@ def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolve
         if isinstance(n, Known):
             facts = replace(facts, horizon=replace(facts.horizon, total_steps=n))
         hv = getattr(c, "hf_values", {})
+        if "deepspeed" in hv:  # TrainingArguments(deepspeed="ds_config.json"): DeepSpeed's sections take over
+            from .deepspeed import trainer_deepspeed
+
+            facts = trainer_deepspeed(facts, s.id, opt_id, hv, n, warmup(n))
         trainer_info[s.id] = {"line": s.loc.line, **{k: _plain(v) for k, v in sorted(hv.items())
                                                      if k in ("per_device_train_batch_size", "num_train_epochs",
                                                               "max_steps", "gradient_accumulation_steps")}}
