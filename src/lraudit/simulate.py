@@ -92,7 +92,28 @@ def _torch_spec(facts: FileFacts, s: SchedulerFact, assumed: bool = False) -> An
     for name, val in args.items():
         if isinstance(val, _UnknownArg):
             raise Unresolved(f"{name} is unknown: {val.reason}")
+    if _short(s.cls) in EPOCH_FED:
+        epochs = _epoch_series(s)
+        if epochs is not None:
+            args["step_epochs"] = epochs
     return SchedSpec(_short(s.cls), args, children)
+
+
+#: simulated classes whose ``step(epoch)`` is followed: the engine passes the epoch of each call
+EPOCH_FED = ("GradualWarmupScheduler",)
+
+
+def _epoch_series(s: SchedulerFact) -> tuple[int, int] | None:
+    """(first epoch passed, change per call) when the scheduler is stepped with an epoch argument; None when
+    it is stepped without one; Unresolved when the argument's values are not known."""
+    fed = [x for x in s.step_sites if x.arg_kind in ("epoch", "other")]
+    if not fed:
+        return None
+    if len(s.step_sites) == 1 and fed[0].arg_series is not None:
+        return fed[0].arg_series
+    texts = ", ".join(sorted({f"step({x.arg_text})" for x in fed}))
+    raise Unresolved(f"it is stepped with {texts}, whose values at each call are not known (the package sets its "
+                     f"step counter to the argument)")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,12 @@ class GradualWarmupScheduler(LRScheduler):
     #: stepped with ``step(metrics=...)`` by the engine when its after-scheduler is a ReduceLROnPlateau
     metric_keyword = "metrics"
 
-    def __init__(self, optimizer: _Optimizer, multiplier: float, total_epoch: int, after_scheduler: Any = None) -> None:
+    def __init__(self, optimizer: _Optimizer, multiplier: float, total_epoch: int, after_scheduler: Any = None,
+                 step_epochs: tuple[int, int] | None = None) -> None:
+        # step_epochs (not a parameter of the package): the script calls step(epoch) with these epochs
+        # (first, change per call); the engine calls step() and the epoch is filled in here
+        self._feed: tuple[int, int] | None = None
+        self._calls = 0
         self.multiplier = multiplier
         if self.multiplier < 1.:
             raise ValueError('multiplier should be greater thant or equal to 1.')
@@ -33,6 +38,7 @@ class GradualWarmupScheduler(LRScheduler):
         self.after_scheduler = after_scheduler
         self.finished = False
         super().__init__(optimizer)
+        self._feed = step_epochs
 
     @property
     def wants_metric(self) -> bool:
@@ -66,6 +72,9 @@ class GradualWarmupScheduler(LRScheduler):
                 self.after_scheduler.step(metrics, epoch - self.total_epoch)
 
     def step(self, epoch: Any = None, metrics: Any = None) -> None:  # type: ignore[override]
+        if epoch is None and self._feed is not None:
+            epoch = self._feed[0] + self._feed[1] * self._calls
+            self._calls += 1
         if type(self.after_scheduler) is not ReduceLROnPlateau:
             if self.finished and self.after_scheduler:
                 if epoch is None:

@@ -544,6 +544,7 @@ class _Builder:
         arg: Value | None = None
         arg_text = None
         arg_kind = "none"
+        series: tuple[int, int] | None = None
         trace: tuple[tuple[str, bool], ...] = ()
         if with_arg:
             node = None
@@ -571,13 +572,57 @@ class _Builder:
                     from .metrics import metric_trace
 
                     trace = metric_trace(self.resolver, node, site.ctx, site.seq)
+                if arg_kind == "epoch":
+                    series = self._loop_series(node, site)
         return StepSite(
             target=oid, kind=kind, method=method, loc=self.loc.location(site.node),  # type: ignore[arg-type]
             context=sc.context, loop_id=sc.loop_id, order=site.ctx.order, via=sc.via,  # type: ignore[arg-type]
             arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
             arg_trace=trace,
             arms=tuple((bid, tuple(sorted(a))) for bid, a in arms),
+            arg_series=series,
         )
+
+    def _loop_series(self, node: cst.BaseExpression, site: CallSite) -> tuple[int, int] | None:
+        """``step(epoch)`` / ``step(epoch + 1)`` inside ``for epoch in range(a, b, c)`` of the same function:
+        (the argument's value at the loop's first iteration, its change per iteration)."""
+        offset = 0
+        name = node
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract)):
+            left, right = node.left, node.right
+            if isinstance(right, cst.Integer) and isinstance(left, cst.Name):
+                name, offset = left, int(right.value) * (1 if isinstance(node.operator, cst.Add) else -1)
+            elif isinstance(left, cst.Integer) and isinstance(right, cst.Name) and isinstance(node.operator, cst.Add):
+                name, offset = right, int(left.value)
+            else:
+                return None
+        if not isinstance(name, cst.Name):
+            return None
+        # one call per iteration of the innermost loop, whose variable the argument is
+        if not isinstance(name, cst.Name) or not site.ctx.loops or site.ctx.conds:
+            return None
+        for lid in site.ctx.loops[-1:]:
+            lp = self.ix.loops.get(lid)
+            if lp is None or not isinstance(lp.node, cst.For):
+                return None
+            if not isinstance(lp.node.target, cst.Name) or lp.node.target.value != name.value:
+                return None
+            it = lp.iter_node
+            if not (isinstance(it, cst.Call) and dotted(it.func) == "range"):
+                return None
+            args = [a.value for a in it.args if a.keyword is None and not a.star]
+            if not 1 <= len(args) <= 3 or len(args) != len(it.args):
+                return None
+            vals = [self.resolver.resolve(a, lp.ctx) for a in args]
+            if not all(isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)
+                       for v in vals):
+                return None
+            start = vals[0].value if len(vals) >= 2 else 0  # type: ignore[union-attr]
+            step = vals[2].value if len(vals) == 3 else 1  # type: ignore[union-attr]
+            if step == 0:
+                return None
+            return int(start) + offset, int(step)
+        return None
 
     # -------------------------------------------------------------------------------------- loops
     def _loops(self, steps: list[StepSite]) -> list[LoopFact]:
