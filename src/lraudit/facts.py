@@ -130,7 +130,7 @@ class CallSyntax:
 
 Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
                     # schedule families that configuration files build (configs/)
-                    "mmengine", "mmcv", "detectron2", "deepspeed"]
+                    "mmengine", "mmcv", "detectron2", "deepspeed", "ignite"]
 LoopContext = Literal["batch", "epoch", "outside", "unknown"]
 Stepped = Literal["epoch", "batch", "both", "never", "unknown"]
 
@@ -190,6 +190,7 @@ class StepSite:
     # the argument as a series over its loop's iterations (``step(epoch)`` in ``for epoch in range(1, 20)``):
     # (value at the first call, change per call); None when it is not such a series
     arg_series: tuple[int, int] | None = None
+    arg_keyword: str | None = None  # the keyword the argument is passed with (``metrics`` in step(metrics=x))
 
 
 def arms_exclusive(a: tuple[tuple[int, tuple[int, ...]], ...], b: tuple[tuple[int, tuple[int, ...]], ...]) -> bool:

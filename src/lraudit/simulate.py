@@ -785,9 +785,113 @@ def _manual_failure_text(message: str, step: int, assumed_length: str | None) ->
     return missing_value_text("the hand-written schedule", message)
 
 
+# --------------------------------------------------------------------------------------------- ignite
+def simulate_ignite(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Curve:
+    """An ignite param scheduler run by the event it is attached to (catalog/ignite_sim.py): the rate each
+    update (``*_STARTED`` handlers set it before, ``*_COMPLETED`` after) or each epoch uses."""
+    from .catalog import ignite_sim
+    from .catalog.torch_sim import OptimizerSpec, SimError, _Optimizer, _build
+
+    length, horizon_source = choose_length(s, opts, facts)
+    unit = "step" if s.unit == "step" else "epoch"
+
+    def fail(why: str) -> Curve:
+        return Curve(None, None, length, horizon_source, unit, error=why)  # type: ignore[arg-type]
+
+    if s.parent is not None:
+        parent = facts.scheduler(s.parent)
+        return fail(f"it runs inside {_short(parent.cls) if parent else s.parent}, whose curve is the rate in use")
+    info = facts.extra.get("ignite", {}).get(s.id)
+    if info is None:
+        return fail("it is not attached to an engine event in this file")
+    if info.get("reason"):
+        return fail(info["reason"])
+    if info.get("events", 1) > 1:
+        return fail(f"it is attached {info['events']} times, so it acts more than once per event")
+    event = ignite_sim.Event(info["event"], info.get("every"), info.get("once"), info.get("before"),
+                             info.get("after"))
+    nan_lr = False
+    try:
+        opt_spec = _optimizer_spec(facts, s, False)
+    except RelativeOnly:
+        nan_lr = True
+        opt_spec = None
+    except Unresolved as exc:
+        return fail(str(exc))
+    if opt_spec is None:
+        # the rate the optimizer was built with: NaN, so a curve that shows it (or computes from it) is refused
+        opt_spec = OptimizerSpec((math.nan,), True, False, math.nan)
+
+    def build(optimizer: Any, fact: SchedulerFact) -> Any:
+        if fact.framework == "ignite":
+            args = _plain_args(fact)
+            missing = _unknown_needed(fact, tuple(fact.args))
+            if missing and fact.assumed_args:
+                args = {k: _callable(v.value) for k, v in fact.assumed_args.items() if isinstance(v, Known)}
+                missing = next((f"{k} is unknown: {v.reason}" for k, v in fact.assumed_args.items()
+                                if isinstance(v, Unknown)), None)
+                if not missing:
+                    notes.append(f"{_unknown_needed(fact, tuple(fact.args))}; the curve assumes {ASSUMED_LEN} "
+                                 "batches per epoch to show the shape")
+            if missing:
+                raise Unresolved(missing)
+            args.pop("optimizer", None)
+            args.pop("output_simulated_values", None)
+            name = _short(fact.cls)
+            child_param = {"LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                           "create_lr_scheduler_with_warmup": "lr_scheduler"}.get(name)
+            kids: list[Any] = []
+            if child_param is not None:
+                args.pop(child_param, None)
+                if not fact.children:
+                    raise Unresolved(f"its {child_param} is not a scheduler built in this file")
+                kids = [build(optimizer, facts.scheduler(k)) for k in fact.children  # type: ignore[arg-type]
+                        if facts.scheduler(k) is not None]
+            if "milestones_values" in args and isinstance(args["milestones_values"], list):
+                args["milestones_values"] = [tuple(x) if isinstance(x, list) else x for x in args["milestones_values"]]
+            return ignite_sim.build(name, optimizer, args, kids)
+        if fact.cls.startswith("custom:"):
+            raise Unresolved(f"its scheduler {fact.cls[len('custom:'):]} is a class of the file, which is not run "
+                             "inside ignite's wrapper")
+        return _build(_torch_spec(facts, fact), optimizer)
+
+    notes: list[str] = []
+    try:
+        optimizer = _Optimizer(opt_spec)
+        handler = build(optimizer, s)
+        sampled = length > opts.dense_limit and opts.steps is None
+        if sampled:
+            from .catalog.torch_sim import sample_indices
+
+            idx = sample_indices(length, opts.samples)
+            lr = tuple(float(x) for x in ignite_sim.run(handler, optimizer, event, length, idx))
+            steps_used: tuple[int, ...] | None = tuple(idx)
+        else:
+            lr = tuple(float(x) for x in ignite_sim.run(handler, optimizer, event, length))
+            steps_used = None
+    except Unresolved as exc:
+        return fail(str(exc))
+    except ignite_sim.IgniteError as exc:
+        return fail(f"ignite would raise: {exc}")
+    except SimError as exc:
+        return fail(sim_failure_text(exc))
+    except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        return fail(f"ignite would raise {type(exc).__name__}: {exc}")
+    if any(math.isnan(x) for x in lr):
+        if nan_lr:
+            return fail(f"the curve shows or computes from the optimizer's own lr, which is unknown "
+                        f"({s.optimizer_reason or 'not found'})" if s.optimizer is None else
+                        "the curve shows or computes from the optimizer's own lr, which is unknown")
+        return fail("the schedule computes a rate that is not a number")
+    if not isinstance(s.horizon, Known) and isinstance(s.assumed_horizon, Known) and opts.steps is None:
+        notes.append(f"the run's length assumes {s.assumed_horizon.source}")
+    return Curve(lr, steps_used, length, horizon_source, unit,  # type: ignore[arg-type]
+                 assumption="; ".join(dict.fromkeys(notes)) or None)
+
+
 SIMULATORS: dict[str, Callable[[FileFacts, SchedulerFact, SimOptions], Curve]] = {
     "torch": simulate_torch, "keras": simulate_framework, "hf": simulate_framework, "timm": simulate_framework,
-    "manual": simulate_framework, "lightning": simulate_torch,
+    "manual": simulate_framework, "lightning": simulate_torch, "ignite": simulate_ignite,
 }
 
 

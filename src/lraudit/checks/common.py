@@ -25,6 +25,8 @@ CYCLIC: frozenset[str] = frozenset({
     "CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "SWALR",
     "get_cosine_with_hard_restarts_schedule_with_warmup", "CosineDecayRestarts", "GreedyLR",
     "get_greedy_schedule", "ReduceLROnPlateau", "get_reduce_on_plateau_schedule", "PlateauLRScheduler",
+    # ignite's cyclical param schedulers restart at every cycle_size events
+    "CosineAnnealingScheduler", "LinearCyclicalScheduler",
 })
 
 #: Metric-driven schedulers (stepped with a monitored value).
@@ -47,7 +49,11 @@ DECAY_ONLY: frozenset[str] = frozenset({
 })
 
 #: Classes whose rate ignores the optimizer's lr (they write their own base and peak).
-IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR"})
+IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR",
+                                                   # ignite's param schedulers write absolute values
+                                                   "CosineAnnealingScheduler", "LinearCyclicalScheduler",
+                                                   "PiecewiseLinear", "ConcatScheduler",
+                                                   "create_lr_scheduler_with_warmup"})
 
 
 # ------------------------------------------------------------------------------------------- names

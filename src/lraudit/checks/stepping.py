@@ -150,7 +150,10 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
 def scheduler_never_stepped(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in facts.schedulers:
-        if s.parent is not None or s.framework not in ("torch", "hf"):
+        if s.parent is not None or s.framework not in ("torch", "hf", "ignite"):
+            continue
+        if s.framework == "ignite":
+            yield from _ignite_never_attached(ctx, s)
             continue
         if not s.kept:
             yield ctx.finding(s.loc, scheduler=sched_label(s),
@@ -168,6 +171,26 @@ def scheduler_never_stepped(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(s.loc, scheduler=sched_label(s),
                           state=f"never stepped, although its optimizer is stepped in the loop at line {lines}",
                           effect=_never_effect(s))
+
+
+def _ignite_never_attached(ctx: CheckContext, s: SchedulerFact) -> Iterator[Finding]:
+    """An ignite param scheduler acts only as an event handler: built and discarded, or never attached while an
+    engine of the file runs."""
+    effect = "the optimizer keeps its own lr for the whole run"
+    if not s.kept:
+        yield ctx.finding(s.loc, scheduler=sched_label(s),
+                          state="built and immediately thrown away (the constructor's result is not kept)",
+                          effect=effect)
+        return
+    runs = ctx.facts.extra.get("ignite_engine_runs") or []
+    if s.stepped != "never" or s.step_sites or s.handed_to or not runs:
+        return
+    if not s.variable or "." in s.variable or "[" in s.variable:
+        return  # kept on an object: something this file cannot see may attach it
+    lines = ", ".join(str(x) for x in runs)
+    yield ctx.finding(s.loc, scheduler=sched_label(s),
+                      state=f"never attached to an engine event (add_event_handler or attach), although the engine "
+                            f"runs at line {lines}", effect=effect)
 
 
 def _training_loops_here(facts: FileFacts, s: SchedulerFact) -> list[int]:
@@ -206,6 +229,9 @@ def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
             # step(epoch) and step_update(n) set the rate from the index they are given (one of them is a no-op)
         sites = [st for st in s.step_sites
                  if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")]
+        if s.framework == "ignite":
+            yield from _ignite_attached_twice(ctx, s, sites)
+            continue
         batch = [st for st in sites if st.context == "batch"]
         epoch = [st for st in sites if st.context == "epoch"]
         if batch and epoch:
@@ -244,6 +270,23 @@ def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
                                   effect=f"{short(parent.cls)} already steps it, so it advances twice per "
                                          f"{st.context}")
                 break
+
+
+def _ignite_attached_twice(ctx: CheckContext, s: SchedulerFact, sites: list[StepSite]) -> Iterator[Finding]:
+    """An ignite handler attached to two events (or twice to one) of a run acts at each: its event counter
+    advances twice as fast, or it writes its rate at two moments of each iteration."""
+    attached = sorted({st.loc: st for st in sites}.values(), key=lambda st: st.loc)
+    for i, first in enumerate(attached):
+        for second in attached[i + 1:]:
+            if arms_exclusive(first.arms, second.arms):
+                continue
+            a = (first.via or "").removeprefix("runs at ")
+            b = (second.via or "").removeprefix("runs at ")
+            yield ctx.finding(second.loc, scheduler=sched_label(s),
+                              how=f"attached twice (line {first.loc.line}, at {a}, and line {second.loc.line}, at {b})",
+                              effect="each attachment calls it, so its event counter advances twice per event and it "
+                                     "runs through its schedule twice as fast")
+            return
 
 
 # ============================================================================================ LR205
@@ -414,6 +457,8 @@ def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
                 continue
             if m is not None and m.site == st:
                 continue  # LR201 reports it
+            if short(s.cls) == "GradualWarmupScheduler" and st.arg_keyword == "metrics":
+                continue  # step(epoch=None, metrics=None): the metric its ReduceLROnPlateau after-scheduler needs
             if st.arg_kind == "epoch":
                 effect = (f"the epoch argument is deprecated since PyTorch 1.4 (a UserWarning at every call); "
                           f"{short(s.cls)} jumps its step counter to {st.arg_text} instead of advancing it, so "

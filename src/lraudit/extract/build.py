@@ -39,7 +39,10 @@ _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|p
 
 #: scheduler classes whose constructor takes other schedulers, and the parameter that does
 CHILD_PARAMS = {"SequentialLR": "schedulers", "ChainedScheduler": "schedulers",
-                "GradualWarmupScheduler": "after_scheduler"}
+                "GradualWarmupScheduler": "after_scheduler",
+                # ignite (catalog/ignite.py): LRScheduler(torch_scheduler), ConcatScheduler([...]), the warm-up helper
+                "LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                "create_lr_scheduler_with_warmup": "lr_scheduler"}
 
 
 @dataclass
@@ -545,6 +548,7 @@ class _Builder:
         arg_text = None
         arg_kind = "none"
         series: tuple[int, int] | None = None
+        keyword: str | None = None
         trace: tuple[tuple[str, bool], ...] = ()
         if with_arg:
             node = None
@@ -554,6 +558,7 @@ class _Builder:
                     break
                 if a.keyword is not None and a.keyword.value in ("metrics", "epoch", "metric", "num_updates"):
                     node = a.value
+                    keyword = a.keyword.value
                     break
             if node is not None:
                 arg = self.resolver.resolve(node, site.ctx, site.seq)
@@ -580,7 +585,7 @@ class _Builder:
             arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
             arg_trace=trace,
             arms=tuple((bid, tuple(sorted(a))) for bid, a in arms),
-            arg_series=series,
+            arg_series=series, arg_keyword=keyword,
         )
 
     def _loop_series(self, node: cst.BaseExpression, site: CallSite) -> tuple[int, int] | None:

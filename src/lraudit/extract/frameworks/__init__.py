@@ -46,6 +46,7 @@ from ..values import Resolver
 from .accelerate import _accelerate
 from .base import ASSUMED_LEN, _qual
 from .deepspeed import deepspeed_engines
+from .ignite import drop_other_parameters, ignite_after
 from .hf import _hf_after, _hf_get_scheduler, _hf_trainer, _trainer_spec
 from .keras import _imports_keras, _keras, _keras_compile_optimizers, _keras_custom_schedule, _keras_schedule_classes
 from .keras_callbacks import _keras_rate_callback_classes
@@ -57,6 +58,7 @@ from .timm import _TIMM_OPTIMIZER_FACTORIES, _timm_after, _timm_factory, _timm_o
 def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> None:
     _lightning_trainer_attributes(flow, ix, resolver)
     _keras_compile_optimizers(flow, ix, resolver)
+    drop_other_parameters(flow, ix, resolver)
     keras_schedule_classes = _keras_schedule_classes(ix)
     rate_callbacks = _keras_rate_callback_classes(ix) if _imports_keras(ix) else {}
     for site in sorted(ix.calls, key=lambda s: s.seq):
@@ -92,6 +94,7 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     facts = _timm_after(facts, flow, ix, resolver)
     facts = _accelerate(facts, flow, ix, resolver, builder)
     facts = deepspeed_engines(facts, flow, ix, resolver, builder)
+    facts = ignite_after(facts, flow, ix, resolver, builder)
     from ..manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
