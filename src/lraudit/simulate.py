@@ -92,11 +92,42 @@ def _torch_spec(facts: FileFacts, s: SchedulerFact, assumed: bool = False) -> An
     for name, val in args.items():
         if isinstance(val, _UnknownArg):
             raise Unresolved(f"{name} is unknown: {val.reason}")
+    if s.cls.startswith("pytorch_warmup."):
+        _warmup_args(facts, s, args)
     if _short(s.cls) in EPOCH_FED:
         epochs = _epoch_series(s)
         if epochs is not None:
             args["step_epochs"] = epochs
     return SchedSpec(_short(s.cls), args, children)
+
+
+def _warmup_args(facts: FileFacts, s: SchedulerFact, args: dict[str, Any]) -> None:
+    """What a pytorch_warmup wrapper's simulation needs beyond its arguments: how it is used, whether it was built
+    before the schedulers it dampens, and the optimizer's beta2 (the Untuned*/RAdam periods)."""
+    use = facts.extra.get("pytorch_warmup", {}).get(s.id, {})
+    if use.get("conditional"):
+        lines = ", ".join(str(x) for x in use["conditional"])
+        raise Unresolved(f"the scheduler it dampens is stepped under a condition inside dampening() (line {lines}), "
+                         "so how often it advances is not known")
+    if s.stepped == "both":
+        raise Unresolved("dampening() runs both per batch and per epoch, which the simulation does not combine")
+    args["form"] = use.get("form", "dampening")
+    if use.get("built_first"):
+        args["built_first"] = True
+    if _short(s.cls) in ("UntunedLinearWarmup", "UntunedExponentialWarmup", "RAdamWarmup"):
+        opt = facts.optimizer(s.optimizer)
+        if opt is None:
+            raise Unresolved(f"its warm-up period comes from the optimizer's beta2, and the optimizer is not known "
+                             f"({s.optimizer_reason or 'not found'})")
+        betas = opt.params.get("betas")
+        if isinstance(betas, Known) and isinstance(betas.value, (list, tuple)) and len(betas.value) == 2 \
+                and _num(betas.value[1]):
+            args["beta2"] = float(betas.value[1])
+        elif isinstance(betas, Unknown):
+            raise Unresolved(f"its warm-up period comes from the optimizer's beta2, which is unknown: {betas.reason}")
+        elif _short(opt.cls) in BETAS:
+            args["beta2"] = 0.999
+        # other optimizers have no betas: the package raises KeyError('betas'), and so does the simulation
 
 
 #: simulated classes whose ``step(epoch)`` is followed: the engine passes the epoch of each call

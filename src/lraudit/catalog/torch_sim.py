@@ -1349,8 +1349,23 @@ def _build(spec: SchedSpec, optimizer: _Optimizer) -> Any:
         cls = extra_classes.get(spec.name)
     if cls is None:
         raise SimError(f"unsupported scheduler {spec.name!r}: no simulation for it", step=0, scheduler=spec.name)
-    children = [_build(child, optimizer) for child in spec.children]
     args = {k: (_guard(v, k) if k in _CALLABLE_ARGS else v) for k, v in spec.args.items()}
+    if getattr(cls, "builds_before_children", False):
+        # pytorch_warmup's wrappers dampen the schedulers listed as their children; the script may build the
+        # wrapper before them (``built_first``), which changes the rate those schedulers start from
+        first = bool(args.pop("built_first", False))
+        try:
+            if first:
+                obj = cls(optimizer, **args)
+                obj.schedulers = [_build(child, optimizer) for child in spec.children]
+                return obj
+            children = [_build(child, optimizer) for child in spec.children]
+            return cls(optimizer, **args, schedulers=children)
+        except (_CallableFailed, SimError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the package raises at construction
+            raise SimError(_message(exc), step=0, scheduler=spec.name) from exc
+    children = [_build(child, optimizer) for child in spec.children]
     if spec.name in child_params:
         if len(children) > 1:
             raise SimError(f"{spec.name} takes one {child_params[spec.name]}", step=0, scheduler=spec.name)

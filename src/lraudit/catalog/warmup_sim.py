@@ -96,3 +96,165 @@ class GradualWarmupScheduler(LRScheduler):
 CLASSES: dict[str, type] = {"GradualWarmupScheduler": GradualWarmupScheduler}
 #: constructor parameters that take another scheduler (built first, passed as the object)
 CHILD_PARAMS: dict[str, str] = {"GradualWarmupScheduler": "after_scheduler"}
+
+
+# --------------------------------------------------------------------------------------------- pytorch_warmup
+# ``pytorch_warmup`` 0.2.0 (base.py, untuned.py, radam.py): the same float operations in the same order. The engine
+# steps the wrapper once per ``dampening()`` block (or ``dampen()`` call); the wrapper steps the schedulers it
+# dampens (``schedulers``), as the block's body does.
+import math as _math
+
+
+def _warmup_params(warmup_period: Any, group_count: int) -> list[dict[str, Any]]:
+    if isinstance(warmup_period, list):
+        if len(warmup_period) != group_count:
+            raise ValueError(f"The size of warmup_period ({len(warmup_period)}) does not match the size of "
+                             f"param_groups ({group_count}).")
+        for x in warmup_period:
+            if not isinstance(x, int):
+                raise TypeError(f"An element in warmup_period, {type(x).__name__}, is not an int.")
+            if x <= 0:
+                raise ValueError(f"An element in warmup_period must be a positive integer, but is {x}.")
+        return [dict(warmup_period=x) for x in warmup_period]
+    if isinstance(warmup_period, int) and not isinstance(warmup_period, bool):
+        if warmup_period <= 0:
+            raise ValueError(f"warmup_period must be a positive integer, but is {warmup_period}.")
+        return [dict(warmup_period=warmup_period) for _ in range(group_count)]
+    raise TypeError(f"{warmup_period} ({type(warmup_period).__name__}) is not a list nor an int.")
+
+
+def _beta2s(optimizer: _Optimizer, beta2: Any) -> list[float]:
+    """Each group's beta2: ``x['betas'][1]`` (a KeyError for an optimizer without betas, as the package raises)."""
+    if beta2 is None:
+        raise KeyError("betas")
+    return [float(beta2) for _ in optimizer.param_groups]
+
+
+class BaseWarmup:
+    #: the wrapper may be built before the schedulers it dampens (the package warns against it)
+    builds_before_children = True
+
+    def __init__(self, optimizer: _Optimizer, warmup_params: list[dict[str, Any]], last_step: int = -1,
+                 schedulers: Any = None, form: str = "dampening") -> None:
+        self.optimizer = optimizer
+        self.warmup_params = warmup_params
+        self.last_step = last_step
+        self.lrs = [group["lr"] for group in self.optimizer.param_groups]
+        self.schedulers = list(schedulers or [])
+        self.form = form
+        self.dampen()
+
+    def dampen(self, step: int | None = None) -> None:
+        if step is None:
+            step = self.last_step + 1
+        self.last_step = step
+        for group, params in zip(self.optimizer.param_groups, self.warmup_params):
+            omega = self.warmup_factor(step, **params)
+            group["lr"] *= omega
+
+    def warmup_factor(self, step: int, **params: Any) -> float:
+        raise NotImplementedError
+
+    def _step_children(self) -> None:
+        for sched in self.schedulers:
+            if isinstance(sched, ReduceLROnPlateau):
+                from .torch_sim import PLATEAU_METRIC
+
+                sched.step(PLATEAU_METRIC)
+            elif getattr(sched, "wants_metric", False):
+                from .torch_sim import PLATEAU_METRIC
+
+                sched.step(**{sched.metric_keyword: PLATEAU_METRIC})
+            else:
+                sched.step()
+
+    def step(self) -> None:
+        """One ``with warmup.dampening(): <schedulers>.step()`` block, or ``<schedulers>.step(); warmup.dampen()``."""
+        if self.form == "dampening":
+            for group, lr in zip(self.optimizer.param_groups, self.lrs):
+                group["lr"] = lr
+            self._step_children()
+            self.lrs = [group["lr"] for group in self.optimizer.param_groups]
+            self.dampen()
+        else:
+            self._step_children()
+            self.dampen()
+
+    def get_last_lr(self) -> list[Any]:
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def _fast(self, lr0: Any) -> None:
+        return None
+
+
+class LinearWarmup(BaseWarmup):
+    def __init__(self, optimizer: _Optimizer, warmup_period: Any, last_step: int = -1, **kw: Any) -> None:
+        super().__init__(optimizer, _warmup_params(warmup_period, len(optimizer.param_groups)), last_step, **kw)
+
+    def warmup_factor(self, step: int, warmup_period: int) -> float:  # type: ignore[override]
+        return min(1.0, (step + 1) / warmup_period)
+
+
+class ExponentialWarmup(BaseWarmup):
+    def __init__(self, optimizer: _Optimizer, warmup_period: Any, last_step: int = -1, **kw: Any) -> None:
+        super().__init__(optimizer, _warmup_params(warmup_period, len(optimizer.param_groups)), last_step, **kw)
+
+    def warmup_factor(self, step: int, warmup_period: int) -> float:  # type: ignore[override]
+        return 1.0 - _math.exp(-(step + 1) / warmup_period)
+
+
+class UntunedLinearWarmup(LinearWarmup):
+    def __init__(self, optimizer: _Optimizer, last_step: int = -1, beta2: Any = None, **kw: Any) -> None:
+        warmup_period = [int(2.0 / (1.0 - b)) for b in _beta2s(optimizer, beta2)]
+        super().__init__(optimizer, warmup_period, last_step, **kw)
+
+
+class UntunedExponentialWarmup(ExponentialWarmup):
+    def __init__(self, optimizer: _Optimizer, last_step: int = -1, beta2: Any = None, **kw: Any) -> None:
+        warmup_period = [int(1.0 / (1.0 - b)) for b in _beta2s(optimizer, beta2)]
+        super().__init__(optimizer, warmup_period, last_step, **kw)
+
+
+def rho_inf_fn(beta2: float) -> float:
+    return 2.0 / (1 - beta2) - 1
+
+
+def rho_fn(t: int, beta2: float, rho_inf: float) -> float:
+    b2t = beta2 ** t
+    rho_t = rho_inf - 2 * t * b2t / (1 - b2t)
+    return rho_t
+
+
+def get_offset(beta2: float, rho_inf: float) -> int:
+    if not beta2 > 0.6:
+        raise ValueError(f"beta2 ({beta2}) must be greater than 0.6")
+    offset = 1
+    while True:
+        if rho_fn(offset, beta2, rho_inf) > 4:
+            return offset
+        offset += 1
+        if offset > 10_000:  # beta2 > 0.6 ends within a few steps; a bound against a runaway loop
+            raise ValueError(f"no RAdam offset found for beta2 {beta2}")
+
+
+class RAdamWarmup(BaseWarmup):
+    def __init__(self, optimizer: _Optimizer, last_step: int = -1, beta2: Any = None, **kw: Any) -> None:
+        warmup_params = [dict(beta2=b, rho_inf=rho_inf_fn(b)) for b in _beta2s(optimizer, beta2)]
+        for x in warmup_params:
+            x["offset"] = get_offset(**x)
+        super().__init__(optimizer, warmup_params, last_step, **kw)
+
+    def warmup_factor(self, step: int, beta2: float, rho_inf: float, offset: int) -> float:  # type: ignore
+        rho = rho_fn(step + offset, beta2, rho_inf)
+        numerator = (rho - 4) * (rho - 2) * rho_inf
+        denominator = (rho_inf - 4) * (rho_inf - 2) * rho
+        return _math.sqrt(numerator / denominator)
+
+
+WARMUP_CLASSES: dict[str, type] = {
+    "LinearWarmup": LinearWarmup, "ExponentialWarmup": ExponentialWarmup,
+    "UntunedLinearWarmup": UntunedLinearWarmup, "UntunedExponentialWarmup": UntunedExponentialWarmup,
+    "RAdamWarmup": RAdamWarmup,
+}
+CLASSES.update(WARMUP_CLASSES)
+CHILD_PARAMS.update({name: "schedulers" for name in WARMUP_CLASSES})

@@ -49,6 +49,9 @@ DECAY_ONLY: frozenset[str] = frozenset({
 })
 
 #: Classes whose rate ignores the optimizer's lr (they write their own base and peak).
+#: pytorch_warmup's wrappers (qualified-name prefix): they dampen the schedulers listed as their children
+DAMPENING = "pytorch_warmup."
+
 IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR",
                                                    # ignite's param schedulers write absolute values
                                                    "CosineAnnealingScheduler", "LinearCyclicalScheduler",
@@ -445,12 +448,25 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
     Decided from evidence only: the length's value compared with the run's epoch count (for decay periods), and
     the words of its provenance; never from the class alone when the value is unknown.
     """
-    if s.parent is not None or s.framework not in ("torch", "hf"):
+    parent = facts.scheduler(s.parent) if s.parent is not None else None
+    dampened = parent is not None and parent.cls.startswith(DAMPENING)
+    if (s.parent is not None and not dampened) or s.framework not in ("torch", "hf"):
+        return None
+    if s.cls.startswith(DAMPENING):
+        # a pytorch_warmup wrapper is as wrong as the scheduler it dampens (LR201 reports that scheduler)
+        for cid in s.children:
+            child = facts.scheduler(cid)
+            m = unit_mismatch(facts, child) if child is not None else None
+            if m is not None:
+                return m
         return None
     name = short(s.cls)
     if name in PLATEAU or s.cls.startswith("custom:"):
         return None
     sites = [st for st in s.step_sites if st.kind == "scheduler"]
+    if dampened and parent is not None:
+        # stepped inside the wrapper's dampening() blocks (or before its dampen() calls)
+        sites = [st for st in parent.step_sites if st.kind == "scheduler"]
     epochs = epochs_of_run(facts)
     if not sites:
         return _framework_mismatch(facts, s, epochs)

@@ -237,6 +237,8 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
         rise = None
         if len(pts) >= 2:
             rise = _curve_rise(facts, s, pts, base, cause is not None)
+        if rise is not None and _dampening_rise(ctx, s, rise):
+            rise = None
         if rise is not None:
             argname = cause[0] if cause else ("lr_lambda" if "lr_lambda" in s.arg_locs else "")
             span = f"between {when(rise.prev, unit)} and {when(rise.end, unit, total)}"
@@ -256,6 +258,22 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
                 before, after, span = "its starting rate", "higher values", "as training goes on"
             yield ctx.finding(arg_loc(s, cause[0]), scheduler=sched_label(s), before=before, after=after,
                               span=span, cause=cause[1])
+
+
+def _dampening_rise(ctx: CheckContext, s: SchedulerFact, rise: _Rise) -> bool:
+    """A pytorch_warmup wrapper's rise where none of the schedulers it dampens rises: its warm-up factor still
+    growing (a decay of the scheduler inside the warm-up is partly undone by it), not a rising schedule."""
+    if not s.cls.startswith("pytorch_warmup.") or not s.children:
+        return False
+    for cid in s.children:
+        c = ctx.curves.get(cid)
+        if c is None or c.lr is None:
+            return False
+        steps = c.steps if c.steps is not None else range(len(c.lr))
+        window = [v for k, v in zip(steps, c.lr) if rise.prev <= k <= rise.end]
+        if any(_up(a, b) for a, b in zip(window, window[1:])):
+            return False
+    return True
 
 
 def _curve_rise(facts: FileFacts, s: SchedulerFact, pts: list[tuple[int, float]], base: float | None,
@@ -621,6 +639,8 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
         return _curve_warmup(ctx, s)
     if s.framework != "torch":
         return None
+    if s.cls.startswith("pytorch_warmup.") and s.parent is None:
+        return _dampening_warmup(facts, s, rl)
     if name in ("LinearLR", "ConstantLR") and s.parent is None:
         T = arg_num(s, "total_iters")
         if rl is None or T is None or T <= 0:
@@ -656,6 +676,35 @@ def _warmup_problem(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str,
     if name in ("LambdaLR",) or s.cls.startswith("custom:"):
         return _curve_warmup(ctx, s)
     return None
+
+
+def _dampening_warmup(facts: FileFacts, s: SchedulerFact, rl: RunLength | None
+                      ) -> tuple[Location, str, str, str] | None:
+    """A pytorch_warmup linear warm-up (LinearWarmup's warmup_period, UntunedLinearWarmup's 2 / (1 - beta2)
+    updates) that lasts the whole run; pytorch_warmup counts it in dampening() calls, meant to be optimizer steps."""
+    if rl is None:
+        return None
+    name = short(s.cls)
+    if name == "LinearWarmup":
+        W = arg_num(s, "warmup_period")
+        what, loc = f"warmup_period={fmt(W)}", arg_loc(s, "warmup_period")
+    elif name == "UntunedLinearWarmup":
+        opt = facts.optimizer(s.optimizer)
+        betas = opt.params.get("betas") if opt is not None else None
+        if not (isinstance(betas, Known) and isinstance(betas.value, (list, tuple)) and len(betas.value) == 2
+                and isinstance(betas.value[1], (int, float)) and 0 <= betas.value[1] < 1):
+            return None
+        W = int(2.0 / (1.0 - betas.value[1]))
+        what, loc = f"its untuned warm-up of {W} updates (2 / (1 - beta2), beta2={fmt(betas.value[1])})", s.loc
+    else:
+        return None  # exponential and RAdam factors approach 1 without a set end
+    if W is None or W <= 0 or W < rl.steps:
+        return None
+    consequence = "the rate is still rising when training stops, so the run never trains at the scheduled rate"
+    if s.stepped == "epoch":
+        consequence += ("; dampening() runs once per epoch here, while the warm-up period counts optimizer steps "
+                        "(call it after every optimizer.step())")
+    return (loc, what, f"{steps_phrase(rl.steps, rl.unit)} ({tidy(rl.source, facts.path)})", consequence)
 
 
 def _curve_warmup(ctx: CheckContext, s: SchedulerFact) -> tuple[Location, str, str, str] | None:

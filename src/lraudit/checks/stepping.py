@@ -23,6 +23,8 @@ from .frameworks import lightning_steps_it
 @check("LR201")
 def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     for s in ctx.facts.schedulers:
+        if s.cls.startswith("pytorch_warmup."):
+            continue  # its mismatch is the one of the scheduler it dampens, reported there
         m = unit_mismatch(ctx.facts, s)
         if m is None or (m.site is None and lightning_steps_it(s)):
             continue  # a scheduler Lightning steps by its interval is LR401's
@@ -212,6 +214,8 @@ def _training_loops_here(facts: FileFacts, s: SchedulerFact) -> list[int]:
 
 def _never_effect(s: SchedulerFact) -> str:
     name = short(s.cls)
+    if s.cls.startswith("pytorch_warmup."):
+        return "there is no warm-up (its constructor only multiplies the current rate by the first warm-up factor, once)"
     if name in PLATEAU:
         return "the rate is never reduced"
     return "the rate stays at its first value for the whole run"

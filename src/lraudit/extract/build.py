@@ -32,7 +32,7 @@ from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_
 from .objects import Creation, ObjectFlow
 from .values import Resolver
 
-STEP_METHODS = ("step", "step_update")
+STEP_METHODS = ("step", "step_update", "dampening", "dampen")  # dampening/dampen: pytorch_warmup
 ASSUMED_LEN = 100  # batches per epoch assumed to show a curve when the script does not state len(loader)
 _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|ppl|err|val|dice|psnr|ssim|prec|recall")
 

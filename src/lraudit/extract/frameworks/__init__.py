@@ -50,6 +50,7 @@ from .ignite import drop_other_parameters, ignite_after
 from .hf import _hf_after, _hf_get_scheduler, _hf_trainer, _trainer_spec
 from .keras import _imports_keras, _keras, _keras_compile_optimizers, _keras_custom_schedule, _keras_schedule_classes
 from .keras_callbacks import _keras_rate_callback_classes
+from .pytorch_warmup import pytorch_warmup_after
 from .lightning import _lightning, _lightning_trainer_attributes
 from .timm import _TIMM_OPTIMIZER_FACTORIES, _timm_after, _timm_factory, _timm_optimizer_factory
 
@@ -95,6 +96,7 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     facts = _accelerate(facts, flow, ix, resolver, builder)
     facts = deepspeed_engines(facts, flow, ix, resolver, builder)
     facts = ignite_after(facts, flow, ix, resolver, builder)
+    facts = pytorch_warmup_after(facts, flow, ix, resolver, builder)
     from ..manual import manual_schedules
 
     facts = manual_schedules(facts, flow, ix, resolver, contexts, builder)
