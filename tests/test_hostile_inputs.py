@@ -550,3 +550,43 @@ def test_a_hostile_pyproject_is_a_configuration_error(tmp_path: Path) -> None:
     code, out, err, _ = run_cli(["check", "bad.py"], tmp_path, timeout=60)
     assert code == 2
     assert err.startswith("lraudit: error: ") and "Traceback" not in err
+
+
+def _pass_through_chain(levels: int, sites: int) -> str:
+    """``f0(lr)`` calls ``f1`` ``sites`` times with its parameter, ``f1`` calls ``f2`` ..., and each also calls
+    itself recursively: paths through the call graph grow as ``sites ** levels``."""
+    lines = ["import torch\n"]
+    for i in range(levels):
+        body = [f"def f{i}(model, lr, depth=0):"]
+        body.append(f"    if depth > 3:\n        return f{i}(model, lr, depth - 1)")
+        if i + 1 < levels:
+            body += [f"    f{i + 1}(model, lr)" for _ in range(sites)]
+        else:
+            body.append("    optimizer = torch.optim.SGD(model.parameters(), lr=lr)")
+            body.append("    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30)")
+            body.append("    for epoch in range(90):\n        optimizer.step()\n        scheduler.step()")
+        lines.append("\n".join(body) + "\n")
+    lines.append("f0(model, 0.1)\n")
+    return "\n".join(lines)
+
+
+def test_parameters_passed_through_many_calls_resolve_once_per_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # found on pytorch/ignite's handlers: a parameter handed on by functions with several call sites each was
+    # resolved once per path through the call graph (2**21 resolutions, minutes for one file)
+    from lraudit.api import audit_source
+    from lraudit.extract import values
+
+    calls = 0
+    real = values.Resolver._param_value
+
+    def counting(self: Any, fn: Any, name: str) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(self, fn, name)
+
+    monkeypatch.setattr(values.Resolver, "_param_value", counting)
+    result = audit_source(_pass_through_chain(levels=12, sites=4), "train.py")
+    assert result.error is None
+    (opt,) = result.optimizers
+    assert opt["lr"]["value"] == 0.1  # the value still arrives through every level and the recursion
+    assert calls < 12 * 3 * 10  # a handful of resolutions per function and parameter, not 4 ** 12

@@ -153,6 +153,7 @@ _NAMESPACE_NAMES = {"args", "opt", "opts", "flags", "FLAGS", "hparams", "hp", "o
 
 
 _OMITTED = Unknown("not passed")  # a keyword a forwarded **kwargs does not carry (see Resolver._forwarded)
+_RECURSIVE = Unknown("the function passes it on to itself through a chain of calls (recursion)")
 
 # an assigned value that restores a run from a checkpoint (a resumed run, not a fresh one)
 _RESTORE_RE = re.compile(r"torch\.load|load_state|load_checkpoint|ckpt|checkpoint|resume|restore|state_dict", re.I)
@@ -182,6 +183,11 @@ class Resolver:
         self.symbol_value: Callable[[str], int] | None = None
         self.module_hops = 0  # how many imports away from the analysed file this resolver is
         self._memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}  # repeated resolutions are common
+        # a parameter's value is the same wherever the function reads it: one resolution per function and name
+        # (without it, functions whose call sites pass parameters on to each other, or to themselves, are
+        # resolved once per path through the call graph: exponential on real code such as ignite's handlers)
+        self._param_memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}
+        self._param_active: set[tuple[Any, ...]] = set()
         # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
         # Lightning Trainer call); consulted before any other resolution of that exact attribute
         self.known_attributes: dict[str, Value] = {}
@@ -618,6 +624,22 @@ class Resolver:
         return out
 
     def _param(self, fn: FunctionInfo, name: str, ctx: Ctx) -> Value:
+        key = (id(fn), name, self.assumed_len, self.condition_mode)
+        hit = self._param_memo.get(key)
+        if hit is not None:
+            return hit[1]
+        if key in self._param_active:
+            return _RECURSIVE
+        self._param_active.add(key)
+        try:
+            value = self._param_value(fn, name)
+        finally:
+            self._param_active.discard(key)
+        if not (isinstance(value, Unknown) and "too long to follow" in value.reason):
+            self._param_memo[key] = (fn, value)  # fn is kept so its id cannot be reused
+        return value
+
+    def _param_value(self, fn: FunctionInfo, name: str) -> Value:
         param = fn.param(name)
         assert param is not None
         click = self._click_defaults().get(fn.qualname, {}).get(name)
@@ -657,6 +679,8 @@ class Resolver:
                     continue
                 values.append((self._default(fn, param), site))
             else:
+                if (isinstance(arg, cst.Name) and arg.value == name and site.ctx.scope.function is fn):
+                    continue  # a recursive call passing the parameter on unchanged adds no value
                 v = self.resolve(arg, site.ctx, site.seq)
                 if isinstance(v, Known):
                     v = Known(v.value, _describe_call_source(v.source, name, fn_desc, self.where(site.node)))
