@@ -21,6 +21,16 @@ FAMILY_MODULES: tuple[str, ...] = (
     "hydra",
 )
 
+# the suffixes each family module reads: a Python file loads only the Python readers (start-up of the one-file
+# pre-commit run); tests/test_configs_registry_suffixes.py checks this table against the readers themselves
+FAMILY_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "mmengine": (".py",),
+    "detectron2": (".py", ".yaml", ".yml"),
+    "deepspeed": (".json",),
+    "lightning_cli": (".yaml", ".yml"),
+    "hydra": (".yaml", ".yml"),
+}
+
 _READERS: list[Any] = []
 
 
@@ -29,9 +39,12 @@ def register(reader: Any) -> None:
         _READERS.append(reader)
 
 
-@lru_cache(maxsize=1)
-def _load() -> tuple[Any, ...]:
+@lru_cache(maxsize=None)
+def _load(suffix: str | None = None) -> tuple[Any, ...]:
+    """The readers of the family modules that read ``suffix`` (every family when None), imported on first use."""
     for mod in FAMILY_MODULES:
+        if suffix is not None and suffix not in FAMILY_SUFFIXES.get(mod, (suffix,)):
+            continue
         try:
             importlib.import_module(f"{__name__}.{mod}")
         except ModuleNotFoundError as exc:  # a family not built yet must not break the others
@@ -42,7 +55,14 @@ def _load() -> tuple[Any, ...]:
 
 def readers_for(path: str) -> list[Any]:
     suffix = os.path.splitext(path)[1].lower()
-    return [r for r in _load() if suffix in r.suffixes]
+    return sorted((r for r in _load(suffix) if suffix in r.suffixes), key=_trial_order)
+
+
+def _trial_order(reader: Any) -> int:
+    """A reader's place in FAMILY_MODULES (whatever order the modules happened to be imported in)."""
+    module = getattr(reader, "__module__", None) or type(reader).__module__
+    short = module.rsplit(".", 1)[-1]
+    return FAMILY_MODULES.index(short) if short in FAMILY_MODULES else len(FAMILY_MODULES)
 
 
 def is_config_suffix(path: str) -> bool:

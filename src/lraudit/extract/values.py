@@ -1001,36 +1001,7 @@ class Resolver:
             return Unknown(f"{name}() is defined more than once")
         fn = fns[0]
         # functions that return parse_args(), a config dict or a constant: resolve their return values
-        if fn.returns and not any(True for _ in node.args):
-            rets = [self.resolve(expr, rctx, None) for expr, rctx in fn.returns]
-            if all(isinstance(r, Known) for r in rets):
-                first = rets[0].value  # type: ignore[union-attr]
-                if all(_same(r.value, first) for r in rets):  # type: ignore[union-attr]
-                    return rets[0]
-        try:
-            from ..evaluate import EvalError, call_function  # local import keeps start-up light
-        except ImportError:  # pragma: no cover - evaluator always ships
-            return Unknown(f"{name}() is not evaluated")
-        args = []
-        kwargs = {}
-        for a in node.args:
-            if a.star:
-                return Unknown(f"{name}(*...) is not evaluated")
-            v = self.resolve(a.value, ctx, seq)
-            if not isinstance(v, Known):
-                return Unknown(f"{name}() gets an argument that is not known: {v.reason}")  # type: ignore
-            if a.keyword is not None:
-                kwargs[a.keyword.value] = v.value
-            else:
-                args.append(v.value)
-        fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)))
-        try:
-            result = call_function(fv, args, kwargs)
-        except EvalError as exc:
-            return Unknown(f"{name}() could not be evaluated: {exc}")
-        except Exception as exc:  # the evaluator must never take the run down
-            return Unknown(f"{name}() could not be evaluated: {type(exc).__name__}")
-        return Known(result, f"{name}() at {self.where(node)}")
+        return self._evaluate_call(node, ctx, seq, fn, self, name, "")
 
     def _module_call(self, node: cst.Call, qualified: str, ctx: Ctx, seq: int | None) -> Value | None:
         """The value a function of another repository module returns (``hyp = load_hyp()`` with
@@ -1057,16 +1028,24 @@ class Resolver:
             if q is not None and not fns:  # re-exported by that module (`from .general import load_hyp`)
                 return other._module_call(node, q, Ctx(other.ix.module_scope), None)
             return None
-        fn = fns[0]
+        return other._evaluate_call(node, ctx, seq, fns[0], self, name, f" of {other.name}")
+
+    def _evaluate_call(self, node: cst.Call, ctx: Ctx, seq: int | None, fn: FunctionInfo, caller: "Resolver",
+                       name: str, of: str) -> Value:
+        """The value ``fn`` (a function of this resolver's module) returns for the call ``node`` that ``caller``
+        sees: its return expressions when every one is the same known value and the call passes nothing, else
+        the safe evaluator run on the call's known arguments. ``of`` names another module in the sources."""
         if fn.returns and not node.args:
-            rets = [other.resolve(expr, rctx, None) for expr, rctx in fn.returns]
+            rets = [self.resolve(expr, rctx, None) for expr, rctx in fn.returns]
             if all(isinstance(r, Known) for r in rets):
                 first = rets[0].value  # type: ignore[union-attr]
                 if all(_same(r.value, first) for r in rets):  # type: ignore[union-attr]
                     r0 = rets[0]
-                    return Known(r0.value, f"{r0.source} (returned by {name}() of {other.name})")  # type: ignore
+                    if not of:
+                        return r0
+                    return Known(r0.value, f"{r0.source} (returned by {name}(){of})")  # type: ignore[union-attr]
         try:
-            from ..evaluate import EvalError, call_function
+            from ..evaluate import EvalError, call_function  # local import keeps start-up light
         except ImportError:  # pragma: no cover - evaluator always ships
             return Unknown(f"{name}() is not evaluated")
         args: list[Any] = []
@@ -1074,21 +1053,21 @@ class Resolver:
         for a in node.args:
             if a.star:
                 return Unknown(f"{name}(*...) is not evaluated")
-            v = self.resolve(a.value, ctx, seq)
+            v = caller.resolve(a.value, ctx, seq)
             if not isinstance(v, Known):
                 return Unknown(f"{name}() gets an argument that is not known: {v.reason}")  # type: ignore
             if a.keyword is not None:
                 kwargs[a.keyword.value] = v.value
             else:
                 args.append(v.value)
-        fv = FunctionValue(fn.node, fn.name, other.loc_line(fn.node), scope=EvalScope(other, Ctx(fn.scope)))
+        fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)))
         try:
             result = call_function(fv, args, kwargs)
         except EvalError as exc:
-            return Unknown(f"{name}() of {other.name} could not be evaluated: {exc}")
+            return Unknown(f"{name}(){of} could not be evaluated: {exc}")
         except Exception as exc:  # the evaluator must never take the run down
-            return Unknown(f"{name}() of {other.name} could not be evaluated: {type(exc).__name__}")
-        return Known(result, f"{name}() of {other.name} at {self.where(node)}")
+            return Unknown(f"{name}(){of} could not be evaluated: {type(exc).__name__}")
+        return Known(result, f"{name}(){of} at {caller.where(node)}")
 
     # ------------------------------------------------------------------------------ local modules
     def _local_module_value(self, qualified: str, importer: str | None = None) -> Value | None:
