@@ -593,6 +593,30 @@ class Resolver:
             return "**"  # perhaps in the mapping unpacked into the call (see _forwarded)
         return None
 
+    def _from_vars_args(self, site: CallSite, name: str, fn_desc: str) -> Value | None:
+        """``Model(**vars(args))`` (also ``**args.__dict__``) where ``args`` is the parsed command line and ``--name``
+        is one of its options: the option's value. None otherwise (an option the parser may get elsewhere stays
+        unknown: a library's ``add_argparse_args(parser)`` adds options this file does not show)."""
+        stars = [a.value for a in site.node.args if a.star == "**"]
+        if len(stars) != 1:
+            return None
+        star = stars[0]
+        inner: cst.BaseExpression | None = None
+        if (isinstance(star, cst.Call) and isinstance(star.func, cst.Name) and star.func.value == "vars"
+                and len(star.args) == 1 and not star.args[0].star):
+            inner = star.args[0].value
+        elif isinstance(star, cst.Attribute) and star.attr.value == "__dict__":
+            inner = star.value
+        if inner is None or name not in self._argparse_options():
+            return None
+        ns = self.resolve(inner, site.ctx, site.seq)
+        if not (isinstance(ns, Known) and isinstance(ns.value, Namespace)):
+            return None
+        v = self._argparse_value(name, site.node)
+        if isinstance(v, Known):
+            v = Known(v.value, _describe_call_source(v.source, name, f"{fn_desc} via **vars()", self.where(site.node)))
+        return v
+
     def _forwarded(self, site: CallSite, name: str, depth: int = 0) -> list[tuple[Value, CallSite]] | None:
         """Values keyword ``name`` takes in a ``**kwargs`` forwarded by the function that makes the call
         (``def train(max_epochs=500, **kwargs): Model(**kwargs)`` called as ``train(lr=5e-4)``): one entry per
@@ -664,6 +688,10 @@ class Resolver:
             if arg == "**":
                 forwarded = self._forwarded(site, name)
                 if forwarded is None:
+                    from_args = self._from_vars_args(site, name, fn_desc)
+                    if from_args is not None:
+                        values.append((from_args, site))
+                        continue
                     return Unknown(f"{name} comes from function argument '{name}' of {fn_desc}; a call passes **kwargs")
                 for v, _ in forwarded:
                     if v is _OMITTED:
