@@ -315,3 +315,47 @@ def test_framework_hooks_of_a_linked_class_count_only_when_it_is_trained(tmp_pat
     assert [(s["class"], s.get("file"), s["optimizer"]) for s in r.schedulers] == [
         ("torch.optim.lr_scheduler.CosineAnnealingLR", "models.py", "opt1")]
     assert r.optimizers[0]["file"] == "models.py" and r.optimizers[0]["lr"]["value"] == 0.1
+
+
+CLI_MODULE = (
+    "import torch\n\n\ndef main():\n"
+    "    model = torch.nn.Linear(2, 2)\n"
+    "    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)\n"
+    "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)\n"
+    "    for epoch in range(30):\n        optimizer.step()\n        scheduler.step()\n"
+)
+
+
+@pytest.mark.parametrize("declared", [
+    {"pyproject.toml": '[project]\nname = "kit"\n[project.scripts]\nkit-train = "kit.cli:main"\n'},
+    {"pyproject.toml": '[tool.poetry]\nname = "kit"\n[tool.poetry.scripts]\nkit-train = "kit.cli:main"\n'},
+    {"setup.cfg": "[metadata]\nname = kit\n[options.entry_points]\nconsole_scripts =\n    kit-train = kit.cli:main\n"},
+    {"setup.py": "from setuptools import setup\nsetup(name='kit', entry_points={'console_scripts': "
+                 "['kit-train = kit.cli:main [extra]']})\n"},
+])
+def test_a_command_the_package_installs_is_an_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           declared: dict[str, str]) -> None:
+    from lraudit.render.notes import render_notes
+    from lraudit.runner import run_files
+
+    _write(tmp_path, {**declared, "src/kit/__init__.py": "", "src/kit/cli.py": CLI_MODULE,
+                      "src/kit/other.py": CLI_MODULE.replace("def main", "def helper")})
+    monkeypatch.chdir(tmp_path)
+    files = [(str(tmp_path / p), p) for p in ("src/kit/cli.py", "src/kit/other.py")]
+    results = run_files(files, AnalysisOptions(), jobs=1)
+    by_path = {r.path: r for r in results}
+    assert by_path["src/kit/cli.py"].details.get("commands") == ["kit-train = main"]
+    assert "entry_point" not in by_path["src/kit/other.py"].details  # not __main__, no command runs it
+    text = render_notes(results, [], {})
+    overview = text.split("## Repository overview", 1)[1].split("## Contents", 1)[0]
+    lines = [ln for ln in overview.splitlines() if ln.startswith("- ")]
+    assert lines == ["- [`src/kit/cli.py`](#srckitclipy) (command `kit-train`): `SGD` (lr 0.05) → "
+                     "`StepLR` (step decay, 30 epochs)"]
+
+
+def test_a_broken_packaging_file_declares_no_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {"pyproject.toml": "[project\nscripts = ", "setup.py": "setup(entry_points={'console_scripts'",
+                      "kit/__init__.py": "", "kit/cli.py": CLI_MODULE})
+    monkeypatch.chdir(tmp_path)
+    r = analyze_path(str(tmp_path / "kit/cli.py"), "kit/cli.py", AnalysisOptions())
+    assert r.error is None and "commands" not in r.details

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -190,12 +191,26 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
     if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
         result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
+    commands = _console_entries(path)
+    if commands:
+        result.details["entry_point"] = True  # a command the package installs ([project.scripts], console_scripts)
+        result.details["commands"] = commands
     from .configs.links import find_links
 
     links = find_links(text, path)
     if links:
         result.details["config_links"] = [link.to_json() for link in links]
     return result
+
+
+def _console_entries(path: str) -> list[str]:
+    """The installed commands that run a function of this file (``lraudit-train = pkg.train:main``)."""
+    from .repository import repository_for
+
+    try:
+        return repository_for(path).console_entries().get(os.path.realpath(path), [])
+    except (OSError, ValueError, RecursionError):
+        return []
 
 
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)

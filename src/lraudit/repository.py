@@ -123,6 +123,26 @@ class Repository:
     parsed_paths: set[str] = field(default_factory=set)
     _admits: dict[str, bool] = field(default_factory=dict)
     _resolved: dict[tuple[str, str, tuple[str, ...]], tuple[Any, tuple[str, ...]]] = field(default_factory=dict)
+    _entries: dict[str, list[str]] | None = None
+
+    # ------------------------------------------------------------------------------------- entry points
+    def console_entries(self) -> dict[str, list[str]]:
+        """The command-line entry points the repository declares (``[project.scripts]``, Poetry's scripts,
+        ``console_scripts`` in setup.cfg or a literal ``entry_points=`` of setup.py, read without running it):
+        the real path of each target module -> the functions named, as ``name = function``."""
+        if self._entries is None:
+            self._entries = {}
+            for name, spec in sorted(_declared_scripts(self.root)):
+                mod, _, func = spec.partition(":")
+                mod, func = mod.strip(), func.strip().split("[", 1)[0].strip()
+                if not mod or not func:
+                    continue
+                target = self.resolve(mod, os.path.join(self.root, "setup.py"))
+                if isinstance(target, Target) and not target.attrs:
+                    self._entries.setdefault(os.path.realpath(target.path), []).append(f"{name} = {func}")
+        for f in _SCRIPT_FILES:
+            _note(os.path.join(self.root, f))
+        return self._entries
 
     # ------------------------------------------------------------------------------------------ names
     def rel(self, path: str) -> str:
@@ -311,6 +331,75 @@ def _is_namespace(directory: str) -> bool:
 
 _REPOS: dict[str, Repository] = {}
 _ROOTS: dict[str, str] = {}
+
+
+_SCRIPT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def _declared_scripts(root: str) -> list[tuple[str, str]]:
+    """``(command, "module:function")`` pairs declared in the root's packaging files."""
+    out: list[tuple[str, str]] = []
+    text = _read_text(os.path.join(root, "pyproject.toml"))
+    if text is not None:
+        from .config import _toml_module
+
+        mod = _toml_module()
+        try:
+            doc = mod.loads(text) if mod is not None else {}
+        except Exception:  # a broken pyproject.toml declares nothing
+            doc = {}
+        project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+        poetry = (doc.get("tool") or {}).get("poetry") if isinstance(doc.get("tool"), dict) else None
+        for table in (project.get("scripts"), poetry.get("scripts") if isinstance(poetry, dict) else None):
+            if isinstance(table, dict):
+                out += [(k, v) for k, v in table.items() if isinstance(k, str) and isinstance(v, str)]
+    text = _read_text(os.path.join(root, "setup.cfg"))
+    if text is not None:
+        import configparser
+
+        cp = configparser.ConfigParser(interpolation=None)
+        try:
+            cp.read_string(text)
+            value = cp.get("options.entry_points", "console_scripts", fallback="")
+        except configparser.Error:
+            value = ""
+        out += _entry_lines(value.splitlines())
+    text = _read_text(os.path.join(root, "setup.py"))
+    if text is not None and "console_scripts" in text:
+        import ast
+
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError):
+            tree = None
+        for node in ast.walk(tree) if tree is not None else ():
+            if isinstance(node, ast.keyword) and node.arg == "entry_points" and isinstance(node.value, ast.Dict):
+                for k, v in zip(node.value.keys, node.value.values):
+                    if isinstance(k, ast.Constant) and k.value == "console_scripts":
+                        items = v.elts if isinstance(v, (ast.List, ast.Tuple)) else [v]
+                        out += _entry_lines([e.value for e in items
+                                             if isinstance(e, ast.Constant) and isinstance(e.value, str)])
+    return out
+
+
+def _entry_lines(lines: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for line in lines:
+        name, eq, spec = line.partition("=")
+        if eq and name.strip() and ":" in spec:
+            pairs.append((name.strip(), spec.strip()))
+    return pairs
+
+
+def _read_text(path: str, limit: int = 1 << 20) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit:
+        return None
+    return data.decode("utf-8", "replace")
 
 
 def repository_for(path: str, cwd: str | None = None) -> Repository:

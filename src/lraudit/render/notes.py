@@ -396,8 +396,8 @@ def _peek_slug(anchors: Anchors, heading: str) -> str:
 def _overview(entries: Sequence[FileResult], slugs: Mapping[str, str]) -> list[str]:
     """One line per training entry point: its optimizer and schedule, linking to the file's section."""
     out = ["## Repository overview", "",
-           "Each training entry point (a script run as `__main__` that builds or reaches an optimizer), with its "
-           "optimizer and learning-rate schedule:", ""]
+           "Each training entry point (a script run as `__main__`, or a command the package installs, that builds "
+           "or reaches an optimizer), with its optimizer and learning-rate schedule:", ""]
     for r in entries:
         opts = []
         for o in _by_line(r.optimizers):
@@ -414,7 +414,11 @@ def _overview(entries: Sequence[FileResult], slugs: Mapping[str, str]) -> list[s
             length = f", {fmt_number(hz['value'])} {'steps' if sc.get('unit') == 'step' else 'epochs'}" if (
                 hz.get("value") is not None) else ""
             scheds.append(f"{md_code(short_class(str(sc.get('class', ''))))} ({md_text(shape)}{length})")
-        line = f"- [{md_code(r.path)}](#{slugs.get(r.path, '')}): "
+        line = f"- [{md_code(r.path)}](#{slugs.get(r.path, '')})"
+        commands = [str(c).split(" = ", 1)[0] for c in r.details.get("commands") or []]
+        if commands:
+            line += " (" + ", ".join(f"command {md_code(c)}" for c in commands) + ")"
+        line += ": "
         line += ", ".join(opts) if opts else "optimizer not found"
         line += " → " + ("; ".join(scheds) if scheds else "constant rate (no scheduler)")
         out.append(line)
