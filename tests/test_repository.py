@@ -359,3 +359,29 @@ def test_a_broken_packaging_file_declares_no_command(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     r = analyze_path(str(tmp_path / "kit/cli.py"), "kit/cli.py", AnalysisOptions())
     assert r.error is None and "commands" not in r.details
+
+
+@pytest.mark.parametrize("order", [("helpers.py", "train.py"), ("train.py", "helpers.py")])
+def test_a_file_both_checked_and_imported_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         order: tuple[str, str]) -> None:
+    from lraudit import parse
+    from lraudit.runner import run_files
+
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "helpers.py": "import torch\n\ndef build(model):\n    return torch.optim.SGD(model.parameters(), lr=0.3)\n",
+        "train.py": ("import torch\nfrom helpers import build\n\nmodel = torch.nn.Linear(2, 2)\n"
+                     "optimizer = build(model)\nscheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)\n"
+                     "for epoch in range(20):\n    optimizer.step()\n    scheduler.step()\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    parsed: list[int] = []
+    real = parse.parse_source
+    monkeypatch.setattr(parse, "parse_source", lambda text: parsed.append(len(text)) or real(text))
+    results = {r.path: r for r in run_files([(str(tmp_path / p), p) for p in order], AnalysisOptions(), jobs=1)}
+    assert len(parsed) == 2  # each file once, though train.py's analysis reads helpers.py too
+    assert [o["lr"]["value"] for o in results["train.py"].optimizers] == [0.3]
+    # an edited file is parsed again
+    (tmp_path / "helpers.py").write_text((tmp_path / "helpers.py").read_text().replace("0.3", "0.4") + "\n# edited\n")
+    results = {r.path: r for r in run_files([(str(tmp_path / "train.py"), "train.py")], AnalysisOptions(), jobs=1)}
+    assert [o["lr"]["value"] for o in results["train.py"].optimizers] == [0.4]

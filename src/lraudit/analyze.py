@@ -134,7 +134,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         configured = _python_config(text, path, display, opts)
         if configured is not None:
             return configured
-    module = parse_source(text)
+    module = _shared_parse(path, text)
     if isinstance(module, ParseFailure):
         return _failure(display, module.reason, module.line, module.column)
     from .extract.build import extract
@@ -201,6 +201,32 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     if links:
         result.details["config_links"] = [link.to_json() for link in links]
     return result
+
+
+def _shared_parse(path: str, text: str) -> Any:
+    """The file's module, parsed once per run: a file that another checked file imported earlier was parsed
+    for the repository model already, and a file parsed here is offered to the files that import it later
+    (only when ``text`` is what the file holds on disk)."""
+    from .parse import ParseFailure, decode_source, parse_source
+
+    if path.endswith(".ipynb") or not os.path.isfile(path):
+        return parse_source(text)
+    from .repository import repository_for
+    from .runner import read_source
+
+    try:
+        repo = repository_for(path)
+        module = repo.parsed_module(path, text)
+    except (OSError, ValueError):
+        return parse_source(text)
+    if module is not None:
+        return module
+    module = parse_source(text)
+    if not isinstance(module, ParseFailure):
+        data = read_source(path)
+        if isinstance(data, bytes) and decode_source(data) == text:
+            repo.offer(path, text, module)
+    return module
 
 
 def _console_entries(path: str) -> list[str]:

@@ -266,11 +266,7 @@ class Repository:
     def unit(self, path: str) -> Unit | str:
         """The parsed module at ``path``, or why it cannot be read (memoised for the run)."""
         _note(path)
-        try:
-            st = os.stat(path)
-            key = f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"  # an edited file is read again
-        except OSError:
-            key = os.path.realpath(path)
+        key = self._unit_key(path)  # an edited file is read again
         hit = self.units.get(key)
         if hit is not None:
             if isinstance(hit, Unit):  # most recently used last
@@ -287,6 +283,31 @@ class Repository:
                 if isinstance(old, Unit):
                     self._memo_bytes -= old.size
         return result
+
+    def _unit_key(self, path: str) -> str:
+        try:
+            st = os.stat(path)
+            return f"{os.path.realpath(path)}:{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            return os.path.realpath(path)
+
+    def parsed_module(self, path: str, text: str) -> Any:
+        """The module already parsed for ``path`` when it was parsed from exactly ``text`` (a checked file that
+        another checked file imported first); None otherwise."""
+        hit = self.units.get(self._unit_key(path))
+        return hit.module if isinstance(hit, Unit) and hit.text == text else None
+
+    def offer(self, path: str, text: str, module: Any) -> None:
+        """A checked file's parse, kept for the files that import it later in the run (parsed once, not twice)."""
+        key = self._unit_key(path)
+        if key in self.units or len(text) > MAX_MODULE_BYTES:
+            return
+        self.units[key] = Unit(os.path.abspath(path), self.rel(path), module, text, len(text))
+        self._memo_bytes += len(text)
+        while self._memo_bytes > MEMO_SOURCE_BYTES and len(self.units) > 1:
+            old = self.units.pop(next(iter(self.units)))
+            if isinstance(old, Unit):
+                self._memo_bytes -= old.size
 
     def _load(self, path: str) -> Unit | str:
         from .parse import ParseFailure, decode_source, parse_source
