@@ -136,6 +136,42 @@ def test_cache_entry_invalidated_by_an_imported_module(tmp_path: Path, monkeypat
     assert lr() == 0.05
 
 
+def test_cache_entry_invalidated_by_a_module_appearing_earlier_on_the_path(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # `from hparams import LR` finds the root's hparams.py; a scripts/hparams.py created later is what Python
+    # imports from then on (the script's own directory comes first)
+    from lraudit.runner import run_files
+
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "hparams.py": "LR = 0.01\n",
+        "scripts/train.py": ("import torch\nfrom hparams import LR\nmodel = torch.nn.Linear(2, 2)\n"
+                             "optimizer = torch.optim.SGD(model.parameters(), lr=LR)\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    cache = str(tmp_path / "cache")
+    files = [(str(tmp_path / "scripts/train.py"), "scripts/train.py")]
+
+    def lr() -> Any:
+        return run_files(files, AnalysisOptions(), jobs=1, cache_dir=cache)[0].optimizers[0]["lr"]["value"]
+
+    assert lr() == 0.01
+    assert lr() == 0.01  # from the cache
+    (tmp_path / "scripts" / "hparams.py").write_text("LR = 0.2\n")
+    repository.reset()
+    assert lr() == 0.2
+
+
+def test_a_library_import_records_no_absent_candidates(tmp_path: Path) -> None:
+    from lraudit.cache import recording_dependencies
+
+    _write(tmp_path, {"pyproject.toml": "", "train.py": "import wandb\n"})
+    repo = repository.repository_for(str(tmp_path / "train.py"))
+    with recording_dependencies() as paths:
+        assert repo.resolve("wandb.init", str(tmp_path / "train.py")) is None
+    assert paths == []
+
+
 # ------------------------------------------------------------------------------------- repository model
 
 

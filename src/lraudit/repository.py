@@ -78,17 +78,30 @@ _PROBES: list[list[str]] = []  # the paths each resolve() in progress looked for
 
 def _isfile(path: str) -> bool:
     """Whether a candidate module file exists; one that does is a dependency of the result being computed (and of
-    every later answer to the same question). Absent candidates are not recorded: a module that appears later
-    where another import root already provided one can be missed until that entry is recomputed (edit the
-    importing file, or run with --no-cache)."""
+    every later answer to the same question). The absent candidates tried before it are recorded as absent: a
+    module that appears later where an earlier import root (or a longer module path) would find it invalidates
+    the entry."""
     from .cache import _ORIGINAL_ISFILE
 
     found = _ORIGINAL_ISFILE(path)
     if found:
         for log in _PROBES:
+            log.extend(_ABSENT_PROBES[-1] if _ABSENT_PROBES else ())
             log.append(path)
+        if _ABSENT_PROBES:
+            for absent in _ABSENT_PROBES[-1]:
+                _note(absent)
+            _ABSENT_PROBES[-1].clear()
         _note(path)
+    elif _ABSENT_PROBES:
+        _ABSENT_PROBES[-1].append(path)
     return found
+
+
+# the candidates a resolve() in progress found absent so far: recorded (as absent) only once a later candidate is
+# found, since a module appearing there would change the answer; an import that finds nothing in the repository
+# (a library's name) records none of them
+_ABSENT_PROBES: list[list[str]] = []
 
 
 def find_root(path: str, cwd: str | None = None) -> str:
@@ -192,10 +205,12 @@ class Repository:
             return hit[0]
         log: list[str] = []
         _PROBES.append(log)
+        _ABSENT_PROBES.append([])
         try:
             result = self._resolve(qualified, importer, inserted)
         finally:
             _PROBES.remove(log)
+            _ABSENT_PROBES.pop()
         if len(self._resolved) > 50_000:
             self._resolved.clear()
         self._resolved[key] = (result, tuple(log))
