@@ -3,6 +3,7 @@ one that holds only for some; unresolved values computed from sizes carry their 
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 from lraudit.api import audit_source
@@ -74,3 +75,55 @@ def test_an_unresolved_size_keeps_its_expression() -> None:
     (s,) = result.schedulers
     v = s["args"]["total_steps"]
     assert v["value"] is None and v["expression"] == "len(train_loader) * 10" and "len(train_loader)" in v["unresolved"]
+
+
+HAND_WRITTEN = """
+import math
+import torch
+
+
+def cosine_scheduler(base_value, final_value, epochs, niter_per_ep):
+    total = epochs * niter_per_ep
+    return [final_value + 0.5 * (base_value - final_value) * (1 + math.cos(math.pi * i / total)) for i in range(total)]
+
+
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+train_loader = torch.utils.data.DataLoader(dataset, batch_size=32)
+epochs = 5
+lr_schedule_values = cosine_scheduler(0.1, 0.001, epochs, SIZE)
+for epoch in range(epochs):
+    for it, batch in enumerate(train_loader):
+        step = epoch * len(train_loader) + it
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = lr_schedule_values[step]
+        optimizer.step()
+"""
+
+
+def test_a_hand_written_schedule_sized_by_the_loader_is_drawn_under_a_labelled_assumption() -> None:
+    # the DeiT / MAE / ConvNeXt pattern: a per-iteration list built from len(data_loader)
+    result = audit_source(textwrap.dedent(HAND_WRITTEN.replace("SIZE", "len(train_loader)")), "train.py")
+    (s,) = result.schedulers
+    lr = s["lr"]
+    assert lr is not None and len(lr) == 500
+    expected = [0.001 + 0.5 * (0.1 - 0.001) * (1 + math.cos(math.pi * i / 500)) for i in range(500)]
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(lr, expected))
+    assumption = result.details["schedulers"][s["id"]]["assumption"]
+    assert "len(train_loader) = 100" in assumption
+    assert s["shape"] == "cosine annealing"
+
+
+def test_a_hand_written_schedule_with_a_stated_size_needs_no_assumption() -> None:
+    result = audit_source(textwrap.dedent(HAND_WRITTEN.replace("SIZE", "40").replace(
+        "len(train_loader) + it", "40 + it").replace("enumerate(train_loader)", "enumerate(range(40))")), "train.py")
+    (s,) = result.schedulers
+    assert s["lr"] is not None and len(s["lr"]) == 200
+    assert "assumes len(" not in (result.details["schedulers"][s["id"]].get("assumption") or "")
+
+
+def test_a_hand_written_schedule_unknown_for_another_reason_stays_unknown() -> None:
+    result = audit_source(textwrap.dedent(HAND_WRITTEN.replace("SIZE", "len(train_loader)").replace(
+        "cosine_scheduler(0.1,", "cosine_scheduler(load_lr(),")), "train.py")
+    (s,) = result.schedulers
+    assert s["lr"] is None

@@ -621,8 +621,40 @@ def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
     return fn
 
 
+_DATA_SIZE = re.compile(r"len\((?P<of>[^()]*(?:\([^()]*\))?[^()]*)\) depends on the data")
+
+
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                      unit: str) -> Curve:
+    """A hand-written schedule's curve. When it cannot be drawn only because a value it reads depends on a
+    loader's length (``cosine_scheduler(lr, min_lr, epochs, len(data_loader))`` of DeiT/MAE/ConvNeXt), it is drawn
+    again with that length assumed, and the curve says so (the values themselves stay unresolved)."""
+    from .evaluate import EvalError
+
+    try:
+        return _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
+    except (Unresolved, EvalError) as exc:
+        m = _DATA_SIZE.search(str(exc))
+        plan = facts.extra.get("manual_plans", {}).get(s.id)
+        resolver = getattr(getattr(plan, "scope", None), "resolver", None)
+        if m is None or resolver is None or getattr(resolver, "assumed_len", 0) is not None:
+            raise
+        resolver.assumed_len = ASSUMED_LEN
+        try:
+            curve = _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
+        except (Unresolved, EvalError):
+            raise exc from None
+        finally:
+            resolver.assumed_len = None
+    note = (f"the curve assumes len({m.group('of')}) = {ASSUMED_LEN} to show the shape (the script does not "
+            "state it)")
+    from dataclasses import replace
+
+    return replace(curve, assumption=f"{curve.assumption}; {note}" if curve.assumption else note)
+
+
+def _simulate_manual_once(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
+                          unit: str) -> Curve:
     from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
 
     plan = facts.extra.get("manual_plans", {}).get(s.id)
