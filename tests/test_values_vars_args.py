@@ -69,3 +69,72 @@ def test_set_changes_the_option_the_parameter_takes() -> None:
     lr = _lr('parser.add_argument("--learning_rate", type=float, default=3e-4)', "Model(**vars(args))",
              {"learning_rate": "0.01"})
     assert lr["value"] == 0.01
+
+
+HELPER = (
+    "def adjust_learning_rate(optimizer, epoch, args):\n"
+    "    lr = args.lr * (0.1 ** (epoch // args.step))\n"
+    "    for param_group in optimizer.param_groups:\n"
+    "        param_group['lr'] = lr\n"
+)
+TRAIN = (
+    "import argparse\nimport torch\nfrom lr_sched import adjust_learning_rate\n\n\n"
+    "def train_one_epoch(model, optimizer, epoch, args):\n"
+    "    optimizer.step()\n\n\n"
+    "def main(args):\n"
+    "    model = torch.nn.Linear(2, 2)\n"
+    "EXTRA"
+    "    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)\n"
+    "    for epoch in range(args.epochs):\n"
+    "        adjust_learning_rate(optimizer, epoch, args)\n"
+    "        train_one_epoch(model, optimizer, epoch, args)\n\n\n"
+    "if __name__ == '__main__':\n"
+    "    parser = argparse.ArgumentParser()\n"
+    "    parser.add_argument('--lr', type=float, default=0.4)\n"
+    "    parser.add_argument('--step', type=int, default=3)\n"
+    "    parser.add_argument('--epochs', type=int, default=9)\n"
+    "    main(parser.parse_args())\n"
+)
+
+
+def _helper_curve(tmp_path, extra: str = "") -> dict:
+    from lraudit.analyze import AnalysisOptions, analyze_path
+    from lraudit import repository
+
+    repository.reset()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "lr_sched.py").write_text(HELPER)
+    (tmp_path / "main.py").write_text(TRAIN.replace("EXTRA", extra))
+    r = analyze_path(str(tmp_path / "main.py"), "main.py", AnalysisOptions())
+    assert r.error is None, r.error
+    (s,) = r.schedulers
+    return s
+
+
+def test_the_parsed_command_line_handed_to_a_helper_of_another_module(tmp_path, monkeypatch) -> None:
+    # adjust_learning_rate(optimizer, epoch, args) in util/lr_sched.py (MAE, MoCo, the ImageNet example)
+    monkeypatch.chdir(tmp_path)
+    s = _helper_curve(tmp_path)
+    assert [round(x, 12) for x in s["lr"]] == [0.4] * 3 + [0.04] * 3 + [0.004] * 3
+
+
+def test_an_option_changed_where_the_namespace_is_read_counts(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = _helper_curve(tmp_path, "    args.lr = args.lr * 2\n")
+    assert [round(x, 12) for x in s["lr"]] == [0.8] * 3 + [0.08] * 3 + [0.008] * 3
+
+
+def test_an_option_changed_in_another_function_is_not_read_as_its_default(tmp_path, monkeypatch) -> None:
+    # set up elsewhere (`def setup(args): args.lr = ...`): the helper would see that value, not the default
+    monkeypatch.chdir(tmp_path)
+    s = _helper_curve(tmp_path, "    setup(args)\n")
+    assert s["lr"] is not None  # no function assigns args.lr yet: the option's default
+    (tmp_path / "main.py").write_text(TRAIN.replace("EXTRA", "    setup(args)\n")
+                                      + "\n\ndef setup(args):\n    args.lr = 0.1\n")
+    from lraudit.analyze import AnalysisOptions, analyze_path
+    from lraudit import repository
+
+    repository.reset()
+    (s,) = analyze_path(str(tmp_path / "main.py"), "main.py", AnalysisOptions()).schedulers
+    assert s["lr"] is None
+    assert "args.lr is set at run time in setup()" in s["summary"]

@@ -1554,6 +1554,68 @@ def _module_resolver(path: str, hops: int) -> "Resolver | str | None":
     return result
 
 
+_NAMESPACE_HOST: Any = None
+
+
+def _namespace_host(resolver: Resolver, node: cst.BaseExpression, ctx: Ctx) -> Any:
+    """The parsed command line as an object the safe evaluator can read attributes of (``args.lr`` inside
+    ``adjust_learning_rate(optimizer, epoch, args)``): each attribute resolves as ``<node>.name`` would at the
+    place the namespace was read, so assignments such as ``args.lr = args.blr * 4`` count; nothing is writable."""
+    global _NAMESPACE_HOST
+    if _NAMESPACE_HOST is None:
+        from ..evaluate import EvalError, Host
+
+        class NamespaceHost(Host):
+            what = "the parsed command line"
+
+            def __init__(self, resolver: Resolver, node: cst.BaseExpression, ctx: Ctx) -> None:
+                self.resolver, self.node, self.ctx = resolver, node, ctx
+                self.attrs: dict[str, cst.Attribute] = {}
+
+            def ev_getattr(self, name: str) -> Any:
+                if name.startswith("_"):
+                    raise EvalError(f"{name} of the parsed command line is not read")
+                attr = self.attrs.get(name)
+                if attr is None:  # one node per name: the resolver's memo keys on it
+                    attr = self.attrs[name] = cst.Attribute(value=self.node, attr=cst.Name(name))
+                elsewhere = _namespace_writes(self.resolver).get(name)
+                if elsewhere is not None and not any(sc is elsewhere[0] for sc in self.ctx.scope.chain()):
+                    # `if args.lr is None: args.lr = args.blr * ...` in main(): the helper sees that value, not
+                    # the option's default
+                    where = f"{elsewhere[0].qualname}()" if elsewhere[0].kind == "function" else "the module"
+                    raise EvalError(f"{elsewhere[1]}.{name} is set at run time in {where} (line "
+                                    f"{self.resolver.loc_line(elsewhere[2])}), a value not followed into this "
+                                    "function")
+                v = self.resolver.resolve(attr, self.ctx)
+                if isinstance(v, Known):
+                    if isinstance(v.value, Namespace):
+                        raise EvalError(f"{name} of the parsed command line is itself a namespace")
+                    return v.value
+                raise EvalError(v.reason)  # type: ignore[union-attr]
+
+        _NAMESPACE_HOST = NamespaceHost
+    return _NAMESPACE_HOST(resolver, node, ctx)
+
+
+def _namespace_writes(resolver: Resolver) -> dict[str, tuple[Scope, str, cst.CSTNode]]:
+    """Attribute names assigned on a simple name anywhere in the index (``args.lr = ...``): name -> (the scope,
+    the base name, the statement), first in order."""
+    hit = getattr(resolver, "_ns_writes", None)
+    if hit is not None:
+        return hit
+    out: dict[str, tuple[Scope, str, cst.CSTNode]] = {}
+    scopes = [resolver.ix.module_scope] + [fn.scope for fn in resolver.ix.functions.values()]
+    for sc in scopes:
+        for target, recs in sorted(sc.assigns.items()):
+            base, dot, name = target.partition(".")
+            if not dot or "." in name or base == "self" or not recs:
+                continue
+            if name not in out:
+                out[name] = (sc, base, recs[0].node or recs[0].value)  # type: ignore[assignment]
+    resolver._ns_writes = out  # type: ignore[attr-defined]
+    return out
+
+
 class EvalScope:
     """Adapter that lets the safe evaluator resolve free names through the file's resolver."""
 
@@ -1569,6 +1631,8 @@ class EvalScope:
 
         v = self.resolver.resolve(node, self.ctx)
         if isinstance(v, Known):
+            if isinstance(v.value, Namespace):  # `args` handed to a helper: its attributes resolve as options
+                return _namespace_host(self.resolver, node, self.ctx)
             return v.value
         raise EvalError(v.reason)  # type: ignore[union-attr]
 
