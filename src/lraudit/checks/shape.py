@@ -768,10 +768,9 @@ def _no_effect(facts: FileFacts, s: SchedulerFact) -> tuple[str, str] | None:
         eta, base = arg_num(s, "eta_min"), _base(facts, s)
         if eta is not None and base is not None and math.isclose(eta, base, rel_tol=1e-9) and base > 0:
             return "eta_min", f"eta_min={fmt(eta)} equals the optimizer's lr, so the cosine runs from a value to itself"
-    if name == "ConstantLR":
-        f = arg_num(s, "factor")
-        if f == 1:
-            return "factor", "factor=1 holds the rate at 1x the optimizer's lr"
+    # ConstantLR(factor=1) is not reported: a schedule named constant, written with factor 1 (never the default:
+    # torch and mmengine default to 1/3), is a deliberate "no schedule" placeholder (mmocr's configs use it for
+    # exactly that), which is what this rule's advice recommends: "use a constant schedule on purpose".
     if name == "LinearLR":
         a, b = arg_num(s, "start_factor"), arg_num(s, "end_factor")
         if a is not None and b is not None and a == b:

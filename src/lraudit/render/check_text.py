@@ -62,21 +62,31 @@ def render_findings_text(
     for path, message in errors:
         out.append(f"{paint(path, BOLD)}: {paint('error', SEVERITY_COLOR['error'])}: {message}")
     out.append(_summary(findings, errors, files_checked))
-    if configs is not None:
-        out.append(config_summary_line(configs))
+    line = config_summary_line(configs) if configs is not None else None
+    if line:
+        out.append(line)
     return "\n".join(out) + "\n"
 
 
-def config_summary_line(configs: dict) -> str:
-    """``Config files: 12 analysed; 340 YAML/JSON files skipped (not a config), 2 over the size limit.``"""
+def config_summary_line(configs: dict) -> str | None:
+    """``Config files: 12 analysed (340 other YAML/JSON files are not configs; 2 over the size limit, not read).``
+
+    None when it would say nothing: no config analysed and none left unread for its size (YAML/JSON files that
+    are not configs are then of no interest: the tree simply has no config files).
+    """
     skipped = configs.get("skipped", {})
-    parts = [f"Config files: {configs.get('analysed', 0)} analysed"]
+    analysed = configs.get("analysed", 0) or 0
+    other = skipped.get("not-a-config", 0) or 0
+    large = skipped.get("config-too-large", 0) or 0
+    if not analysed and not large:
+        return None
     extra = []
-    if skipped.get("not-a-config"):
-        extra.append(f"{_plural(skipped['not-a-config'], 'YAML/JSON file')} skipped (not a config)")
-    if skipped.get("config-too-large"):
-        extra.append(f"{skipped['config-too-large']} skipped (over the size limit)")
-    return parts[0] + ("; " + ", ".join(extra) if extra else "") + "."
+    if other:
+        extra.append(f"{other} other YAML/JSON {'file is not a config' if other == 1 else 'files are not configs'}")
+    if large:
+        extra.append(f"{_plural(large, 'file')} over the size limit, not read")
+    head = f"Config files: {analysed} analysed" if analysed else "Config files: none analysed"
+    return head + (f" ({'; '.join(extra)})" if extra else "") + "."
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
