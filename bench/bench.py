@@ -183,9 +183,18 @@ def _files(tree: str, excludes: list[str] | None = None) -> list[str]:
     return [p for p, _ in discover([tree], _excludes(tree) if excludes is None else excludes).files]
 
 
-def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
+def _admits(path: str, data: bytes) -> bool:
+    """The runner's admission (runner.py): a YAML/JSON file by the config readers' gate, a Python file or notebook
+    by the prefilter (or, for a .py, the config gate: a config that only inherits names no lr)."""
+    from lraudit.configs import gate, is_config_suffix
     from lraudit.discover import prefilter
 
+    if is_config_suffix(path):
+        return gate(path, data)
+    return prefilter(data) or (path.endswith(".py") and gate(path, data))
+
+
+def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
     files = _files(tree)
     admitted, n_bytes, a_bytes, lines = [], 0, 0, 0
     for path in files:
@@ -193,11 +202,14 @@ def _admitted(tree: str) -> tuple[list[str], dict[str, Any]]:
             data = fh.read()
         n_bytes += len(data)
         lines += data.count(b"\n")
-        if prefilter(data):
+        if _admits(path, data):
             admitted.append(path)
             a_bytes += len(data)
+    from lraudit.configs import is_config_suffix
+
     info = {"files": len(files), "bytes": n_bytes, "lines": lines, "admitted": len(admitted),
-            "admitted_bytes": a_bytes}
+            "admitted_bytes": a_bytes, "config_candidates": sum(1 for p in files if is_config_suffix(p)),
+            "configs_admitted": sum(1 for p in admitted if is_config_suffix(p))}
     return admitted, info
 
 
@@ -205,14 +217,14 @@ def internal_floor(tree: str) -> dict[str, Any]:
     """Walk + read + prefilter, the least any run must do (the configuration is loaded before the clock starts)."""
     excludes = _excludes(tree)
     t0, c0 = time.perf_counter(), time.process_time()
-    from lraudit.discover import default_prefilter, discover, prefilter
+    from lraudit.discover import default_prefilter, discover
 
     default_prefilter()
     found = discover([tree], excludes)
     admitted = 0
     for path, _ in found.files:
         with open(path, "rb") as fh:
-            if prefilter(fh.read()):
+            if _admits(path, fh.read()):
                 admitted += 1
     return {"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0, "admitted": admitted}
 
@@ -257,7 +269,10 @@ def internal_parse(tree: str) -> dict[str, Any]:
     lraudit decodes them)."""
     import libcst
 
+    from lraudit.configs import is_config_suffix
+
     admitted, _ = _admitted(tree)
+    admitted = [p for p in admitted if not is_config_suffix(p)]  # YAML/JSON configs are not parsed by libcst
     admitted = admitted + _imported(tree, admitted)
     texts = []
     for path in admitted:
@@ -311,13 +326,11 @@ def internal_prove(tree: str, jobs: str) -> dict[str, Any]:
     """Analyse every rejected file anyway: the prefilter has no false negatives when nothing comes out."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from lraudit.discover import prefilter
-
     t0, c0 = time.perf_counter(), time.process_time()
     rejected = []
     for path in _files(tree, excludes=[]):  # every file of the tree, also those lraudit check excludes
         with open(path, "rb") as fh:
-            if not prefilter(fh.read()):
+            if not _admits(path, fh.read()):
                 rejected.append(path)
     bad: dict[str, list[str]] = {}
     with ProcessPoolExecutor(max_workers=int(jobs)) as pool:
@@ -579,10 +592,16 @@ def render(tree: Path, info: dict[str, Any], m: dict[str, Measure], all_jobs: in
                  f"{os.cpu_count()} CPUs ({all_jobs} usable); load average {loads[0][0]:.1f} before, "
                  f"{loads[1][0]:.1f} after.")
     lines.append("")
-    lines.append(f"Tree: {tree_name(tree)}: {info['files']:,} Python files and notebooks, {info['lines']:,} lines, "
-                 f"{info['bytes'] / 1e6:.1f} MB. The prefilter admits {info['admitted']:,} files "
+    cand = info.get("config_candidates", 0)
+    kinds = f"Python files and notebooks and {cand:,} YAML/JSON config candidates" if cand else \
+        "Python files and notebooks"
+    lines.append(f"Tree: {tree_name(tree)}: {info['files']:,} files ({kinds}), {info['lines']:,} lines, "
+                 f"{info['bytes'] / 1e6:.1f} MB. The prefilter (and, for config files, the config readers' text "
+                 f"gate) admits {info['admitted']:,} files "
                  f"({info['admitted'] / max(1, info['files']):.0%}) holding {info['admitted_bytes'] / 1e6:.1f} MB "
-                 f"({info['admitted_bytes'] / max(1, info['bytes']):.0%} of the bytes).")
+                 f"({info['admitted_bytes'] / max(1, info['bytes']):.0%} of the bytes)"
+                 + (f", {info['configs_admitted']:,} of them YAML/JSON configs (read by the config readers, not "
+                    f"parsed by libcst)" if info.get("configs_admitted") else "") + ".")
     if "imported" in info:
         lines.append("")
         lines.append(f"The repository model (whole-repository analysis) parses {info['imported']:,} further files "

@@ -27,13 +27,22 @@ def test_mmcv1_policy_matches_recorded_golden(case: dict) -> None:
 
     name = case["hook"].replace("LrUpdaterHook", "")
     n = case.get("n")
-    if case["runner"] == "epoch":
-        ours = mmcv_sim.run(name, case["kwargs"], case["optimizer_lr"], "epoch", case["epochs"], None, n)
-        if not mmcv_sim.per_iteration(name, case["kwargs"]):
-            ours = [v for v in ours for _ in range(n)]  # one rate per epoch -> per iteration
-    else:
-        ours = mmcv_sim.run(name, case["kwargs"], case["optimizer_lr"], "iter", None, case["iters"], None)
-    _close(ours, case["lr"])
+    kwargs = {k: tuple(v) if k in case.get("tuples", ()) else v for k, v in case["kwargs"].items()}
+
+    def run() -> list[float]:
+        if case["runner"] == "epoch":
+            ours = mmcv_sim.run(name, kwargs, case["optimizer_lr"], "epoch", case["epochs"], None, n)
+            if not mmcv_sim.per_iteration(name, kwargs):
+                ours = [v for v in ours for _ in range(n)]  # one rate per epoch -> per iteration
+            return ours
+        return mmcv_sim.run(name, kwargs, case["optimizer_lr"], "iter", None, case["iters"], None)
+
+    if "error" in case:  # mmcv rejects these arguments: the same message
+        with pytest.raises(mmcv_sim.SimError) as exc:
+            run()
+        assert str(exc.value) == case["error"].split(": ", 1)[1]
+        return
+    _close(run(), case["lr"])
 
 
 D2 = json.loads((GOLDEN / "detectron2_curves.json").read_text())["cases"]

@@ -7,7 +7,8 @@ Loads ``mmcv/runner/hooks/lr_updater.py`` of an mmcv 1.x checkout (default /work
 with two tiny stand-ins for what it imports (``mmcv.is_list_of`` and the ``Hook``/``HOOKS`` base), drives each
 hook as mmcv's runners do (``EpochBasedRunner``: ``before_run``, then per epoch ``before_train_epoch`` and per
 iteration ``before_train_iter``; ``IterBasedRunner``: ``before_run`` and ``before_train_iter`` only) on a real
-``torch.optim.SGD``, and writes tests/golden/mmcv1_curves.json with the rate of every iteration.
+``torch.optim.SGD``, and writes tests/golden/mmcv1_curves.json with the rate of every iteration (or, for the
+arguments mmcv rejects, the exception it raises).
 """
 
 from __future__ import annotations
@@ -54,6 +55,34 @@ CASES: list[dict[str, Any]] = [
      "epochs": 3, "n": 5},
     {"hook": "OneCycleLrUpdaterHook", "kwargs": {"max_lr": 0.1, "pct_start": 0.25, "three_phase": True},
      "runner": "iter", "iters": 100},
+    {"hook": "OneCycleLrUpdaterHook", "kwargs": {"max_lr": 0.05, "total_steps": 260, "anneal_strategy": "linear"},
+     "runner": "epoch", "epochs": 5, "n": 50},
+    # Cyclic (mmdet3d's `policy='cyclic', target_ratio=(10, 1e-4), cyclic_times=1, step_ratio_up=0.4`)
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": (10, 1e-4), "cyclic_times": 1,
+                                                "step_ratio_up": 0.4}, "runner": "epoch", "epochs": 4, "n": 25},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": (5, 1e-3), "cyclic_times": 3, "step_ratio_up": 0.25,
+                                                "anneal_strategy": "linear", "gamma": 0.5}, "runner": "iter",
+     "iters": 100},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": 8.0, "step_ratio_up": 0.0, "warmup": "linear",
+                                                "warmup_iters": 20, "warmup_ratio": 0.1}, "runner": "iter",
+     "iters": 90},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": (4.0,), "cyclic_times": 2, "warmup": "exp",
+                                                "warmup_iters": 12}, "runner": "epoch", "epochs": 3, "n": 20},
+    {"hook": "FlatCosineAnnealingLrUpdaterHook", "kwargs": {"start_percent": 0.3, "min_lr_ratio": 0.01,
+                                                             "by_epoch": False, "warmup": "constant",
+                                                             "warmup_iters": 25, "warmup_ratio": 0.5},
+     "runner": "iter", "iters": 120},
+    # what mmcv rejects (the message is recorded)
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": [10, 1e-4]}, "runner": "iter", "iters": 10},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"by_epoch": True}, "runner": "epoch", "epochs": 2, "n": 5},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"step_ratio_up": 1.0}, "runner": "iter", "iters": 10},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"gamma": 0}, "runner": "iter", "iters": 10},
+    {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": (1, 2, 3)}, "runner": "iter", "iters": 10},
+    {"hook": "OneCycleLrUpdaterHook", "kwargs": {"max_lr": 0.1, "total_steps": 100.0}, "runner": "iter",
+     "iters": 100},
+    {"hook": "OneCycleLrUpdaterHook", "kwargs": {"max_lr": 0.1, "total_steps": 50}, "runner": "iter", "iters": 100},
+    {"hook": "FlatCosineAnnealingLrUpdaterHook", "kwargs": {"start_percent": 1, "min_lr": 0.0}, "runner": "epoch",
+     "epochs": 4, "n": 2},
 ]
 
 
@@ -94,15 +123,21 @@ def main(root: Path) -> None:
     lr_updater = _load(root)
     out = []
     for case in CASES:
+        # JSON has no tuples: the keys whose value is a tuple are listed (mmcv tells a tuple from a list)
+        tuples = sorted(k for k, v in case["kwargs"].items() if isinstance(v, tuple))
         opt = torch.optim.SGD(torch.nn.Linear(2, 2).parameters(), lr=0.02, momentum=0.9)
-        h = getattr(lr_updater, case["hook"])(**case["kwargs"])
         n = case.get("n")
         runner = types.SimpleNamespace(optimizer=opt, epoch=0, iter=0, data_loader=list(range(n or 1)))
         curve = []
-        if case["runner"] == "epoch":
-            runner.max_epochs = case["epochs"]
-            runner.max_iters = case["epochs"] * n
+        try:
+            h = getattr(lr_updater, case["hook"])(**case["kwargs"])
+            runner.max_epochs = case["epochs"] if case["runner"] == "epoch" else 1
+            runner.max_iters = case["epochs"] * n if case["runner"] == "epoch" else case["iters"]
             h.before_run(runner)
+        except (AssertionError, ValueError, TypeError, KeyError) as exc:
+            out.append({**case, "tuples": tuples, "optimizer_lr": 0.02, "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        if case["runner"] == "epoch":
             t = 0
             for e in range(case["epochs"]):
                 runner.epoch = e
@@ -113,14 +148,11 @@ def main(root: Path) -> None:
                     curve.append(opt.param_groups[0]["lr"])
                     t += 1
         else:
-            runner.max_epochs = 1
-            runner.max_iters = case["iters"]
-            h.before_run(runner)
             for t in range(case["iters"]):
                 runner.iter = t
                 h.before_train_iter(runner)
                 curve.append(opt.param_groups[0]["lr"])
-        out.append({**case, "optimizer_lr": 0.02, "lr": curve})
+        out.append({**case, "tuples": tuples, "optimizer_lr": 0.02, "lr": curve})
     commit_file = root / "COMMIT"
     commit = commit_file.read_text().strip() if commit_file.exists() else "unknown"
     OUT.write_text(json.dumps({"mmcv_commit": commit, "cases": out}, indent=1) + "\n")

@@ -25,7 +25,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "LinearAnnealing": {"min_lr": None, "min_lr_ratio": None},
     "OneCycle": {"max_lr": None, "total_steps": None, "pct_start": 0.3, "anneal_strategy": "cos",
                  "div_factor": 25, "final_div_factor": 1e4, "three_phase": False},
+    "Cyclic": {"target_ratio": (10, 1e-4), "cyclic_times": 1, "step_ratio_up": 0.4, "anneal_strategy": "cos",
+               "gamma": 1},
 }
+#: policies that only run per iteration: mmcv defaults their by_epoch to False and asserts it stays False
+ITERATION_ONLY = ("OneCycle", "Cyclic")
 COMMON = {"by_epoch": True, "warmup": None, "warmup_iters": 0, "warmup_ratio": 0.1, "warmup_by_epoch": False}
 
 
@@ -51,7 +55,7 @@ class Policy:
         if name not in DEFAULTS:
             raise SimError(f"lr_config policy {name!r} is not simulated")
         a = dict(COMMON)
-        if name == "OneCycle":
+        if name in ITERATION_ONLY:
             a["by_epoch"] = False
         a.update(DEFAULTS[name])
         a.update(args)
@@ -78,6 +82,12 @@ class Policy:
         if name in ("CosineAnnealing", "FlatCosineAnnealing", "LinearAnnealing", "CosineRestart"):
             if (a["min_lr"] is None) == (a["min_lr_ratio"] is None):
                 raise SimError("exactly one of min_lr and min_lr_ratio must be given")
+        if name == "FlatCosineAnnealing":
+            sp = a["start_percent"]
+            if not isinstance(sp, float) or sp < 0 or sp > 1:
+                raise SimError(f"expected float between 0 and 1 start_percent, but got {sp}")
+        if name == "Cyclic":
+            self._cyclic_init(a, max_iters)
         if name == "CosineRestart":
             if len(a["periods"]) != len(a["restart_weights"]):
                 raise SimError("periods and restart_weights should have the same length.")
@@ -85,6 +95,11 @@ class Policy:
         if name == "OneCycle":
             if a["by_epoch"]:
                 raise SimError('currently only support "by_epoch" = False')
+            m = a["max_lr"]
+            if not isinstance(m, (int, float, list, dict)):  # numbers.Number (bool included), list, dict
+                raise SimError(f"the type of max_lr must be the one of list or dict, but got {type(m)}")
+            if a["total_steps"] is not None and not isinstance(a["total_steps"], int):
+                raise SimError(f"the type of total_steps must be int, butgot {type(a['total_steps'])}")
             total = a["total_steps"] if a["total_steps"] is not None else max_iters
             if total is None:
                 raise SimError("OneCycle needs the number of iterations")
@@ -100,6 +115,32 @@ class Policy:
             else:
                 self.phases = [[float(p * total) - 1, 1, a["div_factor"]],
                                [total - 1, a["div_factor"], 1 / a["final_div_factor"]]]
+
+    def _cyclic_init(self, a: dict[str, Any], max_iters: int | None) -> None:
+        """CyclicLrUpdaterHook.__init__ and before_run: the up phase and the down phase of one cycle."""
+        tr = a["target_ratio"]
+        if isinstance(tr, float):
+            tr = (tr, tr / 1e5)
+        elif isinstance(tr, tuple):
+            tr = (tr[0], tr[0] / 1e5) if len(tr) == 1 else tr
+        else:
+            raise SimError(f"target_ratio should be either float or tuple, got {type(tr)}")
+        if len(tr) != 2:
+            raise SimError('"target_ratio" must be list or tuple of two floats')
+        if not 0 <= a["step_ratio_up"] < 1.0:
+            raise SimError('"step_ratio_up" must be in range [0,1)')
+        if not 0 < a["gamma"] <= 1:
+            raise SimError('"gamma" must be in range (0, 1]')
+        if a["anneal_strategy"] not in ("cos", "linear"):
+            raise SimError(f'anneal_strategy must be one of "cos" or "linear", instead got {a["anneal_strategy"]}')
+        if a["by_epoch"]:
+            raise SimError('currently only support "by_epoch" = False')
+        if max_iters is None:
+            raise SimError("Cyclic needs the number of iterations")
+        self.target_ratio = tr
+        self.max_iter_per_phase = max_iters // a["cyclic_times"]
+        up = int(a["step_ratio_up"] * self.max_iter_per_phase)
+        self.cyclic_phases = [[0, up, 1, tr[0]], [up, self.max_iter_per_phase, tr[0], tr[1]]]
 
     def base(self, optimizer_lr: float) -> float:
         if self.name == "OneCycle":
@@ -166,6 +207,20 @@ class Policy:
                     return f(base * s_lr, base * e_lr, pct)
                 start_iter = end_iter
             raise SimError(f"OneCycle stepped past its total steps at iteration {it}")
+        if n == "Cyclic":
+            if not self.max_iter_per_phase:
+                raise SimError("integer division or modulo by zero: max_iters // cyclic_times is 0")
+            curr, cycle = it % self.max_iter_per_phase, it // self.max_iter_per_phase
+            scale = a["gamma"] ** cycle
+            f = annealing_cos if a["anneal_strategy"] == "cos" else annealing_linear
+            for start_iter, end_iter, start_ratio, end_ratio in self.cyclic_phases:
+                if start_iter <= curr < end_iter:
+                    if start_iter == 0:
+                        end_ratio = 1 - scale + end_ratio * scale
+                    else:
+                        start_ratio = 1 - scale + start_ratio * scale
+                    return f(base * start_ratio, base * end_ratio, (curr - start_iter) / (end_iter - start_iter))
+            raise SimError(f"Cyclic has no phase for iteration {it}")  # mmcv would set the rate to None
         return base
 
     def warmup_lr(self, regular: float, cur: int, warmup_iters: int) -> float:
@@ -181,7 +236,7 @@ class Policy:
 
 def per_iteration(name: str, args: dict[str, Any]) -> bool:
     a = dict(COMMON)
-    if name == "OneCycle":
+    if name in ITERATION_ONLY:
         a["by_epoch"] = False
     a.update(args)
     return not a["by_epoch"] or a["warmup"] is not None
@@ -285,4 +340,4 @@ def simulate(facts: Any, s: Any, opts: Any) -> Any:
                  relative=relative is not None)
 
 
-__all__ = ["DEFAULTS", "COMMON", "Policy", "run", "policy_name", "simulate", "SimError"]
+__all__ = ["DEFAULTS", "COMMON", "ITERATION_ONLY", "Policy", "run", "policy_name", "simulate", "SimError"]

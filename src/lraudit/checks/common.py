@@ -27,6 +27,8 @@ CYCLIC: frozenset[str] = frozenset({
     "get_greedy_schedule", "ReduceLROnPlateau", "get_reduce_on_plateau_schedule", "PlateauLRScheduler",
     # ignite's cyclical param schedulers restart at every cycle_size events
     "CosineAnnealingScheduler", "LinearCyclicalScheduler",
+    # config families: mmcv 1.x lr_config policies, mmengine's restarts
+    "CyclicLrUpdaterHook", "OneCycleLrUpdaterHook", "CosineRestartLrUpdaterHook", "CosineRestartLR",
 })
 
 #: Metric-driven schedulers (stepped with a monitored value).
@@ -56,7 +58,9 @@ IGNORES_OPTIMIZER_LR: frozenset[str] = frozenset({"OneCycleLR", "CyclicLR",
                                                    # ignite's param schedulers write absolute values
                                                    "CosineAnnealingScheduler", "LinearCyclicalScheduler",
                                                    "PiecewiseLinear", "ConcatScheduler",
-                                                   "create_lr_scheduler_with_warmup"})
+                                                   "create_lr_scheduler_with_warmup",
+                                                   # mmcv 1.x OneCycle starts at max_lr / div_factor
+                                                   "OneCycleLrUpdaterHook"})
 
 
 # ------------------------------------------------------------------------------------------- names

@@ -135,6 +135,8 @@ def _mmcv(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
         yield "by_epoch", (f"by_epoch=True (the default) with an IterBasedRunner: the runner never starts an "
                            f"epoch for the hook, so the {name} policy never changes the rate; set by_epoch=False")
         return
+    if name in ("Cyclic", "OneCycle", "FlatCosineAnnealing"):
+        yield from _mmcv_build(s, name, loop, iters)
     if name == "Step":
         st = arg_plain(s, "step")
         run = epochs if by_epoch is not False and loop == "epoch" else iters if loop == "iter" else None
@@ -147,6 +149,39 @@ def _mmcv(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
                                f"{'those decays never happen' if len(late) > 1 else 'that decay never happens'}")
         elif st is not None and not (_int(st) or isinstance(st, (list, tuple))):
             yield "step", f"step={fmt_value(st)}: mmcv raises TypeError (\"step\" must be a list or integer)"
+
+
+def _mmcv_build(s: SchedulerFact, name: str, loop: str | None, iters: Any) -> Iterator[tuple[str, str]]:
+    """What the policy's own constructor / ``before_run`` rejects (Cyclic's target_ratio, step_ratio_up, gamma,
+    by_epoch; OneCycle's total_steps; FlatCosineAnnealing's start_percent), said with mmcv's message. Warm-up and
+    min_lr arguments are judged above; a run length the config does not give is not judged here."""
+    from ..catalog.mmcv_sim import Policy, SimError
+    from ..facts import Known
+
+    args = {k: v.value for k, v in s.args.items() if isinstance(v, Known)}
+    if len(args) != len(s.args):
+        return
+    args["warmup"] = None
+    if name == "FlatCosineAnnealing" and (args.get("min_lr") is None) == (args.get("min_lr_ratio") is None):
+        return
+    run = iters if loop == "iter" and _int(iters) else None
+    try:
+        Policy(name, args, None, run if run is not None else 10 ** 6 if name == "Cyclic" else None)
+    except SimError as exc:
+        msg = str(exc)
+        if "needs the number" in msg:
+            return
+        arg = next((k for k in ("target_ratio", "step_ratio_up", "gamma", "anneal_strategy", "by_epoch", "total_steps",
+                                "max_lr", "pct_start", "start_percent") if k in msg), "policy")
+        if "greater than or equal" in msg:
+            yield "total_steps", (f"total_steps={args.get('total_steps')} is shorter than the run ({run} iterations): "
+                                  f"mmcv raises ValueError ({msg})")
+            return
+        what = f"{arg}={fmt_value(args[arg])}" if arg in args else f"{name} policy"
+        hint = ""
+        if arg == "target_ratio" and isinstance(args.get(arg), list) and len(args[arg]) in (1, 2):
+            hint = f"; write it as a tuple, ({', '.join(fmt_value(x) for x in args[arg])}{',' * (len(args[arg]) == 1)})"
+        yield arg, f"{what}: mmcv refuses it when the hook is built ({msg}){hint}"
 
 
 def reported_by_lr002(facts: FileFacts, s: SchedulerFact) -> bool:

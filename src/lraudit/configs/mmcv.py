@@ -35,7 +35,7 @@ def mmcv_schedulers(f: Any, opt_id: str | None, loop: str | None, epochs: Value,
         args[k] = f.value(x)
         locs[k] = f.loc(x)
     defaults = dict(mmcv_sim.COMMON)
-    if name == "OneCycle":
+    if name in mmcv_sim.ITERATION_ONLY:
         defaults["by_epoch"] = False
     defaults.update(mmcv_sim.DEFAULTS.get(name, {}))
     for k, d in defaults.items():
