@@ -107,13 +107,8 @@ def _detectron2_part(s: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def schedule_text(result: Any) -> str:
-    """``SGD 0.02, linear warm-up 500 iterations, x0.1 at epochs 8 and 11 of 12 epochs``."""
+def _schedule_parts(result: Any, tops: list[Mapping[str, Any]]) -> list[str]:
     parts: list[str] = []
-    for o in result.optimizers[:1]:
-        parts.append(f"{str(o.get('class', '')).rsplit('.', 1)[-1]} {_num(_v(o.get('lr')))}")
-    tops = [s for s in result.schedulers if not (result.details.get("schedulers", {}).get(s["id"], {}) or {}).get(
-        "parent")]
     by_id = {s["id"]: s for s in result.schedulers}
     for s in tops:
         det = result.details.get("schedulers", {}).get(s["id"], {}) or {}
@@ -127,7 +122,31 @@ def schedule_text(result: Any) -> str:
             parts.append(_detectron2_part(s))
         else:
             parts.append(str(s.get("class", "")).rsplit(".", 1)[-1])
-    text = ", ".join(p for p in parts if p)
+    return parts
+
+
+def _optimizer_text(o: Mapping[str, Any]) -> str:
+    return f"{str(o.get('class', '')).rsplit('.', 1)[-1]} {_num(_v(o.get('lr')))}"
+
+
+def schedule_text(result: Any) -> str:
+    """``SGD 0.02, linear warm-up 500 iterations, x0.1 at epochs 8 and 11 of 12 epochs``; a config with several
+    optimizers (GANs) gets one part per optimizer: ``generator: Adam 0.0002, ...; discriminator: Adam 0.0004, ...``."""
+    tops = [s for s in result.schedulers if not (result.details.get("schedulers", {}).get(s["id"], {}) or {}).get(
+        "parent")]
+    if len(result.optimizers) > 1:
+        groups = []
+        for o in result.optimizers:
+            name = str(o.get("variable") or o.get("id"))
+            for prefix in ("optim_wrapper.", "optimizer."):
+                name = name[len(prefix):] if name.startswith(prefix) else name
+            name = name.removesuffix(".optimizer")
+            mine = [s for s in tops if s.get("optimizer") == o.get("id")]
+            groups.append(f"{name}: " + ", ".join(p for p in [_optimizer_text(o)] + _schedule_parts(result, mine) if p))
+        text = "; ".join(groups)
+    else:
+        parts = [_optimizer_text(o) for o in result.optimizers[:1]] + _schedule_parts(result, tops)
+        text = ", ".join(p for p in parts if p)
     loop = (result.details.get("config") or {}).get("loop")
     if loop:
         text += f" ({loop})"

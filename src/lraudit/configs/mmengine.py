@@ -416,11 +416,16 @@ def _assumed(loop: str | None, per_iteration: bool, epochs: Value) -> Value | No
     return None
 
 
-def _mmengine_schedulers(f: _Facts, opt_id: str | None, loop: str | None, epochs: Value, iters: Value
-                         ) -> list[SchedulerFact]:
+def _mmengine_schedulers(f: _Facts, opt_id: str | None, loop: str | None, epochs: Value, iters: Value,
+                         ps: Node | None = None, first: int = 1, label: str = "param_scheduler",
+                         for_whom: str | None = None) -> list[SchedulerFact]:
+    """The ``param_scheduler`` list of one optimizer: one scheduler, or a parent (the list the runner steps
+    together) and its children; ids from ``sched{first}``. ``for_whom`` names the optimizer of an
+    OptimWrapperDict (each optimizer gets its own instances of the schedulers)."""
     from ..catalog import mmengine_sim
 
-    ps = f.v.get("param_scheduler")
+    if ps is None:
+        ps = f.v.get("param_scheduler")
     if ps is None:
         return []
     entries = ps.value if ps.is_list() else [ps] if ps.is_dict() else []
@@ -446,8 +451,8 @@ def _mmengine_schedulers(f: _Facts, opt_id: str | None, loop: str | None, epochs
         stepped_by_epoch = by_epoch and not converted
         horizon, unit = _horizon_for(loop, stepped_by_epoch, epochs, iters)
         children.append(SchedulerFact(
-            id="", cls=f"mmengine.optim.{name or tname}", framework="mmengine", loc=f.loc(e), variable=f"param_scheduler[{i}]"
-            if ps.is_list() else "param_scheduler", optimizer=opt_id,
+            id="", cls=f"mmengine.optim.{name or tname}", framework="mmengine", loc=f.loc(e), variable=f"{label}[{i}]"
+            if ps.is_list() else label, optimizer=opt_id,
             optimizer_reason=None if opt_id else "the config sets no optimizer", args=args, arg_locs=locs,
             stepped="epoch" if stepped_by_epoch and loop != "iter" else "batch", unit=unit, horizon=horizon,
             assumed_horizon=_assumed(loop, not stepped_by_epoch, epochs),
@@ -455,27 +460,89 @@ def _mmengine_schedulers(f: _Facts, opt_id: str | None, loop: str | None, epochs
                                                                   f"knows"))
     if not children:
         return []
-    if len(children) == 1:
-        c = children[0]
-        from dataclasses import replace
-
-        return [replace(c, id="sched1")]
     from dataclasses import replace
+
+    if for_whom is not None:
+        children = [replace(c, description=c.description or f"for the {for_whom} optimizer") for c in children]
+    if len(children) == 1:
+        return [replace(children[0], id=f"sched{first}")]
 
     any_iter = any(c.stepped == "batch" for c in children)
     all_epoch = all(c.stepped == "epoch" for c in children)
     horizon, unit = _horizon_for(loop, all_epoch and not any_iter, epochs, iters)
     parent = SchedulerFact(
-        id="sched1", cls="mmengine.param_scheduler", framework="mmengine", loc=f.loc(ps), variable="param_scheduler",
+        id=f"sched{first}", cls="mmengine.param_scheduler", framework="mmengine", loc=f.loc(ps), variable=label,
         optimizer=opt_id, optimizer_reason=None if opt_id else "the config sets no optimizer",
         args={"schedulers": Known(len(children), f.value(ps).source if isinstance(f.value(ps), Known) else "")},
-        children=tuple(f"sched{i + 2}" for i in range(len(children))),
+        children=tuple(f"sched{first + i + 1}" for i in range(len(children))),
         stepped="epoch" if all_epoch else "batch", unit=unit, horizon=horizon,
         assumed_horizon=_assumed(loop, not all_epoch, epochs),
-        description="the list of schedulers mmengine's runner steps together")
+        description="the list of schedulers mmengine's runner steps together"
+                    + (f", for the {for_whom} optimizer" if for_whom else ""))
     out.append(parent)
     for i, c in enumerate(children):
-        out.append(replace(c, id=f"sched{i + 2}", parent="sched1"))
+        out.append(replace(c, id=f"sched{first + i + 1}", parent=f"sched{first}"))
+    return out
+
+
+_WRAPPER_KEYS = ("constructor", "paramwise_cfg", "type")
+
+
+def _optim_wrapper_dict(f: _Facts, ow: Node) -> list[tuple[str, Node, str]]:
+    """The optimizers of an ``optim_wrapper`` without an ``optimizer`` key (an OptimWrapperDict: GANs'
+    ``constructor='MultiOptimWrapperConstructor', generator=dict(optimizer=...), discriminator=dict(...)``), as
+    (name, optimizer node, where) in the config's order."""
+    out = []
+    for k, x in ow.items():
+        if k in _WRAPPER_KEYS or k.startswith("_") or not x.is_dict():
+            continue
+        opt = x.get("optimizer")
+        if opt is not None and opt.is_dict():
+            out.append((k, opt, f"optim_wrapper.{k}.optimizer"))
+    return out
+
+
+def _mmcv_optimizer_dict(node: Node) -> list[tuple[str, Node, str]]:
+    """mmcv 1.x multi-optimizer form (mmedit/mmgen ``build_optimizers``): ``optimizer = dict(generator=dict(
+    type='Adam', ...), discriminator=dict(...))``, every value a dict (one optimizer per submodule)."""
+    items = list(node.items())
+    if not items or not all(x.is_dict() for _, x in items) or "type" in dict(items):
+        return []
+    return [(k, x, f"optimizer.{k}") for k, x in items if not k.startswith("_")]
+
+
+def _multi_schedulers(f: _Facts, family: str, named: list[tuple[str, OptimizerFact]], loop: str | None,
+                      epochs: Value, iters: Value) -> list[SchedulerFact]:
+    """One schedule per optimizer of a multi-optimizer config. mmengine's Runner: a ``param_scheduler`` dict
+    without ``type`` is keyed by optimizer name, anything else is built once for each optimizer; mmcv 1.x: the
+    one ``lr_config`` hook sets every optimizer's rate from its own base rate."""
+    from dataclasses import replace
+
+    out: list[SchedulerFact] = []
+    ps = f.v.get("param_scheduler")
+    keyed = family == "mmengine" and ps is not None and ps.is_dict() and ps.get("type") is None
+    for name, opt in named:
+        first = len(out) + 1
+        if family == "mmengine":
+            node, label = ps, "param_scheduler"
+            if keyed and ps is not None:
+                node, label = ps.get(name), f"param_scheduler.{name}"
+                if node is None:
+                    f.notes.append(f"param_scheduler has no entry for the {name} optimizer (mmengine raises "
+                                   f"KeyError: the dict is keyed by optimizer name)")
+                    continue
+            out.extend(_mmengine_schedulers(f, opt.id, loop, epochs, iters, node, first, label, name))
+        else:
+            from .mmcv import mmcv_schedulers
+
+            for s in mmcv_schedulers(f, opt.id, loop, epochs, iters):
+                args = dict(s.args)
+                ml = args.get("max_lr")
+                if isinstance(ml, Known) and isinstance(ml.value, dict):  # OneCycle: format_param(name, ...)
+                    args["max_lr"] = Known(ml.value[name], f"{ml.source}[{name!r}]") if name in ml.value else \
+                        Unknown(f"lr_config.max_lr has no {name!r} key: mmcv raises KeyError")
+                out.append(replace(s, id=f"sched{first}", args=args,
+                                   description=s.description or f"for the {name} optimizer"))
     return out
 
 
@@ -509,12 +576,33 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
         if ow.get("paramwise_cfg") is not None:
             f.notes.append("optim_wrapper.paramwise_cfg gives some parameters their own lr/decay multipliers; "
                            "the curve is the base rate")
-    elif ow is not None and ow.is_dict():
-        f.notes.append("optim_wrapper holds several optimizers (OptimWrapperDict); not read")
+    multi: list[tuple[str, Node, str]] = []
+    if ow is not None and ow.is_dict() and opt_node is None:
+        multi = _optim_wrapper_dict(f, ow)
+        cons = ow.get("constructor")
+        cname = cons.value if cons is not None and isinstance(cons.value, str) else None
+        if multi and cname is None:
+            f.notes.append("optim_wrapper has several optimizers but no constructor: mmengine's Runner raises "
+                           "ValueError (each value must then be a built OptimWrapper)")
+        elif multi:
+            f.notes.append(f"optim_wrapper holds {len(multi)} optimizers ({', '.join(k for k, _, _ in multi)}), "
+                           f"built by {cname} (an OptimWrapperDict); each has its own schedule")
+        else:
+            f.notes.append("optim_wrapper sets no optimizer; not read")
     elif v.get("optimizer") is not None and v["optimizer"].is_dict():
         opt_node = v["optimizer"]
+        multi = _mmcv_optimizer_dict(opt_node) if family == "mmcv" or "optim_wrapper" not in v else []
+        if multi:
+            opt_node = None
+            f.notes.append(f"optimizer holds {len(multi)} optimizers ({', '.join(k for k, _, _ in multi)}), one per "
+                           f"submodule (build_optimizers); lr_config sets each one's rate from its own lr")
     if opt_node is not None and opt_node.is_dict():
         optimizers.append(_optimizer_fact(f, opt_node, "opt1", where))
+    named: list[tuple[str, OptimizerFact]] = []
+    for i, (k, node, w) in enumerate(multi):
+        o = _optimizer_fact(f, node, f"opt{i + 1}", w)
+        optimizers.append(o)
+        named.append((k, o))
     asl = v.get("auto_scale_lr")
     if asl is not None and asl.is_dict():
         en = asl.get("enable")
@@ -524,7 +612,9 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
                            f"{plain(bbs) if bbs is not None else 'base_batch_size'}")
     loop, epochs, iters, loop_text = _loop(f)
     opt_id = optimizers[0].id if optimizers else None
-    if family == "mmengine":
+    if named:
+        schedulers = _multi_schedulers(f, family, named, loop, epochs, iters)
+    elif family == "mmengine":
         schedulers = _mmengine_schedulers(f, opt_id, loop, epochs, iters)
     else:
         try:
