@@ -38,9 +38,13 @@ class ConfigMeta:
     files: tuple[str, ...]  # display paths of every file merged, in merge order, this one last
     notes: tuple[str, ...] = ()  # plain-words remarks (run-time values, options that change the schedule)
     loop: str | None = None  # "EpochBasedTrainLoop, 12 epochs"
+    unread_bases: tuple[str, ...] = ()  # bases from installed packages not in the repository (`mmdet::x.py`)
 
     def to_json(self) -> dict[str, Any]:
-        return {"family": self.family, "files": list(self.files), "loop": self.loop, "notes": list(self.notes)}
+        out = {"family": self.family, "files": list(self.files), "loop": self.loop, "notes": list(self.notes)}
+        if self.unread_bases:
+            out["unread_bases"] = list(self.unread_bases)
+        return out
 
 
 @dataclass

@@ -24,6 +24,9 @@ from .tree import Missing, Node, Origin, Symbol, copy_tree, plain, to_value
 
 BASE_KEY = "_base_"
 DELETE_KEY = "_delete_"
+UNKNOWN_BASE_KEY = "__lraudit_unknown_base__"  # in a dict merged over a base value that is not knowable
+#: keys an unreadable scoped base (``mmdet::...``) may bring: unknown, with the reason, unless the file sets them
+SCOPED_BASE_KEYS = ("optim_wrapper", "param_scheduler", "train_cfg", "auto_scale_lr")
 SCHEDULE_KEYS = ("optim_wrapper", "param_scheduler", "optimizer", "lr_config", "train_cfg", "runner")
 _GATE_WORDS = (b"_base_", b"read_base", b"param_scheduler", b"optim_wrapper", b"lr_config")
 _BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
@@ -41,6 +44,7 @@ class Loaded:
     anchors: list[tuple[Location, frozenset[str]]] = field(default_factory=list)
     base_loc: Location | None = None
     notes: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # scoped bases (``mmdet::x.py``) not in this repository
 
 
 _STACK = threading.local()
@@ -74,7 +78,9 @@ def _merge_a_into_b(a: dict[str, Node], b: dict[str, Node]) -> dict[str, Node]:
                 d = child.pop(DELETE_KEY, None)
                 deleting = bool(d is not None and not isinstance(d.value, Missing) and d.value)
             if k in out and not deleting and isinstance(out[k].value, Missing):
-                out[k] = Node(child, v.origin, v.is_tuple)  # the base's value is not knowable: the child's keys
+                # the base's value is not knowable: the child's keys, over a marker of the unknown rest
+                child.setdefault(UNKNOWN_BASE_KEY, out[k])
+                out[k] = Node(child, v.origin, v.is_tuple)
             elif k in out and not deleting:
                 if not isinstance(out[k].value, dict):
                     raise ConfigError(f"{k} is a dict in the child config but a {type(plain(out[k])).__name__} in "
@@ -86,6 +92,48 @@ def _merge_a_into_b(a: dict[str, Node], b: dict[str, Node]) -> dict[str, Node]:
         else:
             out[k] = v
     return out
+
+
+_SEED_TAIL = " package, not in this repository"
+
+
+def _is_seed(node: Node) -> bool:
+    """A value standing for what an unreadable scoped base would bring (not a value any file writes)."""
+    return isinstance(node.value, Missing) and node.value.reason.endswith(_SEED_TAIL)
+
+
+def _resolve_scoped(rel: str, here: str) -> str | None:
+    """The file of a scoped base ``mmdet::_base_/models/x.py``. mmengine reads it from the installed package
+    (``<mmdet>/.mim/configs/...``); lraudit never imports packages, so it looks for a checkout of that package
+    inside this repository: at this config's directory or any parent (up to the repository root), the package's
+    own tree (``<dir>/mmdet/__init__.py`` beside ``<dir>/configs/``), its ``.mim/configs``, or a sibling checkout
+    one level down (``<dir>/mmdetection/mmdet/__init__.py`` with ``<dir>/mmdetection/configs/``)."""
+    scope, _, path = rel.partition("::")
+    if not scope.isidentifier() or not path:
+        return None
+    d = os.path.dirname(os.path.abspath(here))
+    for _ in range(16):
+        cands = [os.path.join(d, scope, ".mim", "configs", path)]
+        if os.path.isfile(os.path.join(d, scope, "__init__.py")):
+            cands.append(os.path.join(d, "configs", path))
+        try:
+            subdirs = sorted(e.name for e in os.scandir(d) if e.is_dir() and not e.name.startswith("."))
+        except OSError:
+            subdirs = []
+        for sub in subdirs[:200]:
+            if os.path.isfile(os.path.join(d, sub, scope, "__init__.py")):
+                cands.append(os.path.join(d, sub, "configs", path))
+                cands.append(os.path.join(d, sub, scope, ".mim", "configs", path))
+        for c in cands:
+            if os.path.isfile(c):
+                return c
+        if os.path.isdir(os.path.join(d, ".git")):
+            break  # the repository's root: an installed package lives outside it
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return None
 
 
 def _resolve_module(module: str, level: int, here: str) -> str | None:
@@ -133,24 +181,42 @@ class _Loader:
         files: list[str] = []
         anchors: list[tuple[Location, frozenset[str]]] = []
         notes: list[str] = []
+        unresolved: list[tuple[str, Location]] = []
+        unread: list[str] = []
         for rel, loc in bases:
             if "::" in rel:
-                notes.append(f"inherits {rel} from an installed package (line {loc.line}); its values are not read")
-                continue
-            target = os.path.join(os.path.dirname(self.path), rel)
+                target = _resolve_scoped(rel, self.path)
+                if target is None:
+                    scope = rel.partition("::")[0]
+                    notes.append(f"inherits {rel} (line {loc.line}) from the installed {scope} package, not in this "
+                                 f"repository: the values it brings are unknown")
+                    unresolved.append((rel, loc))
+                    continue
+            else:
+                target = os.path.join(os.path.dirname(self.path), rel)
             try:
                 sub = load_merged(target)
             except ConfigError as exc:
                 notes.append(f"base {rel} (line {loc.line}) could not be read: {exc.reason}")
                 continue
-            dup = set(base_values) & set(sub.values)
+            dup = {k for k in set(base_values) & set(sub.values)
+                   if not (_is_seed(base_values[k]) or _is_seed(sub.values[k]))}
             if dup:
                 raise ConfigError(f"Duplicate key is not allowed among bases. Duplicate keys: {sorted(dup)} "
                                   f"(mmengine raises KeyError)", loc.line, loc.column)
-            base_values.update(sub.values)
+            base_values.update({k: x for k, x in sub.values.items()
+                                if not (_is_seed(x) and k in base_values)})  # a readable value wins over a seed
             files.extend(f for f in sub.files if f not in files)
             anchors.append((loc, frozenset(sub.files)))
             notes.extend(sub.notes)
+            unread.extend(u for u in sub.unread if u not in unread)
+        unread.extend(rel for rel, _ in unresolved if rel not in unread)
+        for rel, loc in unresolved:
+            scope = rel.partition("::")[0]
+            for k in SCOPED_BASE_KEYS:
+                if k not in base_values:
+                    base_values[k] = Node(Missing(f"inherits {rel} from the installed {scope}{_SEED_TAIL}"),
+                                          Origin(self.display, k, loc))
         env: dict[str, Node] = {}
         lazy_imports: list[tuple[Location, frozenset[str]]] = []
 
@@ -191,7 +257,7 @@ class _Loader:
             base_values = cfg.env[BASE_KEY].value
         merged = _merge_a_into_b(own, base_values) if bases else own
         files.append(self.display)
-        return Loaded(merged, tuple(files), anchors + lazy_imports, base_loc, notes)
+        return Loaded(merged, tuple(files), anchors + lazy_imports, base_loc, notes, unread)
 
 
 def _in_read_base(module: ast.Module, st: ast.stmt) -> bool:
@@ -298,8 +364,24 @@ def _optimizer_class(type_name: str) -> str:
     return f"mmengine.optim.{type_name}"
 
 
-def _optimizer_fact(f: _Facts, node: Node, oid: str, where: str) -> OptimizerFact:
-    tname = f.type_name(node) or "SGD"
+def _unknown_base(node: Node | None) -> str | None:
+    """The reason when ``node`` was merged over a base value lraudit cannot read (a scoped ``mmdet::`` base)."""
+    m = node.get(UNKNOWN_BASE_KEY) if node is not None and node.is_dict() else None
+    return m.value.reason if m is not None and isinstance(m.value, Missing) else None
+
+
+def _optimizer_fact(f: _Facts, node: Node, oid: str, where: str, outer: Node | None = None) -> OptimizerFact:
+    inherited = _unknown_base(node) or (_unknown_base(outer) if node.get("type") is None else None)
+    tname = f.type_name(node)
+    if tname is None and inherited:
+        # the optimizer's type (and every value this file does not set) comes from the unreadable base
+        given = {k: f.value(x) for k, x in node.items() if k != "type" and not k.startswith("_")}
+        lr = given.pop("lr", Unknown(f"{where}.lr: {inherited}"))
+        f.notes.append(f"{where}: the optimizer's type and the values this file does not set are unknown ({inherited})")
+        return OptimizerFact(id=oid, cls="(optimizer type inherited, unknown)", framework="torch",
+                             loc=f.loc(node), variable=where, lr=lr, params=given,
+                             lr_arg_loc=f.loc(node.get("lr")) if node.get("lr") is not None else None)
+    tname = tname or "SGD"
     cls = _optimizer_class(tname)
     given: dict[str, Value] = {}
     locs: dict[str, Location] = {}
@@ -322,6 +404,9 @@ def _loop(f: _Facts) -> tuple[str | None, Value, Value, str | None]:
     """(loop kind "epoch"/"iter"/None, max_epochs, max_iters, description)."""
     tc = f.v.get("train_cfg")
     runner = f.v.get("runner")
+    if tc is not None and isinstance(tc.value, Missing) and runner is None:
+        why = Unknown(f"train_cfg: {tc.value.reason}")
+        return None, why, why, None
     if tc is not None and tc.is_dict():
         t = f.type_name(tc) or ""
         by_epoch = tc.get("by_epoch")
@@ -365,6 +450,8 @@ def _horizon_for(loop: str | None, by_epoch: bool, epochs: Value, iters: Value) 
         return epochs, "step"
     if loop == "iter":
         return iters, "step"
+    if isinstance(epochs, Unknown) and epochs.reason.startswith("train_cfg: "):  # inherited from an unread base
+        return epochs, "epoch" if by_epoch else "step"
     return Unknown("the config sets no training loop (train_cfg)"), "epoch" if by_epoch else "step"
 
 
@@ -558,7 +645,7 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
     has_old = "lr_config" in v
     if not (has_new or has_old or "optimizer" in v or "train_cfg" in v or "runner" in v):
         return FileFacts(path=doc.display, extra={"config": ConfigMeta(
-            "mmengine", loaded.files, tuple(f.notes), None)})
+            "mmengine", loaded.files, tuple(f.notes), None, tuple(loaded.unread))})
     family = "mmcv" if has_old and "param_scheduler" not in v else "mmengine"
     optimizers: list[OptimizerFact] = []
     ow = v.get("optim_wrapper")
@@ -587,6 +674,8 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
         elif multi:
             f.notes.append(f"optim_wrapper holds {len(multi)} optimizers ({', '.join(k for k, _, _ in multi)}), "
                            f"built by {cname} (an OptimWrapperDict); each has its own schedule")
+        elif _unknown_base(ow):
+            f.notes.append(f"optim_wrapper.optimizer: {_unknown_base(ow)}; unknown")
         else:
             f.notes.append("optim_wrapper sets no optimizer; not read")
     elif v.get("optimizer") is not None and v["optimizer"].is_dict():
@@ -597,7 +686,7 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
             f.notes.append(f"optimizer holds {len(multi)} optimizers ({', '.join(k for k, _, _ in multi)}), one per "
                            f"submodule (build_optimizers); lr_config sets each one's rate from its own lr")
     if opt_node is not None and opt_node.is_dict():
-        optimizers.append(_optimizer_fact(f, opt_node, "opt1", where))
+        optimizers.append(_optimizer_fact(f, opt_node, "opt1", where, ow if where.startswith("optim_wrapper") else None))
     named: list[tuple[str, OptimizerFact]] = []
     for i, (k, node, w) in enumerate(multi):
         o = _optimizer_fact(f, node, f"opt{i + 1}", w)
@@ -626,9 +715,14 @@ def read_openmmlab(doc: ConfigDocument) -> FileFacts | None:
             schedulers = []
         else:
             schedulers = mmcv_schedulers(f, opt_id, loop, epochs, iters)
+    ow_seed = v.get("optim_wrapper")
+    if not optimizers and ow_seed is not None and isinstance(ow_seed.value, Missing):
+        from dataclasses import replace
+
+        schedulers = [replace(sc, optimizer_reason=f"optim_wrapper: {ow_seed.value.reason}") for sc in schedulers]
     horizon = Horizon(epochs, Unknown(EPOCH_LENGTH_REASON) if loop == "epoch" else Unknown("an iteration-based loop"),
                       iters if loop == "iter" else Unknown(f"epochs x {EPOCH_LENGTH_REASON}"))
-    meta = ConfigMeta(family, loaded.files, tuple(dict.fromkeys(f.notes)), loop_text)
+    meta = ConfigMeta(family, loaded.files, tuple(dict.fromkeys(f.notes)), loop_text, tuple(loaded.unread))
     return FileFacts(path=doc.display, optimizers=tuple(optimizers), schedulers=tuple(schedulers), horizon=horizon,
                      extra={"config": meta})
 

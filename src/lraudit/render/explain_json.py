@@ -12,7 +12,8 @@ def explain_document(results: list[FileResult], errors: list[tuple[str, str]], v
     files = []
     for r in sorted(results, key=lambda x: x.path):
         links = r.details.get("config_links")
-        if r.skipped or (not r.error and not r.optimizers and not r.schedulers and not links):
+        unread = (r.details.get("config") or {}).get("unread_bases")  # schedule from an installed package's configs
+        if r.skipped or (not r.error and not r.optimizers and not r.schedulers and not links and not unread):
             continue
         entry = {"path": r.path, "error": r.error, "optimizers": r.optimizers, "schedulers": r.schedulers}
         if "config" in r.details:  # a config file (configs/): its family, the files merged, its training loop

@@ -56,7 +56,9 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             out.append("")
             continue
         links = r.details.get("config_links") or []
-        if not r.optimizers and not r.schedulers and not links:
+        # a config whose schedule comes from a package's configs outside the repository is shown with that reason
+        unread = (r.details.get("config") or {}).get("unread_bases")
+        if not r.optimizers and not r.schedulers and not links and not unread:
             if show_files_without:
                 out.append(f"{r.path}: no optimizer or scheduler")
             continue
