@@ -99,3 +99,33 @@ def test_cli_text_report_has_no_empty_config_line(tmp_path: Path) -> None:
         os.chdir(cwd)
     assert "Config files" not in out
     assert out.strip().splitlines()[-1].startswith(("All checked", "Found"))
+
+
+def test_arm_selected_by_a_constant_option_is_not_reported() -> None:
+    src = """\
+import argparse
+import torch
+from torch import nn
+from torch.optim import lr_scheduler
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--sched", default="step")
+args = parser.parse_args()
+model = nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+if args.sched == "constant":
+    scheduler = lr_scheduler.StepLR(optimizer, 60, gamma=1)
+else:
+    scheduler = lr_scheduler.StepLR(optimizer, 20, gamma={gamma})
+for epoch in range(60):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+    scheduler.step()
+"""
+    r = audit_source(src.format(gamma="0.1"), "train.py")
+    assert "LR105" not in {f.code for f in r.findings}
+    # the default arm with gamma=1 is still the mistake LR105 is for
+    r = audit_source(src.format(gamma="1"), "train.py")
+    assert [f.line for f in r.findings if f.code == "LR105"] == [14]

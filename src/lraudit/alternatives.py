@@ -22,6 +22,7 @@ def alternative_findings(module: Any, text: str, path: str, display: str, opts: 
         return []
     from .analyze import run_checks
     from .extract.build import extract
+    from .checks.shape import constant_choice
     from .simulate import SimOptions, simulate_scheduler
 
     have = {(f.code, f.line) for f in findings}  # the default run already reports this rule here: once is enough
@@ -38,6 +39,9 @@ def alternative_findings(module: Any, text: str, path: str, display: str, opts: 
         for f in run_checks(facts, curves, opts):
             if (f.code, f.line) in have or f.code == "LR901":
                 continue
+            if f.code == "LR105" and constant_choice(words):
+                continue  # `--sched constant` selects a constant schedule on purpose
+
             have.add((f.code, f.line))
             out.append(replace(f, message=f"with {words}: {f.message}",
                                severity="warning" if f.severity == "error" else f.severity))

@@ -742,6 +742,8 @@ def schedule_has_no_effect(ctx: CheckContext) -> Iterator[Finding]:
     for s in facts.schedulers:
         if s.stepped == "never" or reported_by_lr002(facts, s):
             continue
+        if s.when and constant_choice(s.when):
+            continue  # the arm an option named "constant" selects: no schedule on purpose (StepLR(gamma=1) there)
         p = _no_effect(facts, s)
         if p is None:
             continue
@@ -752,6 +754,16 @@ def schedule_has_no_effect(ctx: CheckContext) -> Iterator[Finding]:
                                                        zip(pts, pts[1:])):
             continue  # the simulated curve does change (another scheduler on the optimizer, say): stay quiet
         yield ctx.finding(arg_loc(s, argname), scheduler=sched_label(s), reason=reason)
+
+
+_CONSTANT_CHOICE = re.compile(r"""(\bis\s+|--[\w-]+[ =])["']?(constant|const|none|fixed|no_?decay|no_?schedule)\b""",
+                              re.I)
+
+
+def constant_choice(words: str) -> bool:
+    """True when a condition or option run in words selects a value named "constant" (``when scheduler_name is
+    'constant'``, ``--sched constant``): the schedule built there is constant on purpose (LR105 stays quiet)."""
+    return bool(_CONSTANT_CHOICE.search(words))
 
 
 def _no_effect(facts: FileFacts, s: SchedulerFact) -> tuple[str, str] | None:
@@ -866,6 +878,7 @@ __all__ = [
     "schedule_horizon_mismatch",
     "warmup_exceeds_training",
     "schedule_has_no_effect",
+    "constant_choice",
     "warmup_starts_at_zero",
     "horizon_problem",
 ]
