@@ -57,10 +57,31 @@ def _keyword(*names: str, skip: bool = False) -> Callable[[ast.Call], ast.expr |
     return pick
 
 
+def _deepspeed_initialize(call: ast.Call) -> ast.expr | None:
+    """``config=`` / ``config_params=``; without them DeepSpeed reads the file named by ``args.deepspeed_config``
+    (the option ``deepspeed.add_config_arguments`` adds); neither: no config."""
+    kw = {k.arg: k.value for k in call.keywords}
+    for name in ("config", "config_params"):
+        if name in kw:
+            return _json_load_path(kw[name]) or kw[name]
+    if "args" in kw:
+        return ast.Attribute(value=kw["args"], attr="deepspeed_config", ctx=ast.Load())
+    return SKIP
+
+
+def _json_load_path(e: ast.expr) -> ast.expr | None:
+    """PATH of ``json.load(open(PATH))``."""
+    if isinstance(e, ast.Call) and _dotted(e.func) in ("json.load", "json.loads") and e.args:
+        inner = e.args[0]
+        if isinstance(inner, ast.Call) and _dotted(inner.func) == "open" and inner.args:
+            return inner.args[0]
+    return None
+
+
 ARGUMENT: dict[str, Callable[[ast.Call], ast.expr | None]] = {
     "hydra.main": _hydra_main,
     "LightningCLI": lambda call: None,
-    "deepspeed.initialize": _keyword("config", "config_params", skip=True),
+    "deepspeed.initialize": _deepspeed_initialize,
     "TrainingArguments": _keyword("deepspeed", skip=True),
     "Seq2SeqTrainingArguments": _keyword("deepspeed", skip=True),
 }
@@ -127,6 +148,9 @@ def _resolve(arg: ast.expr | None, script: str, options: dict[str, tuple[str | N
         return Unknown("the call names no file")
     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
         return _existing(arg.value, script, "written in the script")
+    if isinstance(arg, ast.Attribute) and arg.attr == "deepspeed_config" and arg.attr not in options:
+        return Unknown("DeepSpeed reads the file named by --deepspeed_config, given on the command line "
+                       "(deepspeed.add_config_arguments adds the option without a default)")
     if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.attr in options:
         default, line = options[arg.attr]
         if default is None:
@@ -174,9 +198,13 @@ def find_links(text: str, script: str) -> list[ConfigLink]:
         if arg is None and suffix in NO_PATH:
             out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix], Unknown(NO_PATH[suffix])))
             continue
-        if isinstance(arg, ast.Dict):
+        if isinstance(arg, ast.Dict) or (LINK_CALLS[suffix] == "DeepSpeed" and isinstance(arg, (ast.Name, ast.Call))
+                                         and not _json_load_path(arg)):
+            what = "a dict written in the script" if isinstance(arg, ast.Dict) else \
+                f"a value of the script ({_dotted(arg) if isinstance(arg, ast.Name) else 'a call'})"
             out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix],
-                                  Unknown("a dict written in the script (not a config file)")))
+                                  Unknown(f"{what}, not a config file: when the script's values resolve it to a "
+                                          f"dict, its optimizer and scheduler are shown with the script")))
             continue
         out.append(ConfigLink(node.lineno, name or suffix, LINK_CALLS[suffix], _resolve(arg, script, options)))
     return sorted(out, key=lambda c: (c.line, c.call))

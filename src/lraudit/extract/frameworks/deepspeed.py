@@ -35,9 +35,10 @@ def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver:
         if _qual(flow, site) not in _INITIALIZE:
             continue
         node = _kw(site.node, "lr_scheduler")
+        sids = [o for o in flow.objects(node, site.ctx, site.seq) if flow.by_id[o].kind == "scheduler"] \
+            if node is not None else []
         if node is None:
-            continue
-        sids = [o for o in flow.objects(node, site.ctx, site.seq) if flow.by_id[o].kind == "scheduler"]
+            facts, sids = _config_objects(facts, flow, site, resolver, builder)
         if not sids:
             continue
         for recs in site.ctx.scope.assigns.values():
@@ -69,6 +70,107 @@ def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver:
         s = builder._with_horizon(s, facts.horizon)
         facts = _replace_sched(facts, s)
     return facts
+
+
+def _config_objects(facts: FileFacts, flow: ObjectFlow, site: Any, resolver: Resolver, builder: Any
+                    ) -> tuple[FileFacts, list[str]]:
+    """``deepspeed.initialize(config=ds_config)`` / ``config_params=`` given as a Python dict (a literal, a dict
+    built in a function, ``json.load(open(path))``) or a path: the engine builds the config's ``"optimizer"``
+    (unless the script passes ``optimizer=``) and ``"scheduler"`` (the script passes no ``lr_scheduler=`` here).
+    The facts come from the same reader as DeepSpeed JSON files; they are placed at the ``initialize`` call.
+    Returns the facts and the ids of the schedulers the engine steps."""
+    from ...configs import deepspeed as ds_config
+    from ...facts import Known
+
+    node = _kw(site.node, "config") or _kw(site.node, "config_params")
+    args_node = _kw(site.node, "args")
+    if node is None and args_node is not None:
+        # DeepSpeed reads the file named by args.deepspeed_config (deepspeed.add_config_arguments' option)
+        node = cst.Attribute(value=args_node, attr=cst.Name("deepspeed_config"))
+    if node is None:
+        return facts, []
+    data, lines, where, quoteless, origin = _config_data(node, site, resolver, facts.path)
+    if not isinstance(data, dict) or not ds_config.looks_like_deepspeed(data):
+        return facts, []
+    n_opt = 1 + max((int(o.id[3:]) for o in facts.optimizers if o.id[3:].isdigit()), default=0)
+    n_sched = 1 + max((int(x.id[5:]) for x in facts.schedulers if x.id[5:].isdigit()), default=0)
+    r = ds_config.read(data, lines, where, origin=origin, quoteless=frozenset(quoteless))
+    loc = builder.loc.location(site.node)
+    targets = {rec.index: rec.target for recs in site.ctx.scope.assigns.values() for rec in recs
+               if rec.value is site.node and rec.kind == "unpack"}
+    client = _kw(site.node, "optimizer")
+    client_ids = [o for o in flow.objects(client, site.ctx, site.seq) if flow.by_id[o].kind == "optimizer"] \
+        if client is not None else []
+    opt_id: str | None = client_ids[0] if client_ids else None
+    if client is None and r.optimizers:
+        o = r.optimizers[0]
+        opt_id = f"opt{n_opt}"
+        facts = replace(facts, optimizers=facts.optimizers + (replace(
+            o, id=opt_id, loc=loc, variable=_kept(targets.get(1)), lr_arg_loc=None),))
+    sids: list[str] = []
+    if r.schedulers:
+        d = r.schedulers[0]
+        sid = f"sched{n_sched}"
+        why = None if opt_id else ("the optimizer passed as optimizer= is not known" if client is not None else
+                                   "the config has no optimizer section")
+        facts = replace(facts, schedulers=facts.schedulers + (replace(
+            d, id=sid, loc=loc, variable=_kept(targets.get(3)), arg_locs={}, optimizer=opt_id, optimizer_reason=why,
+            stepped="unknown", step_sites=(),
+            description=f"built by deepspeed.initialize from {where}; the engine steps it in engine.step()"),))
+        sids.append(sid)
+    return facts, sids
+
+
+def _kept(name: str | None) -> str | None:
+    return None if name is None or name == "_" else name
+
+
+def _config_data(node: Any, site: Any, resolver: Resolver, script: str
+                 ) -> tuple[Any, dict[tuple[Any, ...], int], str, set[tuple[Any, ...]], str | None]:
+    """The config a ``config=`` argument holds: a dict value (its source names where the script writes it), or the
+    JSON file a path names (also ``json.load(open(path))``), read as DeepSpeed reads it."""
+    from ...facts import Known
+
+    v = resolver.resolve(node, site.ctx, site.seq)
+    path_node = None
+    if not isinstance(v, Known):
+        path_node = _json_load_path(node)
+        if path_node is None:
+            return None, {}, "", set(), None
+        v = resolver.resolve(path_node, site.ctx, site.seq)
+        if not isinstance(v, Known) or not isinstance(v.value, str):
+            return None, {}, "", set(), None
+    if isinstance(v.value, dict):
+        return v.value, {}, f"the config= dict ({v.source})", set(), None
+    if isinstance(v.value, str):
+        from ...configs import jsonc
+        from ...configs.base import ConfigError, display_of, load_file
+
+        path = _config_path(v.value, script)
+        if path is None:
+            return None, {}, "", set(), None
+        quoteless: set[tuple[Any, ...]] = set()
+        try:
+            text = load_file(path, "text", lambda b, _p: b.decode("utf-8-sig"))
+            data, lines = jsonc.parse(text, quoteless)
+        except (ConfigError, ValueError, UnicodeDecodeError):
+            return None, {}, "", set(), None
+        return data, lines, display_of(path), quoteless, f"the file named by {v.source}"
+    return None, {}, "", set(), None
+
+
+def _json_load_path(node: Any) -> Any:
+    """``json.load(open(PATH))`` / ``json.load(open(PATH, "r"))`` / ``json.loads(Path(PATH).read_text())``: PATH."""
+    if not isinstance(node, cst.Call) or dotted(node.func) not in ("json.load", "json.loads") or not node.args:
+        return None
+    inner = node.args[0].value
+    if isinstance(inner, cst.Call) and dotted(inner.func) == "open" and inner.args:
+        return inner.args[0].value
+    if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) and inner.func.attr.value == "read_text" \
+            and isinstance(inner.func.value, cst.Call) and dotted(inner.func.value.func) in ("Path", "pathlib.Path") \
+            and inner.func.value.args:
+        return inner.func.value.args[0].value
+    return None
 
 
 def _same_or_inner(scope: Any, outer: Any) -> bool:
