@@ -265,9 +265,59 @@ def read_composed(c: Composed, display: str, label: str) -> HydraRead:
             # drawn over the run's epochs, labelled as an assumption (rules never read assumed horizons)
             fact = replace(fact, assumed_horizon=Known(epochs.value, f"{epochs.source} ({epochs.value} epochs, drawn "
                                                                      f"as one scheduler step per epoch)"))
+        fact = _lightning_stepping(c, path, fact, epochs, display, notes)
         schedulers.append(fact)
     facts = FileFacts(path=display, optimizers=tuple(optimizers), schedulers=tuple(schedulers), horizon=horizon)
     return HydraRead(facts, tuple(c.files), notes, label)
+
+
+def _lightning_stepping(c: Composed, path: Path, fact: Any, epochs: Value, display: str, notes: list[str]) -> Any:
+    """The scheduler at ``path`` is a key of a LightningModule's node (``model.scheduler`` beside ``model._target_:
+    src.models.mnist_module.MNISTLitModule``): stepped as that module's ``configure_optimizers`` hands it to
+    Lightning (configs/lightning_module.py), over the Trainer's max_epochs."""
+    from .lightning_module import Stepping, stepping_of
+
+    if len(path) < 2 or not isinstance(path[-1], str):
+        return fact
+    parent = c.get(path[:-1] + ("_target_",))
+    if not isinstance(parent, Known) or not isinstance(parent.value, str):
+        return fact
+    got = stepping_of(parent.value, path[-1], os.path.abspath(display))
+    if got is None:
+        return fact
+    if not isinstance(got, Stepping):
+        notes.append(f"{_key(path)}: {got}; when it is stepped is not known")
+        return fact
+    by = (f"{got.cls}.configure_optimizers hands it to Lightning ({got.module}:{got.line}: interval={got.interval!r}, "
+          f"frequency={got.frequency}" + (f", monitor={got.monitor!r}" if got.monitor else "") + ")")
+    desc = f"{_key(path)} of {parent.value}; {by}"
+    f = got.frequency or 1
+    from ..facts import StepSite
+
+    every = f"every {f} {'epochs' if got.interval == 'epoch' else 'batches'}" if f > 1 else \
+        f"once per {'epoch' if got.interval == 'epoch' else 'batch'}"
+    # Lightning passes the monitored metric to ReduceLROnPlateau only; other schedulers get step()
+    metric = bool(got.monitor) and fact.cls.endswith("ReduceLROnPlateau")
+    site = StepSite(fact.id, "scheduler", "step", Location(got.line, 1, got.line, 1, got.module),
+                    "epoch" if got.interval == "epoch" else "batch", None, (),
+                    via=f"Lightning steps it {every}: {got.cls}.configure_optimizers returns it with "
+                        f"interval={got.interval!r}, frequency={f}",
+                    arg=Known(got.monitor, f"monitor={got.monitor!r} of the lr_scheduler config") if metric
+                    else None, arg_text=got.monitor if metric else None, arg_kind="metric" if metric else "none")
+    fact = replace(fact, step_sites=(site,))
+    if got.interval == "epoch":
+        horizon: Value = epochs
+        if isinstance(epochs, Known) and f > 1:
+            horizon = Known(epochs.value // f, f"{epochs.source}, stepped every {f} epochs ({epochs.value} // {f})")
+        return replace(fact, stepped="epoch", unit="epoch", horizon=horizon, assumed_horizon=None,
+                       horizon_source=getattr(horizon, "source", None), description=desc)
+    from ..catalog.mmengine_sim import ASSUMED_EPOCH_LENGTH
+
+    run: Value = Unknown(f"{epochs.value} epochs ({epochs.source}) x batches per epoch, which the dataset decides"
+                         + (f", stepped every {f} batches" if f > 1 else "")) if isinstance(epochs, Known) else epochs
+    assumed = Known(epochs.value * ASSUMED_EPOCH_LENGTH // f, f"{epochs.value} epochs x {ASSUMED_EPOCH_LENGTH} "
+                    f"batches per epoch assumed (the dataset decides)") if isinstance(epochs, Known) else None
+    return replace(fact, stepped="batch", unit="step", horizon=run, assumed_horizon=assumed, description=desc)
 
 
 def _args(c: Composed, path: Path, node: dict[str, Any], loc_of: _Locator) -> tuple[dict[str, Value], dict[str, Location]]:
