@@ -85,3 +85,15 @@ def test_what_mmcv_refuses_at_build_is_lr002(tmp_path: Path) -> None:
     assert f.code == "LR002" and "total_steps=500 is shorter than the run (1000 iterations)" in f.message
     (f,) = _audit(tmp_path, "flat.py").findings
     assert f.code == "LR002" and "expected float between 0 and 1 start_percent" in f.message
+
+
+def test_step_given_as_a_tuple_is_refused_as_mmcv_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "tuple_step.py").write_text(
+        "optimizer = dict(type='SGD', lr=0.02)\n"
+        "lr_config = dict(policy='step', step=(8, 11))\n"
+        "runner = dict(type='EpochBasedRunner', max_epochs=12)\n")
+    r = _audit(tmp_path, "tuple_step.py")
+    (f,) = r.findings
+    assert f.code == "LR002" and '"step" must be a list or integer' in f.message and "write it as a list" in f.message
+    (s,) = r.schedulers
+    assert s["lr"] is None  # mmcv raises TypeError when it builds the hook

@@ -73,6 +73,7 @@ CASES: list[dict[str, Any]] = [
                                                              "warmup_iters": 25, "warmup_ratio": 0.5},
      "runner": "iter", "iters": 120},
     # what mmcv rejects (the message is recorded)
+    {"hook": "StepLrUpdaterHook", "kwargs": {"step": (8, 11)}, "runner": "epoch", "epochs": 12, "n": 2},
     {"hook": "CyclicLrUpdaterHook", "kwargs": {"target_ratio": [10, 1e-4]}, "runner": "iter", "iters": 10},
     {"hook": "CyclicLrUpdaterHook", "kwargs": {"by_epoch": True}, "runner": "epoch", "epochs": 2, "n": 5},
     {"hook": "CyclicLrUpdaterHook", "kwargs": {"step_ratio_up": 1.0}, "runner": "iter", "iters": 10},

@@ -71,7 +71,7 @@ class Policy:
                 raise SimError('"warmup_ratio" must be in range (0,1]')
         if name == "Step":
             st = a["step"]
-            if isinstance(st, (list, tuple)):
+            if isinstance(st, list):  # mmcv: isinstance(step, list) (a tuple raises TypeError below)
                 if not all(isinstance(s, int) and s > 0 for s in st):
                     raise SimError("step must be positive integers")
             elif isinstance(st, int) and not isinstance(st, bool):

@@ -141,14 +141,15 @@ def _mmcv(facts: FileFacts, s: SchedulerFact) -> Iterator[tuple[str, str]]:
         st = arg_plain(s, "step")
         run = epochs if by_epoch is not False and loop == "epoch" else iters if loop == "iter" else None
         unit = "epochs" if by_epoch is not False else "iterations"
-        if isinstance(st, (list, tuple)) and run is not None and all(_int(x) for x in st):
+        if isinstance(st, list) and run is not None and all(_int(x) for x in st):
             late = [x for x in st if x > run] or ([x for x in st] if st and all(x >= run for x in st) else [])
             if late:
                 yield "step", (f"{_plural('step', late)} {fmt_value(late)} "
                                f"{'are' if len(late) > 1 else 'is'} not before the end of the run ({run} {unit}): "
                                f"{'those decays never happen' if len(late) > 1 else 'that decay never happens'}")
-        elif st is not None and not (_int(st) or isinstance(st, (list, tuple))):
-            yield "step", f"step={fmt_value(st)}: mmcv raises TypeError (\"step\" must be a list or integer)"
+        elif st is not None and not (_int(st) or isinstance(st, list)):
+            hint = "; write it as a list" if isinstance(st, tuple) else ""
+            yield "step", f"step={fmt_value(st)}: mmcv raises TypeError (\"step\" must be a list or integer){hint}"
 
 
 def _mmcv_build(s: SchedulerFact, name: str, loop: str | None, iters: Any) -> Iterator[tuple[str, str]]:
