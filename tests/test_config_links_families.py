@@ -45,5 +45,6 @@ def test_lightning_cli_and_deepspeed_links(tmp_path: Path, monkeypatch: pytest.M
                                                   (9, "DeepSpeed")]
     assert "given on the command line (--config)" in links[0].path.reason  # type: ignore[union-attr]
     assert links[1].path == Known("ds.json", "written in the script")
-    assert links[2].path == Unknown("a dict written in the script (not a config file)")
+    assert links[2].path == Unknown("a dict written in the script, not a config file: when the script's values "
+                                    "resolve it to a dict, its optimizer and scheduler are shown with the script")
     assert links[3].path == Unknown("computed at run time (args.deepspeed)")
