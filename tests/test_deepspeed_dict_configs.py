@@ -143,3 +143,27 @@ trainer.train()
     assert s["class"] == "deepspeed.runtime.lr_schedules.WarmupDecayLR"
     assert s["args"]["warmup_max_lr"]["value"] == 2e-5 and s["args"]["total_num_steps"]["value"] == 1000
     assert s["args"]["warmup_num_steps"]["value"] == 100
+
+
+def test_sections_read_when_other_keys_are_run_time_values() -> None:
+    # DeepSpeedExamples HelloDeepSpeed: the batch size and the precision key come from the function's arguments
+    src = """import deepspeed
+
+
+def train(model, batch_size, dtype):
+    ds_config = {
+        "train_micro_batch_size_per_gpu": batch_size,
+        "optimizer": {"type": "Adam", "params": {"lr": 1e-4}},
+        "scheduler": {"type": "WarmupLR", "params": {"warmup_num_steps": 10, "warmup_max_lr": 1e-4}},
+        dtype: {"enabled": True},
+    }
+    model, _, _, _ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config=ds_config)
+    for step in range(100):
+        model.backward(model(step))
+        model.step()
+"""
+    r = audit_source(src, "train.py")
+    (o,) = r.optimizers
+    assert o["lr"]["value"] == 1e-4 and o["variable"] is None
+    (s,) = r.schedulers
+    assert s["class"].endswith("WarmupLR") and s["stepped"] == "batch" and s["horizon"]["value"] == 100

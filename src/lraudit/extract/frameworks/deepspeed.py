@@ -136,6 +136,9 @@ def _config_data(node: Any, site: Any, resolver: Resolver, script: str
     if not isinstance(v, Known):
         path_node = _json_load_path(node)
         if path_node is None:
+            part = _sections(node, site, resolver)
+            if part is not None:
+                return part[0], {}, f"the config= dict ({part[1]})", set(), None
             return None, {}, "", set(), None
         v = resolver.resolve(path_node, site.ctx, site.seq)
         if not isinstance(v, Known) or not isinstance(v.value, str):
@@ -157,6 +160,40 @@ def _config_data(node: Any, site: Any, resolver: Resolver, script: str
             return None, {}, "", set(), None
         return data, lines, display_of(path), quoteless, f"the file named by {v.source}"
     return None, {}, "", set(), None
+
+
+_SECTIONS = ("optimizer", "scheduler")
+
+
+def _sections(node: Any, site: Any, resolver: Resolver) -> tuple[dict[str, Any], str] | None:
+    """A config dict the script writes whose other keys are only known at run time (``"train_batch_size":
+    batch_size``, ``dtype: {...}``): its ``"optimizer"`` / ``"scheduler"`` sections, resolved on their own. The
+    dict is the argument itself or the last ``name = {...}`` before the call in the same scope."""
+    from ...facts import Known
+
+    d, ctx, seq, name = node, site.ctx, site.seq, None
+    if isinstance(node, cst.Name):
+        recs = [r for r in site.ctx.scope.assigns.get(node.value, []) if r.seq < site.seq and r.kind == "assign"]
+        if not recs or not isinstance(recs[-1].value, cst.Dict):
+            return None
+        d, ctx, seq, name = recs[-1].value, recs[-1].ctx, recs[-1].seq, node.value
+    if not isinstance(d, cst.Dict):
+        return None
+    out: dict[str, Any] = {}
+    sources = []
+    for el in d.elements:
+        if not isinstance(el, cst.DictElement) or not isinstance(el.key, cst.SimpleString):
+            continue
+        key = el.key.evaluated_value
+        if key not in _SECTIONS:
+            continue
+        v = resolver.resolve(el.value, ctx, seq)
+        if isinstance(v, Known) and isinstance(v.value, dict):
+            out[key] = v.value
+            sources.append(v.source)
+    if not out:
+        return None
+    return out, (f"{name}, " if name else "") + "; ".join(dict.fromkeys(sources))
 
 
 def _json_load_path(node: Any) -> Any:
