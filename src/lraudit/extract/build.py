@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -891,7 +893,8 @@ class _Builder:
                 # back from param_groups or a scheduler, or a call that may apply the rate itself, is not this)
                 updates = [r for r in recs if r.kind == "aug" or (
                     r.kind == "assign" and r.value is not None and not isinstance(r.value, cst.Call)
-                    and re.search(rf"(?<![\w.]){re.escape(name)}\b", self.ix.text(r.value, 200))
+                    # the name itself, not a key that spells it: `lr = group['lr']` reads the group's rate
+                    and name in _all_names(r.value)
                     and not _READS_LR.search(self.ix.text(r.value, 200)))]
                 if not updates or not any(r.kind in ("assign", "aug") for r in recs):
                     continue
@@ -919,12 +922,12 @@ class _Builder:
             q = self.ix.imports.qualify(site.node.func) or site.path
             last = site.path.rsplit(".", 1)[-1]
             if q in ("torch.save",) or last in ("save_checkpoint", "save_ckpt", "save_model"):
-                text = self.ix.text(site.node, 4000)
+                text = _code_without_comments(site.node)
                 if "state_dict" not in text and "optimizer" not in text:
                     # torch.save(state, path): look at the dict assigned to the first argument
                     if site.node.args and isinstance(site.node.args[0].value, cst.Name):
                         _, recs = self.resolver._assignments(site.node.args[0].value.value, site.ctx, site.seq)
-                        text += " ".join(self.ix.text(r.value, 4000) for r in recs if r.value is not None)
+                        text += " ".join(_code_without_comments(r.value) for r in recs if r.value is not None)
                 low = text.lower()
                 saves_opt = bool(_SAVES_OPT.search(low))
                 saves_sched = bool(_SAVES_SCHED.search(low))
@@ -933,8 +936,12 @@ class _Builder:
         return out
 
 
-_SAVES_OPT = re.compile(r"optim\w*(\.\w+)*\.state_dict\(\)|['\"]optim\w*['\"]\s*:|optimizer\s*=\s*optim\w*\b")
-_SAVES_SCHED = re.compile(r"sched\w*(\.\w+)*\.state_dict\(\)|['\"]\w*sched\w*['\"]\s*:|sched\w*\s*=\s*\w*sched")
+# a key that names the optimizer (or scheduler) counts unless its value is None (`"optimizer": None` keeps the
+# key but saves nothing)
+_SAVES_OPT = re.compile(r"optim\w*(\.\w+)*\.state_dict\(\)|['\"]optim\w*['\"]\s*:(?!\s*none\b)|"
+                        r"optimizer\s*=\s*optim\w*\b")
+_SAVES_SCHED = re.compile(r"sched\w*(\.\w+)*\.state_dict\(\)|['\"]\w*sched\w*['\"]\s*:(?!\s*none\b)|"
+                          r"sched\w*\s*=\s*\w*sched")
 _READS_LR = re.compile(r"param_groups|get_last_lr|get_lr\(\)|\.lr\b|learning_rate\b\)|_last_lr")
 _LR_NAME = re.compile(r"(^|_)lr($|_)|learning_rate|^lr\d*$")
 _NOT_LR = re.compile(r"sched|lambda|_fn$|_func|warmup_lr_init|lr_mult|lr_scale|lrs$|^lr_decay|decay_lr|_lr_decay")
@@ -943,6 +950,35 @@ _DISPLAY = re.compile(
     r"format|str|repr|log_metrics|log_dict|append|pprint|echo|<f-string>)$|^(logging|logger|log|wandb|writer|tb|"
     r"tqdm|pbar|summary_writer)\."
 )
+
+
+def _code_without_comments(node: cst.CSTNode, limit: int = 4000) -> str:
+    """The code of ``node`` on one line, without its comments: in ``"optimizer": None,  # optimizer.state_dict()``
+    the comment saves nothing. Code that does not tokenize loses what follows each ``#`` outside a one-line
+    string literal."""
+    try:
+        text = cst.Module(body=[]).code_for_node(node)
+    except Exception:
+        return ""
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type != tokenize.COMMENT]
+        text = tokenize.untokenize(toks)
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
+        text = "\n".join(_cut_comment(line) for line in text.splitlines())
+    return " ".join(text.split())[:limit]
+
+
+def _cut_comment(line: str) -> str:
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
 
 
 def _fast_forward(ix: Indexer, loop: Any) -> bool:
