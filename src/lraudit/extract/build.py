@@ -295,7 +295,55 @@ class _Builder:
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
             imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
+            probe=self._probe(params_node, c),
         )
+
+    def _probe(self, node: cst.BaseExpression | None, c: Creation) -> str | None:
+        """Why an optimizer only probes its schedule: every parameter it gets is a stand-alone tensor
+        (``[torch.nn.Parameter(torch.zeros(1))]``, ``[{"params": p}]`` with ``p = torch.randn(2,
+        requires_grad=True)``), never a model's, and nothing in its function calls backward(): a script that plots
+        or prints a schedule's rates (with lr=1.0 as the unit), not training."""
+        if node is None or c.synthetic:
+            return None
+        leaves = self._param_leaves(node, c.site.ctx, c.site.seq, 0)
+        if not leaves or not all(self._standalone_tensor(n) for n in leaves):
+            return None
+        scope = c.site.ctx.scope
+        while scope.kind == "class" and scope.parent is not None:
+            scope = scope.parent
+        for site in self.ix.calls:
+            if site.path.rsplit(".", 1)[-1] in ("backward", "manual_backward", "fit", "train", "training_step") \
+                    and _within(site.ctx.scope, scope):
+                return None
+        return (f"its parameters are stand-alone tensors (line {self.loc.line(leaves[0])}), not a model's, and "
+                f"nothing calls backward()")
+
+    def _param_leaves(self, node: cst.BaseExpression, ctx: Any, seq: int, depth: int) -> list[cst.BaseExpression]:
+        """The expressions an optimizer's params argument is made of: list/tuple elements and group dicts'
+        "params" values, through names bound once."""
+        node, ctx, seq = self._single_binding(node, ctx, seq)
+        if depth > 3:
+            return [node]
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out: list[cst.BaseExpression] = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return []
+                out += self._param_leaves(el.value, ctx, seq, depth + 1)
+            return out
+        if isinstance(node, cst.Dict):
+            for el in node.elements:
+                if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and \
+                        el.key.evaluated_value == "params":
+                    return self._param_leaves(el.value, ctx, seq, depth + 1)
+            return []
+        return [node]
+
+    def _standalone_tensor(self, node: cst.BaseExpression) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        q = self.ix.imports.qualify(node.func) or dotted(node.func) or ""
+        return q in _STANDALONE_TENSORS
 
     def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
                       default: Value) -> list[tuple[cst.CSTNode, Value]]:
@@ -1068,6 +1116,14 @@ def _for_element(iterable: cst.BaseExpression, index: int | None) -> cst.BaseExp
     if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate":
         return None  # `for pair in enumerate(...)`: a tuple, not a group
     return iterable
+
+
+#: Calls that make a tensor of their own (not a model's parameters): an optimizer over them trains nothing.
+_STANDALONE_TENSORS = frozenset({
+    "torch.nn.Parameter", "torch.nn.parameter.Parameter", "nn.Parameter", "Parameter", "torch.zeros", "torch.ones",
+    "torch.randn", "torch.rand", "torch.empty", "torch.tensor", "torch.arange", "torch.full", "torch.Tensor",
+    "torch.FloatTensor", "torch.linspace",
+})
 
 
 #: Calls that receive an object without stepping it.
