@@ -28,6 +28,7 @@ from ..facts import (
     Value,
 )
 from ..parse import Locator
+from ..catalog import lookup
 from .imports import dotted
 from .index import CallSite, Indexer, build_index
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
@@ -123,6 +124,7 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     light = light and not flow.creations
     contexts = LoopContexts(ix, resolver)
     builder = _Builder(ix, resolver, flow, locator, contexts, path)
+    builder.linked = linked
     facts = builder.build(light=light)
     ext = apply_frameworks(Extraction(facts, resolver, flow, locator, builder.values), ix, contexts, builder)
     if light and not _nothing_found(ext.facts):
@@ -164,6 +166,7 @@ class _Builder:
         self.values: dict[str, dict[str, Value]] = {}
         self._site_ctx: dict[int, SiteContext] = {}
         self._step_ctx: dict[tuple[str, Location], list[Any]] = {}  # (object id, location) -> call contexts
+        self.linked: Any = None  # extract.link.Linked, when the repository's code is linked into the index
 
     def site_context(self, site: CallSite) -> SiteContext:
         key = id(site.node)
@@ -587,8 +590,91 @@ class _Builder:
                 continue
             for oid, arms in targets:
                 kind = self.flow.by_id[oid].kind
+                if kind == "scheduler" and self._other_class_path(site, func.value, oid, 0):
+                    continue  # under `if isinstance(s, ReduceLROnPlateau)` for a StepLR: never runs for it
                 out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler"), arms=arms))
         return out
+
+    def _other_class_path(self, site: CallSite, receiver: cst.BaseExpression, oid: str, depth: int) -> bool:
+        """True when the code at ``ctx`` runs only for objects of another class than ``oid``'s: an arm of ``if
+        isinstance(X, C)`` / ``type(X) == C`` / ``type(X) != C`` (or the else arm) that excludes the class of the
+        object ``X`` is, here or in every call of the function that reaches ``ctx`` (a wrapper dispatching on the
+        wrapped scheduler's type: ``if type(self.after) != ReduceLROnPlateau: ... else: self.step_plateau(m)``)."""
+        c = self.flow.by_id[oid]
+        own = c.entry.short if c.entry is not None else None
+        if own is None or depth > 3:
+            return False
+        ctx = site.ctx
+        lm = self.linked.module_of(site.node) if self.linked is not None else None
+        branches = (lm.ix if lm is not None else self.ix).branches  # a linked module numbers its own branches
+        for bid, arms in ctx.arms:
+            b = branches.get(bid)
+            if b is None or b.kind not in ("if", "ifexp") or not arms:
+                continue
+            if all(self._arm_excludes(b, a, receiver, oid, own) for a in arms):
+                return True
+        fn = ctx.scope.function
+        if fn is None:
+            return False
+        calls = self.resolver.calls_to(fn)
+        return bool(calls) and all(self._other_class_path(cs, receiver, oid, depth + 1)
+                                   for cs in calls)
+
+    def _arm_excludes(self, b: Any, arm: int, receiver: cst.BaseExpression, oid: str, own: str) -> bool:
+        """True when taking ``arm`` of branch ``b`` requires the object to be of a class other than ``own``."""
+        for i, test in enumerate(b.tests):
+            if i > arm:
+                break
+            wanted = i == arm  # this arm's own test holds; the earlier ones failed
+            req = self._class_test(test, receiver, oid, b.ctx, b.seq) if test is not None else None
+            if req is None:
+                continue
+            classes, positive = req
+            must_be = positive == wanted
+            if must_be and own not in classes:
+                return True
+            if not must_be and own in classes:
+                return True
+        return False
+
+    def _class_test(self, test: cst.BaseExpression, receiver: cst.BaseExpression, oid: str, ctx: Any,
+                    seq: int) -> tuple[frozenset[str], bool] | None:
+        """({class names}, positive) when ``test`` checks the class of the object ``receiver`` stands for:
+        ``isinstance(X, C)`` / ``type(X) is C`` / ``type(X) == C`` (positive), ``!=`` / ``is not`` / ``not ...``
+        (negative). Only concrete scheduler classes of the catalog count (a base class matches subclasses)."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._class_test(test.expression, receiver, oid, ctx, seq)
+            return (inner[0], not inner[1]) if inner else None
+        subject: cst.BaseExpression | None = None
+        classes: list[cst.BaseExpression] = []
+        positive = True
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+            subject = test.args[0].value
+            cls = test.args[1].value
+            classes = [e.value for e in cls.elements] if isinstance(cls, cst.Tuple) else [cls]
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left, comp = test.left, test.comparisons[0]
+            op = comp.operator
+            if isinstance(left, cst.Call) and dotted(left.func) == "type" and len(left.args) == 1:
+                subject = left.args[0].value
+                classes = [comp.comparator]
+                if isinstance(op, (cst.NotEqual, cst.IsNot)):
+                    positive = False
+                elif not isinstance(op, (cst.Equal, cst.Is)):
+                    return None
+        if subject is None or not classes:
+            return None
+        if dotted(subject) != dotted(receiver) and oid not in self.flow.objects(subject, ctx, seq):
+            return None
+        names: set[str] = set()
+        for cnode in classes:
+            q = self.ix.imports.qualify(cnode) or dotted(cnode) or ""
+            e = lookup(q) if q else None
+            short = q.rsplit(".", 1)[-1]
+            if e is None or e.kind != "scheduler" or short in ("LRScheduler", "_LRScheduler"):
+                return None
+            names.add(e.short)
+        return frozenset(names), positive
 
     def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool,
               arms: tuple = ()) -> StepSite:
@@ -610,6 +696,8 @@ class _Builder:
                     node = a.value
                     keyword = a.keyword.value
                     break
+            if isinstance(node, cst.Name) and node.value == "None":
+                node = None  # step(None) passes step()'s own default: it is step()
             if node is not None:
                 arg = self.resolver.resolve(node, site.ctx, site.seq)
                 arg_text = self.ix.text(node, 80)
