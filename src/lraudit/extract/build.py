@@ -520,7 +520,10 @@ class _Builder:
         """The first call this file cannot see into that receives the object (an argument, or an item of a
         list/tuple/dict argument): an unknown function or a third-party trainer may step it there."""
         for site in self.ix.calls:
-            if not site.node.args or (site.seq <= c.site.seq and site.ctx.scope is c.site.ctx.scope):
+            if not site.node.args or site.node is c.site.node:
+                continue
+            inline = any(a.value is c.site.node for a in site.node.args)  # ``LRScheduler(StepLR(opt, 30))``
+            if not inline and site.seq <= c.site.seq and site.ctx.scope is c.site.ctx.scope:
                 continue
             path = site.path
             last = path.rsplit(".", 1)[-1]
@@ -540,7 +543,9 @@ class _Builder:
                 elif isinstance(a.value, cst.Dict):
                     values = [e.value for e in a.value.elements if isinstance(e, cst.DictElement)]
                 for v in values:
-                    if isinstance(v, (cst.Name, cst.Attribute)) and c.oid in self.flow.objects(v, site.ctx, site.seq):
+                    # built right in the argument (``LRScheduler(StepLR(optimizer, 30))``), or passed by name
+                    if v is c.site.node or (isinstance(v, (cst.Name, cst.Attribute)) and
+                                            c.oid in self.flow.objects(v, site.ctx, site.seq)):
                         return f"{path}() at line {self.loc.location(site.node).line}"
         return None
 
