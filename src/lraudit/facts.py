@@ -286,6 +286,7 @@ class LrWrite:
     function: str | None
     value: Value | None = None
     conditional: bool = False  # under an if inside its loop
+    code: str = ""  # the value as written, on one line, up to 400 characters (``value_text`` is cut for messages)
 
 
 @dataclass(frozen=True)

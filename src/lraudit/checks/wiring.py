@@ -82,7 +82,7 @@ def hands_over(w: LrWrite, s: SchedulerFact) -> bool:
     schedule), so the scheduler's next step continues it instead of erasing a competing schedule."""
     if not overwrites_rate(s):
         return False  # a chainable scheduler multiplies the written value: the two compound (reported)
-    text = re.sub(r"\s+", "", w.value_text)
+    text = re.sub(r"\s+", "", w.code or w.value_text)
     own = [f"{s.variable}.get_last_lr(", f"{s.variable}.get_lr(", f"{s.variable}._last_lr"] if s.variable else []
     fn = re.sub(r"\s+", "", s.arg_texts.get("lr_lambda", ""))
     if short(s.cls) == "LambdaLR" and re.fullmatch(r"[A-Za-z_][\w.]*", fn):
