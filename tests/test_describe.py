@@ -408,3 +408,34 @@ def test_explain_text_never_breaks_a_path_at_a_hyphen() -> None:
     words = " ".join(out.split())
     assert "keras-team__keras-io/examples/vision/some-long-file-name.py" in words
     assert "cosine-decay-restarts" in words
+
+
+@pytest.mark.parametrize("call,shape", [
+    ('get_scheduler("linear", optimizer=optimizer, num_warmup_steps=100, num_training_steps={n})',
+     "falls linearly to 0 at the last step of 3 epochs x len(train_dataloader)"),
+    ('get_scheduler(name="cosine", optimizer=optimizer, num_warmup_steps=100, num_training_steps={n})',
+     "follows half a cosine down to 0 at the last step of 3 epochs x len(train_dataloader)"),
+    ("get_linear_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps={n})",
+     "falls linearly to 0 at the last step of 3 epochs x len(train_dataloader)"),
+    ("get_cosine_schedule_with_warmup(optimizer, num_warmup_steps=100, num_training_steps={n})",
+     "follows half a cosine down to 0 at the last step of 3 epochs x len(train_dataloader)"),
+])
+def test_hf_schedules_sized_by_the_loader_are_worded_in_terms_of_it(call: str, shape: str) -> None:
+    from lraudit.api import audit_source
+
+    text = f"""import torch
+from transformers import get_scheduler, get_linear_schedule_with_warmup, get_cosine_schedule_with_warmup
+
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.AdamW(model.parameters(), lr=2e-5)
+epochs = 3
+scheduler = {call.format(n="len(train_dataloader) * epochs")}
+for epoch in range(epochs):
+    for batch in train_dataloader:
+        optimizer.step()
+        scheduler.step()
+"""
+    (s,) = audit_source(text, "train.py").schedulers
+    words = " ".join(s["summary"].split())
+    assert words.startswith("The learning rate rises from 0 to 2e-05 over 100 steps, then ")
+    assert shape in words and "known only at run time" in words

@@ -115,3 +115,113 @@ def test_traced_direction_needs_agreement() -> None:
     assert traced_direction([("m", False), ("val_acc", True)])[0] == "min"
     assert traced_direction([("score", False), ("val_loss", False)]) is None
     assert traced_direction([("m", False)]) is None
+
+
+# ------------------------------------------------------------------------------ across modules (whole repository)
+
+_ENGINE = '''import torch
+from torch.optim.lr_scheduler import ReduceLROnPlateau
+
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        self.scheduler = ReduceLROnPlateau(self.optimizer, mode="{mode}")
+
+    def train_epoch(self, loader):
+        for x, y in loader:
+            self.optimizer.zero_grad()
+            self.model(x).sum().backward()
+            self.optimizer.step()
+
+    def end_epoch(self, metric):
+        self.scheduler.step(metric)
+'''
+
+_MAIN = '''import torch
+from engine import Trainer
+
+
+def evaluate(model, loader):
+    return 0.5
+
+
+model = torch.nn.Linear(2, 2)
+print("the optimizer and its schedule are built by the engine")
+trainer = Trainer(model)
+for epoch in range(10):
+    trainer.train_epoch(train_loader)
+    {name} = evaluate(model, val_loader)
+    trainer.end_epoch({name})
+'''
+
+_HELPER = '''def step_scheduler(scheduler, metric):
+    scheduler.step(metric)
+'''
+
+_TRAIN = '''import torch
+from torch.optim.lr_scheduler import ReduceLROnPlateau
+from utils.sched import step_scheduler
+
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scheduler = ReduceLROnPlateau(optimizer, mode="{mode}")
+for epoch in range(10):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+    {name} = evaluate(model, val_loader)
+    step_scheduler(scheduler, {name})
+'''
+
+
+def _repo_lr205(tmp_path, monkeypatch, files: dict[str, str]) -> list[tuple[str, int, str]]:
+    from lraudit import repository
+    from lraudit.api import audit_paths
+
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    (tmp_path / ".git").mkdir()
+    repository.reset()
+    monkeypatch.chdir(tmp_path)
+    report = audit_paths(["."], cache_dir=None)
+    return [(f.path, f.line, f.message) for r in report.results for f in r.findings if f.code == "LR205"]
+
+
+@pytest.mark.parametrize("mode,name,fires", [
+    ("min", "top1_acc", True),   # the metric comes from the caller in another module: higher is better
+    ("max", "top1_acc", False),
+    ("min", "val_loss", False),
+    ("min", "score_value", True),
+])
+def test_a_metric_passed_to_a_method_of_another_module(tmp_path, monkeypatch, mode: str, name: str,
+                                                        fires: bool) -> None:
+    found = _repo_lr205(tmp_path, monkeypatch, {"engine.py": _ENGINE.format(mode=mode),
+                                                "main.py": _MAIN.format(name=name)})
+    if not fires:
+        assert found == []
+        return
+    ((path, line, msg),) = found
+    assert (path, line) == ("engine.py", 9)
+    assert f"stepped with metric (from {name})" in msg and "when called from main.py" in msg
+
+
+@pytest.mark.parametrize("mode,name,fires", [
+    ("min", "val_acc", True),  # a helper in another module receives the metric
+    ("max", "val_acc", False),
+    ("min", "val_loss", False),
+])
+def test_a_metric_passed_to_a_helper_of_another_module(tmp_path, monkeypatch, mode: str, name: str,
+                                                        fires: bool) -> None:
+    found = _repo_lr205(tmp_path, monkeypatch, {"utils/__init__.py": "", "utils/sched.py": _HELPER,
+                                                "train.py": _TRAIN.format(mode=mode, name=name)})
+    if not fires:
+        assert found == []
+        return
+    ((path, line, msg),) = found
+    assert (path, line) == ("train.py", 7)
+    assert f"stepped with metric (from {name})" in msg

@@ -444,3 +444,36 @@ def test_shipped_version_cases_are_used_by_their_checks() -> None:
         source = inspect.getsource(inspect.getmodule(fn))
         for case in rule.versions:
             assert f'"{case}"' in source or f"keras-{{kw}}" in source, (rule.code, case)
+
+
+def test_fix_reason_is_shown_and_only_on_rules_that_have_it(tmp_path: Path) -> None:
+    import json
+
+    from lraudit.render.rules_doc import render_rule_doc, render_rules_json
+
+    write_rule(tmp_path, with_changes(fix_reason="which call is right\n  depends on the code around it"))
+    write_rule(tmp_path, with_changes(code="LR201", name="other", category="beta"), "beta")
+    rules = {r.code: r for r in load_rules(tmp_path)}
+    assert rules["LR101"].fix_reason == "which call is right depends on the code around it"
+    assert rules["LR201"].fix_reason is None
+    assert "Fix: none (no automatic repair); which call is right depends on the code around it" in \
+        render_rule_doc(rules["LR101"])
+    data = {e["code"]: e for e in json.loads(render_rules_json(rules.values()))}
+    assert data["LR101"]["fix_reason"].startswith("which call")
+    assert "fix_reason" not in data["LR201"]
+
+
+@pytest.mark.parametrize("changes,problem", [
+    ({"fix": "safe", "fix_reason": "x"}, "this rule's fix is safe"),
+    ({"fix_reason": ""}, "fix_reason: must not be empty"),
+    ({"fix_reason": 3}, "fix_reason: expected a string"),
+])
+def test_fix_reason_refusals(tmp_path: Path, changes: dict, problem: str) -> None:
+    write_rule(tmp_path, with_changes(**changes))
+    with pytest.raises(RegistryError, match=problem):
+        load_rules(tmp_path)
+
+
+def test_lr206_says_why_it_has_no_fix() -> None:
+    (rule,) = [r for r in load_rules(default_rules_dir()) if r.code == "LR206"]
+    assert rule.fix == "none" and "depends on the code around it" in (rule.fix_reason or "")

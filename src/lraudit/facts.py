@@ -162,6 +162,9 @@ class OptimizerFact:
     when: str | None = None
     imported_as: str | None = None  # the qualified name as the file imports it (tensorflow.keras.optimizers.SGD)
     call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
+    # why the optimizer only probes a schedule (to plot or print its rates) instead of training a model, in
+    # words ("its parameters are stand-alone tensors (line 9) and nothing calls backward()"); None when it trains
+    probe: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,7 @@ class LrWrite:
     function: str | None
     value: Value | None = None
     conditional: bool = False  # under an if inside its loop
+    code: str = ""  # the value as written, on one line, up to 400 characters (``value_text`` is cut for messages)
 
 
 @dataclass(frozen=True)

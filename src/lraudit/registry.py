@@ -40,7 +40,7 @@ RULE_KEYS: tuple[str, ...] = (
     "references",
     "examples",
 )
-RULE_KEYS_OPTIONAL: tuple[str, ...] = ("versions",)
+RULE_KEYS_OPTIONAL: tuple[str, ...] = ("versions", "fix_reason")
 OPTION_KEYS: tuple[str, ...] = ("default", "description")
 VERSION_CASE_KEYS: tuple[str, ...] = ("package", "fix", "ranges")
 VERSION_RANGE_KEYS: tuple[str, ...] = ("affected", "effect")
@@ -94,6 +94,7 @@ class Rule:
     # version-dependent cases (the ``versions:`` field): case id -> versions.VersionCase
     versions: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     fix: str = "none"  # safe | unsafe | none: the most a finding's fix may be (`--fix`, `--unsafe-fixes`)
+    fix_reason: str | None = None  # why there is no (safe) fix, when the rule YAML says (``fix_reason:``)
 
     @property
     def placeholders(self) -> tuple[str, ...]:
@@ -339,6 +340,9 @@ def _build_rule(path: Path, data: Any) -> Rule:
     fix = data["fix"]
     if fix not in FIX_KINDS:
         raise fail(f"fix: expected one of {', '.join(FIX_KINDS)}, got {fix!r}")
+    fix_reason = " ".join(text("fix_reason").split()) if "fix_reason" in data else None
+    if fix_reason is not None and fix == "safe":
+        raise fail("fix_reason: says why a rule has no safe fix; this rule's fix is safe")
     summary = text("summary", one_line=True).strip()
     message = text("message", one_line=True).strip()
     try:
@@ -365,6 +369,7 @@ def _build_rule(path: Path, data: Any) -> Rule:
         path=path,
         versions=versions,
         fix=fix,
+        fix_reason=fix_reason,
     )
 
 

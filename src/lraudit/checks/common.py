@@ -358,6 +358,8 @@ def finite(values: Iterable[float]) -> list[float]:
 
 _STEP_WORDS = re.compile(
     r"len\(|iter(?!al)|steps?_per|(?<!lr_)(?<!lr-)(?<!lr\.)steps\b|batches|updates|estimated_stepping"
+    # a per-epoch length (``epoch_length``, ``--epoch-size``): a count within an epoch, or epochs x it, is in steps
+    r"|epoch[_\- ]?(?:length|len|size)\b"
 )
 _EPOCH_WORDS = re.compile(r"epoch")
 _PER_EPOCH = re.compile(r"per[_\- ]epoch")
@@ -476,7 +478,7 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
         return _framework_mismatch(facts, s, epochs)
     # 1. sized in epochs, stepped per batch (unconditionally, no argument: a fractional epoch is fine)
     batch_sites = [st for st in sites if st.context == "batch" and not st.conditional and st.arg is None]
-    if batch_sites and s.stepped == "batch":
+    if batch_sites and s.stepped == "batch" and batch_loop_bound(facts, s, batch_sites[0]) is None:
         ev = _epoch_sized_evidence(s, epochs, epoch_loop_bound(facts, s, batch_sites[0]))
         if ev is not None:
             argname, evidence, consequence = ev
@@ -485,7 +487,7 @@ def unit_mismatch(facts: FileFacts, s: SchedulerFact) -> Mismatch | None:
     # 2. sized in steps, stepped per epoch
     epoch_sites = [st for st in sites if st.context == "epoch"]
     if epoch_sites and s.stepped == "epoch":
-        ev = _step_sized_evidence(s, epochs)
+        ev = _step_sized_evidence(s, epochs, batch_loop_bound(facts, s, epoch_sites[0]))
         if ev is not None:
             argname, evidence, consequence = ev
             return Mismatch("steps", "epoch", epoch_sites[0], epoch_sites[0].loc, argname,
@@ -546,6 +548,45 @@ def epoch_loop_bound(facts: FileFacts, s: SchedulerFact, site: StepSite) -> tupl
     return None
 
 
+def _loop_bound_text(lp: LoopFact) -> str | None:
+    """What a loop counts to, as written: ``n`` for ``range(n)`` / ``range(1, n + 1)`` / ``tqdm(range(n))``,
+    ``len(loader)`` for ``for x in loader`` / ``enumerate(loader)`` / ``tqdm(loader)``."""
+    it = lp.iter_text.strip()
+    m = _RANGE_BOUND.match(it)
+    if m and re.match(r"^(?:tqdm\(|trange\()?\s*range\(|^trange\(", it):
+        return m.group("bound")
+    m = re.match(r"^(?:enumerate\(|tqdm\(|iter\()*\s*(?P<it>[A-Za-z_][\w.]*)\s*[,)]", it + ")")
+    if m and not m.group("it").startswith(("range", "trange", "zip", "enumerate", "tqdm")):
+        return f"len({m.group('it')})"
+    return None
+
+
+def batch_loop_bound(facts: FileFacts, s: SchedulerFact, site: StepSite) -> tuple[str, str] | None:
+    """(argument name, evidence) when the scheduler's length argument is written as the bound of a batch (or
+    iteration) loop of its training: the loop around ``site`` (``T_max=max_iter`` stepped in ``for it in
+    range(max_iter)``) or a batch loop inside the epoch loop that steps it (``T_max=len(train_loader)`` with ``for x
+    in train_loader``). It counts batches, whatever its value."""
+    spec = _LENGTH_ARG.get(short(s.cls))
+    if spec is None:
+        return None
+    argname = spec[0]
+    text = re.sub(r"\s+", "", s.arg_texts.get(argname) or "")
+    if not text:
+        return None
+    chain = loop_chain(facts, site.loop_id)
+    for lp in facts.loops:
+        if lp.kind not in ("batch", "iteration") or lp.function != s.function:
+            continue
+        around = lp.id in chain
+        inside = facts.loop(lp.parent) is not None and lp.parent in chain and site.context == "epoch"
+        if not (around or inside):
+            continue
+        bound = _loop_bound_text(lp)
+        if bound is not None and re.sub(r"\s+", "", bound) == text:
+            return argname, f"{argname}={s.arg_texts[argname]} is the bound of the batch loop at line {lp.loc.line}"
+    return None
+
+
 def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None,
                           loop_bound: tuple[str, str] | None = None) -> tuple[str, str, str] | None:
     name = short(s.cls)
@@ -585,7 +626,8 @@ def _epoch_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None,
     return argname, evidence, consequence
 
 
-def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tuple[str, str, str] | None:
+def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None,
+                         loop_bound: tuple[str, str] | None = None) -> tuple[str, str, str] | None:
     name = short(s.cls)
     e = epochs[0] if epochs else None
     if name == "OneCycleLR":
@@ -617,9 +659,11 @@ def _step_sized_evidence(s: SchedulerFact, epochs: tuple[int, str] | None) -> tu
         return None
     argname, _ = spec
     v = s.args.get(argname)
+    consequence = "it advances once per epoch, so it covers a tiny part of its length over the run"
     if text_unit(v) == "step":
-        return (argname, f"{_value_words(argname, v)}",
-                "it advances once per epoch, so it covers a tiny part of its length over the run")
+        return (argname, f"{_value_words(argname, v)}", consequence)
+    if loop_bound is not None and loop_bound[0] == argname and text_unit(v) != "epoch":
+        return argname, loop_bound[1], consequence
     return None
 
 

@@ -56,6 +56,8 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
     for o in facts.optimizers:
         if o.id in written or o.lr_is_schedule:
             continue  # a hand-written schedule or a schedule object decides the rate
+        if o.probe:
+            continue  # an optimizer over stand-alone tensors that only shows a schedule's rates trains nothing
         peaks = _effective_peaks(ctx, o)
         if peaks is None:
             continue
@@ -66,9 +68,14 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
             ceiling, family, option = max_sgd, "SGD-like optimizers", "max_lr_sgd"
         else:
             ceiling = family = option = None  # type: ignore[assignment]
+        trained_here = any(st.target == o.id for st in facts.optimizer_steps)
         for peak, loc, how, own in peaks:
             if peak == 0 and None in written:
                 continue  # a rate of 0 set for a hand-written schedule whose optimizer is not traced here
+            if peak == 0 and not trained_here and o.framework == "torch":
+                # built here (``get_optimizer()`` returns it), trained elsewhere: a start rate of 0 is the warm-up's
+                # start that the training code raises (YOLOX's warmup_lr = 0), which this file cannot see
+                continue
             if peak <= 0:
                 if peak == 0:
                     problem = "a rate of 0 never changes the weights"

@@ -112,12 +112,38 @@ def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite
     return None
 
 
+def _warm_start_step(facts: FileFacts, ss: StepSite, os: StepSite) -> bool:
+    """An ``optimizer.step()`` run once before the loop (``optim.zero_grad(); optim.step()`` "to avoid a warning"):
+    the optimizer then always steps before the scheduler, as PyTorch wants, and the schedule's first value is the one
+    that warm-start step used, so the order inside the loop skips nothing."""
+    lp = facts.loop(ss.loop_id)
+    if lp is None:
+        return False
+    for st in facts.optimizer_steps:
+        if st.target != os.target or st.loop_id is not None or st.context != "outside" or st.via is not None \
+                or st.conditional:
+            continue
+        if st.loc.file == lp.loc.file and st.loc.line < lp.loc.line:
+            return True
+    return False
+
+
+def _explicit_epoch(facts: FileFacts, ss: StepSite) -> bool:
+    """``scheduler.step(epoch)`` with the epoch loop's own variable at the start of the epoch: the pre-1.1 protocol
+    sets the rate *for* that epoch by its number, so the position of the call skips nothing (LR206 reports the
+    deprecated argument)."""
+    lp = facts.loop(ss.loop_id)
+    if lp is None or lp.kind != "epoch" or ss.arg_kind != "epoch" or not ss.arg_text:
+        return False
+    return ss.arg_text.strip() in _names(lp.target_text)
+
+
 @check("LR202")
 def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.facts
     for s in facts.schedulers:
         pair = steps_before_optimizer(facts, s)
-        if pair is None:
+        if pair is None or _warm_start_step(facts, *pair) or _explicit_epoch(facts, pair[0]):
             continue
         ss, os = pair
         o = facts.optimizer(s.optimizer)
@@ -444,6 +470,9 @@ def _mode_fix(s: SchedulerFact, mode: str) -> object:
 # ============================================================================================ LR206
 
 _STEP_EPOCH_EXEMPT = {"CosineAnnealingWarmRestarts"} | set(PLATEAU)
+#: torch schedulers whose step(epoch) computes the rate of that epoch from a closed form (``_get_closed_form_lr``)
+_CLOSED_FORM = frozenset({"StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
+                          "CosineAnnealingLR"})
 
 
 @check("LR206")
@@ -463,7 +492,13 @@ def step_with_epoch_argument(ctx: CheckContext) -> Iterator[Finding]:
                 continue  # LR201 reports it
             if short(s.cls) == "GradualWarmupScheduler" and st.arg_keyword == "metrics":
                 continue  # step(epoch=None, metrics=None): the metric its ReduceLROnPlateau after-scheduler needs
-            if st.arg_kind == "epoch":
+            if st.arg_kind == "epoch" and short(s.cls) in _CLOSED_FORM:
+                effect = (f"the epoch argument is deprecated since PyTorch 1.4 (a UserWarning at every call); "
+                          f"{short(s.cls)} sets the rate of step {st.arg_text} from its closed form, which is "
+                          f"exact only while {st.arg_text} counts the steps already taken (one epoch late when it is "
+                          f"the index of the epoch just trained); call step() without an argument, and restore a "
+                          f"resumed run with load_state_dict()")
+            elif st.arg_kind == "epoch":
                 effect = (f"the epoch argument is deprecated since PyTorch 1.4 (a UserWarning at every call); "
                           f"{short(s.cls)} jumps its step counter to {st.arg_text} instead of advancing it, so "
                           f"the schedule runs one step late or repeats a value unless {st.arg_text} is exactly the "

@@ -6,6 +6,7 @@ LR304 scheduler-state-not-checkpointed, LR305 lr-update-not-applied.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from ..facts import FileFacts, LrWrite, OptimizerFact, SchedulerFact
 from ..registry import check
@@ -59,6 +60,9 @@ def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
         if not writes or not scheds:
             continue
         s = scheds[0]
+        writes = [w for w in writes if not hands_over(w, s)]
+        if not writes:
+            continue
         w = writes[0]
         if overwrites_rate(s):
             consequence = f"{short(s.cls)} overwrites the written value at its next step"
@@ -69,6 +73,23 @@ def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
                            f"into a rate neither describes")
         yield ctx.finding(w.loc, first=sched_label(s), second=f"the write {_write_text(w)} (line {w.loc.line})",
                           optimizer=opt_label(o), consequence=consequence)
+
+
+def hands_over(w: LrWrite, s: SchedulerFact) -> bool:
+    """A write whose value is computed from the scheduler's own value: YOLO's warm-up ``x['lr'] = np.interp(ni,
+    [0, nw], [0.0, x['initial_lr'] * lf(epoch)])`` with ``LambdaLR(optimizer, lf)``, or ``g['lr'] =
+    scheduler.get_last_lr()[0] * warmup``. It moves the rate toward what the scheduler would set (a warm-up into the
+    schedule), so the scheduler's next step continues it instead of erasing a competing schedule."""
+    if not overwrites_rate(s):
+        return False  # a chainable scheduler multiplies the written value: the two compound (reported)
+    text = re.sub(r"\s+", "", w.code or w.value_text)
+    own = [f"{s.variable}.get_last_lr(", f"{s.variable}.get_lr(", f"{s.variable}._last_lr"] if s.variable else []
+    fn = re.sub(r"\s+", "", s.arg_texts.get("lr_lambda", ""))
+    if short(s.cls) == "LambdaLR" and re.fullmatch(r"[A-Za-z_][\w.]*", fn):
+        # the scheduler's value is initial_lr x lr_lambda(epoch): the lambda applied to the group's initial rate
+        if re.search(rf"(?<![\w.]){re.escape(fn)}\(", text) and re.search(r"initial_lr|base_lr", text):
+            return True
+    return any(o in text for o in own)
 
 
 def _write_conditional(w: LrWrite) -> bool:

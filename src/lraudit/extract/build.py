@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -26,8 +28,9 @@ from ..facts import (
     Value,
 )
 from ..parse import Locator
+from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Indexer, build_index
+from .index import CallSite, Indexer, _code_text, build_index
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .values import Resolver
@@ -121,6 +124,7 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     light = light and not flow.creations
     contexts = LoopContexts(ix, resolver)
     builder = _Builder(ix, resolver, flow, locator, contexts, path)
+    builder.linked = linked
     facts = builder.build(light=light)
     ext = apply_frameworks(Extraction(facts, resolver, flow, locator, builder.values), ix, contexts, builder)
     if light and not _nothing_found(ext.facts):
@@ -162,6 +166,7 @@ class _Builder:
         self.values: dict[str, dict[str, Value]] = {}
         self._site_ctx: dict[int, SiteContext] = {}
         self._step_ctx: dict[tuple[str, Location], list[Any]] = {}  # (object id, location) -> call contexts
+        self.linked: Any = None  # extract.link.Linked, when the repository's code is linked into the index
 
     def site_context(self, site: CallSite) -> SiteContext:
         key = id(site.node)
@@ -293,7 +298,55 @@ class _Builder:
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
             imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
+            probe=self._probe(params_node, c),
         )
+
+    def _probe(self, node: cst.BaseExpression | None, c: Creation) -> str | None:
+        """Why an optimizer only probes its schedule: every parameter it gets is a stand-alone tensor
+        (``[torch.nn.Parameter(torch.zeros(1))]``, ``[{"params": p}]`` with ``p = torch.randn(2,
+        requires_grad=True)``), never a model's, and nothing in its function calls backward(): a script that plots
+        or prints a schedule's rates (with lr=1.0 as the unit), not training."""
+        if node is None or c.synthetic:
+            return None
+        leaves = self._param_leaves(node, c.site.ctx, c.site.seq, 0)
+        if not leaves or not all(self._standalone_tensor(n) for n in leaves):
+            return None
+        scope = c.site.ctx.scope
+        while scope.kind == "class" and scope.parent is not None:
+            scope = scope.parent
+        for site in self.ix.calls:
+            if site.path.rsplit(".", 1)[-1] in ("backward", "manual_backward", "fit", "train", "training_step") \
+                    and _within(site.ctx.scope, scope):
+                return None
+        return (f"its parameters are stand-alone tensors (line {self.loc.line(leaves[0])}), not a model's, and "
+                f"nothing calls backward()")
+
+    def _param_leaves(self, node: cst.BaseExpression, ctx: Any, seq: int, depth: int) -> list[cst.BaseExpression]:
+        """The expressions an optimizer's params argument is made of: list/tuple elements and group dicts'
+        "params" values, through names bound once."""
+        node, ctx, seq = self._single_binding(node, ctx, seq)
+        if depth > 3:
+            return [node]
+        if isinstance(node, (cst.List, cst.Tuple)):
+            out: list[cst.BaseExpression] = []
+            for el in node.elements:
+                if isinstance(el, cst.StarredElement):
+                    return []
+                out += self._param_leaves(el.value, ctx, seq, depth + 1)
+            return out
+        if isinstance(node, cst.Dict):
+            for el in node.elements:
+                if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) and \
+                        el.key.evaluated_value == "params":
+                    return self._param_leaves(el.value, ctx, seq, depth + 1)
+            return []
+        return [node]
+
+    def _standalone_tensor(self, node: cst.BaseExpression) -> bool:
+        if not isinstance(node, cst.Call):
+            return False
+        q = self.ix.imports.qualify(node.func) or dotted(node.func) or ""
+        return q in _STANDALONE_TENSORS
 
     def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
                       default: Value) -> list[tuple[cst.CSTNode, Value]]:
@@ -467,7 +520,10 @@ class _Builder:
         """The first call this file cannot see into that receives the object (an argument, or an item of a
         list/tuple/dict argument): an unknown function or a third-party trainer may step it there."""
         for site in self.ix.calls:
-            if not site.node.args or (site.seq <= c.site.seq and site.ctx.scope is c.site.ctx.scope):
+            if not site.node.args or site.node is c.site.node:
+                continue
+            inline = any(a.value is c.site.node for a in site.node.args)  # ``LRScheduler(StepLR(opt, 30))``
+            if not inline and site.seq <= c.site.seq and site.ctx.scope is c.site.ctx.scope:
                 continue
             path = site.path
             last = path.rsplit(".", 1)[-1]
@@ -487,7 +543,9 @@ class _Builder:
                 elif isinstance(a.value, cst.Dict):
                     values = [e.value for e in a.value.elements if isinstance(e, cst.DictElement)]
                 for v in values:
-                    if isinstance(v, (cst.Name, cst.Attribute)) and c.oid in self.flow.objects(v, site.ctx, site.seq):
+                    # built right in the argument (``LRScheduler(StepLR(optimizer, 30))``), or passed by name
+                    if v is c.site.node or (isinstance(v, (cst.Name, cst.Attribute)) and
+                                            c.oid in self.flow.objects(v, site.ctx, site.seq)):
                         return f"{path}() at line {self.loc.location(site.node).line}"
         return None
 
@@ -537,8 +595,91 @@ class _Builder:
                 continue
             for oid, arms in targets:
                 kind = self.flow.by_id[oid].kind
+                if kind == "scheduler" and self._other_class_path(site, func.value, oid, 0):
+                    continue  # under `if isinstance(s, ReduceLROnPlateau)` for a StepLR: never runs for it
                 out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler"), arms=arms))
         return out
+
+    def _other_class_path(self, site: CallSite, receiver: cst.BaseExpression, oid: str, depth: int) -> bool:
+        """True when the code at ``ctx`` runs only for objects of another class than ``oid``'s: an arm of ``if
+        isinstance(X, C)`` / ``type(X) == C`` / ``type(X) != C`` (or the else arm) that excludes the class of the
+        object ``X`` is, here or in every call of the function that reaches ``ctx`` (a wrapper dispatching on the
+        wrapped scheduler's type: ``if type(self.after) != ReduceLROnPlateau: ... else: self.step_plateau(m)``)."""
+        c = self.flow.by_id[oid]
+        own = c.entry.short if c.entry is not None else None
+        if own is None or depth > 3:
+            return False
+        ctx = site.ctx
+        lm = self.linked.module_of(site.node) if self.linked is not None else None
+        branches = (lm.ix if lm is not None else self.ix).branches  # a linked module numbers its own branches
+        for bid, arms in ctx.arms:
+            b = branches.get(bid)
+            if b is None or b.kind not in ("if", "ifexp") or not arms:
+                continue
+            if all(self._arm_excludes(b, a, receiver, oid, own) for a in arms):
+                return True
+        fn = ctx.scope.function
+        if fn is None:
+            return False
+        calls = self.resolver.calls_to(fn)
+        return bool(calls) and all(self._other_class_path(cs, receiver, oid, depth + 1)
+                                   for cs in calls)
+
+    def _arm_excludes(self, b: Any, arm: int, receiver: cst.BaseExpression, oid: str, own: str) -> bool:
+        """True when taking ``arm`` of branch ``b`` requires the object to be of a class other than ``own``."""
+        for i, test in enumerate(b.tests):
+            if i > arm:
+                break
+            wanted = i == arm  # this arm's own test holds; the earlier ones failed
+            req = self._class_test(test, receiver, oid, b.ctx, b.seq) if test is not None else None
+            if req is None:
+                continue
+            classes, positive = req
+            must_be = positive == wanted
+            if must_be and own not in classes:
+                return True
+            if not must_be and own in classes:
+                return True
+        return False
+
+    def _class_test(self, test: cst.BaseExpression, receiver: cst.BaseExpression, oid: str, ctx: Any,
+                    seq: int) -> tuple[frozenset[str], bool] | None:
+        """({class names}, positive) when ``test`` checks the class of the object ``receiver`` stands for:
+        ``isinstance(X, C)`` / ``type(X) is C`` / ``type(X) == C`` (positive), ``!=`` / ``is not`` / ``not ...``
+        (negative). Only concrete scheduler classes of the catalog count (a base class matches subclasses)."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._class_test(test.expression, receiver, oid, ctx, seq)
+            return (inner[0], not inner[1]) if inner else None
+        subject: cst.BaseExpression | None = None
+        classes: list[cst.BaseExpression] = []
+        positive = True
+        if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and len(test.args) == 2:
+            subject = test.args[0].value
+            cls = test.args[1].value
+            classes = [e.value for e in cls.elements] if isinstance(cls, cst.Tuple) else [cls]
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left, comp = test.left, test.comparisons[0]
+            op = comp.operator
+            if isinstance(left, cst.Call) and dotted(left.func) == "type" and len(left.args) == 1:
+                subject = left.args[0].value
+                classes = [comp.comparator]
+                if isinstance(op, (cst.NotEqual, cst.IsNot)):
+                    positive = False
+                elif not isinstance(op, (cst.Equal, cst.Is)):
+                    return None
+        if subject is None or not classes:
+            return None
+        if dotted(subject) != dotted(receiver) and oid not in self.flow.objects(subject, ctx, seq):
+            return None
+        names: set[str] = set()
+        for cnode in classes:
+            q = self.ix.imports.qualify(cnode) or dotted(cnode) or ""
+            e = lookup(q) if q else None
+            short = q.rsplit(".", 1)[-1]
+            if e is None or e.kind != "scheduler" or short in ("LRScheduler", "_LRScheduler"):
+                return None
+            names.add(e.short)
+        return frozenset(names), positive
 
     def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool,
               arms: tuple = ()) -> StepSite:
@@ -560,6 +701,8 @@ class _Builder:
                     node = a.value
                     keyword = a.keyword.value
                     break
+            if isinstance(node, cst.Name) and node.value == "None":
+                node = None  # step(None) passes step()'s own default: it is step()
             if node is not None:
                 arg = self.resolver.resolve(node, site.ctx, site.seq)
                 arg_text = self.ix.text(node, 80)
@@ -820,7 +963,7 @@ class _Builder:
             for oid in opts or [None]:
                 out.append(LrWrite(oid, self.loc.location(w.stmt), self.ix.text(w.value, 80),
                                    sc.context, sc.loop_id, fn.qualname if fn else None, value,  # type: ignore
-                                   conditional=w.ctx.conds > 0))
+                                   conditional=w.ctx.conds > 0, code=_code_text(w.value, 400)))
         return out
 
     def _param_group_owner(self, base: cst.BaseExpression, ctx: Any, seq: int) -> list[str]:
@@ -891,7 +1034,8 @@ class _Builder:
                 # back from param_groups or a scheduler, or a call that may apply the rate itself, is not this)
                 updates = [r for r in recs if r.kind == "aug" or (
                     r.kind == "assign" and r.value is not None and not isinstance(r.value, cst.Call)
-                    and re.search(rf"(?<![\w.]){re.escape(name)}\b", self.ix.text(r.value, 200))
+                    # the name itself, not a key that spells it: `lr = group['lr']` reads the group's rate
+                    and name in _all_names(r.value)
                     and not _READS_LR.search(self.ix.text(r.value, 200)))]
                 if not updates or not any(r.kind in ("assign", "aug") for r in recs):
                     continue
@@ -919,12 +1063,12 @@ class _Builder:
             q = self.ix.imports.qualify(site.node.func) or site.path
             last = site.path.rsplit(".", 1)[-1]
             if q in ("torch.save",) or last in ("save_checkpoint", "save_ckpt", "save_model"):
-                text = self.ix.text(site.node, 4000)
+                text = _code_without_comments(site.node)
                 if "state_dict" not in text and "optimizer" not in text:
                     # torch.save(state, path): look at the dict assigned to the first argument
                     if site.node.args and isinstance(site.node.args[0].value, cst.Name):
                         _, recs = self.resolver._assignments(site.node.args[0].value.value, site.ctx, site.seq)
-                        text += " ".join(self.ix.text(r.value, 4000) for r in recs if r.value is not None)
+                        text += " ".join(_code_without_comments(r.value) for r in recs if r.value is not None)
                 low = text.lower()
                 saves_opt = bool(_SAVES_OPT.search(low))
                 saves_sched = bool(_SAVES_SCHED.search(low))
@@ -933,8 +1077,12 @@ class _Builder:
         return out
 
 
-_SAVES_OPT = re.compile(r"optim\w*(\.\w+)*\.state_dict\(\)|['\"]optim\w*['\"]\s*:|optimizer\s*=\s*optim\w*\b")
-_SAVES_SCHED = re.compile(r"sched\w*(\.\w+)*\.state_dict\(\)|['\"]\w*sched\w*['\"]\s*:|sched\w*\s*=\s*\w*sched")
+# a key that names the optimizer (or scheduler) counts unless its value is None (`"optimizer": None` keeps the
+# key but saves nothing)
+_SAVES_OPT = re.compile(r"optim\w*(\.\w+)*\.state_dict\(\)|['\"]optim\w*['\"]\s*:(?!\s*none\b)|"
+                        r"optimizer\s*=\s*optim\w*\b")
+_SAVES_SCHED = re.compile(r"sched\w*(\.\w+)*\.state_dict\(\)|['\"]\w*sched\w*['\"]\s*:(?!\s*none\b)|"
+                          r"sched\w*\s*=\s*\w*sched")
 _READS_LR = re.compile(r"param_groups|get_last_lr|get_lr\(\)|\.lr\b|learning_rate\b\)|_last_lr")
 _LR_NAME = re.compile(r"(^|_)lr($|_)|learning_rate|^lr\d*$")
 _NOT_LR = re.compile(r"sched|lambda|_fn$|_func|warmup_lr_init|lr_mult|lr_scale|lrs$|^lr_decay|decay_lr|_lr_decay")
@@ -943,6 +1091,35 @@ _DISPLAY = re.compile(
     r"format|str|repr|log_metrics|log_dict|append|pprint|echo|<f-string>)$|^(logging|logger|log|wandb|writer|tb|"
     r"tqdm|pbar|summary_writer)\."
 )
+
+
+def _code_without_comments(node: cst.CSTNode, limit: int = 4000) -> str:
+    """The code of ``node`` on one line, without its comments: in ``"optimizer": None,  # optimizer.state_dict()``
+    the comment saves nothing. Code that does not tokenize loses what follows each ``#`` outside a one-line
+    string literal."""
+    try:
+        text = cst.Module(body=[]).code_for_node(node)
+    except Exception:
+        return ""
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type != tokenize.COMMENT]
+        text = tokenize.untokenize(toks)
+    except (tokenize.TokenError, IndentationError, SyntaxError, ValueError):
+        text = "\n".join(_cut_comment(line) for line in text.splitlines())
+    return " ".join(text.split())[:limit]
+
+
+def _cut_comment(line: str) -> str:
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i]
+    return line
 
 
 def _fast_forward(ix: Indexer, loop: Any) -> bool:
@@ -1032,6 +1209,14 @@ def _for_element(iterable: cst.BaseExpression, index: int | None) -> cst.BaseExp
     if isinstance(iterable, cst.Call) and dotted(iterable.func) == "enumerate":
         return None  # `for pair in enumerate(...)`: a tuple, not a group
     return iterable
+
+
+#: Calls that make a tensor of their own (not a model's parameters): an optimizer over them trains nothing.
+_STANDALONE_TENSORS = frozenset({
+    "torch.nn.Parameter", "torch.nn.parameter.Parameter", "nn.Parameter", "Parameter", "torch.zeros", "torch.ones",
+    "torch.randn", "torch.rand", "torch.empty", "torch.tensor", "torch.arange", "torch.full", "torch.Tensor",
+    "torch.FloatTensor", "torch.linspace",
+})
 
 
 #: Calls that receive an object without stepping it.

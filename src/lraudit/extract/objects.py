@@ -203,7 +203,15 @@ class ObjectFlow:
     def arg_values(self, c: Creation) -> dict[str, Value]:
         out: dict[str, Value] = {}
         if c.preset is not None:
-            return dict(c.preset)
+            out = dict(c.preset)
+            if self.resolver.assumed_len is not None:
+                # an adapter's values (get_scheduler(...)) at an assumed loader length: the arguments unknown only
+                # because of len(...) are resolved again from the call, as a constructor's are
+                for k, v in out.items():
+                    node = c.bound.get(k)
+                    if node is not None and isinstance(v, Unknown) and "len(" in v.reason:
+                        out[k] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+            return out
         if c.entry is None:
             for name, node in c.bound.items():
                 if name == "optimizer":

@@ -22,6 +22,9 @@ def render_rules_json(rules: Iterable[Any]) -> str:
     ]
     by_code = {r.code: r for r in rules}
     for entry in data:
+        reason = getattr(by_code.get(entry["code"]), "fix_reason", None)
+        if reason:  # only rules whose YAML says why they have no (safe) fix carry the key
+            entry["fix_reason"] = reason
         cases = getattr(by_code.get(entry["code"]), "versions", None)
         if cases:  # only version-dependent rules carry the key
             entry["versions"] = {
@@ -41,7 +44,10 @@ def render_rules_markdown(rules: Iterable[Any]) -> str:
 
 
 def render_rule_doc(r: Any) -> str:
-    out = [f"{r.code} {r.name} ({r.severity}, {r.category})", "", r.summary, "", f"Fix: {_FIX_WORDS[r.fix]}", "",
+    fix_line = f"Fix: {_FIX_WORDS[r.fix]}"
+    if getattr(r, "fix_reason", None):
+        fix_line += f"; {r.fix_reason}"
+    out = [f"{r.code} {r.name} ({r.severity}, {r.category})", "", r.summary, "", fix_line, "",
            "Why", "---", r.why.strip(), ""]
     if r.options:
         out += ["Options", "-------"]
