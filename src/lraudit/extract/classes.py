@@ -88,7 +88,29 @@ class _NoPlan(Exception):
     pass
 
 
-def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts) -> ClassPlan:
+def keras_base_name(base: str) -> str | None:
+    """``keras.callbacks.Callback`` / ``tf.keras.optimizers.schedules.LearningRateSchedule`` / ``Callback`` ->
+    ``Callback`` or ``LearningRateSchedule``; None for anything else."""
+    short = base.rsplit(".", 1)[-1]
+    if short not in ("Callback", "LearningRateSchedule"):
+        return None
+    if "." not in base or any(part in base.split(".") for part in ("keras", "tf_keras", "tensorflow", "tf")):
+        return short
+    return None
+
+
+def keras_class_plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts
+                     ) -> ClassPlan | str:
+    """The plan of a Keras ``LearningRateSchedule`` or ``Callback`` subclass of this file (see keras_class_sim),
+    or why there is none."""
+    try:
+        return _plan(c, flow, ix, resolver, facts, keras=True)
+    except _NoPlan as e:
+        return str(e)
+
+
+def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts,
+          keras: bool = False) -> ClassPlan:
     classes: dict[str, UserClass] = {}
     todo = [c.custom_class]
     while todo:
@@ -98,8 +120,8 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
         ci = ix.classes.get(name)
         if ci is None:
             raise _NoPlan(f"the class {name} is not defined in this file")
-        classes[name] = _user_class(ci, ix, resolver)
-        todo.extend(b for b in classes[name].bases if not b.startswith("torch:"))
+        classes[name] = _user_class(ci, ix, resolver, keras)
+        todo.extend(b for b in classes[name].bases if not b.startswith(("torch:", "keras:")))
     plan_args, plan_kwargs = _call_args(c, flow, resolver, facts)
     assumed = None
     if any(isinstance(v, UnknownArg) and "len(" in v.reason for v in (*plan_args, *plan_kwargs.values())):
@@ -130,7 +152,7 @@ def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFac
     return plan_args, plan_kwargs
 
 
-def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver) -> UserClass:
+def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver, keras: bool = False) -> UserClass:
     bases: list[str] = []
     for b in ci.bases:
         short = b.rsplit(".", 1)[-1]
@@ -138,7 +160,9 @@ def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver) -> UserClass:
             bases.append(b)
         elif short in ix.classes and "." not in b:
             bases.append(short)
-        elif torch_base_name(b) is not None:
+        elif keras and keras_base_name(b) is not None:
+            bases.append("keras:" + keras_base_name(b))  # type: ignore[operator]
+        elif not keras and torch_base_name(b) is not None:
             bases.append("torch:" + torch_base_name(b))  # type: ignore[operator]
         elif b in ("object",):
             continue
@@ -190,4 +214,4 @@ def plan_of(facts: FileFacts, s: SchedulerFact) -> Any:
     return facts.extra.get("class_plans", {}).get(s.id)
 
 
-__all__ = ["class_plans", "plan_of", "torch_base_name"]
+__all__ = ["class_plans", "keras_base_name", "keras_class_plan", "plan_of", "torch_base_name"]

@@ -237,6 +237,15 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
             custom_loc = builder.loc.location(call.node)
             description = (f"custom LearningRateSchedule {ci.name}; its __call__(step) is at line "  # type: ignore
                            f"{custom_loc.line}")
+        c = flow.by_id.get(s.id)
+        if c is not None and c.custom_class:
+            from ...keras_class_sim import KerasClassPlan
+            from ..classes import keras_class_plan
+
+            plan = keras_class_plan(c, flow, ix, resolver, facts)
+            kplans = dict(facts.extra.get("keras_class_plans", {}))
+            kplans[s.id] = plan if isinstance(plan, str) else KerasClassPlan("schedule", plan)
+            facts = _with_extra(facts, "keras_class_plans", kplans)
     stepped = "never"
     horizon: Value = Unknown("not passed to an optimizer in this file")
     reason: str | None = "not passed to an optimizer in this file"

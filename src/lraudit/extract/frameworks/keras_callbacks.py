@@ -16,6 +16,7 @@ from ..objects import ObjectFlow
 from ..values import Resolver
 from .base import ASSUMED_LEN, _local_subclasses, _names_in, _num, _replace_sched, _with_extra
 from .keras_fit import _Fit, _fits_epochs, _fits_total, _keras_callback
+from ...keras_class_sim import KerasClassPlan, KerasFit
 
 
 _KERAS_RATE_ATTRS = (".learning_rate", ".lr")
@@ -142,7 +143,8 @@ def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any
     why = "the callback writes the rate in more than one kind of hook" if per_batch and per_epoch else None
     if why is None:
         plan, why = _callback_plan(flow, ix, resolver, s, info, hook, fn, spe, fits=using)
-    if plan is None:
+    kplan = _keras_class_plan(facts, flow, ix, resolver, s, using, unit)
+    if plan is None and kplan is None:
         desc += f"; curve unknown ({why})"
     new = replace(
         s, cls=f"manual:{name}", framework="manual", stepped=stepped, unit="step" if unit == "batch" else "epoch",
@@ -155,7 +157,41 @@ def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any
         plans[s.id] = plan
     else:
         plans.pop(s.id, None)
+    if kplan is not None:
+        kplans = dict(facts.extra.get("keras_class_plans", {}))
+        kplans[s.id] = kplan
+        facts = _with_extra(facts, "keras_class_plans", kplans)
     return _with_extra(facts, "manual_plans", plans)
+
+
+def _keras_class_plan(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact,
+                      using: list[_Fit], unit: str) -> KerasClassPlan | None:
+    """The callback class as a plan of keras_class_sim (its hooks replayed under Keras's fit protocol), with what
+    the fit() that receives it hands it; None when the class cannot be followed."""
+    from ..classes import keras_class_plan
+
+    c = flow.by_id.get(s.id)
+    if c is None or not c.custom_class:
+        return None
+    plan = keras_class_plan(c, flow, ix, resolver, facts)
+    if isinstance(plan, str):
+        return None
+    if not using:
+        fit = KerasFit(None, None, "not passed to fit(callbacks=...)", "not passed to fit(callbacks=...)")
+    else:
+        epochs = _fits_epochs(using)
+        e = int(epochs.value) if isinstance(epochs, Known) and _num(epochs.value) else None
+        e_why = "" if e is not None else getattr(epochs, "reason", "not known")
+        spe: Value = using[0].spe if len(using) == 1 else Unknown("several fit() calls")
+        if len(using) > 1 and e is not None:
+            e, e_why = None, "the callback is passed to several fit() calls"
+        steps = int(spe.value) if isinstance(spe, Known) and _num(spe.value) and spe.value > 0 else None
+        assumed = False
+        s_why = "" if steps is not None else getattr(spe, "reason", "not known")
+        if steps is None and len(using) == 1:
+            steps, assumed = ASSUMED_LEN, True
+        fit = KerasFit(e, steps, e_why, s_why, assumed)
+    return KerasClassPlan("callback", plan, fit)
 
 
 class _Unsupported(Exception):
