@@ -212,6 +212,13 @@ class Host:
 
 
 @dataclass(frozen=True)
+class NameScope:
+    """What ``tf.name_scope(name)`` gives: a context manager that changes nothing the evaluator computes."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class ClassToken:
     """A library class named in evaluated code (``ReduceLROnPlateau`` in ``type(s) != ReduceLROnPlateau`` or
     ``isinstance(s, ReduceLROnPlateau)``): compared with what ``type()`` of a host gives, never instantiated."""
@@ -699,7 +706,7 @@ class _Machine:
     def import_value(self, v: Any, depth: int = 0) -> Any:
         """Validate and copy a value from outside (arguments, resolver answers)."""
         if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range, Host, BoundMethod,
-                                         NativeMethod, ClassToken)):
+                                         NativeMethod, ClassToken, NameScope)):
             return v
         if isinstance(v, bool):
             return bool(v)
@@ -1777,6 +1784,19 @@ class _Machine:
             return self.exec_block(node.orelse.body, env)
         return None
 
+    def _ex_with(self, node: cst.With, env: _Env) -> Any:
+        """Only ``with`` over a name scope (``tf.name_scope(name)``, ``K.name_scope``): a no-op context whose
+        ``as`` target is the scope's name. Any other context manager is refused."""
+        if node.asynchronous is not None:
+            raise _Refusal("async with statements are not evaluated")
+        for item in node.items:
+            value = self.ev(item.item, env)
+            if not isinstance(value, NameScope):
+                raise _Refusal("with statements are not evaluated (only name scopes are)")
+            if item.asname is not None:
+                self.assign(item.asname.name, value.name, env)  # type: ignore[arg-type]
+        return self.exec_block(node.body, env)
+
     def _ex_while(self, node: cst.While, env: _Env) -> Any:
         while self.truth(self.ev(node.test, env)):
             self.tick()
@@ -1842,6 +1862,7 @@ _STMT_HANDLERS: dict[type, Callable[[_Machine, Any, _Env], Any]] = {
     cst.If: _Machine._ex_if,
     cst.For: _Machine._ex_for,
     cst.While: _Machine._ex_while,
+    cst.With: _Machine._ex_with,
     cst.FunctionDef: _Machine._ex_def,
     cst.Raise: _Machine._ex_raise,
     cst.Assert: _Machine._ex_assert,

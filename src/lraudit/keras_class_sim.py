@@ -467,6 +467,17 @@ def _analyse(stmt: cst.CSTNode, method: str, locals_: set[str]) -> _Stmt:
         elif isinstance(orelse, cst.Else):
             st.children.extend(_analyse(x, method, locals_) for x in orelse.body.body)
         return st
+    if isinstance(stmt, cst.With):
+        st = _Stmt(stmt, method, kind="compound")
+        u, c = uses_of(*[i.item for i in stmt.items])
+        st.uses, st.calls = scoped(u), c
+        d0: set[tuple[str, ...]] = set()
+        for i in stmt.items:
+            if i.asname is not None:
+                _target_defs(i.asname.name, locals_, d0)  # type: ignore[arg-type]
+        st.defs = scoped(d0)
+        st.children = [_analyse(x, method, locals_) for x in stmt.body.body]
+        return st
     if isinstance(stmt, cst.For):
         st = _Stmt(stmt, method, kind="compound")
         u, c = uses_of(stmt.iter)
@@ -571,6 +582,9 @@ def _rebuild(st: _Stmt, keep: set[int]) -> Any:
         return _PASS if not isinstance(node, cst.BaseSmallStatement) else cst.Pass()
     if isinstance(node, cst.SimpleStatementLine):
         return node.with_changes(body=[_rebuild(ch, keep) for ch in st.children])
+    if isinstance(node, cst.With):
+        return node.with_changes(body=node.body.with_changes(
+            body=_nonempty([_rebuild(ch, keep) for ch in st.children])))
     if isinstance(node, (cst.If, cst.While, cst.For)):
         body_n = len(node.body.body)
         kids = st.children
@@ -642,10 +656,12 @@ class _Sim:
         return None
 
 
-def _value(v: Any, name: str, optimizer: Any) -> Any:
+def _value(v: Any, name: str, optimizer: Any, objects: Mapping[str, Any] | None = None) -> Any:
     if isinstance(v, ArgRef):
         if v.kind == "optimizer" and optimizer is not None:
             return optimizer
+        if objects and v.id in objects:
+            return objects[v.id]
         return Opaque(f"{name} (the {v.kind} {v.id})")
     if isinstance(v, UnknownArg):
         return Opaque(f"{name} (unknown: {v.reason})")
@@ -664,23 +680,45 @@ def _number(v: Any, what: str) -> float:
 
 
 def _construct(plan: ClassPlan, sim: _Sim, methods: Mapping[tuple[str, str], FunctionValue],
-               optimizer: Any = None) -> _Obj:
+               optimizer: Any = None, objects: Mapping[str, Any] | None = None) -> _Obj:
     obj = _Obj(plan, methods, sim)
     sim.obj = obj
-    args = [_value(v, f"argument {i + 1}", optimizer) for i, v in enumerate(plan.args)]
-    kwargs = {k: _value(v, k, optimizer) for k, v in plan.kwargs.items()}
+    args = [_value(v, f"argument {i + 1}", optimizer, objects) for i, v in enumerate(plan.args)]
+    kwargs = {k: _value(v, k, optimizer, objects) for k, v in plan.kwargs.items()}
     sim.session.call(obj.find("__init__"), args, kwargs)
     obj.writes = 0
     return obj
 
 
-def schedule_values(plan: ClassPlan, steps: Sequence[int], *, in_order: bool) -> list[float]:
+def builtin_schedule(cls: str, args: Mapping[str, Any]) -> NativeMethod:
+    """A Keras schedule object of the catalog (``PolynomialDecay(...)``) handed to a class of the file
+    (``decay_schedule_fn``): calling it is ``schedule(step)`` (catalog/keras_sim.py)."""
+    from .catalog import keras_sim
+
+    name, bound = keras_sim.bound_schedule(cls, args)
+
+    def call(a: list[Any], k: dict[str, Any]) -> float:
+        step = a[0] if a else k.get("step")
+        if isinstance(step, Host):
+            step = step.ev_number()
+        if type(step) not in (int, float) or not math.isfinite(step):
+            raise EvalError(f"{name}() is called with {step!r}, not a step number")
+        try:
+            return keras_sim.schedule_value(name, bound, step)  # type: ignore[arg-type]
+        except Exception as e:  # what the catalog simulation raises is what Keras raises, or a refusal
+            raise EvalError(f"{name}() raises {type(e).__name__}: {e}") from None
+
+    return NativeMethod(name, call)
+
+
+def schedule_values(plan: ClassPlan, steps: Sequence[int], *, in_order: bool,
+                    objects: Mapping[str, Any] | None = None) -> list[float]:
     """``schedule(step)`` at each of ``steps`` on one object. ``in_order`` False (sampled steps) requires a
-    ``__call__`` that keeps no state."""
+    ``__call__`` that keeps no state. ``objects``: other schedules the constructor is handed, by id."""
     session = Session(Budget(max_seconds=CALL_SECONDS, ieee_floats=True), TOTAL_SECONDS)
     sim = _Sim("schedule", session)
     methods = {(c, m): fv for c, u in plan.classes.items() for m, fv in u.methods.items()}
-    obj = _construct(plan, sim, methods)
+    obj = _construct(plan, sim, methods, objects=objects)
     call = obj.find("__call__")
     if isinstance(call, NativeMethod):
         raise ClassSimError(f"{plan.cls} does not define __call__(step)")

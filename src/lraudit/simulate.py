@@ -644,6 +644,15 @@ def simulate_keras_schedule(facts: FileFacts, s: SchedulerFact, opts: SimOptions
     if isinstance(kplan, str):
         return fail(f"the class {name} is not simulated: {kplan}")
     plan = kplan.plan
+    objects: dict[str, Any] = {}
+    for ref in (*plan.args, *plan.kwargs.values()):
+        child = facts.scheduler(getattr(ref, "id", None)) if getattr(ref, "kind", None) == "scheduler" else None
+        if child is not None and child.framework == "keras" and not child.cls.startswith("custom:") and \
+                not any(isinstance(v, Unknown) for v in child.args.values()):
+            try:
+                objects[child.id] = keras_class_sim.builtin_schedule(child.cls, _plain_args(child))
+            except Exception:  # the child's own curve reports why it cannot be built
+                pass
     try:
         if length > opts.dense_limit and opts.steps is None:
             from .catalog.torch_sim import sample_indices
@@ -651,12 +660,12 @@ def simulate_keras_schedule(facts: FileFacts, s: SchedulerFact, opts: SimOptions
             idx = sample_indices(length, opts.samples)
 
             def point(ks: list[int]) -> list[float]:
-                return keras_class_sim.schedule_values(plan, ks, in_order=False)
+                return keras_class_sim.schedule_values(plan, ks, in_order=False, objects=objects)
 
             lr = tuple(point(idx))
             summary = _sampled_summary(lr, idx, point)
             return Curve(lr, tuple(idx), length, horizon_source, unit, summary=summary)  # type: ignore[arg-type]
-        lr = tuple(keras_class_sim.schedule_values(plan, range(length), in_order=True))
+        lr = tuple(keras_class_sim.schedule_values(plan, range(length), in_order=True, objects=objects))
     except keras_class_sim.ClassSimError as exc:
         return fail(f"{name} is not simulated: {exc}")
     except EvalError as exc:

@@ -259,6 +259,16 @@ def _constant_fn(qual: str, value: Any) -> _Builtin:
     return _Builtin(qual, impl)
 
 
+def _name_scope(qual: str) -> _Builtin:
+    def impl(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        from .evaluate import NameScope
+
+        name, *_rest = _signature(qual, args, kwargs, ("name", "default_name", "values"), 0)
+        return NameScope(name if isinstance(name, str) else "")
+
+    return _Builtin(qual, impl)
+
+
 _CAST_IMPL: Impl = _cast("cast").impl  # type: ignore[assignment]
 
 KERAS_OPS = ("keras.ops", "keras.src.ops", "keras.src.ops.numpy", "keras.src.ops.math", "keras.src.ops.core",
@@ -312,6 +322,7 @@ def _table() -> dict[str, Any]:
     put(every, "constant", lambda q: _identity(q, ("value", "dtype", "shape", "name")))
     put(every, "identity", lambda q: _identity(q, ("x", "name")))
     put(every, "convert_to_numpy", lambda q: _identity(q, ("x",)))
+    put(every + ("keras", "tf_keras", "tensorflow.keras"), "name_scope", _name_scope)
     put(BACKEND, "get_value", _get_value)
     put(BACKEND, "eval", _get_value)
     put(BACKEND, "set_value", _set_value)

@@ -168,9 +168,14 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
             new_sites = [x for x in _gradient_sites(facts, flow, ix, o.id, builder) if (x.loc, x.target) not in known]
             facts = replace(facts, optimizer_steps=facts.optimizer_steps + tuple(new_sites))
     facts = _keras_lr_writes(facts, flow, ix, resolver, builder, compiled)
-    for s in facts.schedulers:
+    ordered = sorted((s for s in facts.schedulers if s.framework == "keras"),
+                     key=lambda s: not s.cls.startswith("custom:"))  # wrappers first: their children follow them
+    for s in ordered:
+        s = facts.scheduler(s.id) or s
         if s.framework != "keras":
             continue
+        if s.parent is not None:
+            continue  # a schedule handed to a schedule class of the file: that class calls it
         entry = lookup(s.cls)
         hooks = getattr(flow.by_id.get(s.id), "keras_rate_callback", None)
         if hooks is not None:
@@ -230,6 +235,7 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
     args = dict(s.args)
     description = s.description
     custom_loc = s.custom_get_lr
+    linked = None
     if s.cls.startswith("custom:"):
         ci = ix.classes.get(s.cls[len("custom:"):])
         call = ci.methods.get("__call__") if ci else None
@@ -246,6 +252,8 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
             kplans = dict(facts.extra.get("keras_class_plans", {}))
             kplans[s.id] = plan if isinstance(plan, str) else KerasClassPlan("schedule", plan)
             facts = _with_extra(facts, "keras_class_plans", kplans)
+            if not isinstance(plan, str):
+                linked = plan
     stepped = "never"
     horizon: Value = Unknown("not passed to an optimizer in this file")
     reason: str | None = "not passed to an optimizer in this file"
@@ -274,16 +282,40 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
         own = _keras_own_length(s)
         if own is not None:
             assumed = Known(own[0], f"the schedule's own length ({own[1]})")
-    return _replace_sched(facts, replace(
+    new = replace(
         s, optimizer=owner, optimizer_reason=reason, stepped=stepped, unit="step", horizon=horizon,  # type: ignore
         horizon_source=getattr(horizon, "source", None), args=args, assumed_horizon=assumed,
-        description=description, custom_get_lr=custom_loc, step_sites=step_sites))
+        description=description, custom_get_lr=custom_loc, step_sites=step_sites)
+    facts = _replace_sched(facts, new)
+    return facts if linked is None else _link_schedule_children(facts, new, linked)
+
+
+def _link_schedule_children(facts: FileFacts, s: SchedulerFact, plan: Any) -> FileFacts:
+    """Schedules handed to a schedule class's constructor (``WarmUp(decay_schedule_fn=PolynomialDecay(...))``) are
+    called by that class, not by an optimizer: they become its children."""
+    from ...class_sim import ArgRef
+
+    kids = [v.id for v in (*plan.args, *plan.kwargs.values()) if isinstance(v, ArgRef) and v.kind == "scheduler"]
+    for k in kids:
+        child = facts.scheduler(k)
+        if child is None or child.parent is not None or child.id == s.id or child.framework != "keras":
+            continue
+        facts = _replace_sched(facts, replace(
+            child, parent=s.id, optimizer=None, optimizer_reason=f"called by {s.cls[len('custom:'):]}",
+            stepped=s.stepped, unit="step", horizon=s.horizon, horizon_source=s.horizon_source,
+            description=f"called by {s.cls[len('custom:'):]} (line {s.loc.line}) with a step of its own"))
+    if kids:
+        facts = _replace_sched(facts, replace(facts.scheduler(s.id) or s,
+                                              children=tuple(dict.fromkeys((*s.children, *kids)))))
+    return facts
 
 
 def _schedule_start(s: SchedulerFact | None) -> Value:
     """The rate a schedule-driven Keras optimizer starts from (its first update uses ``schedule(0)``)."""
     if s is None:
         return Unknown("the learning rate is a schedule")
+    if s.cls.startswith("custom:"):
+        return Unknown(f"the learning rate is the {s.cls[len('custom:'):]} schedule: schedule(step) at each step")
     short = s.cls.rsplit(".", 1)[-1]
     init = s.args.get("initial_learning_rate") or s.args.get("learning_rate")
     if short == "CosineDecay" and isinstance(s.args.get("warmup_target"), Known) and \
