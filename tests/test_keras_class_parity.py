@@ -261,3 +261,49 @@ def test_hostile_classes_are_unknown_with_the_reason(template: str, what: str) -
         assert curve.error is None and curve.lr == (0.1, 0.1, 0.1)
         return
     assert curve.lr is None and curve.error
+
+
+def _codes(text: str) -> list[tuple[str, int]]:
+    from lraudit.api import audit_source
+
+    result = audit_source(text, "script.py")
+    assert result.error is None, result.error
+    return sorted((f.code, f.line) for f in result.findings)
+
+
+_TWO_WRITERS = '''
+import keras
+
+
+class Cyclic(keras.callbacks.Callback):
+    def __init__(self, low, high, half):
+        super().__init__()
+        self.low, self.high, self.half = low, high, half
+        self.it = 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        x = abs(self.it / self.half % 2 - 1)
+        self.model.optimizer.learning_rate = self.high - (self.high - self.low) * x
+        self.it += 1
+
+
+class Decay(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.optimizer.learning_rate = float(self.model.optimizer.learning_rate) * 0.9
+
+
+model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+model.fit(x, y, epochs=5, steps_per_epoch=20, callbacks=[{first}, {second}])
+'''
+
+
+def test_lr301_between_a_per_batch_callback_and_another_writer() -> None:
+    text = _TWO_WRITERS.format(first="Cyclic(0.01, 0.1, 10)",
+                               second="keras.callbacks.LearningRateScheduler(lambda e: 0.1 * 0.5 ** e)")
+    assert _codes(text) == [("LR301", 23)]
+    # the per-epoch decay reads the rate it finds: it composes with Cyclic's writes, but Cyclic erases it
+    text2 = _TWO_WRITERS.format(first="Cyclic(0.01, 0.1, 10)", second="Decay()")
+    assert _codes(text2) == [("LR301", 23)]
+    # a lone callback that reads the rate is no competing writer
+    text3 = _TWO_WRITERS.format(first="Decay()", second="keras.callbacks.TerminateOnNaN()")
+    assert not [c for c in _codes(text3) if c[0] == "LR301"]

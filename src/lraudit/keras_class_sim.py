@@ -51,11 +51,14 @@ class KerasFit:
 
 @dataclass(frozen=True)
 class KerasClassPlan:
-    """``FileFacts.extra["keras_class_plans"][sid]``: the class plan and, for a callback, its fit."""
+    """``FileFacts.extra["keras_class_plans"][sid]``: the class plan and, for a callback, its fit and whether the
+    rate it writes depends on the rate it finds (``lr * 0.5``: it composes with other writers) or not (it
+    recomputes the rate and so erases theirs; LR301)."""
 
     kind: str  # "schedule" | "callback"
     plan: ClassPlan
     fit: KerasFit | None = None
+    reads_rate: bool = True
 
 
 # ------------------------------------------------------------------------------------------ objects
@@ -600,6 +603,45 @@ def _rebuild(st: _Stmt, keep: set[int]) -> Any:
                 body=_nonempty([_rebuild(ch, keep) for ch in rest])))
         return node.with_changes(body=node.body.with_changes(body=body), orelse=orelse)
     return node
+
+
+def reads_rate(plan: ClassPlan) -> bool:
+    """True when a statement the rate depends on reads the optimizer's current rate (not as a write target)."""
+    for fv in slice_methods(plan).values():
+        found = False
+
+        class V(cst.CSTVisitor):
+            def visit_Assign(self, node: cst.Assign) -> bool:
+                node.value.visit(self)
+                for t in node.targets:
+                    if not _is_rate(t.target):
+                        t.target.visit(self)
+                return False
+
+            def visit_Call(self, node: cst.Call) -> bool:
+                name = (_dotted(node.func) or "").rsplit(".", 1)[-1]
+                args = [a for a in node.args]
+                if name == "set_value" and args and _is_rate(args[0].value):
+                    for a in args[1:]:
+                        a.value.visit(self)
+                    return False
+                if name == "assign" and isinstance(node.func, cst.Attribute) and _is_rate(node.func.value):
+                    for a in args:
+                        a.value.visit(self)
+                    return False
+                return True
+
+            def visit_Attribute(self, node: cst.Attribute) -> bool:
+                nonlocal found
+                if _is_rate(node):
+                    found = True
+                    return False
+                return True
+
+        fv.node.visit(V())
+        if found:
+            return True
+    return False
 
 
 def active_hooks(methods: Mapping[tuple[str, str], FunctionValue], plan: ClassPlan) -> set[str]:

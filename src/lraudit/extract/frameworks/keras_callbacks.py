@@ -191,7 +191,9 @@ def _keras_class_plan(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver:
         if steps is None and len(using) == 1:
             steps, assumed = ASSUMED_LEN, True
         fit = KerasFit(e, steps, e_why, s_why, assumed)
-    return KerasClassPlan("callback", plan, fit)
+    from ...keras_class_sim import reads_rate
+
+    return KerasClassPlan("callback", plan, fit, reads_rate(plan))
 
 
 class _Unsupported(Exception):
