@@ -1790,7 +1790,10 @@ class _Machine:
         if node.asynchronous is not None:
             raise _Refusal("async with statements are not evaluated")
         for item in node.items:
-            value = self.ev(item.item, env)
+            call = item.item
+            if not (isinstance(call, cst.Call) and (_dotted(call.func) or "").rsplit(".", 1)[-1] == "name_scope"):
+                raise _Refusal("with statements are not evaluated (only name scopes are)")
+            value = self.ev(call, env)
             if not isinstance(value, NameScope):
                 raise _Refusal("with statements are not evaluated (only name scopes are)")
             if item.asname is not None:

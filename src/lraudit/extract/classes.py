@@ -11,7 +11,7 @@ string saying why there is none); the schedulers passed to the constructor becom
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Union
 
 import libcst as cst
 
@@ -22,6 +22,9 @@ from .objects import Creation, ObjectFlow
 from .values import EvalScope, Resolver
 
 _TORCH_MODULE = "torch.optim.lr_scheduler."
+
+#: A constructor argument of a plan: a plain value, another object of the script, or unknown with the reason.
+PlanArg = Union[ArgRef, UnknownArg, Any]
 
 
 def torch_base_name(base: str) -> str | None:
@@ -39,7 +42,7 @@ def torch_base_name(base: str) -> str | None:
 
 
 def class_plans(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
-    plans: dict[str, Any] = {}
+    plans: dict[str, ClassPlan | str] = {}
     links: dict[str, list[str]] = {}
     for s in facts.schedulers:
         if not s.cls.startswith("custom:") or s.framework != "torch":
@@ -138,9 +141,10 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
                      "the curve assumes 100 batches per epoch to show the shape (the script does not state len(loader))")
 
 
-def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts) -> tuple[list[Any], dict[str, Any]]:
-    plan_args: list[Any] = []
-    plan_kwargs: dict[str, Any] = {}
+def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts
+               ) -> tuple[list[PlanArg], dict[str, PlanArg]]:
+    plan_args: list[PlanArg] = []
+    plan_kwargs: dict[str, PlanArg] = {}
     for a in c.site.node.args:
         if a.star:
             raise _NoPlan(f"the constructor call passes {a.star}arguments, which are not followed")
@@ -196,7 +200,8 @@ def dotted_or_code(node: cst.BaseExpression) -> str:
     return f"@{d}" if d else "@..."
 
 
-def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts) -> Any:
+def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver: Resolver,
+               facts: FileFacts) -> PlanArg:
     objs = flow.objects(node, c.site.ctx, c.site.seq)
     if objs:
         kinds = {flow.by_id[o].kind for o in objs if o in flow.by_id}
@@ -210,7 +215,7 @@ def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver
     return UnknownArg(getattr(v, "reason", "unknown"))
 
 
-def plan_of(facts: FileFacts, s: SchedulerFact) -> Any:
+def plan_of(facts: FileFacts, s: SchedulerFact) -> ClassPlan | str | None:
     return facts.extra.get("class_plans", {}).get(s.id)
 
 

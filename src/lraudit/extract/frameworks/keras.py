@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
@@ -14,9 +14,15 @@ from ..imports import dotted
 from ..index import CallSite, ClassInfo, Ctx, Indexer
 from ..objects import Creation, ObjectFlow
 from ..values import Resolver
-from .base import _kw, _local_subclasses, _method, _num, _plain, _receiver, _replace_opt, _replace_sched, _site_step, _stepped_of, _with_extra
+from .base import FactsBuilder, _kw, _local_subclasses, _method, _num, _plain, _receiver, _replace_opt, _replace_sched, _site_step, _stepped_of, _with_extra
 from .keras_callbacks import _KERAS_RATE_ATTRS, _keras_rate_callback
 from .keras_fit import _Fit, _fits_epochs, _fits_total, _keras_callback, _keras_fits, _live_compiles
+
+if TYPE_CHECKING:
+    from ...catalog.base import Entry
+    from ...class_sim import ClassPlan
+
+FitsOf = Callable[[str | None], list[_Fit]]  # the fit() calls that train with an optimizer id
 
 
 def _imports_keras(ix: Indexer) -> bool:
@@ -78,7 +84,7 @@ def _keras_custom_schedule(flow: ObjectFlow, site: CallSite, ci: ClassInfo) -> N
     flow.add(c)
 
 
-def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     keras_scheds = [s for s in facts.schedulers if s.framework == "keras"]
     keras_opts = [o for o in facts.optimizers if o.framework == "keras"]
     compiles = [s for s in ix.calls if _method(s) == "compile" and _kw(s.node, "optimizer", 0) is not None]
@@ -187,7 +193,7 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
     return facts
 
 
-def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any,
+def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder,
                      compiled: dict[str, str | None]) -> FileFacts:
     """Rates set by hand on a Keras optimizer (custom callbacks): ``self.model.optimizer.learning_rate = x``,
     ``K.set_value(model.optimizer.lr, x)``, ``optimizer.learning_rate.assign(x)``."""
@@ -229,13 +235,13 @@ def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: 
     return replace(facts, lr_writes=facts.lr_writes + tuple(sorted(writes, key=lambda w: w.loc)))
 
 
-def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: ObjectFlow, ix: Indexer,
-                    resolver: Resolver, builder: Any, fits_of: Any) -> FileFacts:
+def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: "Entry | None", flow: ObjectFlow, ix: Indexer,
+                    resolver: Resolver, builder: FactsBuilder, fits_of: FitsOf) -> FileFacts:
     owner = next((o.id for o in facts.optimizers if o.lr_is_schedule == s.id), None)
     args = dict(s.args)
     description = s.description
     custom_loc = s.custom_get_lr
-    linked = None
+    linked: ClassPlan | None = None
     if s.cls.startswith("custom:"):
         ci = ix.classes.get(s.cls[len("custom:"):])
         call = ci.methods.get("__call__") if ci else None
@@ -290,7 +296,7 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
     return facts if linked is None else _link_schedule_children(facts, new, linked)
 
 
-def _link_schedule_children(facts: FileFacts, s: SchedulerFact, plan: Any) -> FileFacts:
+def _link_schedule_children(facts: FileFacts, s: SchedulerFact, plan: "ClassPlan") -> FileFacts:
     """Schedules handed to a schedule class's constructor (``WarmUp(decay_schedule_fn=PolynomialDecay(...))``) are
     called by that class, not by an optimizer: they become its children."""
     from ...class_sim import ArgRef
@@ -356,7 +362,8 @@ def _keras_own_length(s: SchedulerFact) -> tuple[int, str] | None:
     return None
 
 
-def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str, builder: Any) -> list[StepSite]:
+def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str,
+                    builder: FactsBuilder) -> list[StepSite]:
     """``optimizer.apply_gradients(...)`` / ``optimizer.minimize(...)`` calls on the owner (custom loops)."""
     out = []
     for site in ix.calls:
@@ -370,7 +377,7 @@ def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str,
 
 
 def _tf1_stepping(facts: FileFacts, s: SchedulerFact, flow: ObjectFlow, ix: Indexer, resolver: Resolver,
-                  builder: Any, args: dict[str, Value]) -> tuple[str, Value, str | None, list[StepSite]]:
+                  builder: FactsBuilder, args: dict[str, Value]) -> tuple[str, Value, str | None, list[StepSite]]:
     """A TF1 decay function reads ``global_step``: it advances only where the script advances that variable."""
     c = flow.by_id.get(s.id)
     key = "x" if "x" in s.args and "global_step" not in s.args else "global_step"
