@@ -34,7 +34,10 @@ def _num(m: _Machine, qual: str, v: Any) -> Any:
     if isinstance(v, Host):
         v = m.host_number(v)
     if type(v) not in (int, float, bool):
-        raise _Refusal(f"{qual}() needs a number here, not {type(v).__name__}")
+        from .evaluate import Opaque
+
+        what = v.what if isinstance(v, Opaque) else type(v).__name__
+        raise _Refusal(f"{qual}() needs a number here, not {what}")
     return v
 
 
