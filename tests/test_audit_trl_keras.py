@@ -336,14 +336,13 @@ def test_keras_callbacks_epoch_hooks_stateful_and_unsupported() -> None:
     _close(_curve(facts, halve), [0.1, 0.05, 0.025, 0.0125, 0.00625])
     # on_epoch_begin with the epoch argument and a constructor argument
     _close(_curve(facts, step), [0.2, 0.2, 0.1, 0.1, 0.05, 0.05])
-    # a helper method is not replayed: the schedule is listed, its curve is unknown, and the constant-rate
-    # reading (LR001 "peak learning rate of 0") is not made
+    # a helper method and a counter: replayed under fit's protocol (keras_class_sim); the rate written in
+    # on_batch_begin is the one of that batch, from the constructor's arguments, never the compiled 0.0 (so no
+    # LR001 "peak learning rate of 0"); as written it only rises, which LR101 reports
     assert onecycle.horizon.value == 100
-    assert onecycle.description == (
-        "custom callback OneCycle writes the rate per batch in on_batch_begin() at line 33; curve unknown (it calls "
-        "the method self._interpolate(), which lraudit does not replay)")
-    assert simulate_scheduler(facts, onecycle, SimOptions()).lr is None
-    assert _codes(CALLBACKS) == []
+    assert onecycle.description == "custom callback OneCycle writes the rate per batch in on_batch_begin() at line 33"
+    _close(_curve(facts, onecycle), [0.05 + 0.45 * k / 100 for k in range(100)])
+    assert _codes(CALLBACKS) == [("LR101", 49)]  # OneCycle(100, 0.5), built in the fit() call
 
 
 def test_keras_callback_not_passed_to_fit_and_learning_rate_scheduler_unchanged() -> None:

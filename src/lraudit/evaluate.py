@@ -115,6 +115,10 @@ class Budget:
     max_int_bits: int = 4096  # refuse ints larger than this (** and << are refused before computing)
     max_depth: int = 64  # call/recursion depth
     max_container: int = 100_000  # list/str/dict sizes
+    # float arithmetic as tensors do it (IEEE 754): ``x / 0.0`` is inf or nan, ``0.0 ** -0.5`` is inf and an
+    # overflow is inf, instead of the Python error; for code that runs on tensors (a Keras schedule's
+    # ``__call__(step)``, where ``rsqrt(0)`` is inf and ``minimum(inf, 0.0)`` is 0)
+    ieee_floats: bool = False
 
 
 class Resolver(Protocol):
@@ -197,6 +201,21 @@ class Host:
 
     def ev_isinstance(self, token: "ClassToken") -> bool:
         raise EvalError(f"the type of {self.what} is unknown")
+
+    def ev_number(self) -> Any:
+        """The number this object stands for in arithmetic, comparisons and ``float()`` (a Keras rate variable)."""
+        raise EvalError(f"{self.what} is not a number")
+
+    def ev_getitem(self, key: Any) -> Any:
+        """``host[key]``."""
+        raise EvalError(f"{self.what} cannot be indexed")
+
+
+@dataclass(frozen=True)
+class NameScope:
+    """What ``tf.name_scope(name)`` gives: a context manager that changes nothing the evaluator computes."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -687,7 +706,7 @@ class _Machine:
     def import_value(self, v: Any, depth: int = 0) -> Any:
         """Validate and copy a value from outside (arguments, resolver answers)."""
         if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range, Host, BoundMethod,
-                                         NativeMethod, ClassToken)):
+                                         NativeMethod, ClassToken, NameScope)):
             return v
         if isinstance(v, bool):
             return bool(v)
@@ -1071,6 +1090,10 @@ class _Machine:
         return self.binop(_BINARY_OPS[type(node.operator)], a, b)
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
+        if isinstance(a, Host):
+            a = self.host_number(a)
+        if isinstance(b, Host):
+            b = self.host_number(b)
         ta, tb = type(a), type(b)
         if ta in _NUMBER_TYPES and tb in _NUMBER_TYPES:
             return self.arith(op, a, b)
@@ -1089,7 +1112,22 @@ class _Machine:
             raise _Refusal("string formatting with % is not supported")
         raise _Refusal(f"unsupported operands for {op}: {_kind(a)} and {_kind(b)}")
 
+    def host_number(self, h: Host) -> Any:
+        try:
+            return self.import_value(h.ev_number())
+        except EvalError as e:
+            raise _Refusal(str(e)) from None
+
+    def ieee_zero_division(self, op: str, a: Any, b: Any) -> Any:
+        """``a / 0``, ``a // 0``, ``a % 0`` on float tensors."""
+        if op == "%" or a == 0 or (type(a) is float and math.isnan(a)):
+            return math.nan
+        negative = (a < 0) != (math.copysign(1.0, float(b)) < 0)
+        return -math.inf if negative else math.inf
+
     def arith(self, op: str, a: Any, b: Any) -> Any:
+        if self.budget.ieee_floats and op in ("/", "//", "%") and b == 0:
+            return self.ieee_zero_division(op, a, b)
         try:
             if op == "+":
                 r = a + b
@@ -1143,7 +1181,7 @@ class _Machine:
     def check_number(self, r: Any, a: Any, b: Any) -> Any:
         if type(r) is int:
             return self.check_int(r)
-        if type(r) is float and math.isinf(r) and _finite(a) and _finite(b):
+        if type(r) is float and math.isinf(r) and _finite(a) and _finite(b) and not self.budget.ieee_floats:
             raise _Refusal("float overflow")
         return r
 
@@ -1169,10 +1207,14 @@ class _Machine:
         if fa < 0 and math.isfinite(fb) and not fb.is_integer():
             raise _Refusal("a negative number raised to a fractional power gives a complex number")
         if fa == 0 and fb < 0:
+            if self.budget.ieee_floats:
+                return math.inf if math.copysign(1.0, fa) > 0 or not fb.is_integer() or fb % 2 == 0 else -math.inf
             raise _Refusal("division by zero (0 raised to a negative power)")
         try:
             r = fa ** fb
         except OverflowError:
+            if self.budget.ieee_floats:
+                return math.inf if fa > 0 or fb % 2 == 0 else -math.inf
             raise _Refusal("float overflow") from None
         return self.check_number(r, fa, fb)
 
@@ -1181,6 +1223,8 @@ class _Machine:
         op = node.operator
         if isinstance(op, cst.Not):
             return not self.truth(v)
+        if isinstance(v, Host):
+            v = self.host_number(v)
         if type(v) not in _NUMBER_TYPES:
             raise _Refusal(f"bad operand for unary {_code(op).strip()}: {_kind(v)}")
         if isinstance(op, cst.Minus):
@@ -1226,6 +1270,10 @@ class _Machine:
                 self.key(a)
             self.charge(len(b))
             return (a in b) == (op == "in")
+        if isinstance(a, Host) and not isinstance(b, Host):
+            a = self.host_number(a)
+        elif isinstance(b, Host) and not isinstance(a, Host):
+            b = self.host_number(b)
         if op == "==":
             return bool(a == b)
         if op == "!=":
@@ -1394,6 +1442,11 @@ class _Machine:
                 raise _Refusal(f"index {key} out of range for {_kind(container)} of length {len(container)}") from None
         if isinstance(container, Opaque):
             raise _Refusal(f"cannot index {container.what}")
+        if isinstance(container, Host):
+            try:
+                return self.import_value(container.ev_getitem(key))
+            except EvalError as e:
+                raise _Refusal(str(e)) from None
         raise _Refusal(f"{_kind(container)} cannot be indexed")
 
     def set_item(self, container: Any, key: Any, value: Any) -> None:
@@ -1493,6 +1546,8 @@ class _Machine:
         what = _code(node.func) if isinstance(node, cst.Call) else "value"  # type: ignore[union-attr]
         if isinstance(callee, Opaque):
             raise _Refusal(f"calls unknown function {what}() ({callee.what})")
+        if isinstance(callee, Host):
+            raise _Refusal(f"{what} is not callable here (it is {callee.what})")
         raise _Refusal(f"{what} is not callable (it is {_kind(callee)})")
 
     def call_function_value(self, fn: FunctionValue, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -1729,6 +1784,22 @@ class _Machine:
             return self.exec_block(node.orelse.body, env)
         return None
 
+    def _ex_with(self, node: cst.With, env: _Env) -> Any:
+        """Only ``with`` over a name scope (``tf.name_scope(name)``, ``K.name_scope``): a no-op context whose
+        ``as`` target is the scope's name. Any other context manager is refused."""
+        if node.asynchronous is not None:
+            raise _Refusal("async with statements are not evaluated")
+        for item in node.items:
+            call = item.item
+            if not (isinstance(call, cst.Call) and (_dotted(call.func) or "").rsplit(".", 1)[-1] == "name_scope"):
+                raise _Refusal("with statements are not evaluated (only name scopes are)")
+            value = self.ev(call, env)
+            if not isinstance(value, NameScope):
+                raise _Refusal("with statements are not evaluated (only name scopes are)")
+            if item.asname is not None:
+                self.assign(item.asname.name, value.name, env)  # type: ignore[arg-type]
+        return self.exec_block(node.body, env)
+
     def _ex_while(self, node: cst.While, env: _Env) -> Any:
         while self.truth(self.ev(node.test, env)):
             self.tick()
@@ -1794,6 +1865,7 @@ _STMT_HANDLERS: dict[type, Callable[[_Machine, Any, _Env], Any]] = {
     cst.If: _Machine._ex_if,
     cst.For: _Machine._ex_for,
     cst.While: _Machine._ex_while,
+    cst.With: _Machine._ex_with,
     cst.FunctionDef: _Machine._ex_def,
     cst.Raise: _Machine._ex_raise,
     cst.Assert: _Machine._ex_assert,
@@ -2188,6 +2260,8 @@ def _builtin_int(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> int:
             return int(x)
         except ValueError:
             raise _Refusal(f"int(): invalid literal {_short(x)}") from None
+    if isinstance(x, Host):
+        x = m.host_number(x)
     x = _number("int", x)
     try:
         return m.check_int(int(x))
@@ -2208,6 +2282,8 @@ def _builtin_float(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> floa
             return float(x)
         except ValueError:
             raise _Refusal(f"float(): invalid literal {_short(x)}") from None
+    if isinstance(x, Host):
+        x = m.host_number(x)
     try:
         return float(_number("float", x))
     except OverflowError:
@@ -2494,3 +2570,14 @@ _BUILTINS: dict[str, _Builtin] = {
     "getattr": _Builtin("getattr", _builtin_getattr),
     "print": _PRINT,
 }
+
+
+def _register_tensor_math() -> None:
+    """Scalar ``keras.ops`` / ``tf.math`` / Keras backend functions (see tensor_math.py)."""
+    from .tensor_math import TABLE
+
+    for name, value in TABLE.items():
+        _MODULE_TABLE.setdefault(name, value)
+
+
+_register_tensor_math()

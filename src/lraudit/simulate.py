@@ -530,6 +530,8 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
     entry_short = _short(s.cls)
     try:
         missing = _unknown_needed(s, tuple(s.args))
+        if s.framework == "keras" and s.cls.startswith("custom:"):
+            return simulate_keras_schedule(facts, s, opts, length, horizon_source, unit)
         if s.framework == "keras":
             from .catalog import keras_sim
 
@@ -624,6 +626,112 @@ def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
 _DATA_SIZE = re.compile(r"len\((?P<of>[^()]*(?:\([^()]*\))?[^()]*)\) depends on the data")
 
 
+def simulate_keras_schedule(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int,
+                            horizon_source: str, unit: str) -> Curve:
+    """A Keras ``LearningRateSchedule`` subclass of the analysed file: ``schedule(step)`` at each optimizer step
+    from 0 (see keras_class_sim); sampled when the run is long and ``__call__`` keeps no state."""
+    from . import keras_class_sim
+    from .evaluate import EvalError
+
+    name = s.cls[len("custom:"):]
+
+    def fail(why: str) -> Curve:
+        return Curve(None, None, length, horizon_source, unit, error=why)  # type: ignore[arg-type]
+
+    kplan = facts.extra.get("keras_class_plans", {}).get(s.id)
+    if kplan is None:
+        return fail(s.description or f"{name}: its __call__(step) is not simulated")
+    if isinstance(kplan, str):
+        return fail(f"the class {name} is not simulated: {kplan}")
+    plan = kplan.plan
+    objects: dict[str, Any] = {}
+    for ref in (*plan.args, *plan.kwargs.values()):
+        child = facts.scheduler(getattr(ref, "id", None)) if getattr(ref, "kind", None) == "scheduler" else None
+        if child is not None and child.framework == "keras" and not child.cls.startswith("custom:") and \
+                not any(isinstance(v, Unknown) for v in child.args.values()):
+            try:
+                objects[child.id] = keras_class_sim.builtin_schedule(child.cls, _plain_args(child))
+            except Exception:  # the child's own curve reports why it cannot be built
+                pass
+    try:
+        if length > opts.dense_limit and opts.steps is None:
+            from .catalog.torch_sim import sample_indices
+
+            idx = sample_indices(length, opts.samples)
+
+            def point(ks: list[int]) -> list[float]:
+                return keras_class_sim.schedule_values(plan, ks, in_order=False, objects=objects)
+
+            lr = tuple(point(idx))
+            summary = _sampled_summary(lr, idx, point)
+            return Curve(lr, tuple(idx), length, horizon_source, unit, summary=summary)  # type: ignore[arg-type]
+        lr = tuple(keras_class_sim.schedule_values(plan, range(length), in_order=True, objects=objects))
+    except keras_class_sim.ClassSimError as exc:
+        return fail(f"{name} is not simulated: {exc}")
+    except EvalError as exc:
+        return fail(_class_eval_text(name, str(exc)))
+    return Curve(lr, None, length, horizon_source, unit)  # type: ignore[arg-type]
+
+
+def _class_eval_text(name: str, message: str) -> str:
+    """Why a class of the analysed file could not be evaluated (``Warmup.__call__() at line 12 ...``)."""
+    reason, place = _split_at(message)
+    who = place or name
+    error = genuine_error(reason)
+    if error is not None:
+        return f"{who} raises {error}: {reason}"
+    m = _UNKNOWN_NAME.match(reason)
+    if m is not None:
+        why = m.group("why")
+        return f"{who} reads {m.group('name')}, which is not known here" + (f": {why}" if why else "")
+    m = _IMPORTED_NAME.match(reason)
+    if m is not None:
+        return f"{who} reads {m.group('name')}, which is imported, so its value is not known here"
+    return f"{who} could not be evaluated: {reason}"
+
+
+def _simulate_keras_callback(facts: FileFacts, s: SchedulerFact, kplan: Any, opts: SimOptions, length: int,
+                             horizon_source: str, unit: str) -> Curve:
+    """A Keras ``Callback`` subclass that writes the rate, replayed under ``fit``'s protocol (keras_class_sim)."""
+    from . import keras_class_sim
+    from .evaluate import EvalError
+
+    name = s.cls.split(":", 1)[-1]
+    per_batch = s.stepped == "batch"
+    fit = kplan.fit
+    if opts.steps is not None:
+        length = opts.steps
+    opt = facts.optimizer(s.optimizer)
+    lr0 = opt.lr if opt is not None else None
+    initial = float(lr0.value) if isinstance(lr0, Known) and _num(lr0.value) else None
+    why = (s.optimizer_reason or "the optimizer is not known") if opt is None else \
+        getattr(lr0, "reason", "the optimizer's lr is not known")
+    schedule = None
+    if opt is not None and opt.lr_is_schedule:
+        sched = facts.scheduler(opt.lr_is_schedule)
+        schedule = _short(sched.cls) if sched is not None else opt.lr_is_schedule
+    if opts.steps is not None and fit.epochs is not None:
+        per = (fit.steps or 1) if per_batch else 1
+        fit = keras_class_sim.KerasFit(max(fit.epochs, -(-length // per)), fit.steps, fit.epochs_reason,
+                                       fit.steps_reason, fit.steps_assumed)
+    try:
+        run = keras_class_sim.callback_values(kplan.plan, fit, initial, why, schedule, per_batch,
+                                              limit=length if opts.steps is not None else None)
+    except keras_class_sim.ClassSimError as exc:
+        return Curve(None, None, length, horizon_source, unit, error=f"{name} is not simulated: {exc}")  # type: ignore
+    except EvalError as exc:
+        return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
+                     error=_class_eval_text(name, str(exc)))
+    lr = tuple(run.values[:length]) if opts.steps is not None else tuple(run.values)
+    assumption = None
+    if fit.steps_assumed and (per_batch or set(run.hooks) & set(keras_class_sim.HOOKS_BATCH)):
+        assumption = (f"the curve assumes {fit.steps} batches per epoch to show the shape (fit() does not state "
+                      "steps_per_epoch)")
+    if not lr:
+        return Curve(None, None, length, horizon_source, unit, error=f"{name}: the run has no steps")  # type: ignore
+    return Curve(lr, None, len(lr), horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
+
+
 def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                      unit: str) -> Curve:
     """A hand-written schedule's curve. When it cannot be drawn only because a value it reads depends on a
@@ -654,6 +762,22 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
 
 
 def _simulate_manual_once(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
+                          unit: str) -> Curve:
+    from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
+
+    kplan = facts.extra.get("keras_class_plans", {}).get(s.id)
+    if kplan is not None and not isinstance(kplan, str):
+        curve = _simulate_keras_callback(facts, s, kplan, opts, length, horizon_source, unit)
+        if curve.lr is not None or facts.extra.get("manual_plans", {}).get(s.id) is None:
+            return curve
+        try:  # the hook rewritten into a hand-written schedule (frameworks/keras_callbacks.py) may still follow it
+            return _simulate_manual_plan(facts, s, opts, length, horizon_source, unit)
+        except Unresolved:
+            return curve
+    return _simulate_manual_plan(facts, s, opts, length, horizon_source, unit)
+
+
+def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                           unit: str) -> Curve:
     from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
 

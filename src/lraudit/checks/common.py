@@ -835,7 +835,8 @@ def keras_callback_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Sch
     for fit in facts.extra.get("keras_fits", ()):
         ids = fit.get("callbacks") or ()
         scheds = sorted((s for s in (facts.scheduler(i) for i in ids) if s is not None and s.optimizer == opt_id
-                         and s.stepped == "epoch" and _keras_rate_callback(facts, s)), key=lambda x: x.loc)
+                         and (s.stepped == "epoch" or s.stepped == "batch" and _keras_class_callback(facts, s))
+                         and _keras_rate_callback(facts, s)), key=lambda x: x.loc)
         for i, a in enumerate(scheds):
             for b in scheds[i + 1:]:
                 if (a.id, b.id) in seen or (a.variable is not None and a.variable == b.variable):
@@ -846,9 +847,16 @@ def keras_callback_pairs(facts: FileFacts, opt_id: str | None) -> list[tuple[Sch
     return out
 
 
+def _keras_class_callback(facts: FileFacts, s: SchedulerFact) -> Any:
+    """The keras_class_sim plan of a user Callback that writes the rate, or None."""
+    plan = facts.extra.get("keras_class_plans", {}).get(s.id) if s.framework == "manual" else None
+    return plan if getattr(plan, "kind", None) == "callback" else None
+
+
 def _keras_rate_callback(facts: FileFacts, s: SchedulerFact) -> bool:
     return (s.framework == "keras" and short(s.cls) in ("LearningRateScheduler", "ReduceLROnPlateau")) or (
-        s.framework == "manual" and s.id in facts.extra.get("manual_plans", {}) and s.unit == "epoch")
+        s.framework == "manual" and s.id in facts.extra.get("manual_plans", {}) and s.unit == "epoch") or (
+        _keras_class_callback(facts, s) is not None)
 
 
 def keras_callback_erases(facts: FileFacts, s: SchedulerFact) -> bool:
@@ -857,7 +865,12 @@ def keras_callback_erases(facts: FileFacts, s: SchedulerFact) -> bool:
     if s.framework == "keras" and short(s.cls) == "LearningRateScheduler":
         return facts.extra.get("keras_schedule_reads_rate", {}).get(s.id) is False
     plan = facts.extra.get("manual_plans", {}).get(s.id) if s.framework == "manual" else None
-    if plan is None or getattr(plan, "condition", None) is not None:
+    kplan = _keras_class_callback(facts, s)
+    if kplan is not None and (plan is None or kplan.reads_rate):
+        # a callback replayed by keras_class_sim: it erases when what it writes ignores the rate it finds
+        if kplan.reads_rate:
+            return False
+    elif plan is None or getattr(plan, "condition", None) is not None:
         return False
     # a write under a condition (a warm-up that stops writing after a few epochs) does not erase for good
     cls = short(s.cls)

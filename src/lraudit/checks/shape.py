@@ -227,6 +227,8 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
             continue
         cause = _args_cause(facts, s)
         c = ctx.curves.get(s.id)
+        if c is not None and s.cls.startswith(("custom:", "manual:")) and _cycles(c.shape):
+            continue  # a class of the file whose simulated curve cycles: its rises are the cycle's
         pts = _within_own(trusted_points(s, c), own_end(facts, s))
         if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
@@ -274,6 +276,10 @@ def _dampening_rise(ctx: CheckContext, s: SchedulerFact, rise: _Rise) -> bool:
         if any(_up(a, b) for a, b in zip(window, window[1:])):
             return False
     return True
+
+
+def _cycles(shape: str | None) -> bool:
+    return bool(shape) and (shape.startswith("cyclical") or shape in ("one-cycle", "cosine with restarts"))  # type: ignore
 
 
 def _curve_rise(facts: FileFacts, s: SchedulerFact, pts: list[tuple[int, float]], base: float | None,

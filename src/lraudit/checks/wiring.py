@@ -47,9 +47,10 @@ def competing_lr_writers(ctx: CheckContext) -> Iterator[Finding]:
         for a, b, fit_line in keras_callback_pairs(facts, o.id):
             writer, other = (a, b) if keras_callback_erases(facts, a) else (b, a)
             how = ("from its schedule(epoch), which ignores the current rate" if writer.framework == "keras" else
-                   "from the epoch alone")
-            consequence = (f"both run in the fit() at line {fit_line}; {sched_label(writer)} sets the rate at the "
-                           f"start of every epoch {how}, so {sched_label(other)}'s changes are erased"
+                   "from the epoch alone" if writer.stepped == "epoch" else "without reading the current rate")
+            when = "at the start of every epoch" if writer.stepped == "epoch" else "at every batch"
+            consequence = (f"both run in the fit() at line {fit_line}; {sched_label(writer)} sets the rate {when} "
+                           f"{how}, so {sched_label(other)}'s changes are erased"
                            + (" (the plateau cuts never last)" if short(other.cls) in PLATEAU else "")
                            + "; write one schedule(epoch, lr) that does both, or keep one")
             yield ctx.finding(b.loc, first=sched_label(a), second=sched_label(b), optimizer=opt_label(o),

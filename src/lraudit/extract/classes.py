@@ -11,7 +11,7 @@ string saying why there is none); the schedulers passed to the constructor becom
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Union
 
 import libcst as cst
 
@@ -22,6 +22,9 @@ from .objects import Creation, ObjectFlow
 from .values import EvalScope, Resolver
 
 _TORCH_MODULE = "torch.optim.lr_scheduler."
+
+#: A constructor argument of a plan: a plain value, another object of the script, or unknown with the reason.
+PlanArg = Union[ArgRef, UnknownArg, Any]
 
 
 def torch_base_name(base: str) -> str | None:
@@ -39,7 +42,7 @@ def torch_base_name(base: str) -> str | None:
 
 
 def class_plans(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> FileFacts:
-    plans: dict[str, Any] = {}
+    plans: dict[str, ClassPlan | str] = {}
     links: dict[str, list[str]] = {}
     for s in facts.schedulers:
         if not s.cls.startswith("custom:") or s.framework != "torch":
@@ -88,7 +91,29 @@ class _NoPlan(Exception):
     pass
 
 
-def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts) -> ClassPlan:
+def keras_base_name(base: str) -> str | None:
+    """``keras.callbacks.Callback`` / ``tf.keras.optimizers.schedules.LearningRateSchedule`` / ``Callback`` ->
+    ``Callback`` or ``LearningRateSchedule``; None for anything else."""
+    short = base.rsplit(".", 1)[-1]
+    if short not in ("Callback", "LearningRateSchedule"):
+        return None
+    if "." not in base or any(part in base.split(".") for part in ("keras", "tf_keras", "tensorflow", "tf")):
+        return short
+    return None
+
+
+def keras_class_plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts
+                     ) -> ClassPlan | str:
+    """The plan of a Keras ``LearningRateSchedule`` or ``Callback`` subclass of this file (see keras_class_sim),
+    or why there is none."""
+    try:
+        return _plan(c, flow, ix, resolver, facts, keras=True)
+    except _NoPlan as e:
+        return str(e)
+
+
+def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts: FileFacts,
+          keras: bool = False) -> ClassPlan:
     classes: dict[str, UserClass] = {}
     todo = [c.custom_class]
     while todo:
@@ -98,8 +123,8 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
         ci = ix.classes.get(name)
         if ci is None:
             raise _NoPlan(f"the class {name} is not defined in this file")
-        classes[name] = _user_class(ci, ix, resolver)
-        todo.extend(b for b in classes[name].bases if not b.startswith("torch:"))
+        classes[name] = _user_class(ci, ix, resolver, keras)
+        todo.extend(b for b in classes[name].bases if not b.startswith(("torch:", "keras:")))
     plan_args, plan_kwargs = _call_args(c, flow, resolver, facts)
     assumed = None
     if any(isinstance(v, UnknownArg) and "len(" in v.reason for v in (*plan_args, *plan_kwargs.values())):
@@ -116,9 +141,10 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
                      "the curve assumes 100 batches per epoch to show the shape (the script does not state len(loader))")
 
 
-def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts) -> tuple[list[Any], dict[str, Any]]:
-    plan_args: list[Any] = []
-    plan_kwargs: dict[str, Any] = {}
+def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts
+               ) -> tuple[list[PlanArg], dict[str, PlanArg]]:
+    plan_args: list[PlanArg] = []
+    plan_kwargs: dict[str, PlanArg] = {}
     for a in c.site.node.args:
         if a.star:
             raise _NoPlan(f"the constructor call passes {a.star}arguments, which are not followed")
@@ -130,7 +156,7 @@ def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFac
     return plan_args, plan_kwargs
 
 
-def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver) -> UserClass:
+def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver, keras: bool = False) -> UserClass:
     bases: list[str] = []
     for b in ci.bases:
         short = b.rsplit(".", 1)[-1]
@@ -138,7 +164,9 @@ def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver) -> UserClass:
             bases.append(b)
         elif short in ix.classes and "." not in b:
             bases.append(short)
-        elif torch_base_name(b) is not None:
+        elif keras and keras_base_name(b) is not None:
+            bases.append("keras:" + keras_base_name(b))  # type: ignore[operator]
+        elif not keras and torch_base_name(b) is not None:
             bases.append("torch:" + torch_base_name(b))  # type: ignore[operator]
         elif b in ("object",):
             continue
@@ -172,7 +200,8 @@ def dotted_or_code(node: cst.BaseExpression) -> str:
     return f"@{d}" if d else "@..."
 
 
-def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts) -> Any:
+def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver: Resolver,
+               facts: FileFacts) -> PlanArg:
     objs = flow.objects(node, c.site.ctx, c.site.seq)
     if objs:
         kinds = {flow.by_id[o].kind for o in objs if o in flow.by_id}
@@ -186,8 +215,8 @@ def _arg_value(node: cst.BaseExpression, c: Creation, flow: ObjectFlow, resolver
     return UnknownArg(getattr(v, "reason", "unknown"))
 
 
-def plan_of(facts: FileFacts, s: SchedulerFact) -> Any:
+def plan_of(facts: FileFacts, s: SchedulerFact) -> ClassPlan | str | None:
     return facts.extra.get("class_plans", {}).get(s.id)
 
 
-__all__ = ["class_plans", "plan_of", "torch_base_name"]
+__all__ = ["class_plans", "keras_base_name", "keras_class_plan", "plan_of", "torch_base_name"]

@@ -37,14 +37,14 @@ Keras rates written by hand (``self.model.optimizer.learning_rate = x`` in a cal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...facts import FileFacts, FunctionValue
 from ..index import Indexer
 from ..objects import ObjectFlow
 from ..values import Resolver
 from .accelerate import _accelerate
-from .base import ASSUMED_LEN, _qual
+from .base import ASSUMED_LEN, FactsBuilder, _qual
 from .deepspeed import deepspeed_engines
 from .ignite import drop_other_parameters, ignite_after
 from .hf import _hf_after, _hf_get_scheduler, _hf_trainer, _trainer_spec
@@ -84,8 +84,14 @@ def register_factories(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> Non
             flow.by_call[id(site.node)].keras_rate_callback = rate_callbacks[site.path]  # type: ignore[attr-defined]
 
 
+if TYPE_CHECKING:
+    from ..build import Extraction
+    from ..loops import LoopContexts
+
+
 # ================================================================================= after: refinement
-def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) -> Any:
+def apply_frameworks(ext: "Extraction", ix: Indexer, contexts: "LoopContexts",
+                     builder: FactsBuilder | None = None) -> "Extraction":
     facts: FileFacts = ext.facts
     flow: ObjectFlow = ext.flow
     resolver: Resolver = ext.resolver
@@ -107,4 +113,4 @@ def apply_frameworks(ext: Any, ix: Indexer, contexts: Any, builder: Any = None) 
     return ext
 
 
-__all__ = ["register_factories", "apply_frameworks", "FunctionValue", "ASSUMED_LEN"]
+__all__ = ["register_factories", "apply_frameworks", "FactsBuilder", "FunctionValue", "ASSUMED_LEN"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 import libcst as cst
 
@@ -14,6 +14,19 @@ from ...facts import FileFacts, Known, OptimizerFact, SchedulerFact, StepSite, V
 from ..imports import dotted
 from ..index import CallSite, Ctx, Indexer
 from ..objects import ObjectFlow
+
+if TYPE_CHECKING:
+    from ...parse import Locator
+    from ..loops import LoopContexts, SiteContext
+
+
+class FactsBuilder(Protocol):
+    """What the adapters use of extract.build's facts builder: locations of nodes and the loop context of a site."""
+
+    loc: "Locator"
+    contexts: "LoopContexts"
+
+    def site_context(self, site: CallSite) -> "SiteContext": ...
 
 
 ASSUMED_LEN = 100  # batches per epoch assumed to show a curve (matches extract.build.ASSUMED_LEN)
@@ -93,7 +106,7 @@ def _with_extra(facts: FileFacts, key: str, value: Any) -> FileFacts:
     return replace(facts, extra=extra)
 
 
-def _site_step(builder: Any, site: CallSite, target: str, kind: str, method: str, context: str | None = None,
+def _site_step(builder: FactsBuilder, site: CallSite, target: str, kind: str, method: str, context: str | None = None,
                via: str | None = None) -> StepSite:
     sc = builder.site_context(site)
     return StepSite(target=target, kind=kind, method=method, loc=builder.loc.location(site.node),  # type: ignore

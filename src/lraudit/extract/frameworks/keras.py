@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
@@ -14,9 +14,15 @@ from ..imports import dotted
 from ..index import CallSite, ClassInfo, Ctx, Indexer
 from ..objects import Creation, ObjectFlow
 from ..values import Resolver
-from .base import _kw, _local_subclasses, _method, _num, _plain, _receiver, _replace_opt, _replace_sched, _site_step, _stepped_of, _with_extra
+from .base import FactsBuilder, _kw, _local_subclasses, _method, _num, _plain, _receiver, _replace_opt, _replace_sched, _site_step, _stepped_of, _with_extra
 from .keras_callbacks import _KERAS_RATE_ATTRS, _keras_rate_callback
 from .keras_fit import _Fit, _fits_epochs, _fits_total, _keras_callback, _keras_fits, _live_compiles
+
+if TYPE_CHECKING:
+    from ...catalog.base import Entry
+    from ...class_sim import ClassPlan
+
+FitsOf = Callable[[str | None], list[_Fit]]  # the fit() calls that train with an optimizer id
 
 
 def _imports_keras(ix: Indexer) -> bool:
@@ -78,7 +84,7 @@ def _keras_custom_schedule(flow: ObjectFlow, site: CallSite, ci: ClassInfo) -> N
     flow.add(c)
 
 
-def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     keras_scheds = [s for s in facts.schedulers if s.framework == "keras"]
     keras_opts = [o for o in facts.optimizers if o.framework == "keras"]
     compiles = [s for s in ix.calls if _method(s) == "compile" and _kw(s.node, "optimizer", 0) is not None]
@@ -168,9 +174,14 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
             new_sites = [x for x in _gradient_sites(facts, flow, ix, o.id, builder) if (x.loc, x.target) not in known]
             facts = replace(facts, optimizer_steps=facts.optimizer_steps + tuple(new_sites))
     facts = _keras_lr_writes(facts, flow, ix, resolver, builder, compiled)
-    for s in facts.schedulers:
+    ordered = sorted((s for s in facts.schedulers if s.framework == "keras"),
+                     key=lambda s: not s.cls.startswith("custom:"))  # wrappers first: their children follow them
+    for s in ordered:
+        s = facts.scheduler(s.id) or s
         if s.framework != "keras":
             continue
+        if s.parent is not None:
+            continue  # a schedule handed to a schedule class of the file: that class calls it
         entry = lookup(s.cls)
         hooks = getattr(flow.by_id.get(s.id), "keras_rate_callback", None)
         if hooks is not None:
@@ -182,7 +193,7 @@ def _keras(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, 
     return facts
 
 
-def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any,
+def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder,
                      compiled: dict[str, str | None]) -> FileFacts:
     """Rates set by hand on a Keras optimizer (custom callbacks): ``self.model.optimizer.learning_rate = x``,
     ``K.set_value(model.optimizer.lr, x)``, ``optimizer.learning_rate.assign(x)``."""
@@ -224,12 +235,13 @@ def _keras_lr_writes(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: 
     return replace(facts, lr_writes=facts.lr_writes + tuple(sorted(writes, key=lambda w: w.loc)))
 
 
-def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: ObjectFlow, ix: Indexer,
-                    resolver: Resolver, builder: Any, fits_of: Any) -> FileFacts:
+def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: "Entry | None", flow: ObjectFlow, ix: Indexer,
+                    resolver: Resolver, builder: FactsBuilder, fits_of: FitsOf) -> FileFacts:
     owner = next((o.id for o in facts.optimizers if o.lr_is_schedule == s.id), None)
     args = dict(s.args)
     description = s.description
     custom_loc = s.custom_get_lr
+    linked: ClassPlan | None = None
     if s.cls.startswith("custom:"):
         ci = ix.classes.get(s.cls[len("custom:"):])
         call = ci.methods.get("__call__") if ci else None
@@ -237,6 +249,17 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
             custom_loc = builder.loc.location(call.node)
             description = (f"custom LearningRateSchedule {ci.name}; its __call__(step) is at line "  # type: ignore
                            f"{custom_loc.line}")
+        c = flow.by_id.get(s.id)
+        if c is not None and c.custom_class:
+            from ...keras_class_sim import KerasClassPlan
+            from ..classes import keras_class_plan
+
+            plan = keras_class_plan(c, flow, ix, resolver, facts)
+            kplans = dict(facts.extra.get("keras_class_plans", {}))
+            kplans[s.id] = plan if isinstance(plan, str) else KerasClassPlan("schedule", plan)
+            facts = _with_extra(facts, "keras_class_plans", kplans)
+            if not isinstance(plan, str):
+                linked = plan
     stepped = "never"
     horizon: Value = Unknown("not passed to an optimizer in this file")
     reason: str | None = "not passed to an optimizer in this file"
@@ -265,16 +288,40 @@ def _keras_schedule(facts: FileFacts, s: SchedulerFact, entry: Any, flow: Object
         own = _keras_own_length(s)
         if own is not None:
             assumed = Known(own[0], f"the schedule's own length ({own[1]})")
-    return _replace_sched(facts, replace(
+    new = replace(
         s, optimizer=owner, optimizer_reason=reason, stepped=stepped, unit="step", horizon=horizon,  # type: ignore
         horizon_source=getattr(horizon, "source", None), args=args, assumed_horizon=assumed,
-        description=description, custom_get_lr=custom_loc, step_sites=step_sites))
+        description=description, custom_get_lr=custom_loc, step_sites=step_sites)
+    facts = _replace_sched(facts, new)
+    return facts if linked is None else _link_schedule_children(facts, new, linked)
+
+
+def _link_schedule_children(facts: FileFacts, s: SchedulerFact, plan: "ClassPlan") -> FileFacts:
+    """Schedules handed to a schedule class's constructor (``WarmUp(decay_schedule_fn=PolynomialDecay(...))``) are
+    called by that class, not by an optimizer: they become its children."""
+    from ...class_sim import ArgRef
+
+    kids = [v.id for v in (*plan.args, *plan.kwargs.values()) if isinstance(v, ArgRef) and v.kind == "scheduler"]
+    for k in kids:
+        child = facts.scheduler(k)
+        if child is None or child.parent is not None or child.id == s.id or child.framework != "keras":
+            continue
+        facts = _replace_sched(facts, replace(
+            child, parent=s.id, optimizer=None, optimizer_reason=f"called by {s.cls[len('custom:'):]}",
+            stepped=s.stepped, unit="step", horizon=s.horizon, horizon_source=s.horizon_source,
+            description=f"called by {s.cls[len('custom:'):]} (line {s.loc.line}) with a step of its own"))
+    if kids:
+        facts = _replace_sched(facts, replace(facts.scheduler(s.id) or s,
+                                              children=tuple(dict.fromkeys((*s.children, *kids)))))
+    return facts
 
 
 def _schedule_start(s: SchedulerFact | None) -> Value:
     """The rate a schedule-driven Keras optimizer starts from (its first update uses ``schedule(0)``)."""
     if s is None:
         return Unknown("the learning rate is a schedule")
+    if s.cls.startswith("custom:"):
+        return Unknown(f"the learning rate is the {s.cls[len('custom:'):]} schedule: schedule(step) at each step")
     short = s.cls.rsplit(".", 1)[-1]
     init = s.args.get("initial_learning_rate") or s.args.get("learning_rate")
     if short == "CosineDecay" and isinstance(s.args.get("warmup_target"), Known) and \
@@ -315,7 +362,8 @@ def _keras_own_length(s: SchedulerFact) -> tuple[int, str] | None:
     return None
 
 
-def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str, builder: Any) -> list[StepSite]:
+def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str,
+                    builder: FactsBuilder) -> list[StepSite]:
     """``optimizer.apply_gradients(...)`` / ``optimizer.minimize(...)`` calls on the owner (custom loops)."""
     out = []
     for site in ix.calls:
@@ -329,7 +377,7 @@ def _gradient_sites(facts: FileFacts, flow: ObjectFlow, ix: Indexer, owner: str,
 
 
 def _tf1_stepping(facts: FileFacts, s: SchedulerFact, flow: ObjectFlow, ix: Indexer, resolver: Resolver,
-                  builder: Any, args: dict[str, Value]) -> tuple[str, Value, str | None, list[StepSite]]:
+                  builder: FactsBuilder, args: dict[str, Value]) -> tuple[str, Value, str | None, list[StepSite]]:
     """A TF1 decay function reads ``global_step``: it advances only where the script advances that variable."""
     c = flow.by_id.get(s.id)
     key = "x" if "x" in s.args and "global_step" not in s.args else "global_step"

@@ -4,21 +4,34 @@ schedule of the optimizer they are fitted with, rewritten into a plan the safe e
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
 from ...facts import FileFacts, FunctionValue, Known, SchedulerFact, Unknown, Value
 from ..imports import dotted
-from ..index import Ctx, Indexer
-from ..objects import ObjectFlow
+from ..index import Ctx, FunctionInfo, Indexer
+from ..objects import Creation, ObjectFlow
 from ..values import Resolver
-from .base import ASSUMED_LEN, _local_subclasses, _names_in, _num, _replace_sched, _with_extra
+from .base import ASSUMED_LEN, FactsBuilder, _local_subclasses, _names_in, _num, _replace_sched, _with_extra
 from .keras_fit import _Fit, _fits_epochs, _fits_total, _keras_callback
+from ...keras_class_sim import KerasClassPlan, KerasFit
 
+
+if TYPE_CHECKING:
+    from ..manual import ManualPlan
 
 _KERAS_RATE_ATTRS = (".learning_rate", ".lr")
+
+
+@dataclass(frozen=True)
+class RateCallbackClass:
+    """A Callback subclass of the file that writes the rate: the hooks that write it (directly or through a method
+    they call) and every method of the class and its in-file bases, by name."""
+
+    hooks: dict[str, FunctionInfo]
+    methods: dict[str, FunctionInfo]
 
 
 # A ``keras.callbacks.Callback`` subclass whose hooks write ``self.model.optimizer.learning_rate`` (Keras 2 one-cycle
@@ -71,13 +84,13 @@ def _writes_rate(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
-def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
+def _keras_rate_callback_classes(ix: Indexer) -> dict[str, RateCallbackClass]:
     """Classes of this file that subclass a Keras ``Callback`` (directly or through each other) and write the
     optimizer's rate in one of their hooks (or in a method a hook calls): {class: {hook: method}}."""
     callbacks = _local_subclasses(ix, "Callback")
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, RateCallbackClass] = {}
     for name in sorted(callbacks):
-        methods: dict[str, Any] = {}
+        methods: dict[str, FunctionInfo] = {}
         chain = [name]
         while chain[-1] in ix.classes and len(chain) < 8:  # in-file base classes, nearest first
             base = next((b for b in ix.classes[chain[-1]].bases if b in callbacks), None)
@@ -87,7 +100,7 @@ def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
         for cname in reversed(chain):
             methods.update(ix.classes[cname].methods)
         writers = {m for m, fn in methods.items() if _writes_rate(fn.node)}
-        hooks: dict[str, Any] = {}
+        hooks: dict[str, FunctionInfo] = {}
         for hook in _EPOCH_HOOKS + _BATCH_HOOKS:
             fn = methods.get(hook)
             if fn is None:
@@ -98,18 +111,18 @@ def _keras_rate_callback_classes(ix: Indexer) -> dict[str, dict[str, Any]]:
             if hook in writers or called & writers:
                 hooks[hook] = fn
         if hooks:
-            out[name] = {"hooks": hooks, "methods": methods}
+            out[name] = RateCallbackClass(hooks, methods)
     return out
 
 
-def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any], flow: ObjectFlow, ix: Indexer,
-                         resolver: Resolver, builder: Any, fits: list[_Fit], compiled: dict[str, str | None],
-                         fits_of: Any) -> FileFacts:
+def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: RateCallbackClass, flow: ObjectFlow,
+                         ix: Indexer, resolver: Resolver, builder: FactsBuilder, fits: list[_Fit],
+                         compiled: dict[str, str | None], fits_of: Callable[[str | None], list[_Fit]]) -> FileFacts:
     from ...facts import Location
 
     facts = _keras_callback(facts, s, fits, compiled, fits_of)  # owner optimizer and the fit() that uses it
     s = facts.scheduler(s.id) or s
-    hooks: dict[str, Any] = info["hooks"]
+    hooks = info.hooks
     name = s.cls[len("custom:"):] if s.cls.startswith("custom:") else s.cls
     per_batch = [h for h in hooks if h in _BATCH_HOOKS]
     per_epoch = [h for h in hooks if h in _EPOCH_HOOKS]
@@ -142,7 +155,8 @@ def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any
     why = "the callback writes the rate in more than one kind of hook" if per_batch and per_epoch else None
     if why is None:
         plan, why = _callback_plan(flow, ix, resolver, s, info, hook, fn, spe, fits=using)
-    if plan is None:
+    kplan = _keras_class_plan(facts, flow, ix, resolver, s, using, unit)
+    if plan is None and kplan is None:
         desc += f"; curve unknown ({why})"
     new = replace(
         s, cls=f"manual:{name}", framework="manual", stepped=stepped, unit="step" if unit == "batch" else "epoch",
@@ -155,20 +169,56 @@ def _keras_rate_callback(facts: FileFacts, s: SchedulerFact, info: dict[str, Any
         plans[s.id] = plan
     else:
         plans.pop(s.id, None)
+    if kplan is not None:
+        kplans = dict(facts.extra.get("keras_class_plans", {}))
+        kplans[s.id] = kplan
+        facts = _with_extra(facts, "keras_class_plans", kplans)
     return _with_extra(facts, "manual_plans", plans)
+
+
+def _keras_class_plan(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact,
+                      using: list[_Fit], unit: str) -> KerasClassPlan | None:
+    """The callback class as a plan of keras_class_sim (its hooks replayed under Keras's fit protocol), with what
+    the fit() that receives it hands it; None when the class cannot be followed."""
+    from ..classes import keras_class_plan
+
+    c = flow.by_id.get(s.id)
+    if c is None or not c.custom_class:
+        return None
+    plan = keras_class_plan(c, flow, ix, resolver, facts)
+    if isinstance(plan, str):
+        return None
+    if not using:
+        fit = KerasFit(None, None, "not passed to fit(callbacks=...)", "not passed to fit(callbacks=...)")
+    else:
+        epochs = _fits_epochs(using)
+        e = int(epochs.value) if isinstance(epochs, Known) and _num(epochs.value) else None
+        e_why = "" if e is not None else getattr(epochs, "reason", "not known")
+        spe: Value = using[0].spe if len(using) == 1 else Unknown("several fit() calls")
+        if len(using) > 1 and e is not None:
+            e, e_why = None, "the callback is passed to several fit() calls"
+        steps = int(spe.value) if isinstance(spe, Known) and _num(spe.value) and spe.value > 0 else None
+        assumed = False
+        s_why = "" if steps is not None else getattr(spe, "reason", "not known")
+        if steps is None and len(using) == 1:
+            steps, assumed = ASSUMED_LEN, True
+        fit = KerasFit(e, steps, e_why, s_why, assumed)
+    from ...keras_class_sim import reads_rate
+
+    return KerasClassPlan("callback", plan, fit, reads_rate(plan))
 
 
 class _Unsupported(Exception):
     pass
 
 
-def _callback_plan(flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact, info: dict[str, Any],
-                   hook: str, fn: Any, spe: Value, fits: list[_Fit]) -> tuple[Any, str | None]:
+def _callback_plan(flow: ObjectFlow, ix: Indexer, resolver: Resolver, s: SchedulerFact, info: RateCallbackClass,
+                   hook: str, fn: FunctionInfo, spe: Value, fits: list[_Fit]) -> tuple["ManualPlan | None", str | None]:
     """A ManualPlan that replays ``hook`` once per step, or (None, why not)."""
     from ..manual import OPT, SYNTHETIC, TIME, ManualPlan
     from ..values import EvalScope
 
-    methods: dict[str, Any] = info["methods"]
+    methods = info.methods
     c = flow.by_id.get(s.id)
     params = [p.name for p in fn.params if p.kind == "pos"][1:]
     end = hook.endswith("_end")
@@ -208,8 +258,8 @@ class _CallbackRewrite:
     """The hook's body as a function of the step counter: counters, constructor arguments and the optimizer's rate
     replaced by expressions the evaluator can compute; the rate write becomes ``param_groups[0]["lr"] = v``."""
 
-    def __init__(self, flow: ObjectFlow, ix: Indexer, resolver: Resolver, creation: Any, methods: dict[str, Any],
-                 fn: Any, k: cst.BaseExpression, subs: dict[str, cst.BaseExpression], hook: str,
+    def __init__(self, flow: ObjectFlow, ix: Indexer, resolver: Resolver, creation: Creation | None,
+                 methods: dict[str, FunctionInfo], fn: FunctionInfo, k: cst.BaseExpression, subs: dict[str, cst.BaseExpression], hook: str,
                  fits: list[_Fit]) -> None:
         self.flow, self.ix, self.resolver, self.creation = flow, ix, resolver, creation
         self.methods, self.fn, self.k, self.subs, self.hook, self.fits = methods, fn, k, subs, hook, fits

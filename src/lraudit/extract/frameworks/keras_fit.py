@@ -4,7 +4,7 @@ and the facts of a callback scheduler passed to them."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -149,7 +149,7 @@ def _live_compiles(fit: _Fit, compiles: list[tuple[CallSite, list[str]]], ix: In
 
 
 def _keras_callback(facts: FileFacts, s: SchedulerFact, fits: list[_Fit], compiled: dict[str, str | None],
-                    fits_of: Any) -> FileFacts:
+                    fits_of: Callable[[str | None], list[_Fit]]) -> FileFacts:
     using = [f for f in fits if s.id in f.callbacks]
     owner = None
     reason = "the compiled optimizer is not in this file"
