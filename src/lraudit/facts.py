@@ -130,7 +130,9 @@ class CallSyntax:
 
 Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
                     # schedule families that configuration files build (configs/)
-                    "mmengine", "mmcv", "detectron2", "deepspeed", "ignite"]
+                    "mmengine", "mmcv", "detectron2", "deepspeed", "ignite",
+                    # an object of unknown class: a parameter or attribute used as an optimizer or scheduler
+                    "unknown"]
 LoopContext = Literal["batch", "epoch", "outside", "unknown"]
 Stepped = Literal["epoch", "batch", "both", "never", "unknown"]
 
@@ -162,6 +164,8 @@ class OptimizerFact:
     when: str | None = None
     imported_as: str | None = None  # the qualified name as the file imports it (tensorflow.keras.optimizers.SGD)
     call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
+    # cls == "unknown": a parameter or attribute used as an optimizer, whose class is set where it is passed in
+    class_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,8 @@ class SchedulerFact:
     call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
     # arguments unknown only because of a run-time size, in terms of it: {"num_training_steps": "3 x len(loader)"}
     sizes: dict[str, str] = field(default_factory=dict)
+    # cls == "unknown": a parameter or attribute used as a scheduler, whose class is set where it is passed in
+    class_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from .imports import dotted
 from .index import CallSite, Indexer, build_index
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
+from .run_sizes import is_run_size
 from .values import Resolver
 
 STEP_METHODS = ("step", "step_update", "dampening", "dampen")  # dampening/dampen: pytorch_warmup
@@ -107,6 +108,9 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
         flow = ObjectFlow(ix, resolver)
         flow.find_creations()
         register_factories(flow, ix, resolver)
+        from .unknown import find_unknown
+
+        find_unknown(flow, ix, resolver)  # parameters/attributes used as optimizers or schedulers, class unknown
         flow.renumber()
         if first is None:
             first = (ix, [c.site.ctx for c in flow.creations if not c.synthetic], resolver)
@@ -232,7 +236,7 @@ class _Builder:
                 self.resolver.assumed_len = None
         out: dict[str, str] = {}
         for k, v in values.items():
-            if not isinstance(v, Unknown) or "len(" not in v.reason or k.startswith("__"):
+            if not isinstance(v, Unknown) or not is_run_size(v.reason) or k.startswith("__"):
                 continue
             m = re.search(r"len\(([^()]*(?:\([^()]*\))?[^()]*)\)", v.reason)
             got = [trials[n].get(k) for n in (ASSUMED_LEN, 1000, 7)]
@@ -272,6 +276,8 @@ class _Builder:
             legacy = values.get("lr")
             if "learning_rate" not in c.bound and legacy is not None:
                 lr = legacy
+        elif c.unknown:
+            lr = Unknown(f"its rate is set where it is built: {c.unknown}")
         else:
             lr = values.get("lr", Unknown("no lr argument"))
         groups: list[ParamGroupFact] = []
@@ -292,7 +298,8 @@ class _Builder:
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
-            imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
+            imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) and
+            not c.unknown else None, class_reason=c.unknown,
         )
 
     def _param_groups(self, node: cst.BaseExpression | None, c: Creation,
@@ -400,7 +407,7 @@ class _Builder:
         from .symbolic import expression
 
         for name, v in list(values.items()):
-            if isinstance(v, Unknown) and "len(" in v.reason and name in c.bound:
+            if isinstance(v, Unknown) and is_run_size(v.reason) and name in c.bound:
                 expr = expression(c.bound[name], c.site.ctx, c.site.seq, self.resolver)
                 if expr:
                     values[name] = Unknown(v.reason, expr)
@@ -411,6 +418,8 @@ class _Builder:
         candidates: tuple[str, ...] = ()
         if opt_node is None and c.entry is not None and c.entry.params and c.entry.params[0].name == "schedulers":
             reason = "wraps other schedulers"
+        elif opt_node is None and c.unknown:
+            reason = "its class, and so its optimizer, is not known here"
         elif opt_node is None:
             reason = "no optimizer argument"
         else:
@@ -424,7 +433,7 @@ class _Builder:
                 reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
         assumed = None
         sizes: dict[str, str] = {}
-        if any(isinstance(v, Unknown) and "len(" in v.reason for v in values.values()):
+        if any(isinstance(v, Unknown) and is_run_size(v.reason) for v in values.values()):
             self.resolver.assumed_len = ASSUMED_LEN
             try:
                 assumed = {k: v for k, v in sorted(self.flow.arg_values(c).items()) if not k.startswith("__")}
@@ -434,8 +443,8 @@ class _Builder:
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)
         handed_to = self._handed_to(c) if not my_sites else None
-        if handed_to is not None and stepped == "never":
-            stepped = "unknown"
+        if (handed_to is not None or c.unknown) and stepped == "never":
+            stepped = "unknown"  # (an object of unknown class is stepped, perhaps, where it is passed in)
         entry_unit = c.entry.unit if c.entry else "either"
         unit = "step" if entry_unit == "step" or (entry_unit == "either" and stepped == "batch") else "epoch"
         arg_locs = {name: self.loc.location(node) for name, node in c.bound.items()}
@@ -460,7 +469,7 @@ class _Builder:
             handed_to=handed_to,
             arg_texts={name: self.ix.text(node, 80) for name, node in sorted(c.bound.items())
                        if isinstance(node, cst.BaseExpression) and not name.startswith("__")},
-            when=self._when(c), call=self._call_syntax(c), sizes=sizes,
+            when=self._when(c), call=self._call_syntax(c), sizes=sizes, class_reason=c.unknown,
         )
 
     def _handed_to(self, c: Creation) -> str | None:

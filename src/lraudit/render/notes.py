@@ -216,7 +216,7 @@ def _optimizers_section(result: FileResult, anchors: Anchors) -> list[str]:
                     if not is_library_default(v)]
         rows.append([
             md_code(str(o.get("id", ""))) + (f" ({md_code(o['variable'])})" if o.get("variable") else ""),
-            md_code(str(o.get("class", ""))),
+            md_code(str(o.get("class", ""))) if o.get("class") else "class unknown",
             str(o.get("line", "")),
             value_md(o.get("lr")),
             source_md(o.get("lr")),
@@ -289,7 +289,7 @@ def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[s
                       anchors: Anchors) -> list[str]:
     det: Mapping[str, Any] = (result.details.get("schedulers") or {}).get(s.get("id"), {}) or {}
     sid = str(s.get("id", ""))
-    name = short_class(str(s.get("class", "")))
+    name = short_class(str(s.get("class", ""))) if s.get("class") else "class unknown"
     where = f"{s['file']}:{s.get('line', '?')}" if s.get("file") else f"line {s.get('line', '?')}"
     heading = f"{sid}: {name} ({where})"
     anchors.add(heading)
