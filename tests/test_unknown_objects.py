@@ -351,3 +351,50 @@ def test_unknown_objects_in_json_are_documented() -> None:
     assert '"class": null' in readme and "class_reason" in readme
     assert "number of processes" in readme
     json.dumps(audit_source((FIX / "not_lr.py").read_text()).schedulers)
+
+
+# ------------------------------------------------------------------- per-epoch decays in the batch loop
+
+DECAY = """
+import torch
+model = torch.nn.Linear(4, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+milestones = [10, 20]
+loader = [1, 2, 3, 4, 5]
+for epoch in range(30):
+    for i, x in enumerate(loader):
+        if COND:
+            for g in optimizer.param_groups:
+                WRITE
+        model(x).sum().backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("cond,write", [("epoch % 10 == 0 and epoch > 0", 'g["lr"] *= 0.1'),
+                                        ("epoch in milestones", 'g["lr"] = g["lr"] * 0.5'),
+                                        ("epoch == 20", 'g["lr"] /= 10')])
+def test_per_epoch_decay_inside_the_batch_loop(cond: str, write: str) -> None:
+    result = audit_source(DECAY.replace("COND", cond).replace("WRITE", write))
+    (f,) = [f for f in result.findings if f.code == "LR201"]
+    assert f.line == 11 and cond in f.message and "once per batch" in f.message
+
+
+@pytest.mark.parametrize("cond,write", [("epoch % 10 == 0 and i == 0", 'g["lr"] *= 0.1'),  # once per epoch
+                                        ("epoch % 10 == 0", 'g["lr"] = 0.1 * 0.1 ** (epoch // 10)'),  # absolute
+                                        ("i % 10 == 0", 'g["lr"] *= 0.99')])  # per batch on purpose
+def test_per_epoch_decay_look_alikes_are_quiet(cond: str, write: str) -> None:
+    result = audit_source(DECAY.replace("COND", cond).replace("WRITE", write))
+    assert [f for f in result.findings if f.code == "LR201"] == []
+
+
+def test_per_epoch_decay_in_the_epoch_loop_is_quiet() -> None:
+    src = DECAY.replace("COND", "False").replace("WRITE", "pass") + textwrap.dedent("""
+        for epoch in range(30):
+            if epoch % 10 == 0 and epoch > 0:
+                for g in optimizer.param_groups:
+                    g["lr"] *= 0.1
+            for x in loader:
+                optimizer.step()
+    """)
+    assert [f for f in audit_source(src).findings if f.code == "LR201"] == []

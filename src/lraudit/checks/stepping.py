@@ -30,6 +30,16 @@ def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue  # a scheduler Lightning steps by its interval is LR401's
         yield ctx.finding(m.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
                           stepped=m.stepped, consequence=m.consequence)
+    # a hand-written per-epoch decay inside the batch loop (extract/epoch_gates.py): applied once per batch
+    for d in ctx.facts.extra.get("repeated_epoch_decays", ()):
+        f = d["factor"]
+        yield ctx.finding(d["loc"], scheduler=f"the hand-written decay {d['write']}", sized="epochs",
+                          evidence=f"applied when {d['condition']}",
+                          stepped=f"batch (it sits in the batch loop at line {d['batch_loop']})",
+                          consequence=f"the condition holds for every batch of such an epoch, so the rate is "
+                                      f"multiplied by {f:g} once per batch (len(loader) times) instead of once: "
+                                      f"{f:g}^100 = {f ** 100:.3g} after a 100-batch epoch; move the decay out of the "
+                                      f"batch loop, to the epoch loop")
 
 
 # ============================================================================================ LR202

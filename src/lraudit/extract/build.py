@@ -201,6 +201,11 @@ class _Builder:
 
     def _extra(self) -> dict[str, Any]:
         extra = self._restores()
+        from .epoch_gates import repeated_epoch_decays
+
+        repeated = repeated_epoch_decays(self.ix, self.resolver, self.loc)
+        if repeated:  # a per-epoch decay inside the batch loop (reported by LR201)
+            extra["repeated_epoch_decays"] = repeated
         # which libraries the file imports (version-dependent rules read it; see versions.keras_flavor)
         imported = self.ix.imports.imported()
         if imported:
