@@ -398,3 +398,27 @@ def test_per_epoch_decay_in_the_epoch_loop_is_quiet() -> None:
                 optimizer.step()
     """)
     assert [f for f in audit_source(src).findings if f.code == "LR201"] == []
+
+
+# ------------------------------------------------------------------------------------ sibling configs
+
+
+def test_notes_list_the_schedule_of_each_sibling_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lraudit.analyze import AnalysisOptions, analyze_path
+    from lraudit.render.notes import render_notes
+
+    monkeypatch.chdir(FIX / "configs_repo")
+    result = analyze_path(os.path.abspath("train.py"), "train.py", AnalysisOptions())
+    (group,) = result.details["sibling_configs"]
+    assert group["option"] == "--config" and group["default"] == "configs/resnet.yaml"
+    # one run per config file, each with the values of its own file (worked out from the YAML files)
+    got = {r["config"]: r["schedulers"][0]["args"] for r in group["runs"]}
+    assert got == {"configs/resnet.yaml": {"gamma": 0.1, "last_epoch": -1, "step_size": 30},
+                   "configs/small.yaml": {"gamma": 0.5, "last_epoch": -1, "step_size": 10},
+                   "configs/wrong.yaml": {"gamma": 0.1, "last_epoch": -1, "step_size": 100}}
+    from lraudit.engine import bound_rules
+
+    text = render_notes([result], [], {code: rule for code, (rule, _) in bound_rules().items()})
+    assert "Schedules of the other config files for --config" in text
+    assert "0.01 for epochs 0–9, then 0.005" in text  # small.yaml: lr 0.01, halved every 10 of 40 epochs
+    assert "stays at 0.2 for the whole run (epochs 0–49)" in text  # wrong.yaml: step_size 100 > 50 epochs

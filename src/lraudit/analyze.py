@@ -201,6 +201,12 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     if commands:
         result.details["entry_point"] = True  # a command the package installs ([project.scripts], console_scripts)
         result.details["commands"] = commands
+    if result.details.get("entry_point") and "add_argument" in text and facts.schedulers:
+        from .sibling_configs import sibling_runs
+
+        siblings = sibling_runs(module, text, path, display, opts, ext)
+        if siblings:  # the schedule each config file next to the --config default gives (lraudit notes)
+            result.details["sibling_configs"] = siblings
     from .configs.links import find_links
 
     links = find_links(text, path)
