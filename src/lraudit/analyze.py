@@ -189,12 +189,24 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     from .explain_data import explain_entries
 
     result.optimizers, result.schedulers, result.details = explain_entries(facts, explain_curves, opts.want_curves)
+    linked_steps = sorted({f"{st.loc.file}:{st.loc.line}" for st in
+                           [x for sc in facts.schedulers if sc.framework != "unknown" for x in sc.step_sites]
+                           + [x for x in facts.optimizer_steps if x.target not in _unknown_ids(facts)]
+                           if st.loc.file and st.loc.file != display})
+    if linked_steps:  # steps of known objects in linked modules: those modules' unknown-class findings give way
+        result.details["linked_steps"] = linked_steps
     if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
         result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
     commands = _console_entries(path)
     if commands:
         result.details["entry_point"] = True  # a command the package installs ([project.scripts], console_scripts)
         result.details["commands"] = commands
+    if result.details.get("entry_point") and "add_argument" in text and facts.schedulers:
+        from .sibling_configs import sibling_runs
+
+        siblings = sibling_runs(module, text, path, display, opts, ext)
+        if siblings:  # the schedule each config file next to the --config default gives (lraudit notes)
+            result.details["sibling_configs"] = siblings
     from .configs.links import find_links
 
     links = find_links(text, path)
@@ -237,6 +249,10 @@ def _console_entries(path: str) -> list[str]:
         return repository_for(path).console_entries().get(os.path.realpath(path), [])
     except (OSError, ValueError, RecursionError):
         return []
+
+
+def _unknown_ids(facts: FileFacts) -> set[str]:
+    return {o.id for o in facts.optimizers if o.framework == "unknown"}
 
 
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)

@@ -611,6 +611,14 @@ def _explain_unknown(fact: SchedulerFact, curve: Curve, unit: str, optimizer_lr_
         return sized
     short = _short(fact.cls)
     entry = _catalog_entry(fact.cls)
+    if fact.framework == "unknown":  # a parameter or attribute used as a scheduler (extract/unknown.py)
+        what = f"{fact.variable or 'This'} is used as a learning-rate scheduler, but its class is not known here"
+        sentences = [_sentence(what), _sentence(f"The curve is unknown ({_inline(fact.class_reason or '')})")]
+        stepped = {"epoch": "once per epoch", "batch": "once per batch",
+                   "both": "both per batch and per epoch"}.get(fact.stepped)
+        if stepped:
+            sentences.append(_sentence(f"It is stepped {stepped}"))
+        return " ".join(sentences)
     if fact.cls.startswith(("custom:", "manual:")):
         kind = "a custom scheduler" if fact.cls.startswith("custom:") else "a hand-written schedule"
         what = f"{short} is {kind}" + (f": {_inline(fact.description)}" if fact.description else "")

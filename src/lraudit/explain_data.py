@@ -29,7 +29,8 @@ def _internal(key: str) -> bool:
 def optimizer_entry(o: OptimizerFact) -> dict[str, Any]:
     entry = {
         "id": o.id,
-        "class": o.cls,
+        "class": None if o.framework == "unknown" else o.cls,
+        **({"class_reason": o.class_reason} if o.class_reason else {}),
         "line": o.loc.line,
         "variable": o.variable,
         "lr": _value(o.lr),
@@ -53,7 +54,8 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
             lr_steps = list(curve.steps)
     entry: dict[str, Any] = {
         "id": s.id,
-        "class": s.cls,
+        "class": None if s.framework == "unknown" else s.cls,
+        **({"class_reason": s.class_reason} if s.class_reason else {}),
         "line": s.loc.line,
         "variable": s.variable,
         "optimizer": s.optimizer,

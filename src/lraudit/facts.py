@@ -130,7 +130,9 @@ class CallSyntax:
 
 Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
                     # schedule families that configuration files build (configs/)
-                    "mmengine", "mmcv", "detectron2", "deepspeed", "ignite"]
+                    "mmengine", "mmcv", "detectron2", "deepspeed", "ignite",
+                    # an object of unknown class: a parameter or attribute used as an optimizer or scheduler
+                    "unknown"]
 LoopContext = Literal["batch", "epoch", "outside", "unknown"]
 Stepped = Literal["epoch", "batch", "both", "never", "unknown"]
 
@@ -165,6 +167,8 @@ class OptimizerFact:
     # why the optimizer only probes a schedule (to plot or print its rates) instead of training a model, in
     # words ("its parameters are stand-alone tensors (line 9) and nothing calls backward()"); None when it trains
     probe: str | None = None
+    # cls == "unknown": a parameter or attribute used as an optimizer, whose class is set where it is passed in
+    class_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,8 @@ class SchedulerFact:
     call: CallSyntax | None = None  # the constructor call as written (None when a framework builds it)
     # arguments unknown only because of a run-time size, in terms of it: {"num_training_steps": "3 x len(loader)"}
     sizes: dict[str, str] = field(default_factory=dict)
+    # cls == "unknown": a parameter or attribute used as a scheduler, whose class is set where it is passed in
+    class_reason: str | None = None
 
 
 @dataclass(frozen=True)

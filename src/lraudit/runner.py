@@ -255,12 +255,31 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
 
 def dedupe_linked(results: list[FileResult]) -> list[FileResult]:
     """A finding in another module that several analysed files reach (code linked into their analysis, see
-    extract/link.py) is reported once: by that module's own result when it has it, else by the first file."""
+    extract/link.py) is reported once: by that module's own result when it has it, else by the first file. A
+    module's own finding about an object of unknown class (a parameter used as a scheduler) gives way to a
+    linked file's finding at the same place, where the caller supplies the class."""
+    from .checks.common import UNKNOWN_CLASS_MARK
+
     seen: set[tuple[str, str, int, int]] = set()
+    weak: set[tuple[str, str, int, int]] = set()
     for r in results:
         for f in r.findings:
             if f.path == r.path:
-                seen.add((f.code, f.path, f.line, f.column))
+                (weak if UNKNOWN_CLASS_MARK in f.message else seen).add((f.code, f.path, f.line, f.column))
+    replaced: set[tuple[str, str, int, int]] = set()
+    if weak:
+        # places where another file's analysis steps a known object through this code (its caller's)
+        known_steps = {s for r in results for s in r.details.get("linked_steps", ())}
+        for r in results:
+            for f in r.findings:
+                key = (f.code, f.path, f.line, f.column)
+                if f.path != r.path and key in weak and UNKNOWN_CLASS_MARK not in f.message:
+                    replaced.add(key)
+        replaced |= {k for k in weak if f"{k[1]}:{k[2]}" in known_steps}
+        for r in results:
+            r.findings = [f for f in r.findings if not (f.path == r.path and
+                                                         (f.code, f.path, f.line, f.column) in replaced)]
+        seen |= weak - replaced
     for r in results:
         if not any(f.path != r.path for f in r.findings):
             continue

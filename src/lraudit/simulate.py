@@ -1092,6 +1092,8 @@ def simulate_scheduler(facts: FileFacts, s: SchedulerFact, opts: SimOptions | No
         sim = simulator_for(s.framework)
     if sim is None:
         length, src = choose_length(s, opts, facts)
+        if s.framework == "unknown":  # an object of unknown class (extract/unknown.py): no schedule to draw
+            return Curve(None, None, length, src, "step", error=f"its class is not known: {s.class_reason}")
         return Curve(None, None, length, src, "step", error=f"{s.framework} schedules are not simulated yet")
     curve = sim(facts, s, opts)
     return finish(curve, s)

@@ -18,6 +18,8 @@ from .results import Finding
 
 #: values tried for the symbols; the first is the one the text and notes show (extract.build.ASSUMED_LEN)
 SAMPLES = (100, 7, 1000)
+#: values tried for the number of processes (extract/run_sizes.py); the first, one process, is the one shown
+WORLD_SAMPLES = (1, 8, 3)
 
 
 def _chooser(j: int) -> tuple[Callable[[str], int], dict[str, int]]:
@@ -26,11 +28,16 @@ def _chooser(j: int) -> tuple[Callable[[str], int], dict[str, int]]:
     def value(text: str) -> int:
         if text not in order:
             order[text] = len(order)
+        from .extract.run_sizes import WORLD
+
+        if text == WORLD:
+            return WORLD_SAMPLES[j % len(WORLD_SAMPLES)]
         return SAMPLES[(order[text] + j) % len(SAMPLES)] if j else SAMPLES[0]
 
     return value, order
 
 
+_WORLD_TEXT = re.compile(r"the number of processes|world_size|WORLD_SIZE|num_processes|device_count|SLURM_NTASKS")
 _NUMBER = re.compile(r"\d+(\.\d+)?(e[-+]?\d+)?")
 
 
@@ -52,7 +59,9 @@ def _mentioned(facts: Any, names: list[str]) -> list[str]:
             if isinstance(v, Unknown):
                 texts.append(v.reason + " " + (v.expression or ""))
     blob = " ".join(texts)
-    used = [n for n in names if f"len({n})" in blob]
+    from .extract.run_sizes import WORLD, WORLD_WORDS
+
+    used = [n for n in names if f"len({n})" in blob or (n == WORLD and _WORLD_TEXT.search(blob))]
     if not used:
         loops = {symbol_text(lp.iter_text) for lp in facts.loops if lp.kind == "batch"}
         used = [n for n in names if n in loops]
@@ -99,8 +108,11 @@ def symbolic_findings(module: Any, text: str, path: str, display: str, opts: Any
     for r in runs[1:]:
         common &= {_key(f) for f in r}
     used = _mentioned(ext.facts, list(names))
-    sizes = ", ".join(f"len({n})" for n in used) or "the sizes only the run knows"
-    shown = ", ".join(f"len({n}) = {SAMPLES[0]}" for n in used) or f"each size = {SAMPLES[0]}"
+    from .extract.run_sizes import WORLD, WORLD_WORDS
+
+    sizes = ", ".join(WORLD_WORDS if n == WORLD else f"len({n})" for n in used) or "the sizes only the run knows"
+    shown = ", ".join(f"{WORLD_WORDS} = {WORLD_SAMPLES[0]}" if n == WORLD else f"len({n}) = {SAMPLES[0]}"
+                      for n in used) or f"each size = {SAMPLES[0]}"
     out: list[Finding] = []
     seen: set[tuple[str, int]] = set()
     for f in runs[0]:

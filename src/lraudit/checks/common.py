@@ -74,8 +74,15 @@ def short(cls: str | None) -> str:
     return tail.rsplit(".", 1)[-1]
 
 
+#: how messages name an object of unknown class (extract/unknown.py); runner.dedupe_linked prefers a linked file's
+#: finding at the same place, where the caller supplies the class
+UNKNOWN_CLASS_MARK = "(class unknown here)"
+
+
 def sched_label(s: SchedulerFact) -> str:
     """How a message names a scheduler: its class, plus the variable when there is one."""
+    if s.framework == "unknown":  # a parameter or attribute used as a scheduler (extract/unknown.py)
+        return f"{s.variable or 'the scheduler'} {UNKNOWN_CLASS_MARK}"
     name = short(s.cls)
     if s.variable and s.variable != name:
         return f"{name} ({s.variable})"
@@ -85,6 +92,8 @@ def sched_label(s: SchedulerFact) -> str:
 def opt_label(o: OptimizerFact | None) -> str:
     if o is None:
         return "the optimizer"
+    if o.framework == "unknown":
+        return f"{o.variable or 'the optimizer'} {UNKNOWN_CLASS_MARK}"
     name = short(o.cls)
     if o.variable and o.variable != name:
         return f"{name} ({o.variable})"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite, arms_exclusive
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, arg_loc, arg_plain, loop_chain, sched_label, short, step_call, unit_mismatch
+from .common import PLATEAU, UNKNOWN_CLASS_MARK, arg_loc, arg_plain, loop_chain, sched_label, short, step_call, unit_mismatch
 from .context import CheckContext
 from .frameworks import lightning_steps_it
 
@@ -30,6 +30,16 @@ def step_unit_mismatch(ctx: CheckContext) -> Iterator[Finding]:
             continue  # a scheduler Lightning steps by its interval is LR401's
         yield ctx.finding(m.loc, scheduler=sched_label(s), sized=m.sized, evidence=m.evidence,
                           stepped=m.stepped, consequence=m.consequence)
+    # a hand-written per-epoch decay inside the batch loop (extract/epoch_gates.py): applied once per batch
+    for d in ctx.facts.extra.get("repeated_epoch_decays", ()):
+        f = d["factor"]
+        yield ctx.finding(d["loc"], scheduler=f"the hand-written decay {d['write']}", sized="epochs",
+                          evidence=f"applied when {d['condition']}",
+                          stepped=f"batch (it sits in the batch loop at line {d['batch_loop']})",
+                          consequence=f"the condition holds for every batch of such an epoch, so the rate is "
+                                      f"multiplied by {f:g} once per batch (len(loader) times) instead of once: "
+                                      f"{f:g}^100 = {f ** 100:.3g} after a 100-batch epoch; move the decay out of the "
+                                      f"batch loop, to the epoch loop")
 
 
 # ============================================================================================ LR202
@@ -75,6 +85,8 @@ def _position(st: StepSite) -> tuple[str | None, int | None]:
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
     """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop: in one
     body, across helpers called from the loop (the calls' order), or in a hook that runs before the step."""
+    if s.framework == "unknown":
+        return _unknown_before_optimizer(facts, s)
     if short(s.cls) in PLATEAU or s.optimizer is None or s.parent is not None:
         return None
     if s.framework not in ("torch", "hf") or s.cls.startswith("custom:"):
@@ -136,6 +148,21 @@ def _explicit_epoch(facts: FileFacts, ss: StepSite) -> bool:
     if lp is None or lp.kind != "epoch" or ss.arg_kind != "epoch" or not ss.arg_text:
         return False
     return ss.arg_text.strip() in _names(lp.target_text)
+def _unknown_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
+    """A scheduler of unknown class (a parameter or attribute used as one): ``step()`` without an argument (an
+    explicit epoch or metric may be what its class expects, as timm's and ReduceLROnPlateau's are) before the
+    ``step()`` of the one optimizer stepped in the same body, with no optimizer step before it there."""
+    for ss in s.step_sites:
+        if ss.method != "step" or ss.arg_text is not None or ss.conditional or ss.context not in ("batch", "epoch"):
+            continue
+        opts = [os for os in facts.optimizer_steps if os.context in ("batch", "epoch") and _comparable(facts, ss, os)
+                and not arms_exclusive(ss.arms, os.arms)]
+        if len({os.target for os in opts}) != 1:
+            continue
+        before = [os for os in opts if ss.order < os.order]
+        if before and len(before) == len(opts):
+            return ss, before[0]
+    return None
 
 
 @check("LR202")
@@ -167,7 +194,10 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
         elif ss.via and _BEFORE_STEP_HOOK.match(ss.via):
             sched_line += f" ({ss.via}, before the batch's optimizer step)"
             where = "each batch"
-        yield ctx.finding(ss.loc, call=f"{step_call(s)} ({short(s.cls)})", line=sched_line,
+        if s.framework == "unknown":
+            effect = f"if {s.variable} is a PyTorch scheduler (its class is set where it is passed in), " + effect
+        yield ctx.finding(ss.loc, call=f"{step_call(s)} ({short(s.cls)})" if s.framework != "unknown" else
+                          f"{step_call(s)} {UNKNOWN_CLASS_MARK}", line=sched_line,
                           opt_call=step_call(o), opt_line=opt_line, where=where, effect=effect)
 
 
@@ -258,7 +288,10 @@ def scheduler_stepped_twice(ctx: CheckContext) -> Iterator[Finding]:
             continue  # hand-written schedules write the rate wherever they like; Keras steps for itself; timm's
             # step(epoch) and step_update(n) set the rate from the index they are given (one of them is a no-op)
         sites = [st for st in s.step_sites
-                 if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")]
+                 if st.kind == "scheduler" and not st.conditional and st.context in ("batch", "epoch")
+                 # an object of unknown class: only step() without an argument advances every class's counter
+                 # (timm's step(epoch)/step_update(n) set the rate from the index they are given)
+                 and (s.framework != "unknown" or (st.method == "step" and st.arg_text is None))]
         if s.framework == "ignite":
             yield from _ignite_attached_twice(ctx, s, sites)
             continue

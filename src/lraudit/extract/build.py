@@ -6,7 +6,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -30,10 +30,14 @@ from ..facts import (
 from ..parse import Locator
 from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Indexer, _code_text, build_index
+from .index import CallSite, Ctx, Indexer, LoopInfo, _code_text, build_index
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
+from .run_sizes import is_run_size
 from .values import Resolver
+
+if TYPE_CHECKING:
+    from .link import Linked
 
 STEP_METHODS = ("step", "step_update", "dampening", "dampen")  # dampening/dampen: pytorch_warmup
 ASSUMED_LEN = 100  # batches per epoch assumed to show a curve when the script does not state len(loader)
@@ -44,7 +48,7 @@ _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|p
 CHILD_PARAMS = {"SequentialLR": "schedulers", "ChainedScheduler": "schedulers",
                 "GradualWarmupScheduler": "after_scheduler",
                 # ignite (catalog/ignite.py): LRScheduler(torch_scheduler), ConcatScheduler([...]), the warm-up helper
-                "LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                "LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers", "ParamGroupScheduler": "schedulers",
                 "create_lr_scheduler_with_warmup": "lr_scheduler"}
 
 
@@ -110,6 +114,9 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
         flow = ObjectFlow(ix, resolver)
         flow.find_creations()
         register_factories(flow, ix, resolver)
+        from .unknown import find_unknown
+
+        find_unknown(flow, ix, resolver)  # parameters/attributes used as optimizers or schedulers, class unknown
         flow.renumber()
         if first is None:
             first = (ix, [c.site.ctx for c in flow.creations if not c.synthetic], resolver)
@@ -139,7 +146,7 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     return ext
 
 
-def _link(ix: Indexer, path: str, directory: str | None, display: str | None) -> Any:
+def _link(ix: Indexer, path: str, directory: str | None, display: str | None) -> Linked | None:
     """Link the repository code the file calls into its index (extract/link.py); None when nothing is linked."""
     from .link import link_file
 
@@ -202,6 +209,11 @@ class _Builder:
 
     def _extra(self) -> dict[str, Any]:
         extra = self._restores()
+        from .epoch_gates import repeated_epoch_decays
+
+        repeated = repeated_epoch_decays(self.ix, self.resolver, self.loc)
+        if repeated:  # a per-epoch decay inside the batch loop (reported by LR201)
+            extra["repeated_epoch_decays"] = repeated
         # which libraries the file imports (version-dependent rules read it; see versions.keras_flavor)
         imported = self.ix.imports.imported()
         if imported:
@@ -237,7 +249,7 @@ class _Builder:
                 self.resolver.assumed_len = None
         out: dict[str, str] = {}
         for k, v in values.items():
-            if not isinstance(v, Unknown) or "len(" not in v.reason or k.startswith("__"):
+            if not isinstance(v, Unknown) or not is_run_size(v.reason) or k.startswith("__"):
                 continue
             m = re.search(r"len\(([^()]*(?:\([^()]*\))?[^()]*)\)", v.reason)
             got = [trials[n].get(k) for n in (ASSUMED_LEN, 1000, 7)]
@@ -277,6 +289,8 @@ class _Builder:
             legacy = values.get("lr")
             if "learning_rate" not in c.bound and legacy is not None:
                 lr = legacy
+        elif c.unknown:
+            lr = Unknown(f"its rate is set where it is built: {c.unknown}")
         else:
             lr = values.get("lr", Unknown("no lr argument"))
         groups: list[ParamGroupFact] = []
@@ -297,7 +311,8 @@ class _Builder:
             id=c.oid, cls=c.qualname, framework=c.framework or (c.entry.framework if c.entry else "torch"),  # type: ignore
             loc=loc, variable=variable, lr=first_lr, params=params, groups=tuple(groups), loop_id=loop_id,
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
-            imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) else None,
+            imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) and
+            not c.unknown else None, class_reason=c.unknown,
             probe=self._probe(params_node, c),
         )
 
@@ -321,7 +336,7 @@ class _Builder:
         return (f"its parameters are stand-alone tensors (line {self.loc.line(leaves[0])}), not a model's, and "
                 f"nothing calls backward()")
 
-    def _param_leaves(self, node: cst.BaseExpression, ctx: Any, seq: int, depth: int) -> list[cst.BaseExpression]:
+    def _param_leaves(self, node: cst.BaseExpression, ctx: Ctx, seq: int, depth: int) -> list[cst.BaseExpression]:
         """The expressions an optimizer's params argument is made of: list/tuple elements and group dicts'
         "params" values, through names bound once."""
         node, ctx, seq = self._single_binding(node, ctx, seq)
@@ -382,7 +397,7 @@ class _Builder:
             out.append((gnode, self._group_lr(gnode, gctx, gseq, default, 0)))
         return out
 
-    def _appended_groups(self, name: str, ctx: Any, c: Creation, default: Value) -> list[tuple[cst.CSTNode, Value]]:
+    def _appended_groups(self, name: str, ctx: Ctx, c: Creation, default: Value) -> list[tuple[cst.CSTNode, Value]]:
         """``groups = []`` then ``groups.append({"params": ..., "lr": ...})`` (before the optimizer is built)."""
         out: list[tuple[cst.CSTNode, Value]] = []
         for site in self.ix.calls:
@@ -401,7 +416,7 @@ class _Builder:
                 return []  # groups added some other way: their number and rates are not known
         return out
 
-    def _single_binding(self, node: cst.BaseExpression, ctx: Any, seq: int) -> tuple[cst.BaseExpression, Any, int]:
+    def _single_binding(self, node: cst.BaseExpression, ctx: Ctx, seq: int) -> tuple[cst.BaseExpression, Ctx, int]:
         """``node`` followed through names that are assigned exactly once (``groups = [...]``)."""
         for _ in range(4):
             if not isinstance(node, cst.Name):
@@ -413,7 +428,7 @@ class _Builder:
             node, ctx, seq = recs[0].value, recs[0].ctx, recs[0].seq
         return node, ctx, seq
 
-    def _group_lr(self, node: cst.BaseExpression, ctx: Any, seq: int, default: Value, depth: int) -> Value:
+    def _group_lr(self, node: cst.BaseExpression, ctx: Ctx, seq: int, default: Value, depth: int) -> Value:
         """The lr one group dict sets (later keys win, as in Python), else ``default``."""
         glr = default
         if isinstance(node, cst.Dict):
@@ -438,7 +453,7 @@ class _Builder:
                     glr = _maybe_lr(glr, f"the group is built from *{self.ix.text(arg.value, 40)}")
         return glr
 
-    def _spread_lr(self, node: cst.BaseExpression, ctx: Any, seq: int, current: Value, depth: int) -> Value:
+    def _spread_lr(self, node: cst.BaseExpression, ctx: Ctx, seq: int, current: Value, depth: int) -> Value:
         """The lr after merging the mapping ``node`` into a group (``{**base, ...}``, ``dict(base, ...)``)."""
         inner, ictx, iseq = self._single_binding(node, ctx, seq)
         if depth < 3 and _is_group(inner):
@@ -453,7 +468,7 @@ class _Builder:
         from .symbolic import expression
 
         for name, v in list(values.items()):
-            if isinstance(v, Unknown) and "len(" in v.reason and name in c.bound:
+            if isinstance(v, Unknown) and is_run_size(v.reason) and name in c.bound:
                 expr = expression(c.bound[name], c.site.ctx, c.site.seq, self.resolver)
                 if expr:
                     values[name] = Unknown(v.reason, expr)
@@ -464,6 +479,8 @@ class _Builder:
         candidates: tuple[str, ...] = ()
         if opt_node is None and c.entry is not None and c.entry.params and c.entry.params[0].name == "schedulers":
             reason = "wraps other schedulers"
+        elif opt_node is None and c.unknown:
+            reason = "its class, and so its optimizer, is not known here"
         elif opt_node is None:
             reason = "no optimizer argument"
         else:
@@ -477,7 +494,7 @@ class _Builder:
                 reason = f"the optimizer argument {self.ix.text(opt_node, 60)} could not be traced to an optimizer built in this file"
         assumed = None
         sizes: dict[str, str] = {}
-        if any(isinstance(v, Unknown) and "len(" in v.reason for v in values.values()):
+        if any(isinstance(v, Unknown) and is_run_size(v.reason) for v in values.values()):
             self.resolver.assumed_len = ASSUMED_LEN
             try:
                 assumed = {k: v for k, v in sorted(self.flow.arg_values(c).items()) if not k.startswith("__")}
@@ -487,8 +504,8 @@ class _Builder:
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)
         handed_to = self._handed_to(c) if not my_sites else None
-        if handed_to is not None and stepped == "never":
-            stepped = "unknown"
+        if (handed_to is not None or c.unknown) and stepped == "never":
+            stepped = "unknown"  # (an object of unknown class is stepped, perhaps, where it is passed in)
         entry_unit = c.entry.unit if c.entry else "either"
         unit = "step" if entry_unit == "step" or (entry_unit == "either" and stepped == "batch") else "epoch"
         arg_locs = {name: self.loc.location(node) for name, node in c.bound.items()}
@@ -513,7 +530,7 @@ class _Builder:
             handed_to=handed_to,
             arg_texts={name: self.ix.text(node, 80) for name, node in sorted(c.bound.items())
                        if isinstance(node, cst.BaseExpression) and not name.startswith("__")},
-            when=self._when(c), call=self._call_syntax(c), sizes=sizes,
+            when=self._when(c), call=self._call_syntax(c), sizes=sizes, class_reason=c.unknown,
         )
 
     def _handed_to(self, c: Creation) -> str | None:
@@ -857,13 +874,13 @@ class _Builder:
                             getattr(epochs, "reason", "unknown"))
         return Horizon(epochs, spe, total, epoch_loop, batch_loop), epoch_loop
 
-    def _passes(self, lp: Any, sites: list[StepSite], nested: bool = False) -> Value | None:
+    def _passes(self, lp: LoopInfo, sites: list[StepSite], nested: bool = False) -> Value | None:
         """How many passes of ``lp`` reach the given step sites when a counter bounds the loop (``run_bound``);
         None when no counter bound applies (the loop's ``loop_count`` stands). Sites that do not run inside the
         loop are ignored; when the others do not all sit at one place in the pass, a break bound is an upper one."""
         return self._bounded(lp, sites, nested)[0]
 
-    def _bounded(self, lp: Any, sites: list[StepSite], nested: bool = False) -> tuple[Value | None, bool]:
+    def _bounded(self, lp: LoopInfo, sites: list[StepSite], nested: bool = False) -> tuple[Value | None, bool]:
         where: set[tuple[int, ...]] = set()
         for st in sites:
             for ctx in self._step_ctx.get((st.target, st.loc), []):
@@ -966,7 +983,7 @@ class _Builder:
                                    conditional=w.ctx.conds > 0, code=_code_text(w.value, 400)))
         return out
 
-    def _param_group_owner(self, base: cst.BaseExpression, ctx: Any, seq: int) -> list[str]:
+    def _param_group_owner(self, base: cst.BaseExpression, ctx: Ctx, seq: int) -> list[str]:
         """The optimizers whose param group ``base`` is, for a write ``base["lr"] = ...``.
 
         Every spelling real code uses to reach a group: ``for g in opt.param_groups``, ``for i, g in

@@ -186,6 +186,8 @@ class Scope:
     function: FunctionInfo | None = None
     class_name: str | None = None
     assigns: dict[str, list[AssignRec]] = field(default_factory=dict)
+    # names a function declares ``global``: its assignments to them bind the module's name (``global_step += 1``)
+    globals_: frozenset[str] = frozenset()
 
     def chain(self) -> Iterator["Scope"]:
         s: Scope | None = self
@@ -239,6 +241,33 @@ _SKIP_EXPR = (
     cst.Ellipsis,
 )
 _SKIP_TYPES = frozenset(_SKIP_EXPR)  # libcst's node classes are final: an exact type test equals isinstance
+
+
+def _global_names(block: cst.BaseSuite, depth: int = 0) -> frozenset[str]:
+    """The names a function body declares ``global`` (not those of functions or classes nested in it)."""
+    out: set[str] = set()
+    stack: list[tuple[cst.BaseSuite, int]] = [(block, depth)]
+    while stack:
+        body, d = stack.pop()
+        if d > 40:
+            continue
+        for stmt in getattr(body, "body", ()):
+            if type(stmt) is cst.SimpleStatementLine:
+                for small in stmt.body:
+                    if type(small) is cst.Global:
+                        out.update(n.name.value for n in small.names)
+            elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            else:
+                for attr in ("body", "orelse", "finalbody"):
+                    sub = getattr(stmt, attr, None)
+                    if isinstance(sub, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+                        stack.append((sub, d + 1))
+                    elif sub is not None and isinstance(getattr(sub, "body", None), cst.BaseSuite):
+                        stack.append((sub.body, d + 1))  # else / elif / finally
+                for h in getattr(stmt, "handlers", ()):
+                    stack.append((h.body, d + 1))
+    return frozenset(out)
 
 
 def _code_text(node: cst.CSTNode, limit: int = 120) -> str:
@@ -309,6 +338,9 @@ class Indexer:
         if self._created is not None:
             self._created.append(rec)
         target = rec.target
+        if ctx.scope.globals_ and target.split(".", 1)[0].split("[", 1)[0] in ctx.scope.globals_:
+            self.module_scope.assigns.setdefault(target, []).append(rec)
+            return
         if target.startswith("self.") and target.count(".") == 1 and ctx.scope.function is not None:
             cls = ctx.scope.function.class_name
             if cls and cls in self.classes:
@@ -560,7 +592,7 @@ class Indexer:
         for prm in params:
             if prm.default is not None:
                 self._expr(prm.default, ctx, node)
-        scope = Scope(qualname, "function", parent, class_name=class_name)
+        scope = Scope(qualname, "function", parent, class_name=class_name, globals_=_global_names(node.body))
         info = FunctionInfo(qualname, node.name.value, node, params, class_name, scope, list(node.decorators))
         scope.function = info
         for dec in node.decorators:

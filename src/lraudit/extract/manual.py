@@ -287,6 +287,19 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
                                                                                              Ctx(fn.scope)))
         tests = _enclosing_tests(loop.node, site.node)
+        gate = _update_gate(loop.node, site.node, {n for n, _ in time.described}, tests)
+        if gate is not None:
+            # `if (i + 1) % accum == 0: adjust(opt, global_step); opt.step(); global_step += 1`: the write runs
+            # once per update, and the counter counts updates: step k of the schedule is the k-th update
+            others = {n for n, _ in time.described} - {gate[1]}
+            if _mentions(site.node, others):
+                continue  # the rate also reads the batch index or the epoch: not a function of the updates alone
+            tests = [t for t in tests if t is not gate[0]]
+            time = replace(time, subs={gate[1]: time.subs[gate[1]]},
+                           described=[(n, e) for n, e in time.described if n == gate[1]],
+                           count=Unknown(f"updates happen only when {ix.text(gate[0], 60)} (once every few "
+                                         "batches), and how many there are is not stated"),
+                           assumed_count=None, steps_per_epoch=None, unit="batch")
         cond = _conjunction([sub(t) for t in tests])
         carry_note = ""
         if not _mentions(call, {TIME}):
@@ -923,11 +936,23 @@ def _counters(ix: Indexer, resolver: Resolver, loop: LoopInfo, at_seq: int,
 def _name_counter(ix: Indexer, resolver: Resolver, loop: LoopInfo, name: str,
                   at_seq: int) -> tuple[str, int, int] | None:
     scope = loop.ctx.scope
+    declared = name in scope.globals_  # `global global_step` in the function: the module's counter
+    if declared:
+        scope = ix.module_scope
     recs = scope.assigns.get(name, [])
     augs = [r for r in recs if r.kind == "aug" and loop.id in r.ctx.loops]
     inits = [r for r in recs if r.kind != "aug" and loop.id not in r.ctx.loops and r.value is not None]
     c0 = 0
-    if inits:
+    if declared:
+        # its value when training starts: one assignment at module level, outside any loop (`global_step = 0`)
+        top = [r for r in inits if r.ctx.scope is ix.module_scope and not r.ctx.loops]
+        if len(top) != 1 or len(top) != len(inits):
+            return None
+        v = resolver.resolve(top[0].value, top[0].ctx, top[0].seq)  # type: ignore[arg-type]
+        if not (isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool)):
+            return None
+        c0 = v.value
+    elif inits:
         # its value when the loop starts (a fresh run: `iter_num = 0`, not a resumed checkpoint's)
         first = min(r.seq for r in augs) if augs else at_seq
         v = resolver.resolve(cst.Name(name), loop.ctx, first)
@@ -1556,6 +1581,36 @@ def _loop_locals(ix: Indexer, loop: LoopInfo, value: cst.CSTNode, at_seq: int) -
         seen[name] = expr
     order = list(dict.fromkeys(n for n, _ in picked))
     return [(n, seen[n]) for n in order]
+
+
+def _update_gate(loop: cst.CSTNode, target: cst.CSTNode, counters: set[str],
+                 tests: list[cst.BaseExpression]) -> tuple[cst.BaseExpression, str] | None:
+    """(test, counter) when ``target`` runs under an ``if`` of the loop body whose block also steps an optimizer
+    and increments ``counter`` by one (a gradient-accumulation gate): the counter then counts updates."""
+    if not tests or not counters:
+        return None
+    body = getattr(loop, "body", None)
+    for stmt in _walk_statements(body) if body is not None else []:
+        if not isinstance(stmt, cst.If) or stmt.test not in tests or not _contains(stmt.body, target, 0):
+            continue
+        inner = _walk_statements(stmt.body)
+        steps = any(isinstance(x, cst.Expr) and isinstance(x.value, cst.Call) and
+                    (dotted(x.value.func) or "").endswith(".step") for x in inner)
+        for x in inner:
+            if isinstance(x, cst.AugAssign) and isinstance(x.operator, cst.AddAssign) and \
+                    isinstance(x.value, cst.Integer) and x.value.value == "1":
+                key = ref_key(x.target)
+                if key in counters and steps:
+                    return stmt.test, key
+    return None
+
+
+def _contains(node: cst.CSTNode, target: cst.CSTNode, depth: int) -> bool:
+    if node is target:
+        return True
+    if depth > 60:
+        return False
+    return any(_contains(c, target, depth + 1) for c in node.children)
 
 
 def _enclosing_tests(root: cst.CSTNode, target: cst.CSTNode) -> list[cst.BaseExpression]:

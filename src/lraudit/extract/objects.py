@@ -46,6 +46,8 @@ class Creation:
     preset: dict[str, Value] | None = None  # values computed by a framework adapter (factories)
     framework: str | None = None
     synthetic: bool = False  # made by a framework (Trainer's optimizer), not the value of its call
+    # an object of unknown class (extract/unknown.py): a parameter or attribute used as one; why its class is unknown
+    unknown: str | None = None
 
 
 def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
@@ -90,6 +92,9 @@ class ObjectFlow:
         self.scheduler_classes = self._custom_scheduler_classes()
         # objects() memo: the same question reached along many call paths (see objects())
         self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # objects of unknown class (extract/unknown.py): (id(function), parameter) / (class, attribute) -> object id
+        self.unknown_params: dict[tuple[int, str], str] = {}
+        self.unknown_attrs: dict[tuple[str, str], str] = {}
 
     # ----------------------------------------------------------------------------------- creation
     def _custom_scheduler_classes(self) -> dict[str, cst.FunctionDef | None]:
@@ -162,6 +167,8 @@ class ObjectFlow:
             mapping[c.oid] = ("opt" if c.kind == "optimizer" else "sched") + str(counts[c.kind])
         for c in self.creations:
             c.oid = mapping[c.oid]
+        self.unknown_params = {k: mapping.get(v, v) for k, v in self.unknown_params.items()}
+        self.unknown_attrs = {k: mapping.get(v, v) for k, v in self.unknown_attrs.items()}
         self.by_id = {c.oid: c for c in self.creations}
         self.by_call = {id(c.site.node): c for c in self.creations if not c.synthetic}
         for c in self.creations:
@@ -431,6 +438,10 @@ class ObjectFlow:
                 arg = self.resolver.call_arg(site, fn, name)
                 if isinstance(arg, cst.BaseExpression):
                     out.extend(self.objects(arg, site.ctx, site.seq, depth + 1))
+            if not out and self.unknown_params:  # no caller passes a traced object: the parameter's own
+                u = self.unknown_params.get((id(fn), name))
+                if u is not None:
+                    return [u]
             return _uniq(out)
         return []
 
@@ -450,6 +461,10 @@ class ObjectFlow:
             for r in recs:
                 if isinstance(r.value, cst.Name):
                     out.extend(self._name_objects(r.value.value, r.ctx, r.seq, depth + 1))
+        if not out and self.unknown_attrs:
+            u = self.unknown_attrs.get((cls_name, attr))  # type: ignore[arg-type]
+            if u is not None:
+                return [u]
         return _uniq(out)
 
     def _returns(self, fname: str, index: int | None, depth: int) -> list[str]:

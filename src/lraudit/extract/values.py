@@ -15,6 +15,7 @@ import libcst as cst
 
 from ..facts import FunctionValue, Known, Unknown, Value
 from .imports import dotted
+from .run_sizes import WORLD, WORLD_WORDS, world_attribute, world_call
 from .index import AssignRec, CallSite, ClassInfo, Ctx, FunctionInfo, Indexer, Scope
 
 MAX_DEPTH = 24
@@ -773,7 +774,19 @@ class Resolver:
                     lines = ", ".join(str(self.loc_line(r.node)) for r in recs if r.node is not None)
                     return Known(base_value.value, f"{base_value.source}; a fresh run (line {lines} may change it)")
                 return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
-        return self._attribute_base(node, ctx, seq)
+        v = self._attribute_base(node, ctx, seq)
+        if isinstance(v, Unknown) and world_attribute(node) is not None:
+            return self._world_size(world_attribute(node))  # type: ignore[arg-type]
+        return v
+
+    def _world_size(self, text: str) -> Value:
+        """The number of processes, a positive-integer run-time size (extract/run_sizes.py)."""
+        if self.symbol_value is not None:
+            n = self.symbol_value(WORLD)
+            return Known(n, f"{text}, {WORLD_WORDS}, taken as {n}")
+        if self.assumed_len is not None:
+            return Known(1, f"assumed {text} = 1 ({WORLD_WORDS})")
+        return Unknown(f"{text} is {WORLD_WORDS}, known only at run time")
 
     def _attribute_base(self, node: cst.Attribute, ctx: Ctx, seq: int | None) -> Value:
         attr = node.attr.value
@@ -938,6 +951,9 @@ class Resolver:
         path = dotted(func)
         q = self.ix.imports.qualify(func) or path or ""
         last = q.rsplit(".", 1)[-1]
+        world = world_call(node, q)  # the number of processes: a run-time size (extract/run_sizes.py)
+        if world is not None:
+            return self._world_size(world)
         if q in _PURE_CALLS and all(a.keyword is None and not a.star for a in node.args):
             vals = [self.resolve(a.value, ctx, seq) for a in node.args]
             for v in vals:

@@ -79,7 +79,7 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
         for o in r.optimizers:
             where = (f"{o['file']}:{o['line']}" if o.get("file") else f"line {o['line']}") + (
                 f", {o['variable']}" if o.get("variable") else "")
-            out.append(f"  optimizer {o['id']}: {o['class']} ({where})")
+            out.append(f"  optimizer {o['id']}: {o['class'] or 'class unknown'} ({where})")
             if o.get("when"):
                 out.append(f"{INDENT}alternative: built {o['when']}")
             out.append(f"{INDENT}lr = {_fmt_value(o['lr'])}")
@@ -95,7 +95,7 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             target = f" on {s['optimizer']}" if s.get("optimizer") else ""
             if len(candidates) > 1:
                 target = " on " + " or ".join(candidates)
-            out.append(f"  scheduler {s['id']}: {s['class']} ({where}){target}")
+            out.append(f"  scheduler {s['id']}: {s['class'] or 'class unknown'} ({where}){target}")
             if s.get("when"):
                 out.append(f"{INDENT}alternative: built {s['when']}")
             if det.get("optimizer_reason") and (not s.get("optimizer") or len(candidates) > 1):

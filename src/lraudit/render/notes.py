@@ -216,7 +216,7 @@ def _optimizers_section(result: FileResult, anchors: Anchors) -> list[str]:
                     if not is_library_default(v)]
         rows.append([
             md_code(str(o.get("id", ""))) + (f" ({md_code(o['variable'])})" if o.get("variable") else ""),
-            md_code(str(o.get("class", ""))),
+            md_code(str(o.get("class", ""))) if o.get("class") else "class unknown",
             str(o.get("line", "")),
             value_md(o.get("lr")),
             source_md(o.get("lr")),
@@ -285,11 +285,38 @@ def _curve(s: Mapping[str, Any], det: Mapping[str, Any]) -> tuple[list[float] | 
     return values, xs
 
 
+def _sibling_section(result: FileResult, anchors: Anchors) -> list[str]:
+    """The schedule each config file next to a ``--config`` default gives (sibling_configs.py), one run per file."""
+    out: list[str] = []
+    for group in result.details.get("sibling_configs") or []:
+        heading = f"Schedules of the other config files for {group['option']}"
+        anchors.add(heading)
+        out += [f"### {md_text(heading)}", "",
+                f"{md_code(group['option'])} defaults to {md_code(group['default'])}; each row is the run with "
+                f"that file (as with `--set`).", ""]
+        rows = []
+        for run in group["runs"]:
+            scheds = run.get("schedulers")
+            if scheds is None:
+                text = "could not be analysed"
+            elif not scheds:
+                text = "no scheduler"
+            else:
+                text = "<br>".join(md_code(str(sc.get("class") or "class unknown").rsplit(".", 1)[-1]) + ": "
+                                   + md_text(str(sc.get("summary", "")).split(". ")[0].rstrip(".") + ".")
+                                   for sc in scheds)
+            rows.append([md_code(run["config"]) + (" (default)" if run.get("default") else ""), text])
+        out += table(["Config file", "Schedule"], rows) + [""]
+        if group.get("more"):
+            out += [md_text(f"... and {group['more']} more config files (not analysed)."), ""]
+    return out
+
+
 def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[str, str],
                       anchors: Anchors) -> list[str]:
     det: Mapping[str, Any] = (result.details.get("schedulers") or {}).get(s.get("id"), {}) or {}
     sid = str(s.get("id", ""))
-    name = short_class(str(s.get("class", "")))
+    name = short_class(str(s.get("class", ""))) if s.get("class") else "class unknown"
     where = f"{s['file']}:{s.get('line', '?')}" if s.get("file") else f"line {s.get('line', '?')}"
     heading = f"{sid}: {name} ({where})"
     anchors.add(heading)
@@ -526,6 +553,7 @@ def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]
             body += _optimizers_section(r, anchors)
         for s in _by_line(r.schedulers):
             body += _schedule_section(r, s, plots, anchors)
+        body += _sibling_section(r, anchors)
         if not r.optimizers and not r.schedulers:
             body += ["No optimizer or learning-rate scheduler found; only findings.", ""]
         body += _findings_section(r.findings, rule_by_code, anchors, r.path)
