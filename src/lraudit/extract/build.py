@@ -41,7 +41,7 @@ _METRIC_WORDS = re.compile(r"loss|acc|metric|score|auc|f1|map|iou|bleu|perplex|p
 CHILD_PARAMS = {"SequentialLR": "schedulers", "ChainedScheduler": "schedulers",
                 "GradualWarmupScheduler": "after_scheduler",
                 # ignite (catalog/ignite.py): LRScheduler(torch_scheduler), ConcatScheduler([...]), the warm-up helper
-                "LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                "LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers", "ParamGroupScheduler": "schedulers",
                 "create_lr_scheduler_with_warmup": "lr_scheduler"}
 
 
