@@ -985,10 +985,11 @@ def simulate_ignite(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Cur
     def fail(why: str) -> Curve:
         return Curve(None, None, length, horizon_source, unit, error=why)  # type: ignore[arg-type]
 
-    if s.parent is not None:
-        parent = facts.scheduler(s.parent)
-        return fail(f"it runs inside {_short(parent.cls) if parent else s.parent}, whose curve is the rate in use")
-    info = facts.extra.get("ignite", {}).get(s.id)
+    parent = facts.scheduler(s.parent) if s.parent is not None else None
+    if parent is not None and _short(parent.cls) != "ParamGroupScheduler":
+        return fail(f"it runs inside {_short(parent.cls)}, whose curve is the rate in use")
+    # each scheduler of a ParamGroupScheduler runs at its events (on its own optimizer or group)
+    info = facts.extra.get("ignite", {}).get(parent.id if parent is not None else s.id)
     if info is None:
         return fail("it is not attached to an engine event in this file")
     if info.get("reason"):
@@ -1026,14 +1027,18 @@ def simulate_ignite(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> Cur
             args.pop("output_simulated_values", None)
             name = _short(fact.cls)
             child_param = {"LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                           "ParamGroupScheduler": "schedulers",
                            "create_lr_scheduler_with_warmup": "lr_scheduler"}.get(name)
             kids: list[Any] = []
             if child_param is not None:
                 args.pop(child_param, None)
                 if not fact.children:
                     raise Unresolved(f"its {child_param} is not a scheduler built in this file")
-                kids = [build(optimizer, facts.scheduler(k)) for k in fact.children  # type: ignore[arg-type]
-                        if facts.scheduler(k) is not None]
+                kid_facts = [facts.scheduler(k) for k in fact.children if facts.scheduler(k) is not None]
+                if name == "ParamGroupScheduler":
+                    # schedulers of other optimizers do not change this optimizer's rate
+                    kid_facts = [k for k in kid_facts if k.optimizer == s.optimizer] or kid_facts[:1]  # type: ignore
+                kids = [build(optimizer, k) for k in kid_facts]  # type: ignore[arg-type]
             if "milestones_values" in args and isinstance(args["milestones_values"], list):
                 args["milestones_values"] = [tuple(x) if isinstance(x, list) else x for x in args["milestones_values"]]
             return ignite_sim.build(name, optimizer, args, kids)

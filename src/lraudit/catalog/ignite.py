@@ -59,6 +59,8 @@ ENTRIES: tuple[Entry, ...] = (
            ("milestones_values",)),
     _entry("ConcatScheduler", (P("schedulers"), P("durations"), P("save_history", False)),
            "runs each scheduler for its duration in events, the last one until the end", ("durations",)),
+    _entry("ParamGroupScheduler", (P("schedulers"), P("names", None), P("save_history", False)),
+           "calls each of its schedulers (one per parameter group or optimizer) at every event"),
     _entry("create_lr_scheduler_with_warmup",
            (P("lr_scheduler"), P("warmup_start_value", REQUIRED), P("warmup_duration", REQUIRED),
             P("warmup_end_value", None), P("save_history", False), P("output_simulated_values", None)),
@@ -68,6 +70,7 @@ ENTRIES: tuple[Entry, ...] = (
 
 #: constructor parameters that take other schedulers (built first, passed as objects)
 CHILD_PARAMS: dict[str, str] = {"LRScheduler": "lr_scheduler", "ConcatScheduler": "schedulers",
+                                "ParamGroupScheduler": "schedulers",
                                 "create_lr_scheduler_with_warmup": "lr_scheduler"}
 
 #: ignite's event names for the handlers that set a parameter

@@ -361,6 +361,7 @@ CLASSES: dict[str, Callable[..., Any]] = {
     "LRScheduler": LRScheduler, "CosineAnnealingScheduler": CosineAnnealingScheduler,
     "LinearCyclicalScheduler": LinearCyclicalScheduler, "PiecewiseLinear": PiecewiseLinear,
     "ConcatScheduler": ConcatScheduler, "create_lr_scheduler_with_warmup": create_lr_scheduler_with_warmup,
+    "ParamGroupScheduler": ParamGroupScheduler,
 }
 
 
@@ -422,7 +423,7 @@ def build(name: str, optimizer: _Optimizer | None, args: Mapping[str, Any], chil
         if len(children) != 1:
             raise IgniteError(f"{name} takes one lr_scheduler")
         return cls(children[0], **kwargs)
-    if name == "ConcatScheduler":
+    if name in ("ConcatScheduler", "ParamGroupScheduler"):
         return cls(list(children), **kwargs)
     return cls(optimizer, **kwargs)
 
