@@ -13,10 +13,10 @@ from ..imports import dotted
 from ..index import CallSite, Ctx, Indexer
 from ..objects import Creation, ObjectFlow
 from ..values import Resolver
-from .base import ASSUMED_LEN, _kw, _method, _num, _qual, _replace_sched, _stepped_of, _with_extra
+from .base import FactsBuilder, ASSUMED_LEN, _kw, _method, _num, _qual, _replace_sched, _stepped_of, _with_extra
 
 
-def _prepared_steps(facts: FileFacts, flow: ObjectFlow, ix: Indexer, builder: Any) -> FileFacts:
+def _prepared_steps(facts: FileFacts, flow: ObjectFlow, ix: Indexer, builder: FactsBuilder) -> FileFacts:
     """``model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)`` returns
     the same objects, wrapped: ``optimizer.step()`` / ``scheduler.step()`` afterwards step the originals."""
     aliases: list[tuple[str, str, Any, int]] = []  # (name, object id, scope, seq of the assignment)
@@ -75,7 +75,7 @@ def _prepared_steps(facts: FileFacts, flow: ObjectFlow, ix: Indexer, builder: An
     return facts
 
 
-def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def _accelerate(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     if not ix.imports.mentions("accelerate"):
         return facts
     facts = _prepared_steps(facts, flow, ix, builder)

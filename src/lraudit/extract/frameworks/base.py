@@ -16,17 +16,27 @@ from ..index import CallSite, Ctx, Indexer
 from ..objects import ObjectFlow
 
 if TYPE_CHECKING:
+    from ...facts import Horizon
     from ...parse import Locator
     from ..loops import LoopContexts, SiteContext
 
 
 class FactsBuilder(Protocol):
-    """What the adapters use of extract.build's facts builder: locations of nodes and the loop context of a site."""
+    """What the adapters use of extract.build's facts builder: locations of nodes, the loop context of a site, step
+    sites and horizons built as the builder builds them, and names followed to their one binding."""
 
     loc: "Locator"
     contexts: "LoopContexts"
 
     def site_context(self, site: CallSite) -> "SiteContext": ...
+
+    def _site(self, site: CallSite, oid: str, kind: str, method: str, with_arg: bool,
+              arms: tuple = ()) -> StepSite: ...
+
+    def _with_horizon(self, s: SchedulerFact, h: "Horizon") -> SchedulerFact: ...
+
+    def _single_binding(self, node: cst.BaseExpression, ctx: Ctx, seq: int
+                        ) -> tuple[cst.BaseExpression, Ctx, int]: ...
 
 
 ASSUMED_LEN = 100  # batches per epoch assumed to show a curve (matches extract.build.ASSUMED_LEN)

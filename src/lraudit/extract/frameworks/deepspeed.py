@@ -20,14 +20,14 @@ from ..imports import dotted
 from ..index import Indexer
 from ..objects import ObjectFlow
 from ..values import Resolver
-from .base import _kw, _method, _qual, _replace_sched, _stepped_of
+from .base import FactsBuilder, _kw, _method, _qual, _replace_sched, _stepped_of
 
 __all__ = ["deepspeed_engines"]
 
 _INITIALIZE = ("deepspeed.initialize", "deepspeed.runtime.engine.initialize")
 
 
-def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     if not ix.imports.mentions("deepspeed") or builder is None:
         return facts
     engines: list[tuple[str, Any, int, list[str]]] = []  # (engine name, scope, seq, scheduler ids)
@@ -72,7 +72,7 @@ def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver:
     return facts
 
 
-def _config_objects(facts: FileFacts, flow: ObjectFlow, site: Any, resolver: Resolver, builder: Any
+def _config_objects(facts: FileFacts, flow: ObjectFlow, site: Any, resolver: Resolver, builder: FactsBuilder
                     ) -> tuple[FileFacts, list[str]]:
     """``deepspeed.initialize(config=ds_config)`` / ``config_params=`` given as a Python dict (a literal, a dict
     built in a function, ``json.load(open(path))``) or a path: the engine builds the config's ``"optimizer"``

@@ -17,7 +17,7 @@ from ..imports import dotted
 from ..index import CallSite, Indexer
 from ..objects import Creation, ObjectFlow, bind_arguments
 from ..values import Resolver
-from .base import ASSUMED_LEN, _kw, _names_in, _num, _plain, _qual, _replace_opt, _replace_sched, _with_extra
+from .base import FactsBuilder, ASSUMED_LEN, _kw, _names_in, _num, _plain, _qual, _replace_opt, _replace_sched, _with_extra
 
 
 _TRAINING_ARGUMENT_NAMES = ("TrainingArguments", "Seq2SeqTrainingArguments") + tuple(sorted(TRL_CONFIG_DEFAULTS))
@@ -330,7 +330,7 @@ def _find_call(flow: ObjectFlow, node: cst.BaseExpression | None, site: CallSite
 
 
 # ---------------------------------------------------------------------------------------- HF trainer
-def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def _hf_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     from ...catalog.hf_sim import hf_warmup_steps
 
     trainer_info: dict[str, Any] = {}

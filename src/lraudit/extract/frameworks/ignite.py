@@ -31,7 +31,7 @@ from ..imports import dotted
 from ..index import CallSite, Indexer
 from ..objects import ObjectFlow
 from ..values import Resolver
-from .base import ASSUMED_LEN, _kw, _num, _qual, _replace_sched, _site_step, _stepped_of, _with_extra
+from .base import FactsBuilder, ASSUMED_LEN, _kw, _num, _qual, _replace_sched, _site_step, _stepped_of, _with_extra
 
 _COMMON = ("setup_common_training_handlers",)
 #: ignite's own modules (linked into the analysis when the repository analysed is ignite itself)
@@ -135,7 +135,7 @@ def _attachments(flow: ObjectFlow, ix: Indexer, resolver: Resolver) -> list[tupl
     return out
 
 
-def _run_length(engine: cst.BaseExpression | None, ix: Indexer, resolver: Resolver, builder: Any
+def _run_length(engine: cst.BaseExpression | None, ix: Indexer, resolver: Resolver, builder: FactsBuilder
                 ) -> tuple[Value, Value, Value | None, str]:
     """(max_epochs, epoch_length, assumed epoch_length or None, the run call's words) from ``engine.run(...)``."""
     name = dotted(engine) if engine is not None else None
@@ -174,7 +174,7 @@ def _run_length(engine: cst.BaseExpression | None, ix: Indexer, resolver: Resolv
     return found[0]
 
 
-def _data_length(data: cst.BaseExpression, site: CallSite, resolver: Resolver, builder: Any, where: str
+def _data_length(data: cst.BaseExpression, site: CallSite, resolver: Resolver, builder: FactsBuilder, where: str
                  ) -> tuple[Value, Value | None]:
     shown = data
     data, ctx, seq = builder._single_binding(data, site.ctx, site.seq)
@@ -216,7 +216,7 @@ def _engine_runs(ix: Indexer, resolver: Resolver) -> list[int]:
     return sorted(set(lines))
 
 
-def ignite_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def ignite_after(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     if not _imports_ignite(ix) or builder is None:
         return facts
     runs = _engine_runs(ix, resolver)

@@ -14,7 +14,7 @@ from ..imports import dotted
 from ..index import CallSite, ClassInfo, Ctx, Indexer
 from ..objects import ObjectFlow
 from ..values import LITERAL, Resolver
-from .base import ASSUMED_LEN, _kw, _method, _num, _qual, _replace_sched, _site_step, _stepped_of, _surely_before, _with_extra
+from .base import FactsBuilder, ASSUMED_LEN, _kw, _method, _num, _qual, _replace_sched, _site_step, _stepped_of, _surely_before, _with_extra
 
 
 LIGHTNING_MODULE_BASES = ("LightningModule",)
@@ -79,7 +79,7 @@ def _lightning_modules(ix: Indexer) -> list[ClassInfo]:
     return out
 
 
-def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: Any) -> FileFacts:
+def _lightning(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
     modules = _lightning_modules(ix)
     if not modules:
         return facts
@@ -420,7 +420,7 @@ def _merge_configs(configs: list[tuple]) -> list[tuple]:
     return out
 
 
-def _lightning_explicit_steps(facts: FileFacts, ix: Indexer, ci: ClassInfo, builder: Any,
+def _lightning_explicit_steps(facts: FileFacts, ix: Indexer, ci: ClassInfo, builder: FactsBuilder,
                               order: list[str]) -> tuple[dict[str, list[StepSite]], list[StepSite]]:
     """Steps the module makes itself: ``sch = self.lr_schedulers(); sch.step()``, ``opt = self.optimizers();
     opt.step()`` (manual optimization, or an extra step on top of Lightning's own)."""
@@ -477,7 +477,7 @@ def _accessor_names(fn: Any, scheds: list[str], opts: list[str]) -> dict[str, li
     return out
 
 
-def _manual_context(fn: Any, site: CallSite, builder: Any) -> tuple[str, str]:
+def _manual_context(fn: Any, site: CallSite, builder: FactsBuilder) -> tuple[str, str]:
     from ..loops import PER_BATCH_METHODS, PER_EPOCH_METHODS
 
     cond = _enclosing_if_text(fn.node, site.node)
