@@ -732,10 +732,10 @@ REFUSALS = [
 def test_refusals(case: tuple[str, str, str]) -> None:
     _, src, message = case
     fv = _def(src) if src.startswith(("def ", "async ")) else _lambda(src)
-    start = time.monotonic()
+    start = time.thread_time()
     with no_dynamic_code(), pytest.raises(EvalError) as info:
         call_function(fv, [3])
-    assert time.monotonic() - start < 2.0
+    assert time.thread_time() - start < 2.0
     assert message in str(info.value)
 
 
@@ -757,10 +757,10 @@ SIDE_EFFECTS = [
 def test_side_effects_never_happen(src: str, tmp_path: Path) -> None:
     target = tmp_path / "written"
     resolver = DictResolver(values={"PATH": str(target)}, imports={"os": "os", "pathlib": "pathlib"})
-    start = time.monotonic()
+    start = time.thread_time()
     with no_dynamic_code(), pytest.raises(EvalError):
         call_function(_lambda(src, resolver), [1])
-    assert time.monotonic() - start < 2.0
+    assert time.thread_time() - start < 2.0
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -808,20 +808,20 @@ def test_budget_limits_are_configurable() -> None:
 
 def test_no_hidden_c_level_loops() -> None:
     """Operations CPython would run for ages inside one evaluation step are answered another way."""
-    start = time.monotonic()
+    start = time.thread_time()
     src = "lambda e: (2.5 in range(10 ** 12), 3.0 in range(10 ** 12), round(5, -10 ** 18), round(1.5, -10 ** 18))"
     assert call_function(_lambda(src), [0]) == (False, True, 0, 0.0)
     with pytest.raises(EvalError, match="range too large"):
         call_function(_lambda("lambda e: sum(range(10 ** 12))"), [0])
-    assert time.monotonic() - start < 0.5
+    assert time.thread_time() - start < 0.5
 
 
 def test_time_budget_stops_a_slow_loop() -> None:
     endless = _def("def f(e):\n    while True:\n        e = e + 1\n")
-    start = time.monotonic()
+    start = time.thread_time()
     with pytest.raises(EvalError, match="time budget exceeded"):
         call_function(endless, [0], budget=Budget(max_steps=10 ** 9, max_seconds=0.05))
-    assert time.monotonic() - start < 1.0
+    assert time.thread_time() - start < 1.0
 
 
 def test_make_callable_fresh_steps_per_call_shared_time_in_all() -> None:
@@ -831,12 +831,12 @@ def test_make_callable_fresh_steps_per_call_shared_time_in_all() -> None:
     endless = make_callable(_def("def f(e):\n    while True:\n        pass\n"),
                             Budget(max_steps=10 ** 9, max_seconds=0.005))
     messages = []
-    start = time.monotonic()
+    start = time.thread_time()
     for _ in range(40):
         with pytest.raises(EvalError) as info:
             endless(0)
         messages.append(str(info.value))
-    assert time.monotonic() - start < 1.0
+    assert time.thread_time() - start < 1.0
     assert "time budget exceeded" in messages[0]
     assert any("in all" in m for m in messages)  # 20 x 0.005 s in total, then every call is refused at once
 

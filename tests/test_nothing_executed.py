@@ -350,19 +350,19 @@ def test_the_evaluator_refuses_everything_but_plain_values(source: str, reason: 
     ("int('9' * 5000)", "too long"),
 ])
 def test_the_evaluator_is_bounded(source: str, reason: str) -> None:
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     with pytest.raises(EvalError) as info:
         _eval(source)
     assert reason in str(info.value)
-    assert time.monotonic() - t0 < 2.0
+    assert time.thread_time() - t0 < 2.0
 
 
 def test_the_evaluator_time_budget_stops_a_slow_loop() -> None:
     budget = Budget(max_steps=10 ** 9, max_seconds=0.3)
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     with pytest.raises(EvalError, match="time budget"):
         _eval("[len([x for x in range(99999)]) for y in range(99999)]", budget)
-    assert time.monotonic() - t0 < 2.0
+    assert time.thread_time() - t0 < 2.0
 
 
 def test_the_evaluator_computes_plain_math() -> None:
