@@ -421,3 +421,13 @@ def test_a_file_both_checked_and_imported_is_parsed_once(tmp_path: Path, monkeyp
     (tmp_path / "helpers.py").write_text((tmp_path / "helpers.py").read_text().replace("0.3", "0.4") + "\n# edited\n")
     results = {r.path: r for r in run_files([(str(tmp_path / "train.py"), "train.py")], AnalysisOptions(), jobs=1)}
     assert [o["lr"]["value"] for o in results["train.py"].optimizers] == [0.4]
+
+
+def test_an_offered_parse_of_text_not_on_disk_is_not_used_by_importers(tmp_path: Path) -> None:
+    # `check --fix --diff` analyses fixed text that is never written: an importer must see the file's own text
+    _write(tmp_path, {"pyproject.toml": "", "helpers.py": "LR = 0.1\n"})
+    repo = repository.repository_for(str(tmp_path / "helpers.py"))
+    repo.offer(str(tmp_path / "helpers.py"), "LR = 0.9\n", cst.parse_module("LR = 0.9\n"))
+    unit = repo.unit(str(tmp_path / "helpers.py"))
+    assert unit.text == "LR = 0.1\n" and unit.module.code == "LR = 0.1\n"
+    assert repository.parsed_modules() == 1

@@ -217,14 +217,12 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
 
 def _shared_parse(path: str, text: str) -> Any:
     """The file's module, parsed once per run: a file that another checked file imported earlier was parsed
-    for the repository model already, and a file parsed here is offered to the files that import it later
-    (only when ``text`` is what the file holds on disk)."""
-    from .parse import ParseFailure, decode_source, parse_source
+    for the repository model already, and a file parsed here is offered to the files that import it later."""
+    from .parse import ParseFailure, parse_source
 
     if path.endswith(".ipynb") or not os.path.isfile(path):
         return parse_source(text)
     from .repository import repository_for
-    from .runner import read_source
 
     try:
         repo = repository_for(path)
@@ -235,9 +233,7 @@ def _shared_parse(path: str, text: str) -> Any:
         return module
     module = parse_source(text)
     if not isinstance(module, ParseFailure):
-        data = read_source(path)
-        if isinstance(data, bytes) and decode_source(data) == text:
-            repo.offer(path, text, module)
+        repo.offer(path, text, module)
     return module
 
 

@@ -51,6 +51,7 @@ class Unit:
     text: str
     size: int
     locator: Any = None  # positions in this module (extract/link.py), shared by every file that links it
+    offered: bool = False  # the parse of a checked file, not yet compared with the file on disk (Repository.offer)
 
 
 @dataclass(frozen=True)
@@ -283,21 +284,27 @@ class Repository:
         _note(path)
         key = self._unit_key(path)  # an edited file is read again
         hit = self.units.get(key)
-        if hit is not None:
+        if hit is not None and not (isinstance(hit, Unit) and hit.offered):
             if isinstance(hit, Unit):  # most recently used last
                 self.units.pop(key)
                 self.units[key] = hit
             return hit
-        result = self._load(path)
-        self.units[key] = result
-        if isinstance(result, Unit):
-            self._memo_bytes += result.size
+        offered = self.units.pop(key, None)
+        if isinstance(offered, Unit):
+            self._memo_bytes -= offered.size
+        result = self._load(path, offered)
+        self._remember(key, result)
+        return result
+
+    def _remember(self, key: str, value: Unit | str) -> None:
+        """Memoise a unit (or why not), keeping the parsed sources under MEMO_SOURCE_BYTES (oldest out first)."""
+        self.units[key] = value
+        if isinstance(value, Unit):
+            self._memo_bytes += value.size
             while self._memo_bytes > MEMO_SOURCE_BYTES and len(self.units) > 1:
-                old_key = next(iter(self.units))
-                old = self.units.pop(old_key)
+                old = self.units.pop(next(iter(self.units)))
                 if isinstance(old, Unit):
                     self._memo_bytes -= old.size
-        return result
 
     def _unit_key(self, path: str) -> str:
         try:
@@ -313,18 +320,15 @@ class Repository:
         return hit.module if isinstance(hit, Unit) and hit.text == text else None
 
     def offer(self, path: str, text: str, module: Any) -> None:
-        """A checked file's parse, kept for the files that import it later in the run (parsed once, not twice)."""
+        """A checked file's parse, kept for the files that import it later in the run (parsed once, not twice).
+        Its text may not be the file's (a fix not yet written): ``unit`` uses it only once the file's own text,
+        read there anyway, is the same."""
         key = self._unit_key(path)
         if key in self.units or len(text) > MAX_MODULE_BYTES:
             return
-        self.units[key] = Unit(os.path.abspath(path), self.rel(path), module, text, len(text))
-        self._memo_bytes += len(text)
-        while self._memo_bytes > MEMO_SOURCE_BYTES and len(self.units) > 1:
-            old = self.units.pop(next(iter(self.units)))
-            if isinstance(old, Unit):
-                self._memo_bytes -= old.size
+        self._remember(key, Unit(os.path.abspath(path), self.rel(path), module, text, len(text), offered=True))
 
-    def _load(self, path: str) -> Unit | str:
+    def _load(self, path: str, offered: Unit | None = None) -> Unit | str:
         from .parse import ParseFailure, decode_source, parse_source
         from .runner import read_source
 
@@ -344,6 +348,8 @@ class Repository:
         text = decode_source(data)
         if isinstance(text, ParseFailure):
             return f"{rel} could not be decoded: {text.reason}"
+        if offered is not None and offered.text == text:
+            return Unit(os.path.abspath(path), rel, offered.module, text, len(data))
         module = parse_source(text)
         if isinstance(module, ParseFailure):
             return f"{rel} does not parse: {module.reason}"
