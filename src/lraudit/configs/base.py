@@ -135,6 +135,24 @@ def read_bytes(path: str) -> bytes:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def load_chained(path: str, kind: str, parse: Callable[[bytes, str], Any], stack: Any,
+                 cycle: str = "inheritance cycle", max_depth: int | None = 32) -> Any:
+    """``load_file`` for a file reached through a chain of inherited (or imported) files: ``stack`` (a
+    ``threading.local`` of the family) holds the chain, so a file met again is a ``cycle`` and a chain deeper than
+    ``max_depth`` files is refused, each with ConfigError."""
+    files: list[str] = getattr(stack, "files", [])
+    real = os.path.realpath(path)
+    if real in files:
+        raise ConfigError(f"{cycle}: " + " -> ".join(os.path.basename(p) for p in files + [real]))
+    if max_depth is not None and len(files) > max_depth:
+        raise ConfigError(f"inheritance deeper than {max_depth} files")
+    stack.files = files + [real]
+    try:
+        return load_file(path, kind, parse)
+    finally:
+        stack.files = files
+
+
 def load_file(path: str, kind: str, parse: Callable[[bytes, str], Any]) -> Any:
     """``parse(bytes, path)`` of another config file, memoised by (kind, realpath, size, mtime).
 

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from ..facts import FileFacts, Horizon, Known, Location, OptimizerFact, SchedulerFact, Unknown, Value
 from . import register
-from .base import ConfigDocument, ConfigError, ConfigMeta, bind_catalog_args, display_of, load_file
+from .base import ConfigDocument, ConfigError, ConfigMeta, bind_catalog_args, display_of, load_chained
 from .mmengine import Loaded, _Facts
 from .pyconfig import PyConfig
 from .tree import Missing, Node, Origin, Symbol, copy_tree, plain
@@ -123,17 +123,7 @@ def _load_yacs_tree(root: Node, path: str, display: str) -> Loaded:
 
 
 def load_yacs(path: str) -> Loaded:
-    stack: list[str] = getattr(_STACK, "files", [])
-    real = os.path.realpath(path)
-    if real in stack:
-        raise ConfigError("inheritance cycle: " + " -> ".join(os.path.basename(p) for p in stack + [real]))
-    if len(stack) > 32:
-        raise ConfigError("inheritance deeper than 32 files")
-    _STACK.files = stack + [real]
-    try:
-        return load_file(path, "detectron2-yaml", _parse_yacs)
-    finally:
-        _STACK.files = stack
+    return load_chained(path, "detectron2-yaml", _parse_yacs, _STACK)
 
 
 def _is_detectron2_yacs(values: dict[str, Node], inherits: bool) -> bool:
@@ -321,15 +311,7 @@ def _parse_lazy(data: bytes, path: str) -> Loaded:
 
 
 def load_lazy(path: str) -> Loaded:
-    stack: list[str] = getattr(_STACK, "files", [])
-    real = os.path.realpath(path)
-    if real in stack:
-        raise ConfigError("import cycle: " + " -> ".join(os.path.basename(p) for p in stack + [real]))
-    _STACK.files = stack + [real]
-    try:
-        return load_file(path, "detectron2-lazy", _parse_lazy)
-    finally:
-        _STACK.files = stack
+    return load_chained(path, "detectron2-lazy", _parse_lazy, _STACK, cycle="import cycle", max_depth=None)
 
 
 def _spec(node: Node | None, f: _Facts) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..facts import FileFacts, Horizon, Known, Location, OptimizerFact, SchedulerFact, Unknown, Value
 from . import register
-from .base import ConfigDocument, ConfigError, ConfigMeta, bind_catalog_args, display_of, load_file
+from .base import ConfigDocument, ConfigError, ConfigMeta, bind_catalog_args, display_of, load_chained
 from .pyconfig import PyConfig
 from .tree import Missing, Node, Origin, Symbol, copy_tree, plain, to_value
 
@@ -305,17 +305,7 @@ def _parse_file(data: bytes, path: str) -> Loaded:
 
 def load_merged(path: str) -> Loaded:
     """The merged values of the config file at ``path`` (memoised; inheritance cycles are refused)."""
-    stack: list[str] = getattr(_STACK, "files", [])
-    real = os.path.realpath(path)
-    if real in stack:
-        raise ConfigError("inheritance cycle: " + " -> ".join(os.path.basename(p) for p in stack + [real]))
-    if len(stack) > 32:
-        raise ConfigError("inheritance deeper than 32 files")
-    _STACK.files = stack + [real]
-    try:
-        return load_file(path, "mmengine", _parse_file)
-    finally:
-        _STACK.files = stack
+    return load_chained(path, "mmengine", _parse_file, _STACK)
 
 
 # ----------------------------------------------------------------------------------------------- facts
