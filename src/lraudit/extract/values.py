@@ -189,6 +189,7 @@ class Resolver:
         # resolved once per path through the call graph: exponential on real code such as ignite's handlers)
         self._param_memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}
         self._param_active: set[tuple[Any, ...]] = set()
+        self._ns_writes: dict[str, tuple[Scope, str, cst.CSTNode]] | None = None  # see _namespace_writes
         # dotted attributes a framework adapter knows before extraction (``self.trainer.max_epochs`` from the
         # Lightning Trainer call); consulted before any other resolution of that exact attribute
         self.known_attributes: dict[str, Value] = {}
@@ -1616,9 +1617,8 @@ def _namespace_host(resolver: Resolver, node: cst.BaseExpression, ctx: Ctx) -> A
 def _namespace_writes(resolver: Resolver) -> dict[str, tuple[Scope, str, cst.CSTNode]]:
     """Attribute names assigned on a simple name anywhere in the index (``args.lr = ...``): name -> (the scope,
     the base name, the statement), first in order."""
-    hit = getattr(resolver, "_ns_writes", None)
-    if hit is not None:
-        return hit
+    if resolver._ns_writes is not None:
+        return resolver._ns_writes
     out: dict[str, tuple[Scope, str, cst.CSTNode]] = {}
     scopes = [resolver.ix.module_scope] + [fn.scope for fn in resolver.ix.functions.values()]
     for sc in scopes:
@@ -1628,7 +1628,7 @@ def _namespace_writes(resolver: Resolver) -> dict[str, tuple[Scope, str, cst.CST
                 continue
             if name not in out:
                 out[name] = (sc, base, recs[0].node or recs[0].value)  # type: ignore[assignment]
-    resolver._ns_writes = out  # type: ignore[attr-defined]
+    resolver._ns_writes = out
     return out
 
 
