@@ -486,3 +486,53 @@ def test_a_learning_rate_range_test_is_not_an_unfinished_warm_up() -> None:
     assert _codes(LR_FINDER.replace("NAME", "find_lr")) == []
     # nearby variant: the same sweep in a training function is a rate that climbs past the optimizer's lr
     assert _codes(LR_FINDER.replace("NAME", "train")) == ["LR101"]
+
+
+SOFT_FAILURE = """
+import logging
+import torch
+from torch.optim.lr_scheduler import StepLR
+
+logger = logging.getLogger(__name__)
+
+
+def train(checkpoint_dir=None, load_checkpoint_dir=None, epochs=10):
+    if checkpoint_dir is None and load_checkpoint_dir is None:
+        {report}
+        return
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=3)
+    for epoch in range(epochs):
+        for x, y in loader:
+            optimizer.zero_grad()
+            model(x).sum().backward()
+            optimizer.step()
+        scheduler.step()
+
+
+if __name__ == "__main__":
+    train()
+"""
+
+
+@pytest.mark.parametrize("report", [
+    'logger.error("Need to specify one of checkpoint_dir or load_checkpoint_dir")',
+    'log_dist("Need to specify one", ranks=[0], level=logging.ERROR)',
+    'print("Need to specify one", file=sys.stderr)',
+])
+def test_an_arm_that_reports_an_error_and_returns_is_not_the_run(report: str) -> None:
+    # with the defaults the function would stop at once; the run a user launches passes a directory, so the
+    # optimizer and scheduler after the check are the run's (as after an arm that raises)
+    facts = _facts(SOFT_FAILURE.replace("{report}", report))
+    assert [o.cls for o in facts.optimizers] == ["torch.optim.SGD"]
+    assert [s.cls.rsplit(".", 1)[-1] for s in facts.schedulers] == ["StepLR"]
+    # ... and they say when that is
+    assert facts.schedulers[0].when == "when not (checkpoint_dir is None and load_checkpoint_dir is None)"
+
+
+def test_a_plain_early_return_is_still_the_run() -> None:
+    # `if dry_run: return` with dry_run on by default is what the defaults do: nothing is built in that run
+    src = SOFT_FAILURE.replace('{report}', 'pass').replace(
+        "if checkpoint_dir is None and load_checkpoint_dir is None:", "if True:")
+    assert list(_facts(src).schedulers) == []

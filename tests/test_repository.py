@@ -283,8 +283,9 @@ def test_notes_open_with_a_repository_overview(monkeypatch: pytest.MonkeyPatch) 
     text = render_notes(run_files(files, AnalysisOptions(), jobs=1), [], {})
     overview = text.split("## Repository overview", 1)[1].split("## Contents", 1)[0]
     lines = [ln for ln in overview.splitlines() if ln.startswith("- ")]
-    assert lines == ["- [`train.py`](#trainpy): `SGD` (lr 0.1) in `src/trainkit/optim.py`, `AdamW` (lr 0.1) in "
-                     "`src/trainkit/optim.py` → `StepLR` (step decay, 30 epochs)"]
+    # the default run's optimizer only (TrainConfig.optimizer is "sgd"; build_optimizer()'s AdamW arm is not run)
+    assert lines == ["- [`train.py`](#trainpy): `SGD` (lr 0.1) in `src/trainkit/optim.py` → `StepLR` (step decay, "
+                     "30 epochs)"]
     assert "\n## `train.py`" in text
 
 
@@ -431,3 +432,45 @@ def test_an_offered_parse_of_text_not_on_disk_is_not_used_by_importers(tmp_path:
     unit = repo.unit(str(tmp_path / "helpers.py"))
     assert unit.text == "LR = 0.1\n" and unit.module.code == "LR = 0.1\n"
     assert repository.parsed_modules() == 1
+
+
+def test_options_of_a_parser_built_in_another_module(tmp_path: Path) -> None:
+    # the submitit wrapper: `parents=[main_finetune.get_args_parser()]` (MAE, DeiT, ConvNeXt); the options of the
+    # other module's parser, with defaults that name that module's constants, are the run's options
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "main_finetune.py": (
+            "import argparse\nimport torch\n\nDEFAULT_LR = 0.05\n\n\n"
+            "def get_args_parser():\n"
+            "    parser = argparse.ArgumentParser('finetune', add_help=False)\n"
+            "    parser.add_argument('--lr', type=float, default=DEFAULT_LR)\n"
+            "    parser.add_argument('--epochs', type=int, default=12)\n"
+            "    return parser\n\n\n"
+            "def main(args):\n"
+            "    model = torch.nn.Linear(2, 2)\n"
+            "    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)\n"
+            "    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=args.epochs // 3)\n"
+            "    for epoch in range(args.epochs):\n"
+            "        for x in loader:\n"
+            "            optimizer.zero_grad()\n"
+            "            model(x).sum().backward()\n"
+            "            optimizer.step()\n"
+            "        scheduler.step()\n"),
+        "submit.py": (
+            "import argparse\nimport main_finetune as classification\n\n\n"
+            "def parse_args():\n"
+            "    parser = argparse.ArgumentParser('submit', parents=[classification.get_args_parser()])\n"
+            "    parser.add_argument('--nodes', default=2, type=int)\n"
+            "    return parser.parse_args()\n\n\n"
+            "if __name__ == '__main__':\n"
+            "    args = parse_args()\n"
+            "    classification.main(args)\n"),
+    })
+    path = str(tmp_path / "submit.py")
+    text = Path(path).read_text()
+    facts = extract(cst.parse_module(text), path, text=text, display="submit.py").facts
+    (opt,) = facts.optimizers
+    assert isinstance(opt.lr, Known) and opt.lr.value == 0.05
+    assert "main_finetune.py" in opt.lr.source
+    (s,) = facts.schedulers
+    assert s.args["step_size"].value == 4

@@ -120,10 +120,34 @@ def test_a_hand_written_schedule_with_a_stated_size_needs_no_assumption() -> Non
     (s,) = result.schedulers
     assert s["lr"] is not None and len(s["lr"]) == 200
     assert "assumes len(" not in (result.details["schedulers"][s["id"]].get("assumption") or "")
+    assert "assumption" not in s  # drawn from the code's own values only
 
 
 def test_a_hand_written_schedule_unknown_for_another_reason_stays_unknown() -> None:
     result = audit_source(textwrap.dedent(HAND_WRITTEN.replace("SIZE", "len(train_loader)").replace(
         "cosine_scheduler(0.1,", "cosine_scheduler(load_lr(),")), "train.py")
+    (s,) = result.schedulers
+    assert s["lr"] is None
+
+
+def test_a_library_schedule_sized_by_the_loader_is_drawn_under_a_labelled_assumption() -> None:
+    # the Hugging Face / accelerate pattern: num_training_steps = len(train_loader) * epochs
+    result = audit_source(textwrap.dedent(HF.replace("WARMUP", "30")), "train.py")
+    (s,) = result.schedulers
+    assert s["args"]["num_training_steps"]["value"] is None  # the value itself stays unresolved
+    lr = s["lr"]
+    assert lr is not None and len(lr) == 300  # 3 epochs x the assumed 100 batches
+    expected = [5e-5 * (k / 30 if k < 30 else max(0.0, (300 - k) / (300 - 30))) for k in range(300)]
+    assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15) for a, b in zip(lr, expected))
+    assumption = result.details["schedulers"][s["id"]]["assumption"]
+    assert "num_training_steps is unknown" in assumption and "assumes 100 batches per epoch" in assumption
+    assert s["assumption"] == assumption  # the JSON entry names it too
+    assert "at the last step of 3 epochs x len(train_loader)" in s["summary"]  # words in terms of the size
+    # no rule treats the assumed numbers as facts: a warm-up of 30 steps is fine for every loader length
+    assert [f.code for f in result.findings if f.code != "LR106"] == []
+
+
+def test_a_library_schedule_unknown_for_another_reason_stays_unknown() -> None:
+    result = audit_source(textwrap.dedent(HF.replace("WARMUP", "load_warmup()")), "train.py")
     (s,) = result.schedulers
     assert s["lr"] is None

@@ -138,3 +138,70 @@ def test_an_option_changed_in_another_function_is_not_read_as_its_default(tmp_pa
     (s,) = analyze_path(str(tmp_path / "main.py"), "main.py", AnalysisOptions()).schedulers
     assert s["lr"] is None
     assert "args.lr is set at run time in setup()" in s["summary"]
+
+
+CHAIN = """
+import argparse
+import torch
+import torch.distributed as dist
+
+
+def adjust_learning_rate(optimizer, epoch, args):
+    lr = args.lr * (0.1 ** (epoch // args.step))
+    for param_group in optimizer.param_groups:
+        param_group['lr'] = lr
+
+
+def train(loader, model, optimizer, epoch, args):
+    for i, x in enumerate(loader):
+        adjust_learning_rate(optimizer, epoch + i / 4, args)
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+
+
+def main_worker(args):
+    model = torch.nn.Linear(2, 2)
+    loader = [1, 2, 3, 4]
+    BEFORE
+    args.lr = args.lr * SCALE / 256
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
+    for epoch in range(args.epochs):
+        train(loader, model, optimizer, epoch, args)
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--lr', type=float, default=0.4)
+    parser.add_argument('--batch-size', type=int, default=512)
+    parser.add_argument('--step', type=int, default=3)
+    parser.add_argument('--epochs', type=int, default=9)
+    main_worker(parser.parse_args())
+"""
+
+
+def _chain(scale: str = "args.batch_size", before: str = "pass") -> dict:
+    src = textwrap.dedent(CHAIN).replace("SCALE", scale).replace("BEFORE", before)
+    result = audit_source(src, "main_worker.py")
+    assert result.error is None, result.error
+    (s,) = result.schedulers
+    return s
+
+
+def test_an_option_rescaled_in_the_caller_is_followed_into_the_helper() -> None:
+    # `args.lr = args.lr * args.batch_size / 256` in main_worker() (MoCo v3, MAE, DeiT), then the helper reads
+    # args.lr: it sees 0.4 * 512 / 256 = 0.8, not the option's default
+    s = _chain()
+    assert [round(x, 12) for x in s["lr"]] == [0.8] * 12 + [0.08] * 12 + [0.008] * 12
+
+
+def test_a_helper_also_called_before_the_write_stays_unknown() -> None:
+    s = _chain(before="train(loader, model, None, 0, args)")
+    assert s["lr"] is None
+    assert "args.lr is set at run time in main_worker()" in s["summary"]
+
+
+def test_a_rescale_by_the_number_of_processes_is_drawn_for_one_process() -> None:
+    s = _chain(scale="args.batch_size * dist.get_world_size()")
+    assert [round(x, 12) for x in s["lr"]] == [0.8] * 12 + [0.08] * 12 + [0.008] * 12
+    assert "assumes one process" in s["summary"]

@@ -653,6 +653,13 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
     unit = _unit(fact, curve)
     if curve.lr is None or len(curve.lr) == 0:
         return _explain_unknown(fact, curve, unit, optimizer_lr_text)
+    if fact.sizes and curve.assumption and "batches per epoch to show the shape" in curve.assumption:
+        # drawn at an assumed loader length: the exact words are those in terms of the size itself
+        from .extract.build import ASSUMED_LEN
+
+        sized = _sized_shape(fact, curve, unit, optimizer_lr_text)
+        if sized:
+            return f"{sized} {_sentence(f'The curve drawn assumes {ASSUMED_LEN} batches per epoch to show the shape')}"
     args = _plain_args(fact)
     view = _View(fact, curve)
     if view.shape == "plateau-driven":

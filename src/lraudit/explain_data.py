@@ -69,6 +69,8 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
     }
     if lr_steps is not None:
         entry["lr_steps"] = lr_steps
+    if lr is not None and curve is not None and curve.assumption:
+        entry["assumption"] = curve.assumption  # what the drawn curve rests on beyond the code's own values
     if s.loc.file:
         entry["file"] = s.loc.file
     if s.when:

@@ -497,6 +497,20 @@ def _unknown_needed(s: SchedulerFact, names: tuple[str, ...]) -> str | None:
     return None
 
 
+def _assumed_args(s: SchedulerFact, missing: str) -> tuple[dict[str, Any], str]:
+    """The arguments at an assumed loader length (``assumed_args``: values unknown only because the run decides
+    ``len(loader)``), with the note the curve carries; raises Unresolved(missing) when even those are unknown."""
+    if not s.assumed_args:
+        raise Unresolved(missing)
+    still = next((f"{k} is unknown: {v.reason}" for k, v in s.assumed_args.items() if isinstance(v, Unknown)
+                 ), None)
+    if still is not None:
+        raise Unresolved(missing)
+    args = {k: _callable(v.value) for k, v in s.assumed_args.items()
+            if isinstance(v, Known) and not k.startswith("__")}
+    return args, f"{missing}; the curve assumes {ASSUMED_LEN} batches per epoch to show the shape"
+
+
 def _dense_or_sampled(fn: Callable[[int], list[float]], length: int, opts: SimOptions,
                       point: Callable[[list[int]], list[float]] | None = None
                       ) -> tuple[tuple[float, ...], tuple[int, ...] | None, Any]:
@@ -557,8 +571,9 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
             if base is None:
                 raise Unresolved(why or "the optimizer's lr is unknown")
             args = _plain_args(s)
+            note = None
             if missing:
-                raise Unresolved(missing)
+                args, note = _assumed_args(s, missing)
             name = args.pop("name", None) or args.pop("lr_scheduler_type", None) or s.cls
             for k in ("warmup_steps", "warmup_ratio", "max_steps", "num_train_epochs", "gradient_accumulation_steps",
                       "lr_scheduler_kwargs"):
@@ -567,22 +582,26 @@ def simulate_framework(facts: FileFacts, s: SchedulerFact, opts: SimOptions) -> 
             if hf_sim.is_metric_driven(fn):
                 lr = tuple(hf_sim.curve(str(name), args, min(length, 100_000), base_lr=base, defaults_lr=defaults_lr))
                 return Curve(lr, None, len(lr), horizon_source, unit,  # type: ignore[arg-type]
-                             assumption="assuming the monitored metric never improves")
+                             assumption="; ".join(x for x in ("assuming the monitored metric never improves", note)
+                                                  if x))
             lam = hf_sim.lr_lambda(fn, a, defaults_lr if defaults_lr is not None else base)
             start = a.get("last_epoch", -1) + 1
             lr, steps, summary = _dense_or_sampled(lambda n: [base * lam(start + k) for k in range(n)], length, opts,
                                                    lambda idx: [base * lam(start + k) for k in idx])
-            return Curve(lr, steps, length, horizon_source, unit, summary=summary)  # type: ignore[arg-type]
+            return Curve(lr, steps, length, horizon_source, unit, summary=summary,  # type: ignore[arg-type]
+                         assumption=note)
         if s.framework == "timm":
             from .catalog import timm_sim
 
             if base is None:
                 raise Unresolved(why or "the optimizer's lr is unknown")
-            if missing:
-                raise Unresolved(missing)
             args = _plain_args(s)
+            note = None
+            if missing:
+                args, note = _assumed_args(s, missing)
             lr = tuple(timm_sim.curve(s.cls, args, min(length, 200_000), base_lr=base))
             assumption = "assuming the monitored metric never improves" if entry_short == "PlateauLRScheduler" else None
+            assumption = "; ".join(x for x in (assumption, note) if x) or None
             return Curve(lr, None, len(lr), horizon_source, unit, assumption=assumption)  # type: ignore[arg-type]
         if s.framework == "manual":
             return _simulate_manual(facts, s, opts, length, horizon_source, unit)
@@ -623,6 +642,7 @@ def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
     return fn
 
 
+_WORLD_SIZE = re.compile(r"is the number of processes, known only at run time")
 _DATA_SIZE = re.compile(r"len\((?P<of>[^()]*(?:\([^()]*\))?[^()]*)\) depends on the data")
 
 
@@ -743,9 +763,10 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
         return _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
     except (Unresolved, EvalError) as exc:
         m = _DATA_SIZE.search(str(exc))
+        world = _WORLD_SIZE.search(str(exc)) is not None
         plan = facts.extra.get("manual_plans", {}).get(s.id)
         resolver = getattr(getattr(plan, "scope", None), "resolver", None)
-        if m is None or resolver is None or getattr(resolver, "assumed_len", 0) is not None:
+        if (m is None and not world) or resolver is None or getattr(resolver, "assumed_len", 0) is not None:
             raise
         resolver.assumed_len = ASSUMED_LEN
         try:
@@ -754,8 +775,12 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
             raise exc from None
         finally:
             resolver.assumed_len = None
-    note = (f"the curve assumes len({m.group('of')}) = {ASSUMED_LEN} to show the shape (the script does not "
-            "state it)")
+    if m is not None:
+        note = (f"the curve assumes len({m.group('of')}) = {ASSUMED_LEN} to show the shape (the script does not "
+                "state it)")
+    else:  # `args.lr = args.blr * args.batch_size * misc.get_world_size() / 256` (MAE, DeiT, ConvNeXt)
+        note = (f"the curve assumes one process to show the shape (the number of processes is known only at run "
+                f"time), and {ASSUMED_LEN} batches per epoch wherever a loader's length is needed")
     from dataclasses import replace
 
     return replace(curve, assumption=f"{curve.assumption}; {note}" if curve.assumption else note)

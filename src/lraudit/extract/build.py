@@ -30,7 +30,7 @@ from ..facts import (
 from ..parse import Locator
 from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Ctx, Indexer, LoopInfo, _code_text, build_index
+from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, build_index
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .run_sizes import is_run_size
@@ -90,13 +90,11 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
              symbols: Any = None) -> Extraction | None:
     from .conditions import decide
     from .frameworks import apply_frameworks, register_factories
-    from .index import Plan
-
     plan = Plan()
     first: tuple[Indexer, list[Any], Resolver] | None = None
     for round_ in range(MAX_PLAN_ROUNDS + 1):
         ix = build_index(module, plan=plan)
-        linked = _link(ix, path, directory, display)
+        linked = _link(ix, path, directory, display, plan)
         classify_loops(ix)
         locator: Any = Locator(module, text, ix.owner)
         resolver = Resolver(ix, path, directory)
@@ -120,10 +118,17 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
         flow.renumber()
         if first is None:
             first = (ix, [c.site.ctx for c in flow.creations if not c.synthetic], resolver)
-        if (light and not flow.creations) or round_ == MAX_PLAN_ROUNDS or not ix.branches:
+        if ((light and not flow.creations) or round_ == MAX_PLAN_ROUNDS
+                or not (ix.branches or any(lm.ix.branches for lm in (linked.modules if linked else ())))):
             break
         # the default run (or the run --set describes): branches whose condition is known take one arm
         new = decide(ix, resolver)
+        for lm in linked.modules if linked is not None else ():
+            # a factory in another module (`get_scheduler(args.sched, ...)` with an if/elif per name): its
+            # branches are decided with the values the calls in this file pass to it
+            more = decide(lm.ix, resolver)
+            new.chosen.update(more.chosen)
+            new.skip.update(more.skip)
         merged = Plan({**plan.chosen, **new.chosen}, {**plan.skip, **new.skip})
         if merged.key() == plan.key():
             break
@@ -146,12 +151,12 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     return ext
 
 
-def _link(ix: Indexer, path: str, directory: str | None, display: str | None) -> Linked | None:
+def _link(ix: Indexer, path: str, directory: str | None, display: str | None, plan: Plan) -> Linked | None:
     """Link the repository code the file calls into its index (extract/link.py); None when nothing is linked."""
     from .link import link_file
 
     try:
-        return link_file(ix, Resolver(ix, path, directory), path, display or path)
+        return link_file(ix, Resolver(ix, path, directory), path, display or path, plan)
     except (OSError, RecursionError, ValueError):  # an unreadable tree or module: analyse the file alone
         return None
 
@@ -229,13 +234,24 @@ class _Builder:
 
         parts = []
         for bid, arms in c.site.ctx.arms:
-            b = self.ix.branches.get(bid)
+            b, bix = self._branch(bid)
             if b is None or b.kind == "try" or id(b.node) in self.ix.plan.chosen:
                 continue
-            parts.append(words(b, arms, self.ix, self.resolver))
+            parts.append(words(b, arms, bix, self.resolver))
             if len(parts) >= 3:
                 break
         return " and ".join(dict.fromkeys(parts)) or None
+
+    def _branch(self, bid: int) -> tuple[Any, Indexer]:
+        """The branch ``bid`` names (in the file or in a module linked into it) and the index that holds it."""
+        b = self.ix.branches.get(bid)
+        if b is not None or self.linked is None:
+            return b, self.ix
+        for lm in self.linked.modules:
+            b = lm.ix.branches.get(bid)
+            if b is not None:
+                return b, lm.ix
+        return None, self.ix
 
     def _run_time_sizes(self, c: Creation, values: dict[str, Value], assumed: dict[str, Value]) -> dict[str, str]:
         """Arguments unknown only because of a loader's length, as ``a x len(X) + b`` when they are linear in it

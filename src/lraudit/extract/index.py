@@ -94,7 +94,9 @@ def ending(block: cst.BaseSuite | None, depth: int = 0) -> str | None:
     small = last.body[-1] if type(last) is cst.SimpleStatementLine and last.body else last
     t = type(small)
     if t is cst.Return:
-        return "return"
+        # a bare return right after reporting an error ("Need to specify one of checkpoint_dir", level=ERROR) ends
+        # the run as a failure, as a raise does: the run a user means passes the options that avoid it
+        return "raise" if _soft_failure(stmts, small) else "return"
     if t is cst.Raise:
         return "raise"
     if t is cst.Continue:
@@ -120,6 +122,35 @@ def ending(block: cst.BaseSuite | None, depth: int = 0) -> str | None:
     if t is cst.With:
         return ending(small.body, depth + 1)  # type: ignore[attr-defined]
     return None
+
+
+_ERROR_CALLS = frozenset({"error", "critical", "fatal", "exception"})
+_ERROR_LEVELS = frozenset({"ERROR", "CRITICAL", "FATAL"})
+
+
+def _soft_failure(stmts: Sequence[cst.CSTNode], ret: cst.Return) -> bool:
+    """A block that reports an error (``logger.error(...)``, ``logging.critical(...)``, a call with
+    ``level=logging.ERROR``, ``print(..., file=sys.stderr)``) and then returns nothing."""
+    if ret.value is not None and not (isinstance(ret.value, cst.Name) and ret.value.value == "None"):
+        return False
+    for stmt in stmts:
+        if type(stmt) is not cst.SimpleStatementLine:
+            continue
+        for small in stmt.body:
+            if type(small) is not cst.Expr or type(small.value) is not cst.Call:
+                continue
+            call = small.value
+            name = dotted(call.func) or ""
+            if name.rsplit(".", 1)[-1] in _ERROR_CALLS and "." in name:
+                return True
+            for a in call.args:
+                kw = a.keyword.value if a.keyword is not None else None
+                val = dotted(a.value) or ""
+                if kw == "level" and val.rsplit(".", 1)[-1] in _ERROR_LEVELS:
+                    return True
+                if kw == "file" and name == "print" and val == "sys.stderr":
+                    return True
+    return False
 
 
 @dataclass
@@ -314,6 +345,7 @@ class Indexer:
         self.reads: dict[str, list[tuple[str | None, Ctx, int]]] = {}
         self.owner: dict[int, cst.CSTNode] = {}  # id(expression node) -> the statement that holds it (positions)
         self._seq = seq_start  # a module linked into another file's index numbers after it (see extract/link.py)
+        self._branch_base = seq_start  # so are its branches: a branch id names one branch across linked modules
         self._created: list[AssignRec] | None = None
         self._loop_n = loop_start
         # functions of other modules linked into this index (extract/link.py): id(FunctionInfo) -> the call paths
@@ -376,7 +408,7 @@ class Indexer:
             self._body(block.body, ctx)
 
     def _new_branch(self, kind: str, node: cst.CSTNode, ctx: Ctx) -> BranchInfo:
-        b = BranchInfo(len(self.branches) + 1, kind, node, ctx, self._seq, in_loop_pass=bool(ctx.loops))
+        b = BranchInfo(self._branch_base + len(self.branches) + 1, kind, node, ctx, self._seq, in_loop_pass=bool(ctx.loops))
         if len(self.branches) < MAX_BRANCHES:
             self.branches[b.id] = b
         return b

@@ -30,7 +30,7 @@ from ..facts import Location
 from ..parse import Locator
 from ..repository import Ambiguous, Repository, Target, Unit, repository_for
 from .imports import ImportTable, dotted
-from .index import CallSite, ClassInfo, FunctionInfo, Indexer, Scope, build_index
+from .index import CallSite, ClassInfo, FunctionInfo, Indexer, Plan, Scope, build_index
 
 MAX_LINKED = 200  # functions linked into one file's index
 MAX_HOPS = 4  # calls followed from the file into other modules (cycles end earlier)
@@ -154,8 +154,10 @@ class Linked:
 
 
 class Linker:
-    def __init__(self, ix: Indexer, path: str, display: str, repo: Repository, inserted: list[str]) -> None:
+    def __init__(self, ix: Indexer, path: str, display: str, repo: Repository, inserted: list[str],
+                 plan: Plan | None = None) -> None:
         self.ix = ix
+        self.plan = plan  # the default run's arms, decided for linked modules' branches too (extract/build.py)
         self.path = os.path.abspath(path)
         self.display = display
         self.repo = repo
@@ -187,7 +189,7 @@ class Linker:
             return unit
         n = len(self.linked.modules) + 1
         try:
-            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count())
+            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count(), plan=self.plan)
         except RecursionError:
             self._modules[key] = f"{unit.rel} is nested too deeply to analyse"
             return self._modules[key]
@@ -458,6 +460,8 @@ class Linker:
             if _RELEVANT.search(site.path) or any(a.keyword is not None and _RELEVANT.search(a.keyword.value)
                                                   for a in site.node.args):
                 mark(site.ctx.scope)
+            elif site.path.endswith("add_argument"):
+                mark(site.ctx.scope)  # a parser builder (`get_args_parser()`): the options the run's values read
         for fn in fix.functions.values():
             if any(_RELEVANT.search(p.name) for p in fn.params):
                 mark(fn.scope)
@@ -567,8 +571,9 @@ def sys_path_inserts(ix: Indexer, resolver: Any) -> list[str]:
     return out
 
 
-def link_file(ix: Indexer, resolver: Any, path: str, display: str) -> Linked | None:
-    """Link the repository code ``ix`` (the index of ``path``) calls; None when nothing was linked."""
+def link_file(ix: Indexer, resolver: Any, path: str, display: str, plan: Plan | None = None) -> Linked | None:
+    """Link the repository code ``ix`` (the index of ``path``) calls; None when nothing was linked. ``plan`` gives
+    the arms the run takes in linked modules (their branches are decided with the importer's values)."""
     if not ix.imports.names and not ix.imports.star_modules:
         return None
     try:
@@ -576,7 +581,7 @@ def link_file(ix: Indexer, resolver: Any, path: str, display: str) -> Linked | N
     except OSError:
         return None
     inserted = sys_path_inserts(ix, resolver)
-    linked = Linker(ix, path, display, repo, inserted).run()
+    linked = Linker(ix, path, display, repo, inserted, plan).run()
     return linked if linked.modules else None
 
 

@@ -14,7 +14,7 @@ from ..catalog.base import REQUIRED
 from ..facts import Known, Unknown, Value
 from .imports import dotted
 from .index import CallSite, Ctx, Indexer
-from .values import Resolver
+from .values import _OMITTED as OMITTED, Resolver
 
 MAX_FLOW_DEPTH = 12
 
@@ -237,7 +237,7 @@ class ObjectFlow:
             if node is not None:
                 out[p.name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
             elif c.star_args:
-                out[p.name] = Unknown(f"{p.name} may be passed through *args/**kwargs")
+                out[p.name] = self._through_star(c, p)
             elif p.default is REQUIRED:
                 out[p.name] = Unknown(f"required argument {p.name} is missing")
             else:
@@ -248,6 +248,27 @@ class ObjectFlow:
             if name not in names:
                 out[name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
         return out
+
+    def _through_star(self, c: Creation, p: Any) -> Value:
+        """A parameter the call may pass through ``**kwargs``: when the mapping is the enclosing function's own
+        ``**kwargs`` and every call of that function is seen (``get_scheduler(name, opt, n, **kwargs)`` called as
+        ``get_scheduler(args.sched, opt, num_epochs=n)``), the value those calls pass, or the default when none
+        passes it."""
+        fw = None
+        if not any(a.star == "*" for a in c.site.node.args):
+            fw = self.resolver._forwarded(c.site, p.name)
+        if fw:
+            vals = [v for v, _ in fw]
+            if all(v is OMITTED for v in vals):
+                if p.default is REQUIRED:
+                    return Unknown(f"required argument {p.name} is missing")
+                return Known(p.default, c.entry.default_source if c.entry is not None and c.entry.default_source
+                             else "library default")
+            first = vals[0]
+            if isinstance(first, Known) and all(isinstance(v, Known) and v.value == first.value
+                                                and type(v.value) is type(first.value) for v in vals):
+                return first
+        return Unknown(f"{p.name} may be passed through *args/**kwargs")
 
     # -------------------------------------------------------------------------------------- flow
     def objects(self, node: cst.BaseExpression | None, ctx: Ctx, seq: int | None, depth: int = 0) -> list[str]:

@@ -58,6 +58,7 @@ class ArgOption:
     nargs: str | None = None
     choices: bool = False
     choices_node: cst.BaseExpression | None = None  # the choices=[...] expression
+    ctx: Ctx | None = None  # where its default is resolved, when not the file's module scope (a linked module)
 
 
 LITERAL = "literal"
@@ -1243,6 +1244,9 @@ class Resolver:
                     continue
                 opt = _parse_add_argument(site.node)
                 if opt is not None and opt.dest not in self._argparse:
+                    if _root_id(site.ctx.scope) != id(self.ix.module_scope):
+                        # `parents=[main_finetune.get_args_parser()]`: an option of another module's parser
+                        opt.ctx = site.ctx
                     self._argparse[opt.dest] = opt
             # parser.set_defaults(lr=...)
             for site in self.ix.calls:
@@ -1264,10 +1268,11 @@ class Resolver:
             return Known(_option_value(given, opt), f"--set {given[0]}={given[1]}")
         if opt.required:
             return Unknown(f"{flag} is required on the command line ({where})")
+        home = opt.ctx if opt.ctx is not None else Ctx(self.ix.module_scope)
         if opt.action in ("store_true", "store_false"):
             value = opt.action == "store_false"
             if opt.default is not None:
-                v = self.resolve(opt.default, Ctx(self.ix.module_scope))
+                v = self.resolve(opt.default, home)
                 if not isinstance(v, Known):
                     return v
                 value = v.value
@@ -1276,7 +1281,7 @@ class Resolver:
             return Known(None, f"{flag} is not given (argparse makes it None, {where})")
         if opt.default is None:
             return Unknown(f"{flag} has no default; it must be given on the command line ({where})")
-        v = self.resolve(opt.default, Ctx(self.ix.module_scope))
+        v = self.resolve(opt.default, home)
         if not isinstance(v, Known):
             return Unknown(f"default of {flag} is not known: {v.reason}")  # type: ignore[union-attr]
         value = v.value
@@ -1598,7 +1603,22 @@ def _namespace_host(resolver: Resolver, node: cst.BaseExpression, ctx: Ctx) -> A
                 elsewhere = _namespace_writes(self.resolver).get(name)
                 if elsewhere is not None and not any(sc is elsewhere[0] for sc in self.ctx.scope.chain()):
                     # `if args.lr is None: args.lr = args.blr * ...` in main(): the helper sees that value, not
-                    # the option's default
+                    # the option's default; followed when every call that reaches the helper comes from there,
+                    # after the write, handing down the namespace written to
+                    sites = _writer_calls(self.resolver, self.ctx.scope, elsewhere)
+                    if sites:
+                        node = self.attrs.get(f"<writer>{name}")
+                        if node is None:  # kept alive: the resolver's memo keys on its id
+                            node = self.attrs[f"<writer>{name}"] = cst.Attribute(
+                                value=cst.Name(elsewhere[1]), attr=cst.Name(name))
+                        got = [self.resolver.resolve(node, s.ctx, s.seq) for s in sites]
+                        bad = next((g for g in got if isinstance(g, Unknown)), None)
+                        if bad is not None:
+                            raise EvalError(bad.reason)  # type: ignore[union-attr]
+                        first = got[0]
+                        if (isinstance(first, Known) and not isinstance(first.value, Namespace)
+                                and all(isinstance(g, Known) and g.value == first.value for g in got)):
+                            return first.value
                     where = f"{elsewhere[0].qualname}()" if elsewhere[0].kind == "function" else "the module"
                     raise EvalError(f"{elsewhere[1]}.{name} is set at run time in {where} (line "
                                     f"{self.resolver.loc_line(elsewhere[2])}), a value not followed into this "
@@ -1612,6 +1632,57 @@ def _namespace_host(resolver: Resolver, node: cst.BaseExpression, ctx: Ctx) -> A
 
         _NAMESPACE_HOST = NamespaceHost
     return _NAMESPACE_HOST(resolver, node, ctx)
+
+
+MAX_WRITER_HOPS = 4  # calls followed up from a helper to the function that writes the namespace
+
+
+def _writer_calls(resolver: Resolver, scope: Scope, write: tuple[Scope, str, cst.CSTNode]) -> list[CallSite]:
+    """The calls, in the function that writes ``args.<name>`` (``write``), after the write, through which every
+    call of the helper running in ``scope`` is reached, passing the written namespace (``args``) on; empty when the
+    helper is also reached another way, from before the write, or not at all."""
+    writer, base, stmt = write
+    if writer.kind != "function":
+        return []
+    write_seq = _stmt_seq(writer, base, stmt)
+    if write_seq is None:
+        return []
+    found: list[CallSite] = []
+
+    def up(sc: Scope, hops: int) -> bool:
+        fn = sc.function
+        while fn is None and sc.parent is not None:  # a loop or a nested block: its function
+            sc = sc.parent
+            fn = sc.function
+        if fn is None or hops > MAX_WRITER_HOPS:
+            return False
+        sites = resolver.calls_to(fn)
+        if not sites:
+            return False
+        for site in sites:
+            if any(s is writer for s in site.ctx.scope.chain()):
+                if site.seq <= write_seq or not any(
+                        isinstance(a.value, cst.Name) and a.value.value == base for a in site.node.args):
+                    return False
+                found.append(site)
+            elif not up(site.ctx.scope, hops + 1):
+                return False
+        return True
+
+    if not up(scope, 0):
+        return []
+    return found
+
+
+def _stmt_seq(scope: Scope, base: str, stmt: cst.CSTNode) -> int | None:
+    """The position of the assignment ``stmt`` to ``base.<name>`` in ``scope``."""
+    for target, recs in scope.assigns.items():
+        if not target.startswith(base + "."):
+            continue
+        for r in recs:
+            if r.node is stmt or r.value is stmt:
+                return r.seq
+    return None
 
 
 def _namespace_writes(resolver: Resolver) -> dict[str, tuple[Scope, str, cst.CSTNode]]:
