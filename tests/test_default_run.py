@@ -536,3 +536,39 @@ def test_a_plain_early_return_is_still_the_run() -> None:
     src = SOFT_FAILURE.replace('{report}', 'pass').replace(
         "if checkpoint_dir is None and load_checkpoint_dir is None:", "if True:")
     assert list(_facts(src).schedulers) == []
+
+
+CLASS_ALIAS = """
+import argparse
+import torch
+from deepspeed.ops.adam import DeepSpeedCPUAdam, FusedAdam
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--offload", action="store_true")
+parser.add_argument("--optim", default="AdamW")
+parser.add_argument("--sched", default="StepLR")
+args = parser.parse_args()
+model = torch.nn.Linear(2, 2)
+AdamOptimizer = DeepSpeedCPUAdam if args.offload else FusedAdam
+optimizer = AdamOptimizer(model.parameters(), lr=3e-4)
+opt2 = getattr(torch.optim, args.optim)(model.parameters(), lr=0.1)
+Sched = getattr(torch.optim.lr_scheduler, args.sched)
+scheduler = Sched(opt2, step_size=3)
+"""
+
+
+def test_a_class_chosen_by_an_option_is_the_class_the_default_run_builds() -> None:
+    facts = _facts(CLASS_ALIAS)
+    assert [(o.cls, o.loc.line) for o in facts.optimizers] == [
+        ("deepspeed.ops.adam.FusedAdam", 13), ("torch.optim.AdamW", 14)]
+    assert [(s.cls, s.optimizer) for s in facts.schedulers] == [("torch.optim.lr_scheduler.StepLR", "opt2")]
+    facts = _facts(CLASS_ALIAS, offload="true", optim="SGD", sched="ExponentialLR")
+    assert [o.cls for o in facts.optimizers] == ["deepspeed.ops.adam.DeepSpeedCPUAdam", "torch.optim.SGD"]
+    assert [s.cls for s in facts.schedulers] == ["torch.optim.lr_scheduler.ExponentialLR"]
+
+
+def test_a_class_alias_that_is_not_known_builds_nothing_it_could_guess() -> None:
+    src = CLASS_ALIAS.replace("if args.offload else", "if os.environ.get('OFFLOAD') else").replace(
+        '"AdamW"', "os.environ['OPTIM']")
+    facts = _facts("import os\n" + src)
+    assert [o.cls for o in facts.optimizers] == []  # which class is built is not known: no guess

@@ -408,7 +408,9 @@ class Indexer:
             self._body(block.body, ctx)
 
     def _new_branch(self, kind: str, node: cst.CSTNode, ctx: Ctx) -> BranchInfo:
-        b = BranchInfo(self._branch_base + len(self.branches) + 1, kind, node, ctx, self._seq, in_loop_pass=bool(ctx.loops))
+        # its conditions are read after the statement before it (whose assignments have numbers up to _seq)
+        b = BranchInfo(self._branch_base + len(self.branches) + 1, kind, node, ctx, self._seq + 1,
+                       in_loop_pass=bool(ctx.loops))
         if len(self.branches) < MAX_BRANCHES:
             self.branches[b.id] = b
         return b

@@ -121,7 +121,62 @@ class ObjectFlow:
             entry = lookup_star(self.ix.imports.star_modules, func.value)
             if entry is not None:
                 q = entry.qualname
+        if entry is None and isinstance(func, cst.Name) and func.value not in self.ix.functions_by_name \
+                and func.value not in self.ix.classes:
+            alias = self._class_alias(func.value, site.ctx, site.seq)
+            if alias is not None:
+                q, entry = alias
+        elif entry is None and isinstance(func, (cst.Call, cst.IfExp)):  # getattr(torch.optim, args.optim)(...)
+            got = self._class_of(func, site.ctx, site.seq, 0)
+            if got is not None:
+                q, entry = got
         return q, entry
+
+    def _class_alias(self, name: str, ctx: Ctx, seq: int) -> tuple[str, Entry] | None:
+        """A name bound to a library class and then called: ``AdamOptimizer = DeepSpeedCPUAdam if args.offload
+        else FusedAdam`` (the arm the run takes), ``opt_cls = torch.optim.AdamW``, ``getattr(torch.optim,
+        args.optimizer)`` with a known name. None when the binding is not one of those, or differs by path."""
+        scope, recs = self.resolver._assignments(name, ctx, seq)
+        if not recs or scope is None:
+            return None
+        if scope is ctx.scope:
+            recs = _live(recs, ctx)
+        found: set[tuple[str, Any]] = set()
+        for r in recs[-4:]:
+            if r.kind != "assign" or r.value is None:
+                return None
+            got = self._class_of(r.value, r.ctx, r.seq, 0)
+            if got is None:
+                return None
+            found.add(got)
+        if len(found) != 1:
+            return None
+        q, entry = next(iter(found))
+        return q, entry
+
+    def _class_of(self, node: cst.BaseExpression, ctx: Ctx, seq: int, depth: int) -> tuple[str, Any] | None:
+        if depth > 3:
+            return None
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            q = self.ix.imports.qualify(node)
+            entry = lookup(q) if q else None
+            return (entry.qualname, entry) if entry is not None and entry.kind in ("optimizer", "scheduler") else None
+        if isinstance(node, cst.IfExp):
+            from .conditions import truth
+
+            t = truth(node.test, ctx, seq, self.resolver)
+            if t is None:
+                return None
+            return self._class_of(node.body if t else node.orelse, ctx, seq, depth + 1)
+        if isinstance(node, cst.Call) and dotted(node.func) == "getattr" and len(node.args) == 2 \
+                and not any(a.star or a.keyword for a in node.args):
+            mod = self.ix.imports.qualify(node.args[0].value)
+            attr = self.resolver.resolve(node.args[1].value, ctx, seq)
+            if mod and isinstance(attr, Known) and isinstance(attr.value, str) and attr.value.isidentifier():
+                entry = lookup(f"{mod}.{attr.value}")
+                if entry is not None and entry.kind in ("optimizer", "scheduler"):
+                    return entry.qualname, entry
+        return None
 
     def find_creations(self, kinds: tuple[str, ...] = ("optimizer", "scheduler", "schedule", "callback")) -> None:
         n_opt = n_sched = 0
@@ -257,6 +312,20 @@ class ObjectFlow:
         fw = None
         if not any(a.star == "*" for a in c.site.node.args):
             fw = self.resolver._forwarded(c.site, p.name)
+            stars = [a.value for a in c.site.node.args if a.star == "**"]
+            if fw is None and len(stars) == 1:
+                # `AdamW(parameters, **opt_args)` with opt_args = dict(lr=args.lr, ...) built in the function
+                got = self.resolver.resolve(stars[0], c.site.ctx, c.site.seq)
+                if isinstance(got, Known) and isinstance(got.value, dict):
+                    if p.name in got.value:
+                        item = got.value[p.name]
+                        if isinstance(item, (Known, Unknown)):
+                            return item
+                        return Known(item, f"{self.ix.text(stars[0], 40)}[{p.name!r}] ({got.source})")
+                    if p.default is REQUIRED:
+                        return Unknown(f"required argument {p.name} is missing")
+                    return Known(p.default, c.entry.default_source if c.entry is not None and c.entry.default_source
+                                 else "library default")
         if fw:
             vals = [v for v, _ in fw]
             if all(v is OMITTED for v in vals):

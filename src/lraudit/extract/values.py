@@ -141,6 +141,9 @@ def _binop(op: str, a: Any, b: Any) -> Any:
 
 _MATH_CONST = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf, "numpy.pi": math.pi, "numpy.e": math.e,
                "numpy.inf": math.inf, "torch.pi": math.pi}
+#: pure methods of a known string the values read (``args.opt.lower().split("_")[-1]``, timm's create_optimizer)
+_STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "replace", "startswith",
+                          "endswith", "casefold", "title", "capitalize", "removeprefix", "removesuffix"})
 _PURE_CALLS: dict[str, Callable[..., Any]] = {
     "float": float, "int": int, "abs": abs, "round": round, "min": min, "max": max, "bool": bool, "str": str,
     "math.sqrt": math.sqrt, "math.exp": math.exp, "math.log": math.log, "math.cos": math.cos,
@@ -173,6 +176,7 @@ class Resolver:
         self._argparse: dict[str, ArgOption] | None = None
         self._click: dict[str, dict[str, tuple[cst.BaseExpression | None, str]]] | None = None
         self._calls_by_name: dict[str, list[CallSite]] | None = None
+        self._sub_writes_by_name: dict[str, list[Any]] | None = None  # d["k"] = v writes by the dict's name
         self._alias_sites: dict[int, list[CallSite]] = {}
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
@@ -402,7 +406,11 @@ class Resolver:
         if scope is not None and not recs and scope.function is not None:
             return self._param(scope.function, name, ctx)
         if recs:
-            return self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
+            v = self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
+            if isinstance(v, Known) and isinstance(v.value, dict) and scope is not None \
+                    and scope.kind == "function" and recs[-1].kind == "assign":
+                v = self._dict_mutations(name, v, recs[-1], scope, seq)
+            return v
         q = self.ix.imports.for_scope(ctx.scope).qualify_text(name)
         if q is not None:
             if q in _MATH_CONST:
@@ -936,6 +944,99 @@ class Resolver:
             return Known(bv[0], base.source)
         return Unknown(f"cannot index {type(bv).__name__}")
 
+    def _str_method(self, node: cst.Call, func: cst.Attribute, ctx: Ctx, seq: int | None) -> Value | None:
+        """``args.opt.lower()``, ``name.split("_")``: a pure method of a known string; None when the receiver is not
+        a known string (another object's method of the same name)."""
+        base = self.resolve(func.value, ctx, seq)
+        if not (isinstance(base, Known) and isinstance(base.value, str)):
+            return None
+        if any(a.star or a.keyword is not None for a in node.args):
+            return Unknown(f"{self.ix.text(node, 60)}: keyword arguments of str.{func.attr.value}() are not evaluated")
+        vals = [self.resolve(a.value, ctx, seq) for a in node.args]
+        for v in vals:
+            if not isinstance(v, Known):
+                return v
+        args = [v.value for v in vals]  # type: ignore[union-attr]
+        if not all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in args) or len(args) > 2:
+            return Unknown(f"{self.ix.text(node, 60)} is not a value lraudit evaluates")
+        try:
+            result = getattr(base.value, func.attr.value)(*args)
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"{self.ix.text(node, 60)} fails: {exc}")
+        return Known(result, base.source)
+
+    def _dict_mutations(self, name: str, value: Known, rec: AssignRec, scope: Scope, seq: int | None) -> Known:
+        """A dict bound to ``name`` as the run changes it before ``seq``, in the same function: ``d["eps"] = v``,
+        ``d.pop("eps", None)``, ``d.update(k=v)`` (timm's ``opt_args``). A change under a condition the run does not
+        decide makes that key unknown (it holds only on some paths)."""
+        if self._sub_writes_by_name is None:
+            self._sub_writes_by_name = {}
+            for w in self.ix.sub_writes:
+                if isinstance(w.target.value, cst.Name):
+                    self._sub_writes_by_name.setdefault(w.target.value.value, []).append(w)
+        changes: list[tuple[int, Any]] = []
+        for w in self._sub_writes_by_name.get(name, []):
+            if w.ctx.scope is scope and rec.seq < w.seq and (seq is None or w.seq < seq):
+                changes.append((w.seq, w))
+        for site in self.ix.calls:
+            if site.ctx.scope is not scope or not (rec.seq < site.seq and (seq is None or site.seq < seq)):
+                continue
+            f = site.node.func
+            if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
+                    and f.attr.value in ("pop", "update", "setdefault", "clear"):
+                changes.append((site.seq, site))
+        if not changes:
+            return value
+        d = dict(value.value)
+        for _, ch in sorted(changes, key=lambda x: x[0]):
+            conditional = ch.ctx.conds > rec.ctx.conds or len(ch.ctx.loops) > len(rec.ctx.loops)
+            if isinstance(ch, CallSite):
+                method = ch.node.func.attr.value  # type: ignore[union-attr]
+                if method == "clear":
+                    if conditional:
+                        return Known({k: Unknown(f"{name} may be cleared (line {self.loc_line(ch.node)})")
+                                      for k in d}, value.source)
+                    d = {}
+                    continue
+                if method == "update":
+                    if any(a.keyword is None for a in ch.node.args):
+                        return Known({k: Unknown(f"{name}.update(...) at line {self.loc_line(ch.node)} is not "
+                                                 "followed") for k in d}, value.source)
+                    for a in ch.node.args:
+                        d[a.keyword.value] = (Unknown(f"{name}[{a.keyword.value!r}] is set only on some paths "  # type: ignore[union-attr]
+                                                      f"(line {self.loc_line(ch.node)})") if conditional
+                                              else self.resolve(a.value, ch.ctx, ch.seq))
+                    continue
+                if not ch.node.args:
+                    continue
+                key = self.resolve(ch.node.args[0].value, ch.ctx, ch.seq)
+                if not isinstance(key, Known):
+                    return Known({k: key for k in d}, value.source)
+                if method == "pop":
+                    if conditional:
+                        if key.value in d:
+                            d[key.value] = Unknown(f"{name}[{key.value!r}] is removed on some paths (line "
+                                                   f"{self.loc_line(ch.node)})")
+                    else:
+                        d.pop(key.value, None)
+                elif method == "setdefault" and key.value not in d and len(ch.node.args) > 1:
+                    d[key.value] = (Unknown(f"{name}[{key.value!r}] is set only on some paths") if conditional
+                                    else self.resolve(ch.node.args[1].value, ch.ctx, ch.seq))
+                continue
+            sl = ch.target.slice
+            if len(sl) != 1 or not isinstance(sl[0].slice, cst.Index):
+                return Known({k: Unknown(f"{name} is changed at line {self.loc_line(ch.stmt)}") for k in d},
+                             value.source)
+            key = self.resolve(sl[0].slice.value, ch.ctx, ch.seq)
+            if not isinstance(key, Known):
+                return Known({k: key for k in d}, value.source)
+            if conditional:
+                d[key.value] = Unknown(f"{name}[{key.value!r}] is set only on some paths (line "
+                                       f"{self.loc_line(ch.stmt)})")
+            else:
+                d[key.value] = self.resolve(ch.value, ch.ctx, ch.seq)
+        return Known(d, value.source)
+
     def _dict_item(self, d: dict, key: Any, source: str) -> Value:
         item = d[key]
         if isinstance(item, Unknown):
@@ -967,6 +1068,26 @@ class Resolver:
             return Known(_check_int(result), _combine(*[v.source for v in vals]))  # type: ignore[union-attr]
         if q in _PATH_CALLS:
             return self._path_expr(node, ctx, seq)
+        if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
+            got = self._str_method(node, func, ctx, seq)
+            if got is not None:
+                return got
+        if path == "hasattr" and len(node.args) == 2 and not any(a.star or a.keyword for a in node.args):
+            # hasattr(args, "opt_eps") on the parsed command line: whether the parser defines the option
+            ns = self.resolve(node.args[0].value, ctx, seq)
+            key = self.resolve(node.args[1].value, ctx, seq)
+            if isinstance(ns, Known) and isinstance(ns.value, Namespace) and isinstance(key, Known) \
+                    and isinstance(key.value, str):
+                if key.value in self._argparse_options():
+                    return Known(True, f"--{key.value} is an option of the parser")
+                return Unknown(f"whether the parsed command line has {key.value} is not known")
+        if path == "dict" and node.args and all(a.keyword is not None and not a.star for a in node.args):
+            # dict(lr=args.lr, weight_decay=wd): each value kept, known or not (as in a dict literal)
+            items: dict[Any, Any] = {}
+            for a in node.args:
+                v = self.resolve(a.value, ctx, seq)
+                items[a.keyword.value] = v  # type: ignore[union-attr]
+            return Known(items, "dict(...)")
         if path and path.endswith(".parse_args") or last in ("parse_args", "parse_known_args"):
             ns = Known(Namespace(path), "argparse")
             if last == "parse_known_args":

@@ -1,0 +1,102 @@
+"""Values through the code that builds an optimizer's keyword arguments: the timm-style ``create_optimizer``
+(``opt_lower = args.opt.lower()``, ``opt_args = dict(lr=args.lr, ...)`` changed key by key under conditions, then
+``optim.AdamW(parameters, **opt_args)``), as ConvNeXt, DeiT-style and BEiT-style repositories write it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+from lraudit.extract.build import extract
+from lraudit.facts import Known, Unknown
+
+FACTORY = """
+import argparse
+import torch
+from torch import optim
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--opt', default='AdamW')
+parser.add_argument('--lr', type=float, default=4e-3)
+parser.add_argument('--opt_eps', type=float, default=1e-8)
+parser.add_argument('--opt_betas', type=float, nargs='+', default=None)
+parser.add_argument('--weight_decay', type=float, default=0.05)
+parser.add_argument('--momentum', type=float, default=0.9)
+args = parser.parse_args()
+
+
+def create_optimizer(args, model):
+    opt_lower = args.opt.lower()
+    opt_args = dict(lr=args.lr, weight_decay=args.weight_decay)
+    if hasattr(args, 'opt_eps') and args.opt_eps is not None:
+        opt_args['eps'] = args.opt_eps
+    if hasattr(args, 'opt_betas') and args.opt_betas is not None:
+        opt_args['betas'] = args.opt_betas
+    EXTRA
+    opt_split = opt_lower.split('_')
+    opt_lower = opt_split[-1]
+    if opt_lower == 'sgd' or opt_lower == 'nesterov':
+        opt_args.pop('eps', None)
+        optimizer = optim.SGD(model.parameters(), momentum=args.momentum, nesterov=True, **opt_args)
+    elif opt_lower == 'adamw':
+        optimizer = optim.AdamW(model.parameters(), **opt_args)
+    else:
+        raise ValueError(opt_lower)
+    return optimizer
+
+
+model = torch.nn.Linear(2, 2)
+optimizer = create_optimizer(args, model)
+"""
+
+
+def _optimizers(extra: str = "pass", **overrides: str) -> list:
+    src = textwrap.dedent(FACTORY).replace("EXTRA", extra)
+    return list(extract(cst.parse_module(src), "train.py", overrides=overrides or None).facts.optimizers)
+
+
+def _param(o, name: str):
+    return o.lr if name == "lr" else o.params[name]
+
+
+def test_the_default_optimizer_and_its_keyword_arguments() -> None:
+    (o,) = _optimizers()
+    assert o.cls == "torch.optim.AdamW"
+    assert isinstance(o.lr, Known) and o.lr.value == 4e-3 and "--lr" in o.lr.source
+    assert _param(o, "eps").value == 1e-8 and "--opt_eps" in _param(o, "eps").source
+    assert _param(o, "weight_decay").value == 0.05
+    # --opt_betas is None: its key is never set, so AdamW's own default holds
+    assert tuple(_param(o, "betas").value) == (0.9, 0.999) and _param(o, "betas").source == "torch default"
+
+
+def test_another_option_picks_another_arm_and_its_pops() -> None:
+    (o,) = _optimizers(opt="Fused_SGD")
+    assert o.cls == "torch.optim.SGD"  # "fused_sgd".split("_")[-1] == "sgd"
+    assert o.lr.value == 4e-3 and _param(o, "momentum").value == 0.9
+    assert "eps" not in o.params  # popped in the SGD arm (SGD has no eps)
+    assert o.when is None  # the arm --set selects is the run, not an alternative
+
+
+def test_a_key_set_only_on_some_paths_is_unknown_not_guessed() -> None:
+    (o,) = _optimizers(extra="if model.training:\n        opt_args['lr'] = 0.5")
+    assert isinstance(o.lr, Unknown) and "only on some paths" in o.lr.reason
+
+
+def test_an_unconditional_change_counts() -> None:
+    (o,) = _optimizers(extra="opt_args['lr'] = args.lr * 2\n    opt_args.update(weight_decay=0.0)")
+    assert o.lr.value == 8e-3
+    assert _param(o, "weight_decay").value == 0.0
+
+
+def test_a_mapping_update_that_is_not_followed_makes_every_key_unknown() -> None:
+    (o,) = _optimizers(extra="opt_args.update(load_overrides())")
+    assert isinstance(o.lr, Unknown) and "is not followed" in o.lr.reason
+
+
+def test_a_string_method_of_an_unknown_value_stays_unknown() -> None:
+    src = textwrap.dedent(FACTORY).replace("EXTRA", "pass").replace("args.opt.lower()", "os.environ['OPT'].lower()")
+    facts = extract(cst.parse_module("import os\n" + src), "train.py").facts
+    # which arm runs is not known: both optimizers are alternatives, each saying when it is built
+    assert sorted(o.cls for o in facts.optimizers) == ["torch.optim.AdamW", "torch.optim.SGD"]
+    assert all(o.when for o in facts.optimizers)
