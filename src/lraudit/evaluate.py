@@ -76,6 +76,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lraudit.facts import FunctionValue
+from lraudit.numpy_arrays import NumArray, elementwise
 
 __all__ = [
     "Budget",
@@ -1097,6 +1098,8 @@ class _Machine:
         ta, tb = type(a), type(b)
         if ta in _NUMBER_TYPES and tb in _NUMBER_TYPES:
             return self.arith(op, a, b)
+        if ta is NumArray or tb is NumArray:  # 1-D NumPy arrays: elementwise (numpy_arrays.py)
+            return elementwise(self, op, a, b)
         if op == "+" and ta is tb and ta in (list, tuple, str):
             self.check_len(len(a) + len(b), _kind(a)[2:] if ta is not str else "string")
             self.charge(len(a) + len(b))
@@ -2581,3 +2584,18 @@ def _register_tensor_math() -> None:
 
 
 _register_tensor_math()
+
+
+def _register_numpy_arrays() -> None:
+    """1-D NumPy arrays: ``np.linspace``/``arange``/``concatenate``/... and array-aware ``np.cos`` (numpy_arrays.py)."""
+    from .numpy_arrays import mapped, table
+
+    for name, impl in table().items():
+        _MODULE_TABLE[name] = _Builtin(name, impl)
+    for name in list(_NUMPY_TABLE):
+        value = _MODULE_TABLE.get(name)
+        if isinstance(value, _Builtin) and value.impl is not None:
+            _MODULE_TABLE[name] = mapped(value)
+
+
+_register_numpy_arrays()

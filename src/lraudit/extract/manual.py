@@ -1089,24 +1089,44 @@ def _infer_steps_per_epoch(ix: Indexer, resolver: Resolver, nodes: list[cst.Base
     """``epoch * ITERS_PER_EPOCH + i`` or ``i / STEPS_PER_EPOCH + epoch``: the script's own batches per epoch."""
     found: list[tuple[int, str]] = []
 
+    def mentions(node: cst.BaseExpression, name: str | None) -> bool:
+        if name is None:
+            return False
+        hit: list[bool] = []
+
+        class N(cst.CSTVisitor):
+            def visit_Name(self, n: cst.Name) -> None:
+                if n.value == name:
+                    hit.append(True)
+
+        node.visit(N())
+        return bool(hit)
+
     class V(cst.CSTVisitor):
         def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-            if found:
+            # only inside a sum with the other counter: `epoch * N + i` (the global step) or `epoch + i / N` (the
+            # fractional epoch); `step = i // update_freq` alone is a gradient-accumulation step, not an epoch
+            if found or not isinstance(node.operator, cst.Add):
                 return
-            pairs = []
-            if isinstance(node.operator, cst.Multiply):
-                pairs = [(node.left, node.right), (node.right, node.left)]
-                want = evar
-            elif isinstance(node.operator, (cst.Divide, cst.FloorDivide)) and bvar is not None:
-                pairs = [(node.left, node.right)]
-                want = bvar
-            for var_side, other in pairs:
-                if isinstance(var_side, cst.Name) and var_side.value == want:
-                    v = resolver.resolve(other, loop.ctx)
-                    if isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool) and \
-                            v.value > 0:
-                        found.append((v.value, ix.text(node, 50)))
-                        return
+            for part, rest in ((node.left, node.right), (node.right, node.left)):
+                inner = part
+                if not isinstance(inner, cst.BinaryOperation):
+                    continue
+                pairs = []
+                if isinstance(inner.operator, cst.Multiply) and mentions(rest, bvar):
+                    pairs = [(inner.left, inner.right), (inner.right, inner.left)]
+                    want = evar
+                elif isinstance(inner.operator, (cst.Divide, cst.FloorDivide)) and bvar is not None \
+                        and isinstance(rest, cst.Name) and rest.value == evar:
+                    pairs = [(inner.left, inner.right)]
+                    want = bvar
+                for var_side, other in pairs:
+                    if isinstance(var_side, cst.Name) and var_side.value == want:
+                        v = resolver.resolve(other, loop.ctx)
+                        if isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool) and \
+                                v.value > 0:
+                            found.append((v.value, ix.text(inner, 50)))
+                            return
 
     for n in nodes:
         n.visit(V())
@@ -1202,8 +1222,9 @@ def _substitute_all(ix: Indexer, resolver: Resolver, node: cst.BaseExpression,
     names = dict(subs)
     length = time.steps_per_epoch
     for name, expr in locals_:
-        if name in subs:
-            continue
+        if name in subs and not _mentions(expr, {name}):
+            continue  # (a loop variable rebound from itself before the write, DINO's `it = len(loader) * epoch + it`,
+            # is followed: its new value is written in terms of the old one)
         names[name] = expr.visit(_Subst(names, group_var, base_lr, length, resolver, loop.ctx))
     out = node.visit(_Subst(names, group_var, base_lr, length, resolver, loop.ctx))
     # function-level values the resolver cannot compute (`nb = len(train_loader)` before the loops)
@@ -1566,8 +1587,12 @@ def _loop_locals_all(ix: Indexer, loop: LoopInfo) -> list[tuple[str, cst.BaseExp
 
 
 def _loop_locals(ix: Indexer, loop: LoopInfo, value: cst.CSTNode, at_seq: int) -> list[tuple[str, cst.BaseExpression]]:
-    """Assignments in the loop body that the written value depends on (``lr = get_lr(it)``), in order."""
+    """Assignments in the loop body that the written value depends on (``lr = get_lr(it)``), in order; only those
+    made before the write (``at_seq``) when their position is known."""
     assigns = _loop_locals_all(ix, loop)
+    seqs = {id(r.value): r.seq for recs in loop.ctx.scope.assigns.values() for r in recs if r.value is not None} \
+        if loop.ctx.scope is not None else {}
+    assigns = [(n, e) for n, e in assigns if seqs.get(id(e), -1) < at_seq]
     wanted = _names(value)
     picked: list[tuple[str, cst.BaseExpression]] = []
     for name, expr in reversed(assigns):
