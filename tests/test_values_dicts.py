@@ -7,6 +7,7 @@ from __future__ import annotations
 import textwrap
 
 import libcst as cst
+import pytest
 
 from lraudit.extract.build import extract
 from lraudit.facts import Known, Unknown
@@ -100,3 +101,68 @@ def test_a_string_method_of_an_unknown_value_stays_unknown() -> None:
     # which arm runs is not known: both optimizers are alternatives, each saying when it is built
     assert sorted(o.cls for o in facts.optimizers) == ["torch.optim.AdamW", "torch.optim.SGD"]
     assert all(o.when for o in facts.optimizers)
+
+
+SPAWNED = """
+import fire
+import torch
+import torch.multiprocessing as mp
+import ignite.distributed as idist
+from torch.optim.lr_scheduler import StepLR
+
+
+def training(local_rank, config):
+    config["steps"] = 3 * config["epochs"]
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config["learning_rate"], momentum=config["momentum"])
+    optimizer = idist.auto_optim(optimizer)
+    scheduler = StepLR(optimizer, step_size=config["steps"])
+    for epoch in range(config["epochs"]):
+        for x in loader:
+            optimizer.zero_grad()
+            model(x).sum().backward()
+            optimizer.step()
+        scheduler.step()
+
+
+def run(learning_rate: float = 0.4, momentum: float = 0.9, epochs: int = 24, backend=None, **spawn_kwargs):
+    config = locals()
+    config.update(config["spawn_kwargs"])
+    LAUNCH
+
+
+if __name__ == "__main__":
+    fire.Fire({"run": run})
+"""
+
+
+def _spawned(launch: str):
+    src = textwrap.dedent(SPAWNED).replace("LAUNCH", launch)
+    return extract(cst.parse_module(src), "main.py").facts
+
+
+@pytest.mark.parametrize("launch", [
+    "with idist.Parallel(backend=backend, **spawn_kwargs) as parallel:\n        parallel.run(training, config)",
+    "mp.spawn(training, nprocs=2, args=(config,))",
+])
+def test_a_function_started_by_a_process_launcher_gets_the_launch_arguments(launch: str) -> None:
+    # ignite's examples: `config = locals()` of a fire entry point, handed to training(local_rank, config) by
+    # idist.Parallel(...).run; torch-1.x scripts: mp.spawn(main_worker, args=(ngpus, args))
+    facts = _spawned(launch)
+    (o,) = facts.optimizers
+    assert o.lr.value == 0.4 and "learning_rate of run()" in o.lr.source
+    assert o.params["momentum"].value == 0.9
+    (s,) = facts.schedulers
+    assert s.optimizer == o.id  # through idist.auto_optim()
+    assert s.args["step_size"].value == 72  # config["steps"] = 3 * config["epochs"], written in training()
+
+
+def test_kwargs_merged_into_the_config_replace_only_other_keys() -> None:
+    facts = _spawned("mp.spawn(training, args=(config,))")
+    assert facts.optimizers[0].lr.value == 0.4  # **spawn_kwargs can never hold learning_rate (a named parameter)
+
+
+def test_a_launcher_whose_arguments_are_not_a_literal_tuple_is_not_followed() -> None:
+    facts = _spawned("mp.spawn(training, args=make_args(config))")
+    (o,) = facts.optimizers
+    assert isinstance(o.lr, Unknown)

@@ -609,7 +609,8 @@ class ObjectFlow:
         return out
 
 
-_PASS_THROUGH = ("prepare", "initialize", "prepare_model", "setup", "setup_optimizers")
+_PASS_THROUGH = ("prepare", "initialize", "prepare_model", "setup", "setup_optimizers",
+                 "auto_optim", "DistributedOptimizer")  # idist.auto_optim(opt), hvd.DistributedOptimizer(opt, ...)
 _SAME_OBJECT = ("to", "cuda", "cpu", "train", "eval", "float", "half", "double", "bfloat16")
 
 

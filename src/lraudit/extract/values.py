@@ -141,6 +141,9 @@ def _binop(op: str, a: Any, b: Any) -> Any:
 
 _MATH_CONST = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf, "numpy.pi": math.pi, "numpy.e": math.e,
                "numpy.inf": math.inf, "torch.pi": math.pi}
+#: process launchers that call ``fn(process_index, *args)`` (see Resolver._spawned_call)
+_SPAWNERS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes",
+                       "torch_xla.distributed.xla_multiprocessing.spawn", "ignite.distributed.spawn"})
 #: pure methods of a known string the values read (``args.opt.lower().split("_")[-1]``, timm's create_optimizer)
 _STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "split", "rsplit", "replace", "startswith",
                           "endswith", "casefold", "title", "capitalize", "removeprefix", "removesuffix"})
@@ -177,6 +180,8 @@ class Resolver:
         self._click: dict[str, dict[str, tuple[cst.BaseExpression | None, str]]] | None = None
         self._calls_by_name: dict[str, list[CallSite]] | None = None
         self._sub_writes_by_name: dict[str, list[Any]] | None = None  # d["k"] = v writes by the dict's name
+        self._spawn_sites: dict[int, tuple[cst.Call, CallSite]] = {}  # launcher call -> the call it makes
+        self._locals_nodes: dict[tuple[int, str], cst.Name] = {}  # names read by locals() (kept for memo ids)
         self._alias_sites: dict[int, list[CallSite]] = {}
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
@@ -404,7 +409,10 @@ class Resolver:
         # a parameter of the enclosing function wins over outer names when it is not reassigned before use
         scope, recs = self._assignments(name, ctx, seq)
         if scope is not None and not recs and scope.function is not None:
-            return self._param(scope.function, name, ctx)
+            v = self._param(scope.function, name, ctx)
+            if isinstance(v, Known) and isinstance(v.value, dict) and scope.kind == "function":
+                v = self._dict_mutations(name, v, None, scope, seq)  # config["num_iters_per_epoch"] = len(loader)
+            return v
         if recs:
             v = self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
             if isinstance(v, Known) and isinstance(v.value, dict) and scope is not None \
@@ -556,6 +564,9 @@ class Resolver:
             for site in self.ix.calls:
                 last = site.path.rsplit(".", 1)[-1]
                 self._calls_by_name.setdefault(last, []).append(site)
+                spawned = self._spawned_call(site)
+                if spawned is not None:  # mp.spawn(main_worker, args=(ngpus, args)): main_worker(rank, ngpus, args)
+                    self._calls_by_name.setdefault(spawned.path, []).append(spawned)
         name = fn.name
         sites = []
         if name == "__init__" and fn.class_name:
@@ -579,6 +590,44 @@ class Resolver:
             elif s.path == name:
                 sites.append(s)
         return sites
+
+    def _spawned_call(self, site: CallSite) -> CallSite | None:
+        """The call a process launcher makes: ``torch.multiprocessing.spawn(fn, args=(a, b))`` and
+        ``xmp.spawn(fn, args=...)`` call ``fn(rank, a, b)``; ``idist.Parallel(...).run(fn, a, b)`` (in a ``with``)
+        calls ``fn(local_rank, a, b)``. A call site of ``fn`` whose first argument, the process index, is unknown."""
+        node = site.node
+        if not node.args or node.args[0].keyword is not None or node.args[0].star \
+                or not isinstance(node.args[0].value, cst.Name):
+            return None
+        q = self.ix.imports.qualify(node.func) or ""
+        rest: list[cst.Arg] | None = None
+        if q in _SPAWNERS:
+            extra = next((a for a in node.args[1:] if a.keyword is not None and a.keyword.value == "args"), None)
+            if extra is None and len(node.args) > 1 and node.args[1].keyword is None and not node.args[1].star:
+                extra = node.args[1]
+            if extra is None:
+                rest = []
+            elif isinstance(extra.value, (cst.Tuple, cst.List)) and not any(
+                    isinstance(e, cst.StarredElement) for e in extra.value.elements):
+                rest = [cst.Arg(e.value) for e in extra.value.elements]
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "run" \
+                and isinstance(node.func.value, cst.Name) and self._is_parallel(node.func.value.value, site):
+            rest = [a for a in node.args[1:] if not a.star]
+            if len(rest) != len(node.args) - 1:
+                return None
+        if rest is None:
+            return None
+        hit = self._spawn_sites.get(id(node))
+        if hit is None:
+            fname = node.args[0].value.value  # type: ignore[union-attr]
+            call = cst.Call(func=cst.Name(fname), args=[cst.Arg(cst.Name("lraudit_process_index")), *rest])
+            hit = self._spawn_sites[id(node)] = (node, CallSite(call, fname, site.ctx, site.seq, site.stmt))
+        return hit[1]
+
+    def _is_parallel(self, name: str, site: CallSite) -> bool:
+        _, recs = self._assignments(name, site.ctx, site.seq)
+        return bool(recs) and all(r.kind == "with" and isinstance(r.value, cst.Call) and (
+            self.ix.imports.qualify(r.value.func) or "").endswith("distributed.Parallel") for r in recs)
 
     def call_arg(self, site: CallSite, fn: FunctionInfo, pname: str) -> cst.BaseExpression | None | str:
         """The expression passed for parameter ``pname`` at a call site, None when omitted, "*" when unknowable."""
@@ -965,7 +1014,7 @@ class Resolver:
             return Unknown(f"{self.ix.text(node, 60)} fails: {exc}")
         return Known(result, base.source)
 
-    def _dict_mutations(self, name: str, value: Known, rec: AssignRec, scope: Scope, seq: int | None) -> Known:
+    def _dict_mutations(self, name: str, value: Known, rec: AssignRec | None, scope: Scope, seq: int | None) -> Known:
         """A dict bound to ``name`` as the run changes it before ``seq``, in the same function: ``d["eps"] = v``,
         ``d.pop("eps", None)``, ``d.update(k=v)`` (timm's ``opt_args``). A change under a condition the run does not
         decide makes that key unknown (it holds only on some paths)."""
@@ -974,12 +1023,15 @@ class Resolver:
             for w in self.ix.sub_writes:
                 if isinstance(w.target.value, cst.Name):
                     self._sub_writes_by_name.setdefault(w.target.value.value, []).append(w)
+        start = rec.seq if rec is not None else -1  # a parameter: changes from the function's start
+        base_conds = rec.ctx.conds if rec is not None else 0
+        base_loops = len(rec.ctx.loops) if rec is not None else 0
         changes: list[tuple[int, Any]] = []
         for w in self._sub_writes_by_name.get(name, []):
-            if w.ctx.scope is scope and rec.seq < w.seq and (seq is None or w.seq < seq):
+            if w.ctx.scope is scope and start < w.seq and (seq is None or w.seq < seq):
                 changes.append((w.seq, w))
         for site in self.ix.calls:
-            if site.ctx.scope is not scope or not (rec.seq < site.seq and (seq is None or site.seq < seq)):
+            if site.ctx.scope is not scope or not (start < site.seq and (seq is None or site.seq < seq)):
                 continue
             f = site.node.func
             if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
@@ -989,7 +1041,7 @@ class Resolver:
             return value
         d = dict(value.value)
         for _, ch in sorted(changes, key=lambda x: x[0]):
-            conditional = ch.ctx.conds > rec.ctx.conds or len(ch.ctx.loops) > len(rec.ctx.loops)
+            conditional = ch.ctx.conds > base_conds or len(ch.ctx.loops) > base_loops
             if isinstance(ch, CallSite):
                 method = ch.node.func.attr.value  # type: ignore[union-attr]
                 if method == "clear":
@@ -999,10 +1051,18 @@ class Resolver:
                     d = {}
                     continue
                 if method == "update":
-                    if any(a.keyword is None for a in ch.node.args):
+                    positional = [a for a in ch.node.args if a.keyword is None]
+                    if len(positional) == 1 and not positional[0].star:
+                        merged = self._merged_update(name, d, positional[0].value, ch, conditional, scope)
+                        if merged is not None:
+                            d = merged
+                            positional = []
+                    if positional:
                         return Known({k: Unknown(f"{name}.update(...) at line {self.loc_line(ch.node)} is not "
                                                  "followed") for k in d}, value.source)
                     for a in ch.node.args:
+                        if a.keyword is None:
+                            continue
                         d[a.keyword.value] = (Unknown(f"{name}[{a.keyword.value!r}] is set only on some paths "  # type: ignore[union-attr]
                                                       f"(line {self.loc_line(ch.node)})") if conditional
                                               else self.resolve(a.value, ch.ctx, ch.seq))
@@ -1036,6 +1096,32 @@ class Resolver:
             else:
                 d[key.value] = self.resolve(ch.value, ch.ctx, ch.seq)
         return Known(d, value.source)
+
+    def _merged_update(self, name: str, d: dict, arg: cst.BaseExpression, site: CallSite, conditional: bool,
+                       scope: Scope) -> dict | None:
+        """``d.update(other)``: a known mapping's items; the function's own ``**kwargs`` (``config.update(
+        config["spawn_kwargs"])`` after ``config = locals()``), which never holds the names of the function's
+        other parameters, leaves those keys as they are and makes the others unknown. None when not followed."""
+        other = self.resolve(arg, site.ctx, site.seq)
+        if isinstance(other, Known) and isinstance(other.value, dict):
+            out = dict(d)
+            for k, v in other.value.items():
+                out[k] = Unknown(f"{name}[{k!r}] is set only on some paths") if conditional else (
+                    v if isinstance(v, (Known, Unknown)) else Known(v, other.source))
+            return out
+        fn = scope.function
+        varkw = next((p.name for p in fn.params if p.kind == "varkw"), None) if fn is not None else None
+        if varkw is None:
+            return None
+        named = (isinstance(arg, cst.Name) and arg.value == varkw) or (
+            isinstance(arg, cst.Subscript) and len(arg.slice) == 1 and isinstance(arg.slice[0].slice, cst.Index)
+            and isinstance(arg.slice[0].slice.value, cst.SimpleString)
+            and arg.slice[0].slice.value.evaluated_value == varkw)
+        if not named:
+            return None
+        params = {p.name for p in fn.params if p.kind not in ("varpos", "varkw")}  # type: ignore[union-attr]
+        return {k: (v if k in params else Unknown(f"{name}[{k!r}] may be replaced by **{varkw} (line "
+                                                  f"{self.loc_line(site.node)})")) for k, v in d.items()}
 
     def _dict_item(self, d: dict, key: Any, source: str) -> Value:
         item = d[key]
@@ -1072,6 +1158,20 @@ class Resolver:
             got = self._str_method(node, func, ctx, seq)
             if got is not None:
                 return got
+        if path == "locals" and not node.args and ctx.scope.function is not None:
+            # `config = locals()` in `def run(seed=543, lr=0.4, ...)` exposed by fire/click: its parameters and the
+            # names assigned before the call, each resolved where locals() is called
+            fn = ctx.scope.function
+            names = [p.name for p in fn.params if p.kind not in ("varpos", "varkw")]
+            names += [n for n, recs in ctx.scope.assigns.items() if "." not in n and "[" not in n
+                      and any(r.seq < (seq if seq is not None else 1 << 62) for r in recs) and n not in names]
+            items: dict[Any, Any] = {}
+            for n in names:
+                ref = self._locals_nodes.get((id(fn), n))
+                if ref is None:
+                    ref = self._locals_nodes[(id(fn), n)] = cst.Name(n)
+                items[n] = self.resolve(ref, ctx, seq)
+            return Known(items, f"locals() of {fn.qualname}()")
         if path == "hasattr" and len(node.args) == 2 and not any(a.star or a.keyword for a in node.args):
             # hasattr(args, "opt_eps") on the parsed command line: whether the parser defines the option
             ns = self.resolve(node.args[0].value, ctx, seq)
