@@ -653,7 +653,8 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
     unit = _unit(fact, curve)
     if curve.lr is None or len(curve.lr) == 0:
         return _explain_unknown(fact, curve, unit, optimizer_lr_text)
-    if fact.sizes and curve.assumption and "batches per epoch to show the shape" in curve.assumption:
+    if fact.sizes and curve.assumption and "batches per epoch to show the shape" in curve.assumption \
+            and fact.framework == "hf":
         # drawn at an assumed loader length: the exact words are those in terms of the size itself
         from .extract.build import ASSUMED_LEN
 
