@@ -91,10 +91,11 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     from .conditions import decide
     from .frameworks import apply_frameworks, register_factories
     plan = Plan()
+    linked_plans: dict[int, Plan] = {}  # id(parsed module) -> the run's arms in a module linked into this file
     first: tuple[Indexer, list[Any], Resolver] | None = None
     for round_ in range(MAX_PLAN_ROUNDS + 1):
         ix = build_index(module, plan=plan)
-        linked = _link(ix, path, directory, display, plan)
+        linked = _link(ix, path, directory, display, linked_plans)
         classify_loops(ix)
         locator: Any = Locator(module, text, ix.owner)
         resolver = Resolver(ix, path, directory)
@@ -123,14 +124,18 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
             break
         # the default run (or the run --set describes): branches whose condition is known take one arm
         new = decide(ix, resolver)
+        merged = Plan({**plan.chosen, **new.chosen}, {**plan.skip, **new.skip})
+        changed = merged.key() != plan.key()
         for lm in linked.modules if linked is not None else ():
             # a factory in another module (`get_scheduler(args.sched, ...)` with an if/elif per name): its
             # branches are decided with the values the calls in this file pass to it
             more = decide(lm.ix, resolver)
-            new.chosen.update(more.chosen)
-            new.skip.update(more.skip)
-        merged = Plan({**plan.chosen, **new.chosen}, {**plan.skip, **new.skip})
-        if merged.key() == plan.key():
+            old = linked_plans.get(id(lm.unit.module), Plan())
+            both = Plan({**old.chosen, **more.chosen}, {**old.skip, **more.skip})
+            if both.key() != old.key():
+                linked_plans[id(lm.unit.module)] = both
+                changed = True
+        if not changed:
             break
         plan = merged
     light = light and not flow.creations
@@ -151,12 +156,14 @@ def _extract(module: cst.Module, path: str, directory: str | None, light: bool,
     return ext
 
 
-def _link(ix: Indexer, path: str, directory: str | None, display: str | None, plan: Plan) -> Linked | None:
-    """Link the repository code the file calls into its index (extract/link.py); None when nothing is linked."""
+def _link(ix: Indexer, path: str, directory: str | None, display: str | None,
+          plans: dict[int, Plan]) -> Linked | None:
+    """Link the repository code the file calls into its index (extract/link.py); None when nothing is linked.
+    ``plans``: the run's arms in linked modules (by id of their parsed module)."""
     from .link import link_file
 
     try:
-        return link_file(ix, Resolver(ix, path, directory), path, display or path, plan)
+        return link_file(ix, Resolver(ix, path, directory), path, display or path, plans)
     except (OSError, RecursionError, ValueError):  # an unreadable tree or module: analyse the file alone
         return None
 
@@ -235,7 +242,7 @@ class _Builder:
         parts = []
         for bid, arms in c.site.ctx.arms:
             b, bix = self._branch(bid)
-            if b is None or b.kind == "try" or id(b.node) in self.ix.plan.chosen:
+            if b is None or b.kind == "try" or id(b.node) in bix.plan.chosen:
                 continue
             parts.append(words(b, arms, bix, self.resolver))
             if len(parts) >= 3:

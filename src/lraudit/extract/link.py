@@ -155,9 +155,10 @@ class Linked:
 
 class Linker:
     def __init__(self, ix: Indexer, path: str, display: str, repo: Repository, inserted: list[str],
-                 plan: Plan | None = None) -> None:
+                 plans: dict[int, Plan] | None = None) -> None:
         self.ix = ix
-        self.plan = plan  # the default run's arms, decided for linked modules' branches too (extract/build.py)
+        # the default run's arms in linked modules, by id of their parsed module (decided in extract/build.py)
+        self.plans = plans or {}
         self.path = os.path.abspath(path)
         self.display = display
         self.repo = repo
@@ -189,7 +190,8 @@ class Linker:
             return unit
         n = len(self.linked.modules) + 1
         try:
-            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count(), plan=self.plan)
+            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count(),
+                              plan=self.plans.get(id(unit.module)))
         except RecursionError:
             self._modules[key] = f"{unit.rel} is nested too deeply to analyse"
             return self._modules[key]
@@ -571,9 +573,11 @@ def sys_path_inserts(ix: Indexer, resolver: Any) -> list[str]:
     return out
 
 
-def link_file(ix: Indexer, resolver: Any, path: str, display: str, plan: Plan | None = None) -> Linked | None:
-    """Link the repository code ``ix`` (the index of ``path``) calls; None when nothing was linked. ``plan`` gives
-    the arms the run takes in linked modules (their branches are decided with the importer's values)."""
+def link_file(ix: Indexer, resolver: Any, path: str, display: str,
+              plans: dict[int, Plan] | None = None) -> Linked | None:
+    """Link the repository code ``ix`` (the index of ``path``) calls; None when nothing was linked. ``plans``
+    gives the arms the run takes in linked modules (their branches are decided with the importer's values), by
+    id of each module's parsed tree."""
     if not ix.imports.names and not ix.imports.star_modules:
         return None
     try:
@@ -581,7 +585,7 @@ def link_file(ix: Indexer, resolver: Any, path: str, display: str, plan: Plan | 
     except OSError:
         return None
     inserted = sys_path_inserts(ix, resolver)
-    linked = Linker(ix, path, display, repo, inserted, plan).run()
+    linked = Linker(ix, path, display, repo, inserted, plans).run()
     return linked if linked.modules else None
 
 
