@@ -151,3 +151,13 @@ def test_a_library_schedule_unknown_for_another_reason_stays_unknown() -> None:
     result = audit_source(textwrap.dedent(HF.replace("WARMUP", "load_warmup()")), "train.py")
     (s,) = result.schedulers
     assert s["lr"] is None
+
+
+def test_every_size_takes_every_sample_value_however_many_sizes_come_first() -> None:
+    # two other sizes are numbered before len(train_loader) (the optimizer is resolved first): it must still be
+    # tried at 7 and at 1000, or a warm-up of 500 steps against 3 x len(train_loader) would look too long "for
+    # every size" (it is not, for 1000)
+    first = HF.replace("lr=5e-5", "lr=5e-5 + 0 * len(val_loader) + 0 * len(test_loader)")
+    assert _codes(first.replace("WARMUP", "500")) == []
+    # ... while one that is too long for every size is still reported
+    assert "LR104" in _codes(first.replace("WARMUP", "5 * len(train_loader)"))

@@ -32,7 +32,12 @@ def _chooser(j: int) -> tuple[Callable[[str], int], dict[str, int]]:
 
         if text == WORLD:
             return WORLD_SAMPLES[j % len(WORLD_SAMPLES)]
-        return SAMPLES[(order[text] + j) % len(SAMPLES)] if j else SAMPLES[0]
+        if not j:
+            return SAMPLES[0]
+        # every later run gives each size one of the other values, and across those runs each size takes every
+        # one of them (a size numbered 2 once got 100 and 7 but never 1000), while sizes differ from each other
+        rest = SAMPLES[1:]
+        return rest[(order[text] + j - 1) % len(rest)]
 
     return value, order
 
