@@ -572,3 +572,34 @@ def test_a_class_alias_that_is_not_known_builds_nothing_it_could_guess() -> None
         '"AdamW"', "os.environ['OPTIM']")
     facts = _facts("import os\n" + src)
     assert [o.cls for o in facts.optimizers] == []  # which class is built is not known: no guess
+
+
+ENV_SWITCH = """
+import os
+import torch
+from torch.optim.lr_scheduler import StepLR
+
+config = {"lr": 0.1, "num_epochs": 30}
+
+
+def training_function(config):
+    if os.environ.get("TESTING_MOCKED_DATALOADERS", None) == "1":
+        config["num_epochs"] = 2
+    if int(os.environ.get("LOCAL_RANK", -1)) != -1:
+        config["lr"] = 0.2
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=config["lr"])
+    scheduler = StepLR(optimizer, step_size=config["num_epochs"] // 3)
+
+
+training_function(config)
+"""
+
+
+def test_an_environment_variable_a_plain_launch_does_not_set_is_absent() -> None:
+    facts = _facts(ENV_SWITCH)
+    (s,) = facts.schedulers
+    assert s.args["step_size"].value == 10  # the test-only arm is not the run
+    # a variable launchers set (torchrun's LOCAL_RANK) is not guessed: the write stays on some paths only
+    (o,) = facts.optimizers
+    assert o.lr.value is None and "only on some paths" in o.lr.reason

@@ -141,6 +141,13 @@ def _binop(op: str, a: Any, b: Any) -> Any:
 
 _MATH_CONST = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf, "numpy.pi": math.pi, "numpy.e": math.e,
                "numpy.inf": math.inf, "torch.pi": math.pi}
+#: reading an environment variable with a default (conditions only: see Resolver._call)
+_ENV_GETS = frozenset({"os.environ.get", "os.getenv"})
+#: variables a launcher (torchrun, SLURM, MPI, accelerate, DeepSpeed) sets: never taken as absent
+_LAUNCHER_ENV = frozenset({"RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "NODE_RANK", "GROUP_RANK",
+                           "MASTER_ADDR", "MASTER_PORT", "CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS"})
+_LAUNCHER_ENV_PREFIXES = ("SLURM_", "OMPI_", "PMI_", "TORCHELASTIC_", "ACCELERATE_", "DEEPSPEED_", "MV2_", "PMIX_",
+                          "TPU_", "XRT_", "LOCAL_")
 #: process launchers that call ``fn(process_index, *args)`` (see Resolver._spawned_call)
 _SPAWNERS = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes",
                        "torch_xla.distributed.xla_multiprocessing.spawn", "ignite.distributed.spawn"})
@@ -1158,6 +1165,18 @@ class Resolver:
             got = self._str_method(node, func, ctx, seq)
             if got is not None:
                 return got
+        if self.condition_mode and q in _ENV_GETS and node.args and not node.args[0].star \
+                and node.args[0].keyword is None and isinstance(node.args[0].value, cst.SimpleString):
+            # `if os.environ.get("TESTING_MOCKED_DATALOADERS", None) == "1":` decides as in a plain launch: a
+            # variable the launcher does not set is absent (its default), like an option nobody passes
+            key = node.args[0].value.evaluated_value
+            if isinstance(key, str) and key not in _LAUNCHER_ENV and not key.startswith(_LAUNCHER_ENV_PREFIXES):
+                if len(node.args) > 1:
+                    d = self.resolve(node.args[1].value, ctx, seq)
+                    if isinstance(d, Known):
+                        return Known(d.value, f"environment variable {key} not set (its default)")
+                    return d
+                return Known(None, f"environment variable {key} not set")
         if path == "locals" and not node.args and ctx.scope.function is not None:
             # `config = locals()` in `def run(seed=543, lr=0.4, ...)` exposed by fire/click: its parameters and the
             # names assigned before the call, each resolved where locals() is called
