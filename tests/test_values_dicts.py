@@ -166,3 +166,33 @@ def test_a_launcher_whose_arguments_are_not_a_literal_tuple_is_not_followed() ->
     facts = _spawned("mp.spawn(training, args=make_args(config))")
     (o,) = facts.optimizers
     assert isinstance(o.lr, Unknown)
+
+
+COMPREHENSION = """
+import argparse
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--milestones", type=int, nargs="+", default=[0, 30, 60, 80])
+args = parser.parse_args()
+steps_per_epoch = 10
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=MILESTONES)
+"""
+
+
+@pytest.mark.parametrize("expr, want", [
+    ("[i * steps_per_epoch for i in args.milestones if i > 0]", [300, 600, 800]),
+    ("[int(e * 1.5) for e in range(3)]", [0, 1, 3]),
+])
+def test_a_comprehension_over_known_items(expr: str, want: list) -> None:
+    src = textwrap.dedent(COMPREHENSION).replace("MILESTONES", expr)
+    (s,) = extract(cst.parse_module(src), "train.py").facts.schedulers
+    assert s.args["milestones"].value == want
+
+
+def test_a_comprehension_over_an_unknown_sequence_stays_unknown() -> None:
+    src = textwrap.dedent(COMPREHENSION).replace("MILESTONES", "[i * 2 for i in load_milestones()]")
+    (s,) = extract(cst.parse_module(src), "train.py").facts.schedulers
+    assert isinstance(s.args["milestones"], Unknown)

@@ -141,6 +141,7 @@ def _binop(op: str, a: Any, b: Any) -> Any:
 
 _MATH_CONST = {"math.pi": math.pi, "math.e": math.e, "math.inf": math.inf, "numpy.pi": math.pi, "numpy.e": math.e,
                "numpy.inf": math.inf, "torch.pi": math.pi}
+MAX_COMPREHENSION = 1000  # items of a comprehension the values resolve
 #: reading an environment variable with a default (conditions only: see Resolver._call)
 _ENV_GETS = frozenset({"os.environ.get", "os.getenv"})
 #: variables a launcher (torchrun, SLURM, MPI, accelerate, DeepSpeed) sets: never taken as absent
@@ -188,6 +189,7 @@ class Resolver:
         self._calls_by_name: dict[str, list[CallSite]] | None = None
         self._sub_writes_by_name: dict[str, list[Any]] | None = None  # d["k"] = v writes by the dict's name
         self._spawn_sites: dict[int, tuple[cst.Call, CallSite]] = {}  # launcher call -> the call it makes
+        self._bound: list[dict[str, Value]] = []  # comprehension variables being resolved (innermost last)
         self._locals_nodes: dict[tuple[int, str], cst.Name] = {}  # names read by locals() (kept for memo ids)
         self._alias_sites: dict[int, list[CallSite]] = {}
         self._config_cache: dict[str, Any] = {}
@@ -225,11 +227,11 @@ class Resolver:
             if self._depth > MAX_DEPTH:
                 return Unknown("value depends on a chain of assignments too long to follow")
             key = (id(node), id(ctx.scope), ctx.loops, ctx.conds, seq, self.assumed_len, self.condition_mode)
-            hit = self._memo.get(key)
+            hit = self._memo.get(key) if not self._bound else None  # (inside a comprehension: not memoised)
             if hit is not None:
                 return hit[1]
             value = _bounded(self._resolve(node, ctx, seq))
-            if not (isinstance(value, Unknown) and "too long to follow" in value.reason):
+            if not self._bound and not (isinstance(value, Unknown) and "too long to follow" in value.reason):
                 self._memo[key] = (node, value)  # the node is kept so its id cannot be reused
             return value
         except _Refuse as exc:
@@ -354,6 +356,8 @@ class Resolver:
                 else:
                     out[k.value] = v  # keep the Unknown inside, so other keys still resolve
             return Known(out, _combine(*sources))
+        if isinstance(node, (cst.ListComp, cst.SetComp)):
+            return self._comprehension(node, ctx, seq)
         if isinstance(node, cst.Lambda):
             return Known(FunctionValue(node, "lambda", self.loc_line(node), scope=EvalScope(self, ctx)),
                          f"lambda at {self.where(node)}")
@@ -412,7 +416,64 @@ class Resolver:
                 return scope, []
         return None, []
 
+    def _comprehension(self, node: cst.ListComp | cst.SetComp, ctx: Ctx, seq: int | None) -> Value:
+        """``[i * steps_per_epoch for i in args.milestones]``: one ``for`` over a known sequence, a plain name as
+        its target, optional ``if`` tests; each element resolved with the name bound to the item."""
+        comp = node.for_in
+        if comp.inner_for_in is not None or comp.asynchronous is not None or not isinstance(comp.target, cst.Name):
+            return Unknown(f"{self.ix.text(node, 60)} is not a value lraudit evaluates")
+        it = comp.iter
+        if isinstance(it, cst.Call) and dotted(it.func) == "range" and 1 <= len(it.args) <= 3 \
+                and not any(a.star or a.keyword for a in it.args):
+            bounds = [self.resolve(a.value, ctx, seq) for a in it.args]
+            bad = next((b for b in bounds if not (isinstance(b, Known) and type(b.value) is int)), None)
+            if bad is not None:
+                return bad if isinstance(bad, Unknown) else Unknown("range() needs integers")
+            r = range(*[b.value for b in bounds])  # type: ignore[union-attr]
+            if len(r) > MAX_COMPREHENSION:
+                return Unknown(f"{self.ix.text(it, 40)} is too long to expand")
+            items: Value = Known(list(r), _combine(*[b.source for b in bounds]))  # type: ignore[union-attr]
+        else:
+            items = self.resolve(it, ctx, seq)
+        if not isinstance(items, Known):
+            return items
+        seq_v = items.value
+        if isinstance(seq_v, range):
+            seq_v = list(seq_v) if len(seq_v) <= MAX_COMPREHENSION else None
+        if not isinstance(seq_v, (list, tuple)) or len(seq_v) > MAX_COMPREHENSION:
+            return Unknown(f"{self.ix.text(comp.iter, 40)} is not a short known sequence")
+        name = comp.target.value
+        out: list[Any] = []
+        sources = [items.source]
+        for v in seq_v:
+            self._bound.append({name: Known(v, items.source)})
+            try:
+                keep = True
+                for test in comp.ifs:
+                    tv = self.resolve(test.test, ctx, seq)
+                    if not isinstance(tv, Known):
+                        return tv
+                    keep = keep and bool(tv.value)
+                if not keep:
+                    continue
+                ev = self.resolve(node.elt, ctx, seq)
+            finally:
+                self._bound.pop()
+            if not isinstance(ev, Known):
+                return ev
+            out.append(ev.value)
+            sources.append(ev.source)
+        if isinstance(node, cst.SetComp):
+            try:
+                return Known(set(out), _combine(*sources))
+            except TypeError:
+                return Unknown("unhashable set elements")
+        return Known(out, _combine(*sources))
+
     def _name(self, name: str, ctx: Ctx, seq: int | None, node: cst.CSTNode) -> Value:
+        for frame in reversed(self._bound):  # a comprehension's variable (see _comprehension)
+            if name in frame:
+                return frame[name]
         # a parameter of the enclosing function wins over outer names when it is not reassigned before use
         scope, recs = self._assignments(name, ctx, seq)
         if scope is not None and not recs and scope.function is not None:
