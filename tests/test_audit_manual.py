@@ -364,12 +364,20 @@ def test_text_renderer_hides_internal_keys_of_cached_results() -> None:
 
 
 def test_manual_schedule_failure_names_no_synthetic_function() -> None:
-    r = _audit(DINO)
+    r = _audit(DINO.replace("lr_table = [0.1 * (1 - k / 500) for k in range(500)]", "lr_table = load_table()"))
     (m,) = _manual(r)
     assert m["lr"] is None
     assert "the hand-written schedule reads lr_table, which is not known here" in m["summary"]
     for marker in ("lraudit_manual", "lraudit_step", "lraudit_optimizer", "EvalError"):
         assert marker not in m["summary"]
+
+
+def test_dino_table_indexed_by_the_global_iteration_over_a_list_of_known_length() -> None:
+    # `it = len(batches) * epoch + it` with batches = [... for _ in range(50)]: 10 epochs x 50 batches, the
+    # table's 500 entries in order
+    (m,) = _manual(_audit(DINO))
+    assert m["lr"] is not None and len(m["lr"]) == 500
+    assert all(abs(a - 0.1 * (1 - k / 500)) < 1e-15 for k, a in enumerate(m["lr"]))
 
 
 # ----------------------------------------------------------------------------- A10: missing value vs real error

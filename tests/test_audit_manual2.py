@@ -214,8 +214,8 @@ def test_per_batch_decay_before_the_step() -> None:
     """)
     (m,) = _manual(r)
     assert m["stepped"] == "batch"
-    assert len(m["lr"]) == 300  # 3 epochs x an assumed (labelled) 100 batches
-    expected = _torch_lrs(0.1, 300, before=lambda o, k: [g.__setitem__("lr", g["lr"] * 0.99) for g in o.param_groups],
+    assert len(m["lr"]) == 150  # 3 epochs x the 50 batches of the list (its length is known, not its elements)
+    expected = _torch_lrs(0.1, 150, before=lambda o, k: [g.__setitem__("lr", g["lr"] * 0.99) for g in o.param_groups],
                           steps=1)
     assert m["lr"] == pytest.approx(expected, rel=1e-9)
     assert m["lr"][0] == pytest.approx(0.099)

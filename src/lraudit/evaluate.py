@@ -2544,6 +2544,27 @@ _HOST_BUILTINS = ("getattr", "hasattr", "type")
 _WARN = _Builtin("warnings.warn", None)
 _MODULE_TABLE["warnings.warn"] = _WARN
 _PRINT = _Builtin("print", None)
+
+
+def _builtin_lraudit_count(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> int:
+    """``lraudit_count(pred, end)``: how many ``j`` in ``range(end)`` satisfy ``pred`` (a lambda of the step that
+    extract/manual.py writes for a rate carried from pass to pass under several conditions). A schedule is
+    replayed step by step with growing ``end``: the count so far is kept in the evaluation's shared cache (per
+    predicate) and extended, so a replay of n steps costs n predicate calls, not n * n / 2."""
+    if kwargs or len(args) != 2 or not isinstance(args[0], _Closure) or type(args[1]) is not int:
+        raise _Refusal("lraudit_count() takes a predicate and an integer")
+    pred, end = args
+    key = ("lraudit_count", id(pred.node), id(pred.scope))
+    state = m.shared.get(key)
+    done, count = (state[0], state[1]) if state is not None and state[2] is pred.node and state[0] <= end else (0, 0)
+    for j in range(done, end):
+        m.tick()
+        if m.truth(m.call(pred, [j], {}, None)):
+            count += 1
+    m.shared[key] = (end, count, pred.node)  # the node keeps its id from being reused
+    return count
+
+
 _BUILTINS: dict[str, _Builtin] = {
     "abs": _Builtin("abs", _builtin_abs),
     "round": _Builtin("round", _builtin_round),
@@ -2572,6 +2593,7 @@ _BUILTINS: dict[str, _Builtin] = {
     "hasattr": _Builtin("hasattr", _builtin_hasattr),
     "getattr": _Builtin("getattr", _builtin_getattr),
     "print": _PRINT,
+    "lraudit_count": _Builtin("lraudit_count", _builtin_lraudit_count),
 }
 
 

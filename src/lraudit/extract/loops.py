@@ -229,6 +229,12 @@ def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
         else:
             it = inner
     if not (isinstance(it, cst.Call) and dotted(it.func) == "range"):
+        seq_node = it.args[0].value if (isinstance(it, cst.Call) and dotted(it.func) == "enumerate" and it.args
+                                        and not it.args[0].star and it.args[0].keyword is None) else it
+        if isinstance(seq_node, cst.Name):  # `for x in batches` with batches = [... for _ in range(50)]
+            n = resolver._comprehension_length(seq_node, loop.ctx, None, 0)
+            if isinstance(n, Known):
+                return n
         if resolver.symbol_value is not None and loop.kind == "batch" and it is not None:
             from .values import symbol_text
 

@@ -472,7 +472,9 @@ def _count_expr(tests: list[cst.BaseExpression], inclusive: bool) -> cst.BaseExp
         if fast is not None:
             return fast
     cond = _conjunction([t.visit(_ReplaceRef({TIME}, cst.Name(_COUNT))) for t in tests])  # type: ignore[misc]
-    text = f"sum(1 for {_COUNT} in range({end}) if LRAUDIT_COND)"
+    # evaluate.py's lraudit_count keeps the count between the steps of a replay (a sum over range(end) at every
+    # step made long runs quadratic: `if i == 0 and epoch in [30, 60]` over 9,000 batches never finished)
+    text = f"lraudit_count(lambda {_COUNT}: LRAUDIT_COND, {end})"
     return _expr(text).visit(_Placeholders({"LRAUDIT_COND": cond}))  # type: ignore[return-value]
 
 
@@ -1211,6 +1213,8 @@ class _Subst(cst.CSTTransformer):
             v = self.resolver.resolve(original, self.ctx)
             if not isinstance(v, Known):
                 return cst.Integer(str(self.length))
+            if type(v.value) is int and v.value >= 0:
+                return cst.Integer(str(v.value))  # known without reading the elements (len of a comprehension)
         return updated
 
 

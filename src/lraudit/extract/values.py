@@ -470,6 +470,42 @@ class Resolver:
                 return Unknown("unhashable set elements")
         return Known(out, _combine(*sources))
 
+    def _comprehension_length(self, node: cst.BaseExpression, ctx: Ctx, seq: int | None, depth: int) -> Value | None:
+        """``len(batches)`` with ``batches = [torch.randn(8, 4) for _ in range(50)]``: a list comprehension without
+        ``if`` over a known sequence has its length even when its elements are not values."""
+        if depth > 3:
+            return None
+        if isinstance(node, cst.Name):
+            scope, recs = self._assignments(node.value, ctx, seq)
+            if not recs and scope is not None and scope.function is not None \
+                    and scope.function.param(node.value) is not None:
+                # a parameter: the length every call passes
+                got: list[Value | None] = []
+                for site in self.calls_to(scope.function)[:8]:
+                    arg = self.call_arg(site, scope.function, node.value)
+                    got.append(self._comprehension_length(arg, site.ctx, site.seq, depth + 1)
+                               if isinstance(arg, cst.BaseExpression) else None)
+                first = got[0] if got else None
+                if isinstance(first, Known) and all(isinstance(g, Known) and g.value == first.value for g in got):
+                    return first
+                return None
+            if len(recs) != 1 or recs[0].kind != "assign" or recs[0].value is None or recs[0].ctx.conds:
+                return None
+            return self._comprehension_length(recs[0].value, recs[0].ctx, recs[0].seq, depth + 1)
+        if not isinstance(node, cst.ListComp) or node.for_in.ifs or node.for_in.inner_for_in is not None:
+            return None
+        it = node.for_in.iter
+        if isinstance(it, cst.Call) and dotted(it.func) == "range" and len(it.args) == 1 and not it.args[0].star \
+                and it.args[0].keyword is None:
+            n = self.resolve(it.args[0].value, ctx, seq)
+            if isinstance(n, Known) and type(n.value) is int:
+                return Known(max(n.value, 0), f"length of {self.ix.text(node, 50)}")
+            return None
+        items = self.resolve(it, ctx, seq)
+        if isinstance(items, Known) and isinstance(items.value, (list, tuple, str, dict)):
+            return Known(len(items.value), f"length of {self.ix.text(node, 50)}")
+        return None
+
     def _name(self, name: str, ctx: Ctx, seq: int | None, node: cst.CSTNode) -> Value:
         for frame in reversed(self._bound):  # a comprehension's variable (see _comprehension)
             if name in frame:
@@ -1321,6 +1357,9 @@ class Resolver:
             inner = self.resolve(node.args[0].value, ctx, seq)
             if isinstance(inner, Known) and isinstance(inner.value, (list, tuple, str, dict)):
                 return Known(len(inner.value), inner.source)
+            n = self._comprehension_length(node.args[0].value, ctx, seq, 0)
+            if n is not None:
+                return n
         if last == "len" and node.args and self.symbol_value is not None and not node.args[0].star:
             text = symbol_text(self.ix.text(node.args[0].value, 60))
             n = self.symbol_value(text)
