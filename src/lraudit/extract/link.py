@@ -178,14 +178,15 @@ class Linker:
         self._relevant: dict[int, bool] = {}
         self._scopes: dict[int, set[int]] = {}
         self._pending: dict[str, list[tuple[LinkedModule, FunctionInfo]]] = {}  # methods linked once called
+        self._realpaths: dict[str, str] = {}
 
     # ------------------------------------------------------------------------------------ modules
     def module(self, path: str) -> LinkedModule | str:
-        key = os.path.realpath(path)
+        key = self._real(path)
         hit = self._modules.get(key)
         if hit is not None:
             return hit
-        if key == os.path.realpath(self.path):
+        if key == self._real(self.path):
             self._modules[key] = "the analysed file itself"
             return self._modules[key]
         if not self.repo.admits(path):  # no optimizer, scheduler, rate or step in it: nothing to link
@@ -220,6 +221,13 @@ class Linker:
         table.by_scope[id(fix.module_scope)] = fix.imports
         return lm
 
+    def _real(self, path: str) -> str:
+        """``os.path.realpath``, once per path and linking (each call stats every component of the path)."""
+        hit = self._realpaths.get(path)
+        if hit is None:
+            hit = self._realpaths[path] = os.path.realpath(path)
+        return hit
+
     def _display_of(self, path: str) -> str:
         here = os.path.dirname(self.path)
         rel = os.path.relpath(path, here)
@@ -236,7 +244,7 @@ class Linker:
         lm = self.module(target.path)
         if isinstance(lm, str):
             return lm
-        key = f"{os.path.realpath(target.path)}:{'.'.join(target.attrs)}"
+        key = f"{self._real(target.path)}:{'.'.join(target.attrs)}"
         if key in seen or hops > 6:
             return f"{'.'.join(target.attrs)}: import cycle through {lm.unit.rel}"
         fix = lm.ix
