@@ -12,6 +12,7 @@ import io
 import re
 import sys
 import tokenize
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -388,6 +389,43 @@ class _LocatingState(CodegenState):  # libcst internal API; guarded by tests/tes
         pass
 
 
+class _Positions:
+    """What locating nodes of one parsed module computes, shared by every Locator of that tree and text: a file is
+    located once per plan round, per pass and per re-analysis (extract/build.py, symbols.py, alternatives.py), and
+    positions depend on the tree and the text only."""
+
+    def __init__(self, module: cst.Module, text: str | None) -> None:
+        self.module = module  # kept alive so that the id() keys stay unique
+        self.text = text
+        self.table: dict[int, tuple[int, int, int, int]] | None = None  # the whole-module pass
+        self.anchors: dict[int, tuple[int, int, int]] | None = None
+        self.statements: dict[int, dict[int, tuple[int, int, int, int]] | None] = {}  # id(stmt) -> positions in it
+        self.lines: list[str] | None = None
+
+
+# modules whose positions are kept per process (the analysed file and what it links), and their source size
+# (a memo keeps its tree alive); least recently used go first
+MAX_POSITION_MEMOS = 8
+MAX_POSITION_MEMO_CHARS = 1_500_000
+_POSITION_MEMOS: "OrderedDict[int, _Positions]" = OrderedDict()
+
+
+def _positions_of(module: cst.Module, text: str | None) -> _Positions:
+    key = id(module)
+    hit = _POSITION_MEMOS.get(key)
+    if hit is not None and hit.module is module and (hit.text is text or hit.text == text):
+        _POSITION_MEMOS.move_to_end(key)
+        return hit
+    memo = _Positions(module, text)
+    _POSITION_MEMOS.pop(key, None)
+    _POSITION_MEMOS[key] = memo
+    chars = sum(len(m.text or "") for m in _POSITION_MEMOS.values())
+    while len(_POSITION_MEMOS) > 1 and (len(_POSITION_MEMOS) > MAX_POSITION_MEMOS or chars > MAX_POSITION_MEMO_CHARS):
+        _, gone = _POSITION_MEMOS.popitem(last=False)
+        chars -= len(gone.text or "")
+    return memo
+
+
 class Locator:
     """Node locations (1-based lines, 0-based columns internally), computed lazily and as little as possible.
 
@@ -406,13 +444,16 @@ class Locator:
         self._found: dict[int, tuple[int, int, int, int]] | None = None
         self._known: dict[int, tuple[int, int, int, int]] = {}
         self._anchors: dict[int, tuple[int, int, int]] | None = None
-        self._lines: list[str] | None = None
+        self._shared = _positions_of(module, text)
 
     def _table(self) -> dict[int, tuple[int, int, int, int]]:
         if self._found is None:
-            state = _LocatingState(self.module)
-            self.module._codegen(state)
-            self._found = state.found
+            sh = self._shared
+            if sh.table is None:
+                state = _LocatingState(self.module)
+                self.module._codegen(state)
+                sh.table = state.found
+            self._found = sh.table
         return self._found
 
     def _lookup(self, node: cst.CSTNode) -> tuple[int, int, int, int] | None:
@@ -447,12 +488,28 @@ class Locator:
     # ------------------------------------------------------------------------------------- anchors
     def _anchor_map(self) -> dict[int, tuple[int, int, int]]:
         if self._anchors is None:
-            self._anchors = {}
-            if self.text is not None:
-                self._anchors = statement_anchors(self.module, self.text)
+            sh = self._shared
+            if sh.anchors is None:
+                sh.anchors = statement_anchors(self.module, self.text) if self.text is not None else {}
+            self._anchors = sh.anchors
         return self._anchors
 
     def _locate_statement(self, stmt: cst.CSTNode, anchor: tuple[int, int, int]) -> bool:
+        statements = self._shared.statements
+        key = id(stmt)
+        if key in statements:
+            positions = statements[key]
+        else:
+            positions = statements[key] = self._statement_positions(stmt, anchor)
+        if positions is None:
+            return False
+        self._known.update(positions)
+        return True
+
+    def _statement_positions(self, stmt: cst.CSTNode, anchor: tuple[int, int, int]
+                             ) -> dict[int, tuple[int, int, int, int]] | None:
+        """The positions of ``stmt`` and every node in it, from one code generation of the statement shifted
+        to its anchor; None when the statement's shape defeats that (the whole-module pass answers then)."""
         line, col, kind = anchor
         state = _LocatingState(self.module)
         shift = 0
@@ -466,29 +523,31 @@ class Locator:
             else:
                 stmt._codegen(state)
         except Exception:  # an unexpected node shape: the whole-module pass answers instead
-            return False
+            return None
         found = state.found
         rel = found.get(id(stmt))
         if rel is None:
-            return False
+            return None
         first = rel[0]
         dl = line - first
-        known = self._known
+        known: dict[int, tuple[int, int, int, int]] = {}
         if shift:
             for k, (l1, c1, l2, c2) in found.items():
                 known[k] = (l1 + dl, c1 + shift if l1 == first else c1, l2 + dl, c2 + shift if l2 == first else c2)
         else:
             for k, (l1, c1, l2, c2) in found.items():
                 known[k] = (l1 + dl, c1, l2 + dl, c2)
-        return True
+        return known
 
     def _char_column(self, line: int, byte_col: int) -> int:
         """``ast`` columns count UTF-8 bytes; libcst's count characters."""
-        if self._lines is None:
-            self._lines = re.split(r"\r\n|\r|\n", self.text or "")
-        if not 0 < line <= len(self._lines):
+        sh = self._shared
+        if sh.lines is None:
+            sh.lines = re.split(r"\r\n|\r|\n", self.text or "")
+        lines = sh.lines
+        if not 0 < line <= len(lines):
             return byte_col
-        text = self._lines[line - 1]
+        text = lines[line - 1]
         if text.isascii():
             return byte_col
         return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))

@@ -12,6 +12,7 @@ changes from pass to pass, ``if args.warmup`` does not).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Iterator
 
 import libcst as cst
@@ -195,11 +196,30 @@ def _stable(b: BranchInfo, ix: Indexer) -> bool:
                     break
             if name.startswith("self."):
                 return False  # an attribute another method may change between passes
-            if any(isinstance(c.node.func, cst.Attribute) and dotted(c.node.func.value) == name
-                   and c.node.func.attr.value in ("append", "pop", "update", "extend", "clear", "insert", "remove")
-                   and loops & set(c.ctx.loops) for c in ix.calls):
+            if any(loops & inside for inside in _mutations(ix).get(name, ())):
                 return False
     return True
+
+
+_MUTATORS = frozenset({"append", "pop", "update", "extend", "clear", "insert", "remove"})
+# the last index's table (by weak reference: it does not keep the index alive)
+_MUTATIONS: list[tuple["weakref.ref[Indexer]", int, dict[str, list[frozenset[str]]]]] = []
+
+
+def _mutations(ix: Indexer) -> dict[str, list[frozenset[str]]]:
+    """The receivers of the index's in-place container calls (``xs.append(...)``), each with the loops around each
+    such call: one pass over the calls per index (built once, for every branch that asks)."""
+    if _MUTATIONS and _MUTATIONS[0][0]() is ix and _MUTATIONS[0][1] == len(ix.calls):
+        return _MUTATIONS[0][2]
+    table: dict[str, list[frozenset[str]]] = {}
+    for c in ix.calls:
+        func = c.node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
+            d = dotted(func.value)
+            if d is not None:
+                table.setdefault(d, []).append(frozenset(c.ctx.loops))
+    _MUTATIONS[:] = [(weakref.ref(ix), len(ix.calls), table)]
+    return table
 
 
 # ------------------------------------------------------------------------------------------------ words

@@ -30,11 +30,15 @@ from ..facts import Location
 from ..parse import Locator
 from ..repository import Ambiguous, Repository, Target, Unit, repository_for
 from .imports import ImportTable, dotted
-from .index import CallSite, ClassInfo, FunctionInfo, Indexer, Plan, Scope, build_index
+from .index import CallSite, ClassInfo, FunctionInfo, Indexer, Plan, Scope
+from .linked_index import LINKED_INDEXES
 
 MAX_LINKED = 200  # functions linked into one file's index
 MAX_HOPS = 4  # calls followed from the file into other modules (cycles end earlier)
 SEQ_STRIDE = 10_000_000  # statement numbers of the n-th linked module start at n * SEQ_STRIDE
+# loop ids of the n-th linked module start at n * LOOP_STRIDE: they depend on the module's place in the file's
+# linking only, not on how many loops the file has, so one built index serves every importer (linked_index.py)
+LOOP_STRIDE = 10_000_000
 _BUILTINS = frozenset(dir(builtins))
 # what makes linked code worth following: optimizers, schedulers, rates, steps (names, call paths, keywords)
 _RELEVANT = re.compile(r"optim|sched|(?:^|[._])lr(?:[._]|$)|learning_rate|param_group|step|warmup|(?i:optim|sched)")
@@ -48,6 +52,7 @@ class LinkedModule:
     display: str  # the path findings name (like the analysed file's display path)
     owner_merged: bool = False
     groups: Any = None  # _Groups, computed on first use
+    shared: Any = None  # linked_index._Entry the index comes from (its groups serve every linking of it)
 
 
 @dataclass
@@ -76,6 +81,9 @@ def _fn_scope(scope: Scope | None) -> Scope | None:
 
 def _groups(lm: LinkedModule) -> _Groups:
     if lm.groups is not None:
+        return lm.groups
+    if lm.shared is not None and lm.shared.groups is not None:
+        lm.groups = lm.shared.groups
         return lm.groups
     g = _Groups()
     fix = lm.ix
@@ -113,6 +121,8 @@ def _groups(lm: LinkedModule) -> _Groups:
             g.nested.setdefault(id(outer), []).append(fn)
             outer = _fn_scope(outer.parent)
     lm.groups = g
+    if lm.shared is not None:
+        lm.shared.groups = g
     return g
 
 
@@ -171,14 +181,15 @@ class Linker:
         self._relevant: dict[int, bool] = {}
         self._scopes: dict[int, set[int]] = {}
         self._pending: dict[str, list[tuple[LinkedModule, FunctionInfo]]] = {}  # methods linked once called
+        self._realpaths: dict[str, str] = {}
 
     # ------------------------------------------------------------------------------------ modules
     def module(self, path: str) -> LinkedModule | str:
-        key = os.path.realpath(path)
+        key = self._real(path)
         hit = self._modules.get(key)
         if hit is not None:
             return hit
-        if key == os.path.realpath(self.path):
+        if key == self._real(self.path):
             self._modules[key] = "the analysed file itself"
             return self._modules[key]
         if not self.repo.admits(path):  # no optimizer, scheduler, rate or step in it: nothing to link
@@ -189,13 +200,14 @@ class Linker:
             self._modules[key] = unit
             return unit
         n = len(self.linked.modules) + 1
-        try:
-            fix = build_index(unit.module, seq_start=n * SEQ_STRIDE, loop_start=self._loop_count(),
-                              plan=self.plans.get(id(unit.module)))
+        try:  # built once per process for these numbers and this module's plan (linked_index.py)
+            entry = LINKED_INDEXES.get(unit.module, len(unit.text), n * SEQ_STRIDE, n * LOOP_STRIDE,
+                                       self.plans.get(id(unit.module)))
         except RecursionError:
             self._modules[key] = f"{unit.rel} is nested too deeply to analyse"
             return self._modules[key]
-        lm = LinkedModule(unit, fix, _unit_locator(unit, fix), self._display_of(unit.path))
+        fix = entry.ix
+        lm = LinkedModule(unit, fix, _unit_locator(unit, fix), self._display_of(unit.path), shared=entry)
         self._modules[key] = lm
         self.linked.modules.append(lm)
         table = self.ix.imports
@@ -213,11 +225,12 @@ class Linker:
         table.by_scope[id(fix.module_scope)] = fix.imports
         return lm
 
-    def _loop_count(self) -> int:
-        n = len(self.ix.loops)
-        for lm in self.linked.modules:
-            n = max(n, lm.ix._loop_n)
-        return n
+    def _real(self, path: str) -> str:
+        """``os.path.realpath``, once per path and linking (each call stats every component of the path)."""
+        hit = self._realpaths.get(path)
+        if hit is None:
+            hit = self._realpaths[path] = os.path.realpath(path)
+        return hit
 
     def _display_of(self, path: str) -> str:
         here = os.path.dirname(self.path)
@@ -235,7 +248,7 @@ class Linker:
         lm = self.module(target.path)
         if isinstance(lm, str):
             return lm
-        key = f"{os.path.realpath(target.path)}:{'.'.join(target.attrs)}"
+        key = f"{self._real(target.path)}:{'.'.join(target.attrs)}"
         if key in seen or hops > 6:
             return f"{'.'.join(target.attrs)}: import cycle through {lm.unit.rel}"
         fix = lm.ix
