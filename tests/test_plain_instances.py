@@ -325,3 +325,44 @@ def test_file_system_queries_stay_inside_the_root(tmp_path: Path) -> None:
     with pytest.raises(EvalError, match="outside the repository"):
         call_function(fn, ["link.yaml"], filesystem=fs)
 
+
+
+def test_yolov7_checked_path_at_module_level_and_a_write_inside_the_same_arm(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`opt.hyp = check_file(opt.hyp)` at module level reads the option's default (not itself, recursively), and
+    `if rank in (-1, 0): opt.hyp = hyp; ...; hyp = opt.hyp` inside the same arm reads the dict written there."""
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "data/hyp.p5.yaml": "lr0: 0.01\nlrf: 0.1\n",
+        "utils/__init__.py": "",
+        "utils/general.py": (
+            "import glob\nfrom pathlib import Path\n\n\ndef check_file(file):\n"
+            "    if Path(file).is_file() or file == '':\n        return file\n    else:\n"
+            "        files = glob.glob('./**/' + file, recursive=True)\n"
+            "        assert len(files), f'File Not Found: {file}'\n        return files[0]\n"),
+        "train.py": (
+            "import argparse, math, os\nimport torch, yaml\nfrom utils.general import check_file\n\n\n"
+            "def one_cycle(y1=0.0, y2=1.0, steps=100):\n"
+            "    return lambda x: ((1 - math.cos(x * math.pi / steps)) / 2) * (y2 - y1) + y1\n\n\n"
+            "def train(hyp, opt):\n    epochs = opt.epochs\n    rank = int(os.environ['RANK'])\n"
+            "    if rank in [-1, 0]:\n        opt.hyp = hyp\n        logger = make_logger(opt)\n"
+            "        if logger.wandb:\n            epochs, hyp = opt.epochs, opt.hyp\n"
+            "    optimizer = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=hyp['lr0'])\n"
+            "    lf = one_cycle(1, hyp['lrf'], epochs)\n"
+            "    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=lf)\n"
+            "    for epoch in range(epochs):\n        optimizer.step()\n        scheduler.step()\n\n\n"
+            "if __name__ == '__main__':\n    parser = argparse.ArgumentParser()\n"
+            "    parser.add_argument('--hyp', type=str, default='data/hyp.p5.yaml')\n"
+            "    parser.add_argument('--epochs', type=int, default=30)\n"
+            "    parser.add_argument('--resume', action='store_true')\n    opt = parser.parse_args()\n"
+            "    if opt.resume:\n        opt = load_options()\n    else:\n        opt.hyp = check_file(opt.hyp)\n"
+            "    with open(opt.hyp) as f:\n        hyp = yaml.load(f, Loader=yaml.SafeLoader)\n    train(hyp, opt)\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    r = analyze_path(str(tmp_path / "train.py"), "train.py", AnalysisOptions())
+    assert r.optimizers[0]["lr"]["value"] == 0.01, r.optimizers[0]["lr"]
+    (s,) = r.schedulers
+    assert s["lr"] is not None, s["summary"]
+    for k in (0, 15, 29):
+        f = ((1 - math.cos(k * math.pi / 30)) / 2) * (0.1 - 1) + 1
+        assert s["lr"][k] == pytest.approx(0.01 * f, rel=1e-12)

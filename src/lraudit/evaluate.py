@@ -18,6 +18,12 @@ What it evaluates
   (Python's late binding), default and keyword arguments, ``*args``/``**kwargs`` parameters;
 * built-ins: ``abs all any bool dict divmod enumerate float int isinstance len list max min pow range
   reversed round sorted str sum tuple zip`` and ``print`` (a no-op whose arguments are not evaluated);
+* methods of values from a fixed table (value_methods.py): the pure ``str`` methods, ``dict.get/keys/values/
+  items``, ``pathlib`` paths (``Path(f).suffix.lower()``, ``ROOT / "data"``, ``p.parent.name``) and the read-only
+  file-system queries ``os.path.isfile/isdir/exists`` / ``Path.exists/is_file/is_dir``, answered only when the
+  caller passes a ``FileSystemView`` (paths inside one repository root) and refused otherwise;
+* objects of plain classes of the analysed code (instances.py): calling a ``Constructible`` builds a ``Host`` and
+  runs its ``__init__``; a host whose class defines ``__call__`` is callable; ``isinstance(obj, Cls)``;
 * ``math.*`` and the scalar part of ``numpy.*`` (see ``_MATH_TABLE`` and ``_NUMPY_TABLE``), found through
   ``Resolver.qualified``. When the resolver says a name is not an import and cannot resolve it either, a
   dotted name rooted at ``math``, ``np`` or ``numpy`` still means that module (a script that forgot the
@@ -25,7 +31,8 @@ What it evaluates
 
 What it refuses (``EvalError`` with a reason a person can act on)
 ---------------------------------------------------------------
-Calls of unknown functions (``open``, ``__import__``, ``getattr``, ``exec``...), attribute access on values,
+Calls of unknown functions (``open``, ``__import__``, ``getattr``, ``exec``...), attribute access on values
+(other than the fixed table above),
 imports, ``global``/``nonlocal``, ``try``/``with``, ``class``, ``yield``, ``await``, ``del``, f-strings,
 ``%`` string formatting, bytes and complex literals, decorated nested functions; integers over
 ``Budget.max_int_bits`` (``10 ** 10 ** 10`` and ``1 << 10 ** 6`` are refused before anything is computed),

@@ -390,6 +390,10 @@ class Resolver:
                         if scope.function is not None and scope.function.param(name) is not None:
                             return scope, []  # read before it is reassigned: still the parameter
                         continue
+                    if all(r.seq == seq for r in recs):
+                        # `opt.hyp = check_file(opt.hyp)`: a statement does not read what it assigns; the value is
+                        # the one before (the option's default), not the statement itself again and again
+                        return scope, []
                 return scope, recs
             if scope.function is not None and scope.function.param(name) is not None:
                 return scope, []
@@ -765,7 +769,7 @@ class Resolver:
         # explicit assignment to the dotted name (args.lr = 0.1)
         if full is not None:
             scope, recs = self._assignments(full, ctx, seq)
-            if recs and not all(r.ctx.conds > 0 for r in recs):
+            if recs and not all(r.ctx.conds > 0 and not _dominates(r, ctx, seq) for r in recs):
                 return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
             if recs:
                 # only conditional overrides (`if args.resume: args.start_epoch = ...`): a fresh run keeps
@@ -1796,6 +1800,14 @@ class EvalScope:
         fn = fns[0]
         return FunctionValue(fn.node, fn.name, self.resolver.loc_line(fn.node),
                              scope=EvalScope(self.resolver, Ctx(fn.scope)))
+
+
+def _dominates(rec: AssignRec, ctx: Ctx, seq: int | None) -> bool:
+    """An assignment that always runs before the read at ``ctx``: earlier in the same function and loop body,
+    inside the same branch arms as the read or fewer (``if rank in (-1, 0): opt.hyp = hyp; ...; x = opt.hyp``)."""
+    if seq is None or rec.seq >= seq or rec.ctx.scope is not ctx.scope or rec.ctx.loops != ctx.loops:
+        return False
+    return bool(rec.ctx.arms) and set(rec.ctx.arms) <= set(ctx.arms)
 
 
 def _is_instance(v: Any) -> bool:
