@@ -366,3 +366,24 @@ def test_yolov7_checked_path_at_module_level_and_a_write_inside_the_same_arm(tmp
     for k in (0, 15, 29):
         f = ((1 - math.cos(k * math.pi / 30)) / 2) * (0.1 - 1) + 1
         assert s["lr"][k] == pytest.approx(0.01 * f, rel=1e-12)
+
+
+def test_a_scheduler_class_that_keeps_a_plain_helper_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A torch scheduler subclass (class_sim) builds a plain helper object in __init__ and asks isinstance() of it."""
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "train.py": (
+            "import torch\n\n\nclass Warm:\n    def __init__(self, n):\n        self.n = n\n\n"
+            "    def factor(self, e):\n        return min(1.0, (e + 1) / self.n)\n\n\n"
+            "class WarmLR(torch.optim.lr_scheduler.LRScheduler):\n"
+            "    def __init__(self, optimizer, n):\n        self.w = Warm(n)\n        super().__init__(optimizer)\n\n"
+            "    def get_lr(self):\n        f = self.w.factor(self.last_epoch) if isinstance(self.w, Warm) else 0.0\n"
+            "        ok = not isinstance(self, Warm)\n"
+            "        return [base * f if ok else 0.0 for base in self.base_lrs]\n\n\n"
+            "opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)\n"
+            "s = WarmLR(opt, 4)\nfor epoch in range(6):\n    opt.step()\n    s.step()\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    r = analyze_path(str(tmp_path / "train.py"), "train.py", AnalysisOptions())
+    (s,) = r.schedulers
+    assert s["lr"] == pytest.approx([0.1 * min(1.0, (k + 1) / 4) for k in range(6)], rel=1e-12), s["summary"]

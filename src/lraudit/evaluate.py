@@ -186,6 +186,7 @@ class Host:
     """
 
     what: str = "an object"
+    takes_classes: bool = False  # ev_isinstance accepts Constructible classes, not only ClassTokens
 
     def ev_getattr(self, name: str) -> Any:
         raise EvalError(f"{self.what} has no attribute {name} the evaluator can read")
@@ -245,6 +246,10 @@ class Constructible:
     def ev_new(self) -> tuple[Host, Any]:
         """A new, empty object and its ``__init__`` to call (a BoundMethod), or None when it has none."""
         raise EvalError(f"{self.what} cannot be instantiated")
+
+    def ev_token(self) -> ClassToken:
+        """The ``ClassToken`` (``custom:Name``) other hosts compare their classes with."""
+        raise EvalError(f"the type of {self.what} is unknown")
 
 
 @dataclass(frozen=True)
@@ -2614,6 +2619,8 @@ def _builtin_isinstance(m: _Machine, args: list[Any], kwargs: dict[str, Any]) ->
     obj, types = _signature("isinstance", args, kwargs, ("obj", "class_or_tuple"), 2)
     candidates = types if isinstance(types, tuple) else (types,)
     if isinstance(obj, Host) and all(isinstance(t, (ClassToken, Constructible)) for t in candidates):
+        if not obj.takes_classes:  # hosts that compare ClassTokens only: a class of the code by its custom: name
+            candidates = tuple(t.ev_token() if isinstance(t, Constructible) else t for t in candidates)
         return any(obj.ev_isinstance(t) for t in candidates)  # type: ignore[arg-type]
     if any(isinstance(t, Constructible) for t in candidates):
         if isinstance(obj, Opaque):

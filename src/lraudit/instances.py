@@ -62,6 +62,9 @@ class PlainClass(Constructible):
                 return k, "field", k.fields[name]
         return None
 
+    def ev_token(self) -> ClassToken:
+        return ClassToken(f"custom:{self.name}")
+
     def ev_new(self) -> tuple[Host, Any]:
         obj = Instance(self)
         found = self.lookup("__init__")
@@ -94,6 +97,8 @@ def _c3(cls: PlainClass, depth: int) -> list[PlainClass]:
 
 class Instance(Host):
     """An object of a ``PlainClass``: its own attributes, then its class's methods and class-level values."""
+
+    takes_classes = True
 
     def __init__(self, cls: PlainClass, attrs: dict[str, Any] | None = None) -> None:
         self.cls = cls
@@ -144,7 +149,7 @@ class Instance(Host):
     def ev_isinstance(self, token: Any) -> bool:
         if isinstance(token, PlainClass):
             return any(k is token for k in self.cls.mro())
-        return False  # a library class: a plain class never derives from one
+        return False  # a library class (ClassToken): a plain class never derives from one
 
     def ev_call_target(self) -> Any:
         found = self.cls.lookup("__call__")
