@@ -387,3 +387,21 @@ def test_a_scheduler_class_that_keeps_a_plain_helper_object(tmp_path: Path, monk
     r = analyze_path(str(tmp_path / "train.py"), "train.py", AnalysisOptions())
     (s,) = r.schedulers
     assert s["lr"] == pytest.approx([0.1 * min(1.0, (k + 1) / 4) for k in range(6)], rel=1e-12), s["summary"]
+
+
+def test_a_base_class_imported_from_a_third_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "base.py": "class Base:\n    def __init__(self, total):\n        self.total = total\n\n"
+                   "    def frac(self, e):\n        return e / self.total\n",
+        "sched.py": "from base import Base\n\n\nclass Linear(Base):\n    def step(self, e):\n"
+                    "        return 1.0 - self.frac(e)\n",
+        "train.py": ("import torch\nfrom sched import Linear\n"
+                     "opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)\n"
+                     "s = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda=Linear(10).step)\n"
+                     "for epoch in range(10):\n    opt.step()\n    s.step()\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    r = analyze_path(str(tmp_path / "train.py"), "train.py", AnalysisOptions())
+    (s,) = r.schedulers
+    assert s["lr"] == pytest.approx([0.1 * (1 - k / 10) for k in range(10)], rel=1e-12), s["summary"]

@@ -1413,6 +1413,8 @@ class Resolver:
         ci = self.ix.classes.get(path)
         if ci is None:
             found = self._module_class(path, ctx)
+            if found is None and "." in path and self.module_hops < 4:
+                found = self._qualified_module_class(path, ctx)  # a base class named by its qualified import
             if found is None:
                 return None
             home, name = found
