@@ -127,6 +127,10 @@ BAD_CLASSES = {
         "class Sched:\n    def __init__(self, n):\n        self.n = n\n"
         "    def step(self, e):\n        while True:\n            e += 1\n        return 1.0\n",
         "Sched(10).step", "budget exceeded"),
+    "method recurses without end": (
+        "class Sched:\n    def __init__(self, n):\n        self.n = n\n"
+        "    def step(self, e):\n        return self.step(e + 1)\n",
+        "Sched(10).step", "recursion too deep"),
     "init loops forever": (
         "class Sched:\n    def __init__(self, n):\n        while n > 0:\n            n += 1\n"
         "    def step(self, e):\n        return 1.0\n",
