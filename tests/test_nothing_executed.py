@@ -309,7 +309,7 @@ def _eval(source: str, budget: Budget | None = None) -> Any:
 
 
 @pytest.mark.parametrize("source, reason", [
-    ("__import__('os').system('touch pwned')", "attribute access"),
+    ("__import__('os').system('touch pwned')", "unknown function __import__"),
     ("open('pwned', 'w')", "unknown function open"),
     ("eval('1')", "unknown function eval"),
     ("exec('x = 1')", "unknown function exec"),
@@ -322,7 +322,11 @@ def _eval(source: str, budget: Budget | None = None) -> Any:
     ("(1).__class__", "attribute access"),
     ("math.__loader__", "math.__loader__"),
     ("math.sys", "math.sys"),
-    ("''.join(['a'])", "attribute access"),
+    # pure str methods are evaluated (value_methods.py); anything else of a string is not
+    ("''.__class__.__mro__", "str.__class__ is not evaluated"),
+    ("'a'.encode()", "str.encode is not evaluated"),
+    ("{}.__class__", "dict.__class__ is not evaluated"),
+    ("{}.update(a=1)", "dict.update is not evaluated"),
     ("f'{1}'", "f-strings"),
     ("'%s' % 1", "formatting"),
 ])

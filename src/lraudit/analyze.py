@@ -414,6 +414,10 @@ def _jsonable(x: Any, budget: list[int], depth: int) -> Any:
         return None
     if isinstance(x, FunctionValue):
         return repr(x)
+    from .instances import Instance
+
+    if isinstance(x, Instance):  # an object of a plain class of the analysed code
+        return repr(x)
     return f"<{type(x).__name__}>"
 
 

@@ -18,6 +18,12 @@ What it evaluates
   (Python's late binding), default and keyword arguments, ``*args``/``**kwargs`` parameters;
 * built-ins: ``abs all any bool dict divmod enumerate float int isinstance len list max min pow range
   reversed round sorted str sum tuple zip`` and ``print`` (a no-op whose arguments are not evaluated);
+* methods of values from a fixed table (value_methods.py): the pure ``str`` methods, ``dict.get/keys/values/
+  items``, ``pathlib`` paths (``Path(f).suffix.lower()``, ``ROOT / "data"``, ``p.parent.name``) and the read-only
+  file-system queries ``os.path.isfile/isdir/exists`` / ``Path.exists/is_file/is_dir``, answered only when the
+  caller passes a ``FileSystemView`` (paths inside one repository root) and refused otherwise;
+* objects of plain classes of the analysed code (instances.py): calling a ``Constructible`` builds a ``Host`` and
+  runs its ``__init__``; a host whose class defines ``__call__`` is callable; ``isinstance(obj, Cls)``;
 * ``math.*`` and the scalar part of ``numpy.*`` (see ``_MATH_TABLE`` and ``_NUMPY_TABLE``), found through
   ``Resolver.qualified``. When the resolver says a name is not an import and cannot resolve it either, a
   dotted name rooted at ``math``, ``np`` or ``numpy`` still means that module (a script that forgot the
@@ -25,7 +31,8 @@ What it evaluates
 
 What it refuses (``EvalError`` with a reason a person can act on)
 ---------------------------------------------------------------
-Calls of unknown functions (``open``, ``__import__``, ``getattr``, ``exec``...), attribute access on values,
+Calls of unknown functions (``open``, ``__import__``, ``getattr``, ``exec``...), attribute access on values
+(other than the fixed table above),
 imports, ``global``/``nonlocal``, ``try``/``with``, ``class``, ``yield``, ``await``, ``del``, f-strings,
 ``%`` string formatting, bytes and complex literals, decorated nested functions; integers over
 ``Budget.max_int_bits`` (``10 ** 10 ** 10`` and ``1 << 10 ** 6`` are refused before anything is computed),
@@ -77,9 +84,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from lraudit.facts import FunctionValue
 from lraudit.numpy_arrays import NumArray, elementwise
+from lraudit.value_methods import BoundValueMethod, FileSystemView, MethodRefused, PathValue, path_join, \
+    value_attribute
 
 __all__ = [
     "Budget",
+    "Constructible",
     "EvalCache",
     "EvalError",
     "BoundMethod",
@@ -92,6 +102,7 @@ __all__ = [
     "call_function_recording",
     "evaluate_expression",
     "make_callable",
+    "call_value",
 ]
 
 
@@ -176,6 +187,7 @@ class Host:
     """
 
     what: str = "an object"
+    takes_classes: bool = False  # ev_isinstance accepts Constructible classes, not only ClassTokens
 
     def ev_getattr(self, name: str) -> Any:
         raise EvalError(f"{self.what} has no attribute {name} the evaluator can read")
@@ -210,6 +222,35 @@ class Host:
     def ev_getitem(self, key: Any) -> Any:
         """``host[key]``."""
         raise EvalError(f"{self.what} cannot be indexed")
+
+    def ev_call_target(self) -> Any:
+        """What ``host(...)`` calls (a bound ``__call__``), or None when the object is not callable."""
+        return None
+
+    def ev_export(self, export: Callable[[Any], Any]) -> None:
+        """Make the object's state plain values (``export`` turns evaluator values into plain ones) before it
+        leaves an evaluation; objects without state of their own do nothing."""
+
+    def ev_copy(self) -> "Host":
+        """An independent copy for a new simulation (objects without state of their own return themselves)."""
+        return self
+
+
+class Constructible:
+    """A class of the analysed code that evaluated code may instantiate (``Warmup(10)``; see instances.py).
+
+    Calling it makes a new host object and runs its ``__init__`` (if any) on the call's arguments in the same
+    evaluation, under the same budgets."""
+
+    what: str = "a class"
+
+    def ev_new(self) -> tuple[Host, Any]:
+        """A new, empty object and its ``__init__`` to call (a BoundMethod), or None when it has none."""
+        raise EvalError(f"{self.what} cannot be instantiated")
+
+    def ev_token(self) -> ClassToken:
+        """The ``ClassToken`` (``custom:Name``) other hosts compare their classes with."""
+        raise EvalError(f"the type of {self.what} is unknown")
 
 
 @dataclass(frozen=True)
@@ -283,9 +324,36 @@ class Session:
 
 
 def call_function(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
-                  budget: Budget | None = None, *, cache: EvalCache | None = None) -> Any:
-    """Call ``fn`` with plain-value arguments inside the evaluator and return its (plain) result."""
-    return _run_call(fn, args, kwargs, budget or Budget(), None, cache.entries if cache else None)[0]
+                  budget: Budget | None = None, *, cache: EvalCache | None = None,
+                  filesystem: FileSystemView | None = None) -> Any:
+    """Call ``fn`` with plain-value arguments inside the evaluator and return its (plain) result.
+
+    ``filesystem`` answers the read-only file-system queries (``os.path.isfile``, ``Path.exists``) the code makes,
+    inside one repository root; without it they are refused."""
+    return _run_call(fn, args, kwargs, budget or Budget(), None, cache.entries if cache else None, filesystem)[0]
+
+
+def call_value(callee: Any, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
+               budget: Budget | None = None, *, filesystem: FileSystemView | None = None) -> Any:
+    """Call any callee the evaluator knows (a ``FunctionValue``, a ``Constructible`` class of the analysed code, a
+    ``BoundMethod``) with plain-value arguments; a host object in the result is handed back with its state made
+    plain (``ev_export``). Raises EvalError."""
+    b = budget or Budget()
+    m = _Machine(b, b.max_seconds, None, filesystem)
+    with _recursion_room(b):
+        try:
+            a = [m.import_value(v) for v in args]
+            kw = {str(k): m.import_value(v) for k, v in (kwargs or {}).items()}
+            result = m.call(callee, a, kw, None)
+            if isinstance(result, Host):
+                result.ev_export(m.export)
+            return m.export(result)
+        except _Refusal as e:
+            raise EvalError(f"{e}{m.where()}") from None
+        except RecursionError:
+            raise EvalError("expression or calls nested too deeply") from None
+        except MemoryError:
+            raise EvalError("out of memory") from None
 
 
 def call_function_recording(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None = None,
@@ -326,6 +394,11 @@ def make_callable(fn: FunctionValue, budget: Budget | None = None) -> Callable[.
 
 class _BudgetedCallable:
     def __init__(self, fn: FunctionValue, budget: Budget) -> None:
+        if any(isinstance(v, Host) for _, v in fn.bound):
+            # a bound method of an object of the analysed code (``Warmup(10).step``): each callable (one
+            # simulation) gets its own copy of the object, so state a method keeps does not leak between curves
+            fn = FunctionValue(fn.node, fn.name, fn.line, fn.scope,
+                               tuple((k, v.ev_copy() if isinstance(v, Host) else v) for k, v in fn.bound))
         self.fn = fn
         self.budget = budget
         self.total = budget.max_seconds * 20
@@ -349,10 +422,11 @@ class _BudgetedCallable:
 
 
 def _run_call(fn: FunctionValue, args: Sequence[Any], kwargs: Mapping[str, Any] | None, budget: Budget,
-              seconds: float | None, shared: dict | None) -> tuple[Any, list[Any]]:
+              seconds: float | None, shared: dict | None,
+              filesystem: FileSystemView | None = None) -> tuple[Any, list[Any]]:
     if not isinstance(fn, FunctionValue):
         raise EvalError(f"not a function from the analysed file: {type(fn).__name__}")
-    m = _Machine(budget, budget.max_seconds if seconds is None else seconds, shared)
+    m = _Machine(budget, budget.max_seconds if seconds is None else seconds, shared, filesystem)
     with _recursion_room(budget):
         try:
             a = [m.import_value(v) for v in args]
@@ -464,6 +538,10 @@ def _kind(v: Any) -> str:
         return f"function {v.name}"
     if isinstance(v, _Builtin):
         return f"built-in {v.name}"
+    if isinstance(v, PathValue):
+        return "a path"
+    if isinstance(v, Constructible):
+        return v.what
     name = type(v).__name__
     return ("an " if name[0] in "aeiou" else "a ") + name
 
@@ -633,8 +711,11 @@ _UNSUPPORTED_WORDS = {
 class _Machine:
     """One top-level evaluation: budget counters, caches, recorded writes."""
 
-    def __init__(self, budget: Budget, seconds: float, shared: dict | None) -> None:
+    def __init__(self, budget: Budget, seconds: float, shared: dict | None,
+                 filesystem: FileSystemView | None = None) -> None:
         self.budget = budget
+        # read-only file-system queries (os.path.isfile, Path.exists) inside the repository; None: refused
+        self.filesystem = filesystem
         self.max_steps = budget.max_steps
         self.max_bits = budget.max_int_bits
         self.max_len = budget.max_container
@@ -707,7 +788,7 @@ class _Machine:
     def import_value(self, v: Any, depth: int = 0) -> Any:
         """Validate and copy a value from outside (arguments, resolver answers)."""
         if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range, Host, BoundMethod,
-                                         NativeMethod, ClassToken, NameScope)):
+                                         NativeMethod, ClassToken, NameScope, Constructible, PathValue)):
             return v
         if isinstance(v, bool):
             return bool(v)
@@ -740,7 +821,8 @@ class _Machine:
         if memo is None:
             memo = {}
         if v is None or type(v) in _NUMBER_TYPES or isinstance(v, (str, range, FunctionValue, Opaque, Host,
-                                                                   BoundMethod, NativeMethod, ClassToken)):
+                                                                   BoundMethod, NativeMethod, ClassToken,
+                                                                   Constructible, PathValue)):
             return v
         if id(v) in memo:
             return memo[id(v)]
@@ -951,6 +1033,13 @@ class _Machine:
             return self.global_value(node, env.scope, for_call)
         except _Refusal:
             if attr != "param_groups":
+                if isinstance(node.value, cst.Name):  # a method of a module-level string, dict or path
+                    try:
+                        base_value = self._ev_name(node.value, env)
+                    except (_Refusal, EvalError):
+                        base_value = None
+                    if _has_value_methods(base_value):
+                        return self._value_attr(base_value, attr)
                 raise
         # X.param_groups where X is global: an Opaque the resolver knows, or nothing known at all
         base_node = node.value
@@ -983,21 +1072,49 @@ class _Machine:
                         return self._host_call(receiver.ev_class_attr, owner, attr)
                 return _MISSING
             if not isinstance(root_value, Host):
+                if _has_value_methods(root_value):  # `name.lower()`, `p.suffix`: a local's chain, no side effects
+                    value = self.ev(base, env)
+                    if _has_value_methods(value):
+                        return self._value_attr(value, attr)
                 return _MISSING
-        elif not isinstance(base, (cst.Subscript, cst.Call, cst.Attribute)):
+        elif not isinstance(base, (cst.Subscript, cst.Call, cst.Attribute, cst.SimpleString, cst.ConcatenatedString,
+                                   cst.Dict)):
             return _MISSING
         if text is None:
             try:
                 value = self.ev(base, env)
-            except EvalError:
-                return _MISSING  # the ordinary rules say why
+            except EvalError as e:
+                if attr == "param_groups" or str(e).startswith("attribute access"):
+                    return _MISSING  # the ordinary rules say why
+                raise  # `Path(f).suffix` where f is unknown: why f is
         else:
             value = self.ev(base, env)
         if not isinstance(value, Host):
+            if _has_value_methods(value):
+                return self._value_attr(value, attr)
             if text is None:
                 return _MISSING
             raise _Refusal(f"attribute access {text} not allowed (attributes of values are never read)")
         return self._host_call(value.ev_getattr, attr)
+
+    def _value_attr(self, value: Any, attr: str) -> Any:
+        """``value.attr`` from value_methods' fixed table (str, dict and path methods and attributes)."""
+        try:
+            got = value_attribute(value, attr)
+        except MethodRefused as e:
+            raise _Refusal(str(e)) from None
+        if isinstance(got, BoundValueMethod):
+            method = got
+
+            def impl(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
+                m.charge(len(method.receiver) if isinstance(method.receiver, (str, dict)) else 1)
+                try:
+                    return m.import_value(method.call(args, kwargs, m.filesystem))
+                except MethodRefused as e:
+                    raise _Refusal(str(e)) from None
+
+            return _Builtin(method.name, impl)
+        return self.import_value(got)
 
     def _host_call(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -1091,6 +1208,12 @@ class _Machine:
         return self.binop(_BINARY_OPS[type(node.operator)], a, b)
 
     def binop(self, op: str, a: Any, b: Any) -> Any:
+        if op == "/" and (isinstance(a, PathValue) and isinstance(b, (str, PathValue))
+                          or isinstance(b, PathValue) and type(a) is str):
+            try:
+                return path_join(a, b)
+            except MethodRefused as e:
+                raise _Refusal(str(e)) from None
         if isinstance(a, Host):
             a = self.host_number(a)
         if isinstance(b, Host):
@@ -1546,6 +1669,24 @@ class _Machine:
                 self.owners.pop()
         if isinstance(callee, NativeMethod):
             return self.import_value(callee.impl(args, kwargs))
+        if isinstance(callee, Constructible):
+            try:
+                obj, init = callee.ev_new()
+            except EvalError as e:
+                raise _Refusal(str(e)) from None
+            if init is None:
+                if args or kwargs:
+                    raise _Refusal(f"{callee.what}() takes no arguments (it defines no __init__)")
+            elif self.call(init, args, kwargs, node) is not None:
+                raise _Refusal(f"__init__() of {callee.what} should return None")
+            return obj
+        if isinstance(callee, Host):
+            try:
+                target = callee.ev_call_target()
+            except EvalError as e:
+                raise _Refusal(str(e)) from None
+            if target is not None:
+                return self.call(target, args, kwargs, node)
         what = _code(node.func) if isinstance(node, cst.Call) else "value"  # type: ignore[union-attr]
         if isinstance(callee, Opaque):
             raise _Refusal(f"calls unknown function {what}() ({callee.what})")
@@ -1565,6 +1706,16 @@ class _Machine:
         base = _Env({}, frozenset(), None, closure, fn.scope)
         values = self.bind(info, fn.name, args, kwargs, preset, lambda p: self.ev(info.defaults[p], base))
         env = _Env(values, info.assigned, None, closure, fn.scope)
+        owner = closure.get("__class__")
+        receiver = values.get(info.positional[0]) if owner is not None and info.positional else None
+        if isinstance(receiver, Host):
+            # a method bound to its object outside the evaluator (instances.bind_method): ``__class__`` is the class
+            # that defines it, as in Python's own closure cell, so super() inside it works
+            self.owners.append((owner, receiver))
+            try:
+                return self.run(node, info, env, fn.name, node, fn.line)
+            finally:
+                self.owners.pop()
         return self.run(node, info, env, fn.name, node, fn.line)
 
     def call_closure(self, c: _Closure, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -2302,7 +2453,7 @@ def _builtin_str(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> str:
     (x,) = _signature("str", args, kwargs, ("object",), 0)
     if x is _MISSING:
         return ""
-    if x is None or type(x) in _NUMBER_TYPES or type(x) is str:
+    if x is None or type(x) in _NUMBER_TYPES or type(x) is str or isinstance(x, PathValue):
         return str(x)
     raise _Refusal(f"str() of {_kind(x)} is not supported")
 
@@ -2470,8 +2621,16 @@ def _builtin_all(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> bool:
 def _builtin_isinstance(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> bool:
     obj, types = _signature("isinstance", args, kwargs, ("obj", "class_or_tuple"), 2)
     candidates = types if isinstance(types, tuple) else (types,)
-    if isinstance(obj, Host) and all(isinstance(t, ClassToken) for t in candidates):
-        return any(obj.ev_isinstance(t) for t in candidates)
+    if isinstance(obj, Host) and all(isinstance(t, (ClassToken, Constructible)) for t in candidates):
+        if not obj.takes_classes:  # hosts that compare ClassTokens only: a class of the code by its custom: name
+            candidates = tuple(t.ev_token() if isinstance(t, Constructible) else t for t in candidates)
+        return any(obj.ev_isinstance(t) for t in candidates)  # type: ignore[arg-type]
+    if any(isinstance(t, Constructible) for t in candidates):
+        if isinstance(obj, Opaque):
+            raise _Refusal(f"the type of {obj.what} is unknown")
+        if all(isinstance(t, Constructible) for t in candidates) and not isinstance(obj, Host):
+            return False  # a number, string or container is no instance of a class of the analysed code
+        raise _Refusal("isinstance() with classes of the analysed code and other types is not supported")
     pytypes = []
     for t in candidates:
         if not isinstance(t, _Builtin) or t.pytype is None:
@@ -2540,6 +2699,33 @@ _MODULE_TABLE["bisect.bisect_right"] = _bisect("bisect.bisect_right", bisect.bis
 _MODULE_TABLE["bisect.bisect"] = _bisect("bisect.bisect", bisect.bisect_right)
 _MODULE_TABLE["bisect.bisect_left"] = _bisect("bisect.bisect_left", bisect.bisect_left)
 _CLASS_TOKEN_MODULES = ("torch.optim.lr_scheduler.",)
+
+
+def _has_value_methods(v: Any) -> bool:
+    """A value whose methods value_methods implements (str, dict, pathlib paths; not a parameter group)."""
+    return type(v) is str or type(v) is dict or isinstance(v, PathValue)
+
+
+def _path_builtin(qual: str) -> _Builtin:
+    from .value_methods import path_function
+
+    fn = path_function(qual)
+    assert fn is not None
+
+    def impl(m: _Machine, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        try:
+            return m.import_value(fn(args, kwargs, m.filesystem))
+        except MethodRefused as e:
+            raise _Refusal(str(e)) from None
+
+    return _Builtin(qual, impl, PathValue if qual.startswith("pathlib.") else None)
+
+
+for _qual in ("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath", "os.path.isfile",
+              "os.path.isdir", "os.path.exists", "os.path.join", "os.path.basename", "os.path.dirname",
+              "os.path.splitext", "os.path.split", "os.path.normpath", "os.path.isabs", "os.path.abspath",
+              "os.fspath"):
+    _MODULE_TABLE[_qual] = _path_builtin(_qual)
 _HOST_BUILTINS = ("getattr", "hasattr", "type")
 _WARN = _Builtin("warnings.warn", None)
 _MODULE_TABLE["warnings.warn"] = _WARN

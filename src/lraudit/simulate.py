@@ -58,6 +58,13 @@ def _short(cls: str) -> str:
 
 
 def _callable(v: Any) -> Any:
+    from .instances import Instance, as_function
+
+    if isinstance(v, Instance):  # an object of a plain class of the analysed code that defines __call__
+        fv = as_function(v)
+        if fv is None:
+            raise Unresolved(f"{v.what} is not callable: {v.cls.name} defines no __call__")
+        v = fv
     if isinstance(v, FunctionValue):
         from .evaluate import make_callable
 

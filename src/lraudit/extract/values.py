@@ -411,6 +411,10 @@ class Resolver:
                         if scope.function is not None and scope.function.param(name) is not None:
                             return scope, []  # read before it is reassigned: still the parameter
                         continue
+                    if all(r.seq == seq for r in recs):
+                        # `opt.hyp = check_file(opt.hyp)`: a statement does not read what it assigns; the value is
+                        # the one before (the option's default), not the statement itself again and again
+                        return scope, []
                 return scope, recs
             if scope.function is not None and scope.function.param(name) is not None:
                 return scope, []
@@ -927,7 +931,7 @@ class Resolver:
         # explicit assignment to the dotted name (args.lr = 0.1)
         if full is not None:
             scope, recs = self._assignments(full, ctx, seq)
-            if recs and not all(r.ctx.conds > 0 for r in recs):
+            if recs and not all(r.ctx.conds > 0 and not _dominates(r, ctx, seq) for r in recs):
                 return self._from_assignments(full, recs, scope)  # type: ignore[arg-type]
             if recs:
                 # only conditional overrides (`if args.resume: args.start_epoch = ...`): a fresh run keeps
@@ -972,6 +976,8 @@ class Resolver:
                 if attr in bv:
                     return self._dict_item(bv, attr, base_v.source)
                 return Unknown(f"key {attr!r} is not in {self.ix.text(base, 40)}")
+            if _is_instance(bv):
+                return _instance_attr(bv, attr, base_v.source, full or attr)
             return Unknown(f"{full or attr}: attribute of a {type(bv).__name__}")
         # args.x where args is a parameter or unknown: fall back to argparse when the file defines --x
         base_text = dotted(base) or ""
@@ -1341,7 +1347,7 @@ class Resolver:
                 home, path = found
         if path in (home.ix.classes if home is not None else self.ix.classes):
             ci = (home.ix.classes if home is not None else self.ix.classes)[path]
-            if ci.is_dataclass or ci.fields:
+            if ci.is_dataclass or ci.fields and "__init__" not in ci.methods:
                 overrides = []
                 sources = []
                 for i, a in enumerate(node.args):
@@ -1353,6 +1359,10 @@ class Resolver:
                         overrides.append((name, v))
                         sources.append((name, self.where(a.value)))
                 return Known(DataclassInstance(path, tuple(overrides), tuple(sources), home), f"{path}()")
+        if path and path.split(".", 1)[0] not in _LIBRARY_ROOTS:
+            built = self._instance_call(node, path, ctx, seq)  # an object of a plain class of the repository
+            if built is not None:
+                return built
         if last == "len" and len(node.args) == 1 and not node.args[0].star:
             inner = self.resolve(node.args[0].value, ctx, seq)
             if isinstance(inner, Known) and isinstance(inner.value, (list, tuple, str, dict)):
@@ -1448,7 +1458,8 @@ class Resolver:
                 args.append(v.value)
         fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)))
         try:
-            result = call_function(fv, args, kwargs)
+            result = call_function(fv, args, kwargs, filesystem=caller.filesystem_view())
+            result = _plain_paths(result)
         except EvalError as exc:
             return Unknown(f"{name}(){of} could not be evaluated: {exc}")
         except Exception as exc:  # the evaluator must never take the run down
@@ -1697,9 +1708,24 @@ class Resolver:
         return v
 
     def _module_class(self, path: str, ctx: Ctx) -> tuple["Resolver", str] | None:
-        """(resolver of its module, class name) when ``path`` names a class of another repository module."""
-        q = self.ix.imports.for_scope(ctx.scope).qualify_text(path)
-        if q is None or q.split(".", 1)[0] in _LIBRARY_ROOTS or self.module_hops >= 4:
+        """(resolver of its module, class name) when ``path`` names a class of another repository module (also
+        through ``from utils import *``: the last star import that defines it wins, as in Python)."""
+        if self.module_hops >= 4:
+            return None
+        table = self.ix.imports.for_scope(ctx.scope)
+        q = table.qualify_text(path)
+        if q is None and "." not in path and table.star_modules:
+            for m in reversed(table.star_modules):
+                found = self._qualified_module_class(f"{m}{path}" if m.endswith(".") else f"{m}.{path}", ctx)
+                if found is not None:
+                    return found
+            return None
+        if q is None:
+            return None
+        return self._qualified_module_class(q, ctx)
+
+    def _qualified_module_class(self, q: str, ctx: Ctx) -> tuple["Resolver", str] | None:
+        if q.split(".", 1)[0] in _LIBRARY_ROOTS:
             return None
         from ..repository import Target, repository_for
 
@@ -1722,6 +1748,116 @@ class Resolver:
                 return None
             t = repository_for(other.path).resolve(nq, other.path)
         return None
+
+    # ------------------------------------------------------------------------------ plain classes
+    def plain_class(self, path: str, ctx: Ctx, depth: int = 0) -> Any:
+        """The ``PlainClass`` (instances.py) a name of this module's code stands for, a reason (str) when it names a
+        class of the repository the evaluator cannot follow, or None when it names no class of the repository."""
+        home: Resolver = self
+        name = path
+        ci = self.ix.classes.get(path)
+        if ci is None:
+            found = self._module_class(path, ctx)
+            if found is None and "." in path and self.module_hops < 4:
+                found = self._qualified_module_class(path, ctx)  # a base class named by its qualified import
+            if found is None:
+                return None
+            home, name = found
+            ci = home.ix.classes[name]
+        key = ("plain-class", id(ci))
+        hit = home._memo.get(key)
+        if hit is not None:
+            return hit[1]
+        home._memo[key] = (ci, f"the class {name} is defined in terms of itself")  # guards base-class cycles
+        result = home._build_plain_class(ci, depth)
+        home._memo[key] = (ci, result)
+        return result
+
+    def _build_plain_class(self, ci: ClassInfo, depth: int) -> Any:
+        from ..instances import PlainClass
+
+        if ci.node.decorators or ci.is_dataclass:
+            return f"{ci.name} is decorated, which the evaluator does not follow"
+        if depth > 8:
+            return f"the class hierarchy of {ci.name} is too deep"
+        mscope = self.class_scopes.get(id(ci), self.ix.module_scope)
+        bases = []
+        for b in ci.bases:
+            if b in ("object", "builtins.object"):
+                continue
+            base = self.plain_class(b, Ctx(mscope), depth + 1)
+            if base is None or isinstance(base, str):
+                why = f" ({base})" if isinstance(base, str) else ""
+                return f"{ci.name} subclasses {b}, which is not a plain class the evaluator follows{why}"
+            bases.append(base)
+        if ci.node.keywords:
+            return f"{ci.name} has a metaclass or class keywords, which the evaluator does not follow"
+        methods: dict[str, FunctionValue] = {}
+        refused: dict[str, str] = {}
+        for mname, fn in ci.methods.items():
+            if fn.node.decorators:
+                refused[mname] = f"{ci.name}.{mname} is decorated, which the evaluator does not follow"
+                continue
+            if mname in ("__getattr__", "__getattribute__", "__setattr__", "__new__", "__init_subclass__"):
+                return f"{ci.name} defines {mname}, which the evaluator does not follow"
+            methods[mname] = FunctionValue(fn.node, f"{ci.name}.{mname}", self.loc_line(fn.node),
+                                           scope=EvalScope(self, Ctx(fn.scope)))
+        fields: dict[str, Any] = {}
+        for fname, node in ci.fields.items():
+            if node is None or fname in methods:
+                continue
+            v = self.resolve(node, Ctx(mscope))
+            if isinstance(v, Known):
+                fields[fname] = v.value
+            else:
+                refused.setdefault(fname, f"{ci.name}.{fname} is unknown: {v.reason}")  # type: ignore[union-attr]
+        return PlainClass(ci.name, self.where(ci.node), methods, fields, refused, tuple(bases))
+
+    def _instance_call(self, node: cst.Call, path: str, ctx: Ctx, seq: int | None) -> Value | None:
+        """``Decay(100, 0, 50)``: an object of a plain class of the repository, its ``__init__`` run by the safe
+        evaluator on the call's known arguments; None when ``path`` names no class of the repository."""
+        pc = self.plain_class(path, ctx)
+        if pc is None:
+            return None
+        text = self.ix.text(node, 60)
+        if isinstance(pc, str):
+            return Unknown(f"{text} is computed at run time: {pc}")
+        from ..evaluate import EvalError, call_value
+
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for a in node.args:
+            if a.star:
+                return Unknown(f"{path}({a.star}...) is not evaluated")
+            v = self.resolve(a.value, ctx, seq)
+            if not isinstance(v, Known):
+                return Unknown(f"{path}() gets an argument that is not known: {v.reason}")  # type: ignore
+            if isinstance(v.value, (ObjectRef, Namespace, DataclassInstance)):
+                return Unknown(f"{path}() gets {self.ix.text(a.value, 40)}, an object the evaluator does not follow")
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = v.value
+            else:
+                args.append(v.value)
+        try:
+            obj = call_value(pc, args, kwargs, filesystem=self.filesystem_view())
+        except EvalError as exc:
+            return Unknown(f"{path}() ({pc.where}) could not be evaluated: {exc}")
+        except Exception as exc:  # the evaluator must never take the run down
+            return Unknown(f"{path}() ({pc.where}) could not be evaluated: {type(exc).__name__}")
+        return Known(obj, f"{path}() at {self.where(node)} ({pc.where})")
+
+    def filesystem_view(self) -> Any:
+        """The read-only file-system view the evaluator answers ``os.path.isfile``/``Path.exists`` from: paths inside
+        this file's repository root; a relative path against the analysed script's directory and the root."""
+        from ..repository import repository_for
+        from ..value_methods import FileSystemView
+
+        try:
+            root = repository_for(self.path).root
+        except (OSError, ValueError):
+            return None
+        bases = [root] if self.module_hops else [os.path.dirname(os.path.abspath(self.path)), root]
+        return FileSystemView(root, bases)
 
     # ----------------------------------------------------------------------------------- configs
     def _config_load(self, node: cst.Call, q: str, ctx: Ctx, seq: int | None) -> Value:
@@ -2061,6 +2197,13 @@ class EvalScope:
             if isinstance(v.value, Namespace):  # `args` handed to a helper: its attributes resolve as options
                 return _namespace_host(self.resolver, node, self.ctx)
             return v.value
+        path = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        if path is not None:
+            pc = self.resolver.plain_class(path, self.ctx)  # `Warmup(...)` inside evaluated code
+            if pc is not None and not isinstance(pc, str):
+                return pc
+            if isinstance(pc, str):
+                raise EvalError(pc)
         raise EvalError(v.reason)  # type: ignore[union-attr]
 
     def function(self, name: str) -> FunctionValue | None:
@@ -2070,6 +2213,52 @@ class EvalScope:
         fn = fns[0]
         return FunctionValue(fn.node, fn.name, self.resolver.loc_line(fn.node),
                              scope=EvalScope(self.resolver, Ctx(fn.scope)))
+
+
+def _dominates(rec: AssignRec, ctx: Ctx, seq: int | None) -> bool:
+    """An assignment that always runs before the read at ``ctx``: earlier in the same function and loop body,
+    inside the same branch arms as the read or fewer (``if rank in (-1, 0): opt.hyp = hyp; ...; x = opt.hyp``)."""
+    if seq is None or rec.seq >= seq or rec.ctx.scope is not ctx.scope or rec.ctx.loops != ctx.loops:
+        return False
+    return bool(rec.ctx.arms) and set(rec.ctx.arms) <= set(ctx.arms)
+
+
+def _is_instance(v: Any) -> bool:
+    from ..instances import Instance
+
+    return isinstance(v, Instance)
+
+
+def _instance_attr(obj: Any, attr: str, source: str, text: str) -> Value:
+    """``obj.attr`` of an object of a plain class (instances.py): a field its ``__init__`` set, a class-level value,
+    or a bound method (a function of its remaining parameters, usable as ``lr_lambda``)."""
+    from ..evaluate import BoundMethod, EvalError
+    from ..instances import bind_method
+
+    try:
+        v = obj.ev_getattr(attr)
+    except EvalError as exc:
+        return Unknown(f"{text}: {exc}")
+    if isinstance(v, BoundMethod):
+        fv = bind_method(v.fn, obj, v.owner)
+        if fv is None:
+            return Unknown(f"{text}: the method takes no self parameter")
+        return Known(fv, f"method {v.fn.name}() of {source}")
+    if isinstance(v, (FunctionValue, bool, int, float, str, list, tuple, dict, type(None))) or _is_instance(v):
+        return Known(_plain_paths(v), f"{text}, set by {source}")
+    return Unknown(f"{text} is {type(v).__name__}, a value lraudit does not follow")
+
+
+def _plain_paths(v: Any, depth: int = 0) -> Any:
+    """A value out of the evaluator with its ``pathlib`` paths as strings (how values are kept here)."""
+    from ..value_methods import PathValue
+
+    if isinstance(v, PathValue):
+        return str(v)
+    if depth < 8 and isinstance(v, (list, tuple)) and any(isinstance(x, (PathValue, list, tuple)) for x in v):
+        out = [_plain_paths(x, depth + 1) for x in v]
+        return out if isinstance(v, list) else tuple(out)
+    return v
 
 
 def _size(v: Any, budget: int) -> int:
