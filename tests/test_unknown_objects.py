@@ -408,7 +408,8 @@ def test_notes_list_the_schedule_of_each_sibling_config(monkeypatch: pytest.Monk
     from lraudit.render.notes import render_notes
 
     monkeypatch.chdir(FIX / "configs_repo")
-    result = analyze_path(os.path.abspath("train.py"), "train.py", AnalysisOptions())
+    assert "sibling_configs" not in analyze_path(os.path.abspath("train.py"), "train.py", AnalysisOptions()).details
+    result = analyze_path(os.path.abspath("train.py"), "train.py", AnalysisOptions(siblings=True))
     (group,) = result.details["sibling_configs"]
     assert group["option"] == "--config" and group["default"] == "configs/resnet.yaml"
     # one run per config file, each with the values of its own file (worked out from the YAML files)

@@ -25,6 +25,7 @@ class AnalysisOptions:
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()  # code -> options
     severity: tuple[tuple[str, str], ...] = ()  # code -> severity override
     want_curves: bool = True  # explain/notes need full curves in the result
+    siblings: bool = False  # notes: one run per config file beside a --config default (sibling_configs.py)
     debug: bool = False
     notebook_cells: bool = True
     targets: Any = None  # versions.TargetVersions: the library versions the checked repository targets
@@ -57,6 +58,7 @@ class AnalysisOptions:
                 "rule_options": [[c, [[k, repr(v)] for k, v in o]] for c, o in self.rule_options],
                 "severity": [list(x) for x in self.severity],
                 "want_curves": self.want_curves,
+                "siblings": self.siblings,
                 "targets": self.targets.key() if self.targets is not None else None,
                 "overrides": [list(x) for x in self.overrides],
             },
@@ -201,7 +203,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
     if commands:
         result.details["entry_point"] = True  # a command the package installs ([project.scripts], console_scripts)
         result.details["commands"] = commands
-    if result.details.get("entry_point") and "add_argument" in text and facts.schedulers:
+    if opts.siblings and result.details.get("entry_point") and "add_argument" in text and facts.schedulers:
         from .sibling_configs import sibling_runs
 
         siblings = sibling_runs(module, text, path, display, opts, ext)

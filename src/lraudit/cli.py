@@ -133,12 +133,13 @@ def _overrides(sets: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[str], jobs: int | None,
          no_cache: bool, no_gitignore: bool, debug: bool, enabled: frozenset[str] | None,
-         steps: int | None = None, want_curves: bool = True, sets: Sequence[str] = (), quiet: bool = False) -> Any:
+         steps: int | None = None, want_curves: bool = True, sets: Sequence[str] = (), quiet: bool = False,
+         siblings: bool = False) -> Any:
     from .api import audit_paths
     from .discover import MissingPath
     from .progress import progress_for
 
-    opts = _options(paths, config, enabled, debug, steps, want_curves, sets)
+    opts = _options(paths, config, enabled, debug, steps, want_curves, sets, siblings)
     progress = progress_for(sys.stderr, quiet)
     try:
         return audit_paths(paths, opts, exclude=list(config.all_excludes) + list(excludes), jobs=_jobs(jobs),
@@ -152,7 +153,7 @@ def _run(paths: list[str], config: Any, rules: list[Any], *, excludes: Sequence[
 
 
 def _options(paths: list[str], config: Any, enabled: frozenset[str] | None, debug: bool, steps: int | None = None,
-             want_curves: bool = True, sets: Sequence[str] = ()) -> Any:
+             want_curves: bool = True, sets: Sequence[str] = (), siblings: bool = False) -> Any:
     from .analyze import AnalysisOptions
 
     return AnalysisOptions(
@@ -161,6 +162,7 @@ def _options(paths: list[str], config: Any, enabled: frozenset[str] | None, debu
         rule_options=tuple(sorted((c, tuple(sorted(o.items()))) for c, o in config.rules.items())),
         severity=tuple(sorted(config.severity.items())),
         want_curves=want_curves,
+        siblings=siblings,
         debug=debug,
         targets=_targets(paths, config),
         overrides=_overrides(sets),
@@ -385,7 +387,8 @@ def notes(paths: tuple[str, ...], output: str | None, plots_dir: str | None, ste
     config, rules = _load(plist, config_file)
     enabled = _enabled(rules, config, (), ())
     report = _run(plist, config, rules, excludes=excludes, jobs=jobs, no_cache=no_cache,
-                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps, quiet=quiet, sets=sets)
+                  no_gitignore=no_gitignore, debug=debug, enabled=enabled, steps=steps, quiet=quiet, sets=sets,
+                  siblings=True)
     from .render.notes import render_notes
 
     plots: dict[str, str] = {}

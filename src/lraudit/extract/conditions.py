@@ -153,7 +153,22 @@ def _matches(pattern: Any, subject: Any, ctx: Ctx, seq: int | None, resolver: Re
     return None
 
 
+_SIZES: dict[int, tuple[cst.CSTNode, int]] = {}  # id(test) -> (test, its size): a test is sized once per run
+MAX_SIZES = 50_000
+
+
 def _size(node: cst.CSTNode) -> int:
+    hit = _SIZES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_SIZES) >= MAX_SIZES:
+        _SIZES.clear()
+    n = _count(node)
+    _SIZES[id(node)] = (node, n)
+    return n
+
+
+def _count(node: cst.CSTNode) -> int:
     n = 0
     stack = [node]
     while stack and n <= MAX_TEST_NODES:
