@@ -205,3 +205,49 @@ def test_a_rescale_by_the_number_of_processes_is_drawn_for_one_process() -> None
     s = _chain(scale="args.batch_size * dist.get_world_size()")
     assert [round(x, 12) for x in s["lr"]] == [0.8] * 12 + [0.08] * 12 + [0.008] * 12
     assert "assumes one process" in s["summary"]
+
+
+# ---------------------------------------------------- a parameter reassigned only on some paths
+
+PARAM_REASSIGNED = """
+import os
+import random
+import torch
+
+
+def build(model, lr, flag=FLAG):
+    if COND:
+        lr = 0.1
+    return torch.optim.SGD(model.parameters(), lr=lr)
+
+
+def resume(model, start_epoch=0, ckpt="last.pt"):
+    if os.path.isfile(ckpt):
+        start_epoch = torch.load(ckpt)["epoch"]
+    return torch.optim.SGD(model.parameters(), lr=0.1 * start_epoch + 0.1)
+
+
+model = torch.nn.Linear(2, 2)
+opt = build(model, LR)
+opt2 = resume(model)
+"""
+
+
+def _param_lrs(cond: str, flag: str = "True", lr: str = "0.5") -> list:
+    src = PARAM_REASSIGNED.replace("COND", cond).replace("FLAG", flag).replace("LR", lr)
+    result = audit_source(src, "train.py")
+    assert result.error is None, result.error
+    return [o["lr"] for o in result.optimizers]
+
+
+def test_a_parameter_reassigned_under_an_unknown_condition_is_not_guessed() -> None:
+    lr, fresh = _param_lrs("random.random() > 0.5")
+    assert lr["value"] is None and "the parameter or the value assigned at line 9" in lr["unresolved"]
+    # a checkpoint restore under the test: a fresh run keeps the parameter's default
+    assert fresh["value"] == 0.1 and "a fresh run (resuming at line 15 changes it)" in fresh["source"]
+
+
+def test_a_parameter_reassigned_in_an_arm_the_run_takes_or_skips_is_known() -> None:
+    assert _param_lrs("flag")[0]["value"] == 0.1  # flag defaults to True: the arm runs
+    assert _param_lrs("flag", flag="False")[0]["value"] == 0.5  # the arm never runs: the caller's 0.5
+    assert _param_lrs("random.random() > 0.5", lr="0.1")[0]["value"] == 0.1  # both paths give 0.1

@@ -523,6 +523,9 @@ class Resolver:
             return v
         if recs:
             v = self._from_assignments(name, recs, scope)  # type: ignore[arg-type]
+            if scope is not None and scope.function is not None and scope.kind == "function" \
+                    and scope.function.param(name) is not None:
+                v = self._param_or_reassigned(name, v, recs, scope, ctx)
             if isinstance(v, Known) and isinstance(v.value, dict) and scope is not None \
                     and scope.kind == "function" and recs[-1].kind == "assign":
                 v = self._dict_mutations(name, v, recs[-1], scope, seq)
@@ -553,6 +556,22 @@ class Resolver:
             if isinstance(v, Known) or (isinstance(v, Unknown) and "does not define" not in v.reason):
                 return v
         return None
+
+    def _param_or_reassigned(self, name: str, v: Value, recs: list[AssignRec], scope: Scope, ctx: Ctx) -> Value:
+        """``def f(lr): if c: lr = 0.1``: when every reassignment of a parameter is conditional (or in a loop that
+        may not run), the path where none runs keeps the parameter; the value is known only when both agree."""
+        if any(r.kind == "aug" for r in recs) or any(r.ctx.conds == 0 and not r.ctx.loops for r in recs):
+            return v  # an unconditional assignment replaces the parameter (augmented ones are handled as before)
+        p = self._param(scope.function, name, ctx)  # type: ignore[arg-type]
+        if isinstance(p, Known) and isinstance(v, Known) and _same(p.value, v.value):
+            return v
+        lines = ", ".join(str(self.loc_line(r.node)) for r in recs if r.node is not None)
+        if isinstance(p, Known) and p.value is not None and all(
+                r.value is not None and _RESTORE_RE.search(self.ix.text(r.value, 300)) for r in recs):
+            return Known(p.value, f"{p.source}; a fresh run (resuming at line {lines} changes it)")
+        if isinstance(p, Unknown) and isinstance(v, Unknown):
+            return v
+        return Unknown(f"{name} is the parameter or the value assigned at line {lines}, depending on the path taken")
 
     def _from_assignments(self, name: str, recs: list[AssignRec], scope: Scope) -> Value:
         # straight-line code: the last unconditional assignment wins, unless a later conditional one may change it
