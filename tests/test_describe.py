@@ -439,3 +439,19 @@ for epoch in range(epochs):
     words = " ".join(s["summary"].split())
     assert words.startswith("The learning rate rises from 0 to 2e-05 over 100 steps, then ")
     assert shape in words and "known only at run time" in words
+
+
+def test_a_flat_stretch_before_the_decay_is_said() -> None:
+    # CycleGAN: 1 - max(0, e - 100) / 100 over 200 epochs: flat for 101 epochs, then linear
+    lr = [0.0002 * (1 - max(0, e - 100) / 100) for e in range(200)]
+    text = explain(fact("LambdaLR"), curve(lr), optimizer_lr_text="0.0002")
+    assert "stays at 0.0002 until epoch 100, then falls linearly to 2e-06 by epoch 199" in text
+    check_paragraph(text)
+    # warm-up, a hold at the peak, then cosine
+    lr = [B * (t + 1) / 5 if t < 5 else B if t < 30 else B * (1 + math.cos(math.pi * (t - 30) / 69)) / 2
+          for t in range(100)]
+    text = explain(fact("LambdaLR"), curve(lr), optimizer_lr_text="0.1")
+    assert "then stays at 0.1 until epoch 30, then follows half a cosine down to 0 by epoch 99" in text
+    # a one-step flat start is not a hold worth mentioning
+    text = explain(fact("CosineAnnealingLR", T_max=99), curve(cosine(100, 99)), optimizer_lr_text="0.1")
+    assert "stays at" not in text

@@ -237,6 +237,24 @@ def _cut_short(view: _View, start: int, args: dict[str, Any]) -> tuple[str, floa
     return horizon
 
 
+_HOLDABLE = ("linear decay", "polynomial decay", "cosine annealing", "exponential decay")
+
+
+def _held_until(view: _View, start: int, top: float) -> int | None:
+    """The last step of a flat stretch at ``top`` from ``start`` on (CycleGAN's ``1 - max(0, e - 100) / 100``
+    holds for 100 epochs, then decays), when it is long enough to mention: at least 2 steps and 5% of the rest
+    of the run, and the decay follows it; None otherwise."""
+    i = view.pos(start)
+    end = i
+    tol = 1e-12 * max(1.0, abs(top))
+    while end + 1 < len(view.values) and abs(view.values[end + 1] - top) <= tol:
+        end += 1
+    held = view.xs[end]
+    if end + 1 >= len(view.values) or held - start < max(2, 0.05 * (view.last - start)):
+        return None
+    return held
+
+
 def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str, Any]) -> str:
     """What the rate does from ``start`` (its peak) on; after a warm-up the clause skips "starts at X"."""
     s = view.summary
@@ -250,6 +268,9 @@ def _decay_clause(base: str, view: _View, start: int, unit: str, args: dict[str,
         base = "exponential decay"  # a cut every step (StepLR with step_size=1) reads as a geometric decay
     if base == "constant":
         return f"stays at {fmt_lr(top)} until {unit} {view.last}"
+    held = _held_until(view, start, top)
+    if base in _HOLDABLE and held is not None:  # a flat stretch at the peak before the decay starts
+        return f"stays at {fmt_lr(top)} until {unit} {held}, then {_decay_clause(base, view, held, unit, args)}"
     hold = ""
     if base in ("linear decay", "polynomial decay") and bottom_at < view.last:
         hold = f" and stays there until {unit} {view.last}"
