@@ -161,3 +161,58 @@ def test_every_size_takes_every_sample_value_however_many_sizes_come_first() -> 
     assert _codes(first.replace("WARMUP", "500")) == []
     # ... while one that is too long for every size is still reported
     assert "LR104" in _codes(first.replace("WARMUP", "5 * len(train_loader)"))
+
+
+# ------------------------------------------------ an optimizer lr scaled by the number of processes
+
+SCALED_LR = """
+import argparse
+import torch
+import torch.distributed as dist
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=5e-4)
+parser.add_argument("--batch-size", type=int, default=64)
+args = parser.parse_args()
+args.lr = args.lr * args.batch_size * dist.get_world_size() / 512.0
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30)
+for epoch in range(90):
+    for x in range(10):
+        optimizer.zero_grad()
+        model(x).sum().backward()
+        optimizer.step()
+    scheduler.step()
+"""
+
+
+def test_a_rate_scaled_by_the_number_of_processes_is_drawn_for_one_process() -> None:
+    from lraudit.analyze import AnalysisOptions, analyze_text
+    from lraudit.checks.common import trusted_points
+
+    result = audit_source(SCALED_LR, "train.py")
+    (opt,) = result.optimizers
+    assert opt["lr"]["value"] is None and "number of processes" in opt["lr"]["unresolved"]  # the fact stays unknown
+    (s,) = result.schedulers
+    assert s["lr"][0] == 6.25e-05 and s["lr"][30] == 6.25e-06  # 5e-4 * 64 / 512 at one process, x0.1 at 30
+    assert "the curve takes it as 6.25e-05 (one process) to show the shape" in s["assumption"]
+    # the numbers are an assumption, not facts: rules do not read them
+    from lraudit.extract.build import extract
+    from lraudit.simulate import simulate_scheduler
+    import libcst as cst
+
+    facts = extract(cst.parse_module(SCALED_LR), "train.py").facts
+    curve = simulate_scheduler(facts, facts.schedulers[0])
+    assert curve.assumed_rate and curve.lr is not None and trusted_points(facts.schedulers[0], curve) == []
+    assert analyze_text(SCALED_LR, "train.py", "train.py", AnalysisOptions()).findings == []
+
+
+def test_a_timm_factory_rate_scaled_by_the_number_of_processes_is_drawn_for_one_process() -> None:
+    src = SCALED_LR.replace("import torch.distributed as dist", "import torch.distributed as dist\n"
+                            "from timm.optim import create_optimizer\nfrom timm.scheduler import create_scheduler")
+    src = src.replace("optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)",
+                      'args.opt = "adamw"\nargs.weight_decay = 0.05\nargs.momentum = 0.9\n'
+                      "optimizer = create_optimizer(args, model)")
+    (s,) = audit_source(src, "train.py").schedulers
+    assert s["lr"][0] == 6.25e-05 and "(one process)" in s["assumption"]

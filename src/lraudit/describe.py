@@ -232,8 +232,10 @@ def _cut_short(view: _View, start: int, args: dict[str, Any]) -> tuple[str, floa
     s = view.summary
     if horizon is None or horizon[0] == "total_steps" or horizon[1] <= view.last - start:
         return None
-    if view.first_min_step(start) != view.last or s.final <= 0.05 * s.peak:
-        return None
+    floor = next((v for v in (_arg_num(args, k) for k in ("eta_min", "lr_min", "min_lr")) if v is not None), 0.0)
+    floor = floor if 0 <= floor < s.peak else 0.0
+    if view.first_min_step(start) != view.last or s.final - floor <= 0.05 * (s.peak - floor):
+        return None  # (the rate ends within 5% of the way down to the schedule's floor: close enough)
     return horizon
 
 

@@ -169,6 +169,9 @@ class OptimizerFact:
     probe: str | None = None
     # cls == "unknown": a parameter or attribute used as an optimizer, whose class is set where it is passed in
     class_reason: str | None = None
+    # ``lr`` unknown only because of a run-time size (``args.lr * args.batch_size * get_world_size() / 256``): its
+    # value with that size assumed (one process, the assumed loader length), so a curve can still show the shape
+    assumed_lr: Value | None = None
 
 
 @dataclass(frozen=True)

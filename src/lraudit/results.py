@@ -58,6 +58,9 @@ class Curve:
     stop_reason: str | None = None
     shape: str | None = None
     summary: CurveSummary | None = None
+    # drawn with the optimizer's lr taken at an assumed run-time size (OptimizerFact.assumed_lr): its rates show
+    # the shape, they are not facts (rules do not read them, see checks.common.trusted_points)
+    assumed_rate: bool = False
 
     def value_at(self, k: int) -> float | None:
         if self.lr is None:

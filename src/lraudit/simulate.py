@@ -1132,8 +1132,44 @@ def simulate_scheduler(facts: FileFacts, s: SchedulerFact, opts: SimOptions | No
         if s.framework == "unknown":  # an object of unknown class (extract/unknown.py): no schedule to draw
             return Curve(None, None, length, src, "step", error=f"its class is not known: {s.class_reason}")
         return Curve(None, None, length, src, "step", error=f"{s.framework} schedules are not simulated yet")
+    assumed = _assumed_rate_facts(facts, s)
+    if assumed is not None:
+        facts, note = assumed
+        curve = sim(facts, s, opts)
+        if curve.lr is not None and not curve.relative:
+            from dataclasses import replace
+
+            curve = replace(curve, assumed_rate=True,
+                            assumption=f"{curve.assumption}; {note}" if curve.assumption else note)
+        return finish(curve, s)
     curve = sim(facts, s, opts)
     return finish(curve, s)
+
+
+def _assumed_rate_facts(facts: FileFacts, s: SchedulerFact) -> tuple[FileFacts, str] | None:
+    """The facts with the scheduler's optimizer lr taken at its assumed run-time size (``args.lr *
+    args.batch_size * get_world_size() / 256`` at one process: DeiT, MAE, ConvNeXt), and the note the curve
+    carries; None when the lr is known or has no such value."""
+    from dataclasses import replace
+
+    from .describe import fmt_lr
+    from .extract.run_sizes import WORLD_WORDS
+
+    opt = facts.optimizer(s.optimizer)
+    if opt is None or opt.groups or not isinstance(opt.lr, Unknown) or not isinstance(opt.assumed_lr, Known) \
+            or not _num(opt.assumed_lr.value):
+        return None
+    sizes = []
+    if WORLD_WORDS in opt.lr.reason:
+        sizes.append("one process")
+    if "len(" in opt.lr.reason:
+        sizes.append(f"{ASSUMED_LEN} batches per epoch")
+    taken = " and ".join(sizes) or "an assumed run-time size"
+    note = (f"the optimizer's lr depends on the run ({opt.lr.reason}); the curve takes it as "
+            f"{fmt_lr(opt.assumed_lr.value)} ({taken}) to show the shape")
+    changed = replace(opt, lr=opt.assumed_lr)
+    optimizers = type(facts.optimizers)(changed if o.id == opt.id else o for o in facts.optimizers)
+    return replace(facts, optimizers=optimizers), note
 
 
 def finish(curve: Curve, s: SchedulerFact) -> Curve:

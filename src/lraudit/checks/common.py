@@ -902,9 +902,10 @@ def step_call(s: SchedulerFact | OptimizerFact | None, arg: str = "") -> str:
 def trusted_points(s: SchedulerFact, c: Curve | None) -> list[tuple[int, float]]:
     """(step, lr) pairs of a curve simulated from stated facts only; empty when unknown, when the scheduler's
     arguments or horizon had to be assumed (an assumed loader length: rules must not treat those as facts), or
-    when the curve is relative (multiples of an unknown base rate, so its numbers are not rates)."""
+    when the curve is relative (multiples of an unknown base rate, so its numbers are not rates) or drawn with an
+    assumed optimizer lr (one process, say)."""
     if s.assumed_args is not None or s.assumed_horizon is not None:
         return []
-    if c is None or c.lr is None or c.relative:
+    if c is None or c.lr is None or c.relative or c.assumed_rate:
         return []
     return curve_points(c)

@@ -322,6 +322,18 @@ class _Builder:
             groups.append(ParamGroupFact(glr, self.loc.location(gnode)))
         first_lr = groups[0].lr if groups else lr
         lr_key = "learning_rate" if "learning_rate" in c.bound else "lr"
+        assumed_lr = None
+        if not groups and isinstance(first_lr, Unknown) and is_run_size(first_lr.reason):
+            self.resolver.assumed_len = ASSUMED_LEN
+            try:
+                assumed_lr = self.flow.arg_values(c).get(lr_key if lr_key in c.bound else
+                                                         "learning_rate" if "learning_rate" in values else "lr")
+            finally:
+                self.resolver.assumed_len = None
+            if not isinstance(assumed_lr, Known):
+                assumed_lr = values.get("__assumed_lr__")  # a factory's rate, resolved where it was called
+            if not isinstance(assumed_lr, Known):
+                assumed_lr = None
         lr_loc = self.loc.location(c.bound[lr_key]) if lr_key in c.bound else None
         params = {k: v for k, v in sorted(values.items()) if k != lr_key and not _internal(k)}
         unresolved = values.get("__unresolved__")
@@ -336,7 +348,7 @@ class _Builder:
             function=fn, lr_arg_loc=lr_loc, conditional=c.site.ctx.conds > 0, when=self._when(c), call=self._call_syntax(c),
             imported_as=self.ix.imports.qualify(c.site.node.func) if isinstance(c.site.node, cst.Call) and
             not c.unknown else None, class_reason=c.unknown,
-            probe=self._probe(params_node, c),
+            probe=self._probe(params_node, c), assumed_lr=assumed_lr,
         )
 
     def _probe(self, node: cst.BaseExpression | None, c: Creation) -> str | None:

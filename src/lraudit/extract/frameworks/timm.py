@@ -13,6 +13,7 @@ from ...facts import FileFacts, Horizon, Known, SchedulerFact, Unknown, Value
 from ..imports import dotted
 from ..index import CallSite, Indexer
 from ..objects import Creation, ObjectFlow, bind_arguments
+from ..run_sizes import is_run_size
 from ..values import LITERAL, Namespace, Resolver
 from .base import _kw, _num, _replace_sched
 
@@ -164,9 +165,26 @@ def _timm_optimizer_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver
         preset["nesterov"] = Known(name != "momentum", "timm: opt=" + repr(name))
     if not isinstance(opt, Known):
         preset["__unresolved__"] = opt
+    if isinstance(lr, Unknown) and is_run_size(lr.reason):  # the rate at an assumed run-time size (OptimizerFact)
+        preset["__assumed_lr__"] = _assumed_rate(cfg, site, resolver, v2)
     c = Creation(flow.next_id("optimizer"), entry, site, "optimizer", qual, framework="timm" if entry is None
                  else None, preset=preset)
     flow.add(c)
+
+
+def _assumed_rate(cfg: cst.BaseExpression | None, site: CallSite, resolver: Resolver, v2: bool) -> Value:
+    from ..build import ASSUMED_LEN
+
+    node = _kw(site.node, "lr", 2) if v2 else None
+    if node is None and cfg is not None:
+        node = cst.Attribute(value=cfg, attr=cst.Name("lr"))
+    if node is None:
+        return Unknown("no lr")
+    resolver.assumed_len = ASSUMED_LEN
+    try:
+        return resolver.resolve(node, site.ctx, site.seq)
+    finally:
+        resolver.assumed_len = None
 
 
 # ---------------------------------------------------------------------------------------------- timm
