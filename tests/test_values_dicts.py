@@ -9,6 +9,7 @@ import textwrap
 import libcst as cst
 import pytest
 
+from lraudit.api import audit_source
 from lraudit.extract.build import extract
 from lraudit.facts import Known, Unknown
 
@@ -196,3 +197,48 @@ def test_a_comprehension_over_an_unknown_sequence_stays_unknown() -> None:
     src = textwrap.dedent(COMPREHENSION).replace("MILESTONES", "[i * 2 for i in load_milestones()]")
     (s,) = extract(cst.parse_module(src), "train.py").facts.schedulers
     assert isinstance(s.args["milestones"], Unknown)
+
+
+# ------------------------------------------------ objects passed through **mapping
+
+STAR_OBJECTS = """
+import torch
+from torch.optim.lr_scheduler import StepLR
+
+
+class WarmupLR(torch.optim.lr_scheduler._LRScheduler):
+    def __init__(self, optimizer, warmup_iters=5, last_epoch=-1):
+        self.warmup_iters = warmup_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        f = min(1.0, (self.last_epoch + 1) / self.warmup_iters)
+        return [base_lr * f for base_lr in self.base_lrs]
+
+
+def build(optimizer):
+    args = {"optimizer": optimizer, "step_size": 3}
+    warmup_args = dict(optimizer=optimizer, warmup_iters=4)
+    return StepLR(**args), WarmupLR(**warmup_args)
+
+
+model = torch.nn.Linear(2, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+main, warm = build(opt)
+changed = {"optimizer": opt}
+changed["step_size"] = 2
+other = StepLR(**changed)
+literal = StepLR(**{"optimizer": opt, "step_size": 5})
+"""
+
+
+def test_objects_pass_through_a_mapping_literal_of_the_function() -> None:
+    result = audit_source(STAR_OBJECTS, "train.py")
+    assert result.error is None, result.error
+    by_line = {s["line"]: s for s in result.schedulers if s["class"].endswith("StepLR")}
+    assert by_line[19]["optimizer"] == "opt1" and by_line[19]["args"]["step_size"]["value"] == 3
+    warm = next(s for s in result.schedulers if s["class"].endswith("WarmupLR"))
+    assert warm["optimizer"] == "opt1" and warm["lr"][:5] == pytest.approx([0.025, 0.05, 0.075, 0.1, 0.1])  # simulated
+    # a mapping changed after its literal: its keys are not the literal's (the value route still gives them)
+    assert by_line[27]["args"]["step_size"]["value"] == 2
+    assert by_line[28]["optimizer"] == "opt1" and by_line[28]["args"]["step_size"]["value"] == 5

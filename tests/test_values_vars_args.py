@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from lraudit.api import audit_source
 
 SRC = """
@@ -251,3 +253,13 @@ def test_a_parameter_reassigned_in_an_arm_the_run_takes_or_skips_is_known() -> N
     assert _param_lrs("flag")[0]["value"] == 0.1  # flag defaults to True: the arm runs
     assert _param_lrs("flag", flag="False")[0]["value"] == 0.5  # the arm never runs: the caller's 0.5
     assert _param_lrs("random.random() > 0.5", lr="0.1")[0]["value"] == 0.1  # both paths give 0.1
+
+
+def test_a_parameter_normalized_under_a_test_of_its_own_type_takes_the_normalized_form() -> None:
+    src = PARAM_REASSIGNED.replace("LR", "0.5").replace("FLAG", "True").replace(
+        "    if COND:\n        lr = 0.1\n", "    if isinstance(lr, str):\n        lr = float(lr) * 0.2\n")
+    src = src.replace("opt = build(model, 0.5)", "opt = build(model, str(random.random()))")
+    result = audit_source(src, "train.py")
+    assert result.optimizers[0]["lr"]["value"] is None  # float(str(random())) is not known: no guess either way
+    src = src.replace("str(random.random())", '"0.5"')
+    assert audit_source(src, "train.py").optimizers[0]["lr"]["value"] == pytest.approx(0.1)

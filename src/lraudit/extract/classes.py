@@ -18,7 +18,7 @@ import libcst as cst
 from ..class_sim import ArgRef, ClassPlan, UnknownArg, UserClass
 from ..facts import FileFacts, FunctionValue, Known, SchedulerFact
 from .index import ClassInfo, Ctx, Indexer
-from .objects import Creation, ObjectFlow
+from .objects import Creation, ObjectFlow, star_items
 from .values import EvalScope, Resolver
 
 _TORCH_MODULE = "torch.optim.lr_scheduler."
@@ -145,14 +145,20 @@ def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFac
                ) -> tuple[list[PlanArg], dict[str, PlanArg]]:
     plan_args: list[PlanArg] = []
     plan_kwargs: dict[str, PlanArg] = {}
+    items = star_items(c.site.node, c.site.ctx, c.site.seq, resolver) if any(
+        a.star for a in c.site.node.args) else []
     for a in c.site.node.args:
-        if a.star:
+        if a.star and items is None:
             raise _NoPlan(f"the constructor call passes {a.star}arguments, which are not followed")
+        if a.star:
+            continue
         v = _arg_value(a.value, c, flow, resolver, facts)
         if a.keyword is None:
             plan_args.append(v)
         else:
             plan_kwargs[a.keyword.value] = v
+    for key, node in items or []:  # `WarmupLR(**warmup_args)` with warmup_args a dict literal of the function
+        plan_kwargs[key] = _arg_value(node, c, flow, resolver, facts)
     return plan_args, plan_kwargs
 
 

@@ -80,6 +80,70 @@ def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpr
     return bound, error, star
 
 
+def _with_items(entry: Entry, bound: dict[str, cst.BaseExpression], err: str | None,
+                items: list[tuple[str, cst.BaseExpression]]) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
+    """``bind_arguments`` with a call's ``**mapping`` expanded into keywords (``star_items``)."""
+    names = {p.name for p in entry.params}
+    varkw = any(p.kind == "varkw" for p in entry.params)
+    out = dict(bound)
+    for key, node in items:
+        if key in out:
+            err = err or f"{entry.short}() got multiple values for argument {key!r}"
+        elif key not in names and not varkw:
+            err = err or f"{entry.short}() got an unexpected keyword argument {key!r}"
+        out[key] = node
+    return out, err, False
+
+
+def star_items(call: cst.Call, ctx: Ctx, seq: int | None, resolver: Resolver
+               ) -> list[tuple[str, cst.BaseExpression]] | None:
+    """The keyword arguments a call's ``**mapping`` passes, as expressions: a dict literal or ``dict(k=v)`` written
+    in the call, or assigned once to a name in the same function (``warmup_args = {"optimizer": optimizer, ...}``
+    then ``WarmupLR(**warmup_args)``), so objects flow through them as through keywords. None when a ``*args`` or
+    some ``**mapping`` is anything else, or the mapping is changed after it is built."""
+    out: list[tuple[str, cst.BaseExpression]] = []
+    for a in call.args:
+        if a.star == "*":
+            return None
+        if a.star != "**":
+            continue
+        node: cst.BaseExpression = a.value
+        if isinstance(node, cst.Name):
+            scope, recs = resolver._assignments(node.value, ctx, seq)
+            if scope is not ctx.scope or len(recs) != 1 or recs[0].kind != "assign" or recs[0].value is None \
+                    or resolver.mapping_changes(node.value, scope, recs[0].seq, seq):
+                return None  # (changed after the literal: its expressions are not the mapping's)
+            literal = recs[0].value
+            got = resolver.resolve(node, ctx, seq)
+            items = _literal_items(literal)
+            if items is None or not isinstance(got, Known) or not isinstance(got.value, dict) \
+                    or sorted(got.value) != sorted(k for k, _ in items):
+                return None  # (keys added or removed after the literal: its expressions are not the mapping)
+        else:
+            items = _literal_items(node)
+            if items is None:
+                return None
+        out.extend(items)
+    return out
+
+
+def _literal_items(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]] | None:
+    if isinstance(node, cst.Dict):
+        items = []
+        for el in node.elements:
+            if not isinstance(el, cst.DictElement) or not isinstance(el.key, cst.SimpleString):
+                return None
+            key = el.key.evaluated_value
+            if not isinstance(key, str):
+                return None
+            items.append((key, el.value))
+        return items
+    if isinstance(node, cst.Call) and dotted(node.func) == "dict" and all(
+            a.keyword is not None and not a.star for a in node.args):
+        return [(a.keyword.value, a.value) for a in node.args]  # type: ignore[union-attr]
+    return None
+
+
 class ObjectFlow:
     """Tracks creations and answers "which objects can this expression be?"."""
 
@@ -196,6 +260,10 @@ class ObjectFlow:
                 oid = f"sched{n_sched}"
             if entry is not None:
                 bound, err, star = bind_arguments(entry, site.node)
+                if star:
+                    items = star_items(site.node, site.ctx, site.seq, self.resolver)
+                    if items is not None:
+                        bound, err, star = _with_items(entry, bound, err, items)
                 c = Creation(oid, entry, site, kind, entry.qualname, bound=bound, bind_error=err, star_args=star)
             else:
                 c = Creation(oid, None, site, kind, f"custom:{site.path}", custom_class=site.path)
@@ -248,6 +316,9 @@ class ObjectFlow:
             return bound
         params = [p for p in init.params if p.kind == "pos"][1:]
         i = 0
+        if any(a.star for a in site.node.args):
+            for key, node in star_items(site.node, site.ctx, site.seq, self.resolver) or []:
+                bound.setdefault(key, node)
         for a in site.node.args:
             if a.star:
                 continue

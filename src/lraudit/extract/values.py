@@ -174,6 +174,27 @@ _RECURSIVE = Unknown("the function passes it on to itself through a chain of cal
 # an assigned value that restores a run from a checkpoint (a resumed run, not a fresh one)
 _RESTORE_RE = re.compile(r"torch\.load|load_state|load_checkpoint|ckpt|checkpoint|resume|restore|state_dict", re.I)
 
+def _type_test(test: cst.BaseExpression, name: str) -> bool:
+    """``isinstance(name, T)``, ``name is None``, ``name is not None``, ``not name``, ``type(name) is T`` (and
+    their negations): a test on a name's type or absence."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _type_test(test.expression, name) or (isinstance(test.expression, cst.Name)
+                                                     and test.expression.value == name)
+    if isinstance(test, cst.Call) and dotted(test.func) == "isinstance" and test.args:
+        first = test.args[0].value
+        return isinstance(first, cst.Name) and first.value == name
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        left, right = test.left, test.comparisons[0].comparator
+        op = test.comparisons[0].operator
+        if isinstance(left, cst.Name) and left.value == name and isinstance(op, (cst.Is, cst.IsNot)) \
+                and isinstance(right, cst.Name) and right.value == "None":
+            return True
+        if isinstance(left, cst.Call) and dotted(left.func) == "type" and left.args and isinstance(
+                left.args[0].value, cst.Name) and left.args[0].value.value == name:
+            return True
+    return False
+
+
 class Resolver:
     """Resolves expressions of one file to ``Known``/``Unknown`` values."""
 
@@ -527,7 +548,7 @@ class Resolver:
                     and scope.function.param(name) is not None:
                 v = self._param_or_reassigned(name, v, recs, scope, ctx)
             if isinstance(v, Known) and isinstance(v.value, dict) and scope is not None \
-                    and scope.kind == "function" and recs[-1].kind == "assign":
+                    and scope.kind in ("function", "module") and recs[-1].kind == "assign":
                 v = self._dict_mutations(name, v, recs[-1], scope, seq)
             return v
         q = self.ix.imports.for_scope(ctx.scope).qualify_text(name)
@@ -562,6 +583,8 @@ class Resolver:
         may not run), the path where none runs keeps the parameter; the value is known only when both agree."""
         if any(r.kind == "aug" for r in recs) or any(r.ctx.conds == 0 and not r.ctx.loops for r in recs):
             return v  # an unconditional assignment replaces the parameter (augmented ones are handled as before)
+        if all(self._normalizes(name, r) for r in recs):
+            return v  # `if isinstance(hyp, str): hyp = yaml.safe_load(...)`: the code below uses the normalized form
         p = self._param(scope.function, name, ctx)  # type: ignore[arg-type]
         if isinstance(p, Known) and isinstance(v, Known) and _same(p.value, v.value):
             return v
@@ -572,6 +595,20 @@ class Resolver:
         if isinstance(p, Unknown) and isinstance(v, Unknown):
             return v
         return Unknown(f"{name} is the parameter or the value assigned at line {lines}, depending on the path taken")
+
+    def _normalizes(self, name: str, rec: AssignRec) -> bool:
+        """The assignment sits in the arm of a test on the parameter's own type or absence (``isinstance(name,
+        str)``, ``name is None``, ``not name``, ``type(name) == ...``): the parameter normalized into the form the
+        rest of the function uses, not a different value on one path."""
+        if not rec.ctx.arms:
+            return False
+        bid, arms = rec.ctx.arms[-1]
+        b = self.ix.branches.get(bid)
+        if b is None or b.kind != "if" or len(arms) != 1:
+            return False
+        (k,) = arms
+        test = b.tests[k] if k < len(b.tests) else None
+        return test is not None and _type_test(test, name)
 
     def _from_assignments(self, name: str, recs: list[AssignRec], scope: Scope) -> Value:
         # straight-line code: the last unconditional assignment wins, unless a later conditional one may change it
@@ -1143,18 +1180,14 @@ class Resolver:
             return Unknown(f"{self.ix.text(node, 60)} fails: {exc}")
         return Known(result, base.source)
 
-    def _dict_mutations(self, name: str, value: Known, rec: AssignRec | None, scope: Scope, seq: int | None) -> Known:
-        """A dict bound to ``name`` as the run changes it before ``seq``, in the same function: ``d["eps"] = v``,
-        ``d.pop("eps", None)``, ``d.update(k=v)`` (timm's ``opt_args``). A change under a condition the run does not
-        decide makes that key unknown (it holds only on some paths)."""
+    def mapping_changes(self, name: str, scope: Scope, start: int, seq: int | None) -> list[tuple[int, Any]]:
+        """The statements of ``scope`` between ``start`` and ``seq`` that change the dict bound to ``name`` in place
+        (``d[k] = v``, ``d.pop``/``update``/``setdefault``/``clear``), by statement number."""
         if self._sub_writes_by_name is None:
             self._sub_writes_by_name = {}
             for w in self.ix.sub_writes:
                 if isinstance(w.target.value, cst.Name):
                     self._sub_writes_by_name.setdefault(w.target.value.value, []).append(w)
-        start = rec.seq if rec is not None else -1  # a parameter: changes from the function's start
-        base_conds = rec.ctx.conds if rec is not None else 0
-        base_loops = len(rec.ctx.loops) if rec is not None else 0
         changes: list[tuple[int, Any]] = []
         for w in self._sub_writes_by_name.get(name, []):
             if w.ctx.scope is scope and start < w.seq and (seq is None or w.seq < seq):
@@ -1166,6 +1199,16 @@ class Resolver:
             if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
                     and f.attr.value in ("pop", "update", "setdefault", "clear"):
                 changes.append((site.seq, site))
+        return changes
+
+    def _dict_mutations(self, name: str, value: Known, rec: AssignRec | None, scope: Scope, seq: int | None) -> Known:
+        """A dict bound to ``name`` as the run changes it before ``seq``, in the same function: ``d["eps"] = v``,
+        ``d.pop("eps", None)``, ``d.update(k=v)`` (timm's ``opt_args``). A change under a condition the run does not
+        decide makes that key unknown (it holds only on some paths)."""
+        start = rec.seq if rec is not None else -1  # a parameter: changes from the function's start
+        base_conds = rec.ctx.conds if rec is not None else 0
+        base_loops = len(rec.ctx.loops) if rec is not None else 0
+        changes = self.mapping_changes(name, scope, start, seq)
         if not changes:
             return value
         d = dict(value.value)
