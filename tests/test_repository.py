@@ -474,3 +474,23 @@ def test_options_of_a_parser_built_in_another_module(tmp_path: Path) -> None:
     assert "main_finetune.py" in opt.lr.source
     (s,) = facts.schedulers
     assert s.args["step_size"].value == 4
+
+
+def test_a_function_of_another_module_is_named_with_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": "",
+        "sched/decay.py": "class Decay:\n    def __init__(self, n):\n        self.n = n\n\n"
+                          "    def step(self, epoch):\n        return 1.0 - epoch / self.n\n\n\n"
+                          "def halve(epoch):\n    return 0.5 ** (epoch // 10)\n",
+        "sched/__init__.py": "",
+        "train.py": ("import torch\nfrom sched.decay import Decay, halve\n"
+                     "opt = torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)\n"
+                     "a = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda=Decay(20).step)\n"
+                     "b = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda=halve)\n"
+                     "c = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda=lambda e: 0.9 ** e)\n"),
+    })
+    monkeypatch.chdir(tmp_path)
+    r = _explain(tmp_path / "train.py", "train.py")
+    shown = [s["args"]["lr_lambda"]["value"] for s in r.schedulers]
+    assert shown == ["<function Decay.step at sched/decay.py:5>", "<function halve at sched/decay.py:9>",
+                     "<function lambda at line 6>"]

@@ -398,7 +398,7 @@ class _BudgetedCallable:
             # a bound method of an object of the analysed code (``Warmup(10).step``): each callable (one
             # simulation) gets its own copy of the object, so state a method keeps does not leak between curves
             fn = FunctionValue(fn.node, fn.name, fn.line, fn.scope,
-                               tuple((k, v.ev_copy() if isinstance(v, Host) else v) for k, v in fn.bound))
+                               tuple((k, v.ev_copy() if isinstance(v, Host) else v) for k, v in fn.bound), fn.file)
         self.fn = fn
         self.budget = budget
         self.total = budget.max_seconds * 20

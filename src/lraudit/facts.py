@@ -74,8 +74,11 @@ class FunctionValue:
     line: int
     scope: Any = None
     bound: tuple[tuple[str, Any], ...] = ()
+    file: str = ""  # the repository module that defines it (its display path); "" for the analysed file
 
     def __repr__(self) -> str:  # stable, human readable (used in JSON and text output)
+        if self.file:
+            return f"<function {self.name} at {self.file}:{self.line}>"
         return f"<function {self.name} at line {self.line}>"
 
 

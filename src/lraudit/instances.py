@@ -191,7 +191,8 @@ def bind_method(fn: FunctionValue, receiver: Any, owner: Any = None) -> Function
     if not first:
         return None
     cell = (("__class__", owner),) if owner is not None else ()
-    return FunctionValue(fn.node, fn.name, fn.line, fn.scope, ((first[0].name.value, receiver), *cell, *fn.bound))
+    return FunctionValue(fn.node, fn.name, fn.line, fn.scope, ((first[0].name.value, receiver), *cell, *fn.bound),
+                         fn.file)
 
 
 def _copy(v: Any, memo: dict[int, Any], depth: int) -> Any:

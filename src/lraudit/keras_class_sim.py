@@ -568,7 +568,7 @@ def slice_methods(plan: ClassPlan) -> dict[tuple[str, str], FunctionValue]:
             continue
         new_body = [_rebuild(st, keep) for st in stmts]
         node = fv.node.with_changes(body=fv.node.body.with_changes(body=_nonempty(new_body)))
-        out[(cname, mname)] = FunctionValue(node, fv.name, fv.line, scope=fv.scope, bound=fv.bound)
+        out[(cname, mname)] = FunctionValue(node, fv.name, fv.line, scope=fv.scope, bound=fv.bound, file=fv.file)
     return out
 
 

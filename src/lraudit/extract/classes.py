@@ -186,7 +186,7 @@ def _user_class(ci: ClassInfo, ix: Indexer, resolver: Resolver, keras: bool = Fa
             refused[name] = f"{ci.name}.{name} is decorated ({deco}), which the evaluator does not follow"
             continue
         methods[name] = FunctionValue(fn.node, f"{ci.name}.{name}", resolver.loc_line(fn.node),
-                                      scope=EvalScope(resolver, Ctx(fn.scope)))
+                                      scope=EvalScope(resolver, Ctx(fn.scope)), file=resolver.def_file(fn.node))
     fields: dict[str, Any] = {}
     for name, node in ci.fields.items():
         if node is None:

@@ -240,7 +240,8 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     fv_user = None
     if len(helper) == 1:
         h = helper[0]
-        fv_user = FunctionValue(h.node, h.name, resolver.loc_line(h.node), scope=EvalScope(resolver, Ctx(h.scope)))
+        fv_user = FunctionValue(h.node, h.name, resolver.loc_line(h.node), scope=EvalScope(resolver, Ctx(h.scope)),
+                                file=resolver.def_file(h.node))
     sc = contexts.of(sw.ctx)
     loc = builder.loc.location(sw.stmt)
     text = ix.text(sw.value, 60)
@@ -285,7 +286,8 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         if not isinstance(call, cst.Call):
             continue
         fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
-                                                                                             Ctx(fn.scope)))
+                                                                                             Ctx(fn.scope)),
+                           file=fn_resolver.def_file(fn.node))
         tests = _enclosing_tests(loop.node, site.node)
         gate = _update_gate(loop.node, site.node, {n for n, _ in time.described}, tests)
         if gate is not None:
@@ -765,7 +767,8 @@ def _fact(sid: str, cls: str, loc: Location, opt: str | None, fv: FunctionValue 
           description: str, via: str | None) -> SchedulerFact:
     args: dict[str, Value] = {}
     if fv is not None:
-        args["function"] = Known(fv, f"def {fv.name} at line {fv.line}")
+        args["function"] = Known(fv, f"def {fv.name} at {fv.file}:{fv.line}" if fv.file else
+                                 f"def {fv.name} at line {fv.line}")
     stepped = "epoch" if unit == "epoch" else "batch"
     return SchedulerFact(
         id=sid, cls=cls, framework="manual", loc=loc, variable=None, optimizer=opt,

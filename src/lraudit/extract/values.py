@@ -267,6 +267,10 @@ class Resolver:
         name = self.loc_file(node) or self.name
         return f"{name}:{line}" if line else name
 
+    def def_file(self, node: cst.CSTNode) -> str:
+        """The repository path of the module that defines ``node`` when it is not the analysed file, else ""."""
+        return self.loc_file(node) or (self.name if self.module_hops else "")
+
     def file_for(self, ctx: Ctx | None) -> str:
         """The file the code of ``ctx`` belongs to: the analysed file, or a module linked into its index."""
         if ctx is None or not self.scope_files:
@@ -380,7 +384,8 @@ class Resolver:
         if isinstance(node, (cst.ListComp, cst.SetComp)):
             return self._comprehension(node, ctx, seq)
         if isinstance(node, cst.Lambda):
-            return Known(FunctionValue(node, "lambda", self.loc_line(node), scope=EvalScope(self, ctx)),
+            return Known(FunctionValue(node, "lambda", self.loc_line(node), scope=EvalScope(self, ctx),
+                                       file=self.def_file(node)),
                          f"lambda at {self.where(node)}")
         if isinstance(node, cst.Name):
             return self._name(node.value, ctx, seq, node)
@@ -617,7 +622,8 @@ class Resolver:
             if last.kind == "def":
                 fn = self._function_named(name, scope)
                 if fn is not None:
-                    return Known(FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope))),
+                    return Known(FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)),
+                                               file=self.def_file(fn.node)),
                                  f"function {fn.name}() at {self.where(fn.node)}")
             return Unknown(f"{name} is a class")
         relevant = [r for r in recs if r.kind != "aug"]
@@ -1518,7 +1524,8 @@ class Resolver:
                 kwargs[a.keyword.value] = v.value
             else:
                 args.append(v.value)
-        fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)))
+        fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)),
+                           file=self.def_file(fn.node))
         try:
             result = call_function(fv, args, kwargs, filesystem=caller.filesystem_view())
             result = _plain_paths(result)
@@ -1863,7 +1870,7 @@ class Resolver:
             if mname in ("__getattr__", "__getattribute__", "__setattr__", "__new__", "__init_subclass__"):
                 return f"{ci.name} defines {mname}, which the evaluator does not follow"
             methods[mname] = FunctionValue(fn.node, f"{ci.name}.{mname}", self.loc_line(fn.node),
-                                           scope=EvalScope(self, Ctx(fn.scope)))
+                                           scope=EvalScope(self, Ctx(fn.scope)), file=self.def_file(fn.node))
         fields: dict[str, Any] = {}
         for fname, node in ci.fields.items():
             if node is None or fname in methods:
