@@ -530,3 +530,35 @@ else:
 '''
     facts = _facts(text)
     assert _opt_of(facts, _only_sched(facts)) == ("Adam", 1e-3)
+
+
+@pytest.mark.parametrize("flag", ["True", "3", "args.smoke"])
+def test_a_fast_dev_run_trainer_is_a_smoke_test_not_the_run(flag: str) -> None:
+    """Trainer(fast_dev_run=...) runs a few batches to test the code: schedules sized for the real run are not
+    judged against it (Lightning's own test models: StepLR(step_size=1) over 1000 default epochs was LR102, and
+    over the one fast_dev_run epoch LR105)."""
+    text = '''import argparse
+import torch
+import lightning as L
+
+parser = argparse.ArgumentParser()
+args, _ = parser.parse_known_args()
+
+
+class LitModel(L.LightningModule):
+    def configure_optimizers(self):
+        optimizer = torch.optim.SGD(self.parameters(), lr=0.1)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+        return [optimizer], [scheduler]
+
+
+trainer = L.Trainer(FAST)
+trainer.fit(LitModel())
+'''
+    real = text.replace("FAST", "")
+    assert _codes(real) == [("LR102", _line(real, "StepLR("))]  # 1000 default epochs: a real finding
+    fast = text.replace("FAST", f"fast_dev_run={flag}")
+    assert _codes(fast) == []
+    s = _only_sched(_facts(fast))
+    assert isinstance(s.horizon, Unknown) and "fast_dev_run" in s.horizon.reason
+    assert _codes(text.replace("FAST", "fast_dev_run=False")) == _codes(real)

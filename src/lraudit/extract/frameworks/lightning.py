@@ -35,6 +35,7 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
     for site in ix.calls:
         if not _is_lightning_trainer(_qual(flow, site)):
             continue
+        fast = _fast_dev_run(site, resolver)
         for key in found:
             node = _kw(site.node, key)
             v: Value = resolver.resolve(node, site.ctx, site.seq) if node is not None else Known(
@@ -42,6 +43,8 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
             if isinstance(v, Known):
                 v = Known(v.value, f"Trainer({key}=...) at {resolver.where(site.node)}"
                           + (f" ({v.source})" if v.source not in (LITERAL, "Lightning default") else ""))
+            if fast is not None:  # a smoke test (or perhaps one): not the run the schedule is sized for
+                v = fast
             found[key].append(v)
     if not found["max_epochs"]:
         return
@@ -57,11 +60,33 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
             if key == "max_steps" and not (_num(v.value) and v.value > 0):
                 continue  # -1 or None: no step limit
             resolver.known_attributes[f"self.trainer.{key}"] = v
+    fast = next((v for v in found["max_epochs"] if isinstance(v, Unknown) and "fast_dev_run" in v.reason), None)
+    if fast is not None:  # the horizon says why it is not known (a smoke test), instead of "no epoch loop found"
+        resolver.known_attributes["self.trainer.max_epochs"] = fast
+        resolver.known_attributes["self.trainer.max_steps"] = fast
     ms = resolver.known_attributes.get("self.trainer.max_steps")
     me = [v for v in found["max_epochs"] if isinstance(v, Known) and v.value is not None]
     if isinstance(ms, Known) and _num(ms.value) and ms.value > 0 and not me:
         resolver.known_attributes["self.trainer.estimated_stepping_batches"] = Known(
             ms.value, f"estimated_stepping_batches = max_steps ({ms.source})")
+
+
+def _fast_dev_run(site: CallSite, resolver: Resolver) -> Unknown | None:
+    """``Trainer(fast_dev_run=True)`` / ``fast_dev_run=n``: a smoke test of n batches in one epoch, not the run a
+    schedule is sized for, so the run's length is unknown (rules about the horizon stay quiet); also unknown when
+    the flag is not known; None when it is off or not given."""
+    node = _kw(site.node, "fast_dev_run")
+    if node is None:
+        return None
+    v = resolver.resolve(node, site.ctx, site.seq)
+    where = resolver.where(site.node)
+    if not isinstance(v, Known):
+        return Unknown(f"Trainer(fast_dev_run=...) at {where} is not known ({getattr(v, 'reason', '')}); it may "
+                       "cut the run to a few batches")
+    if v.value is True or (type(v.value) is int and not isinstance(v.value, bool) and v.value > 0):
+        return Unknown(f"Trainer(fast_dev_run={v.value!r}) at {where} is a smoke test of "
+                       f"{1 if v.value is True else v.value} batch(es), not the run the schedule is sized for")
+    return None
 
 
 # ----------------------------------------------------------------------------------------- Lightning
