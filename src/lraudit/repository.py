@@ -29,7 +29,7 @@ from typing import Any
 
 from .versions import ROOT_MARKERS  # one definition of what marks a repository root
 MAX_MODULE_BYTES = 1_000_000  # larger modules are not parsed for their definitions
-MEMO_SOURCE_BYTES = 3_000_000  # parsed modules kept per process (libcst trees are large): least recent go first
+MEMO_SOURCE_BYTES = 1_000_000  # parsed modules kept per process (libcst trees are large): least recent go first
 MAX_REEXPORT_HOPS = 6
 LIBRARY_ROOTS = frozenset({
     "torch", "numpy", "np", "math", "os", "sys", "keras", "tensorflow", "tf", "transformers", "timm",

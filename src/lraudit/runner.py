@@ -32,10 +32,9 @@ RELEASE_AFTER_BYTES = 100_000
 # allocations, promoting the tree to older generations that are rescanned again and again) the cyclic
 # collector costs several percent of a run. A run collects a hundred times less often: the trees hold no
 # cycles, and the few that extraction makes are still collected. (Measured: 8% less time for a cold run.)
-# At 100,000 the collector still took about 13% of a cold run over the benchmark tree (young collections that
-# rescan each file's tree before it is released, and older ones that rescan all the trees the repository model
-# keeps); at 1,000,000 it takes about half of that, for 3% more peak memory (measured on the benchmark tree).
-GC_YOUNG_THRESHOLD = 1_000_000
+# 1,000,000 was tried: the collector's share halved, but a quiet A/B over the benchmark tree showed no faster run
+# and ~80 MB more peak memory at 2 jobs (bench/RESULTS.md), so it stays at 100,000.
+GC_YOUNG_THRESHOLD = 100_000
 
 
 @dataclass(frozen=True)
