@@ -76,10 +76,13 @@ class FunctionValue:
     bound: tuple[tuple[str, Any], ...] = ()
     file: str = ""  # the repository module that defines it (its display path); "" for the analysed file
 
+    @property
+    def place(self) -> str:
+        """Where it is defined, in words: ``util/lr_sched.py:9`` in another module, ``line 9`` in this file."""
+        return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
+
     def __repr__(self) -> str:  # stable, human readable (used in JSON and text output)
-        if self.file:
-            return f"<function {self.name} at {self.file}:{self.line}>"
-        return f"<function {self.name} at line {self.line}>"
+        return f"<function {self.name} at {self.place}>"
 
 
 # ------------------------------------------------------------------------------------------ locations

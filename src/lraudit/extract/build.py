@@ -173,6 +173,20 @@ def _nothing_found(facts: FileFacts) -> bool:
                 or facts.optimizer_steps or any(k != "imports" for k in facts.extra))
 
 
+def _rate(c: Creation, values: dict[str, Value]) -> Value:
+    """The optimizer's rate among its argument values: ``learning_rate`` (Keras; a legacy ``lr=`` written in the
+    call wins when ``learning_rate`` is not), else ``lr``."""
+    if c.entry is not None and c.entry.param("learning_rate") is not None:
+        lr = values.get("learning_rate", Unknown("no learning_rate argument"))
+        legacy = values.get("lr")
+        if "learning_rate" not in c.bound and legacy is not None:
+            lr = legacy
+        return lr
+    if c.unknown:
+        return Unknown(f"its rate is set where it is built: {c.unknown}")
+    return values.get("lr", Unknown("no lr argument"))
+
+
 class _Builder:
     def __init__(self, ix: Indexer, resolver: Resolver, flow: ObjectFlow, locator: Locator,
                  contexts: LoopContexts, path: str) -> None:
@@ -307,15 +321,7 @@ class _Builder:
         loc, variable, loop_id, fn = self._common(c)
         values = self.flow.arg_values(c)
         self.values[c.oid] = values
-        if c.entry is not None and c.entry.param("learning_rate") is not None:
-            lr = values.get("learning_rate", Unknown("no learning_rate argument"))
-            legacy = values.get("lr")
-            if "learning_rate" not in c.bound and legacy is not None:
-                lr = legacy
-        elif c.unknown:
-            lr = Unknown(f"its rate is set where it is built: {c.unknown}")
-        else:
-            lr = values.get("lr", Unknown("no lr argument"))
+        lr = _rate(c, values)
         groups: list[ParamGroupFact] = []
         params_node = c.bound.get("params")
         for gnode, glr in self._param_groups(params_node, c, lr):
@@ -326,8 +332,7 @@ class _Builder:
         if not groups and isinstance(first_lr, Unknown) and is_run_size(first_lr.reason):
             self.resolver.assumed_len = ASSUMED_LEN
             try:
-                assumed_lr = self.flow.arg_values(c).get(lr_key if lr_key in c.bound else
-                                                         "learning_rate" if "learning_rate" in values else "lr")
+                assumed_lr = _rate(c, self.flow.arg_values(c))
             finally:
                 self.resolver.assumed_len = None
             if not isinstance(assumed_lr, Known):

@@ -767,8 +767,7 @@ def _fact(sid: str, cls: str, loc: Location, opt: str | None, fv: FunctionValue 
           description: str, via: str | None) -> SchedulerFact:
     args: dict[str, Value] = {}
     if fv is not None:
-        args["function"] = Known(fv, f"def {fv.name} at {fv.file}:{fv.line}" if fv.file else
-                                 f"def {fv.name} at line {fv.line}")
+        args["function"] = Known(fv, f"def {fv.name} at {fv.place}")
     stepped = "epoch" if unit == "epoch" else "batch"
     return SchedulerFact(
         id=sid, cls=cls, framework="manual", loc=loc, variable=None, optimizer=opt,

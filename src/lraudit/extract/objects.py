@@ -50,8 +50,11 @@ class Creation:
     unknown: str | None = None
 
 
-def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
-    """Bind call arguments to the entry's parameters as Python would. Returns (bound, error, has_star)."""
+def bind_arguments(entry: Entry, call: cst.Call, star_kwargs: list[tuple[str, cst.BaseExpression]] | None = None
+                   ) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
+    """Bind call arguments to the entry's parameters as Python would. Returns (bound, error, has_star).
+    ``star_kwargs``: the keywords the call's ``**mapping`` arguments pass (``star_items``), bound as keywords written
+    in the call are; the call then has no star left."""
     bound: dict[str, cst.BaseExpression] = {}
     positional = [p for p in entry.params if p.kind == "pos"]
     varpos = next((p for p in entry.params if p.kind == "varpos"), None)
@@ -60,6 +63,7 @@ def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpr
     pos_i = 0
     star = False
     error = None
+    keywords: list[tuple[str, cst.BaseExpression]] = []
     for arg in call.args:
         if arg.star:
             star = True
@@ -71,28 +75,17 @@ def bind_arguments(entry: Entry, call: cst.Call) -> tuple[dict[str, cst.BaseExpr
                 error = f"too many positional arguments for {entry.short}()"
             pos_i += 1
         else:
-            key = arg.keyword.value
-            if key in bound:
-                error = f"{entry.short}() got multiple values for argument {key!r}"
-            if key not in names and varkw is None:
-                error = error or f"{entry.short}() got an unexpected keyword argument {key!r}"
-            bound[key] = arg.value
+            keywords.append((arg.keyword.value, arg.value))
+    if star_kwargs is not None:
+        keywords.extend(star_kwargs)
+        star = False
+    for key, value in keywords:
+        if key in bound:
+            error = f"{entry.short}() got multiple values for argument {key!r}"
+        if key not in names and varkw is None:
+            error = error or f"{entry.short}() got an unexpected keyword argument {key!r}"
+        bound[key] = value
     return bound, error, star
-
-
-def _with_items(entry: Entry, bound: dict[str, cst.BaseExpression], err: str | None,
-                items: list[tuple[str, cst.BaseExpression]]) -> tuple[dict[str, cst.BaseExpression], str | None, bool]:
-    """``bind_arguments`` with a call's ``**mapping`` expanded into keywords (``star_items``)."""
-    names = {p.name for p in entry.params}
-    varkw = any(p.kind == "varkw" for p in entry.params)
-    out = dict(bound)
-    for key, node in items:
-        if key in out:
-            err = err or f"{entry.short}() got multiple values for argument {key!r}"
-        elif key not in names and not varkw:
-            err = err or f"{entry.short}() got an unexpected keyword argument {key!r}"
-        out[key] = node
-    return out, err, False
 
 
 def star_items(call: cst.Call, ctx: Ctx, seq: int | None, resolver: Resolver
@@ -113,12 +106,9 @@ def star_items(call: cst.Call, ctx: Ctx, seq: int | None, resolver: Resolver
             if scope is not ctx.scope or len(recs) != 1 or recs[0].kind != "assign" or recs[0].value is None \
                     or resolver.mapping_changes(node.value, scope, recs[0].seq, seq):
                 return None  # (changed after the literal: its expressions are not the mapping's)
-            literal = recs[0].value
-            got = resolver.resolve(node, ctx, seq)
-            items = _literal_items(literal)
-            if items is None or not isinstance(got, Known) or not isinstance(got.value, dict) \
-                    or sorted(got.value) != sorted(k for k, _ in items):
-                return None  # (keys added or removed after the literal: its expressions are not the mapping)
+            items = _literal_items(recs[0].value)
+            if items is None:
+                return None
         else:
             items = _literal_items(node)
             if items is None:
@@ -259,11 +249,9 @@ class ObjectFlow:
                 n_sched += 1
                 oid = f"sched{n_sched}"
             if entry is not None:
-                bound, err, star = bind_arguments(entry, site.node)
-                if star:
-                    items = star_items(site.node, site.ctx, site.seq, self.resolver)
-                    if items is not None:
-                        bound, err, star = _with_items(entry, bound, err, items)
+                items = star_items(site.node, site.ctx, site.seq, self.resolver) if any(
+                    a.star for a in site.node.args) else None
+                bound, err, star = bind_arguments(entry, site.node, items)
                 c = Creation(oid, entry, site, kind, entry.qualname, bound=bound, bind_error=err, star_args=star)
             else:
                 c = Creation(oid, None, site, kind, f"custom:{site.path}", custom_class=site.path)

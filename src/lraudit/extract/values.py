@@ -174,6 +174,7 @@ _RECURSIVE = Unknown("the function passes it on to itself through a chain of cal
 # an assigned value that restores a run from a checkpoint (a resumed run, not a fresh one)
 _RESTORE_RE = re.compile(r"torch\.load|load_state|load_checkpoint|ckpt|checkpoint|resume|restore|state_dict", re.I)
 
+
 def _type_test(test: cst.BaseExpression, name: str) -> bool:
     """``isinstance(name, T)``, ``name is None``, ``name is not None``, ``not name``, ``type(name) is T`` (and
     their negations): a test on a name's type or absence."""

@@ -32,10 +32,16 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
     if not (ix.imports.mentions("lightning") or ix.imports.mentions("pytorch_lightning")):
         return
     found: dict[str, list[Value]] = {"max_epochs": [], "max_steps": []}
+    smoke: Unknown | None = None  # the first Trainer(fast_dev_run=...) call's reason
     for site in ix.calls:
         if not _is_lightning_trainer(_qual(flow, site)):
             continue
         fast = _fast_dev_run(site, resolver)
+        if fast is not None:  # a smoke test (or perhaps one): not the run the schedule is sized for
+            smoke = smoke or fast
+            for key in found:
+                found[key].append(fast)
+            continue
         for key in found:
             node = _kw(site.node, key)
             v: Value = resolver.resolve(node, site.ctx, site.seq) if node is not None else Known(
@@ -43,8 +49,6 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
             if isinstance(v, Known):
                 v = Known(v.value, f"Trainer({key}=...) at {resolver.where(site.node)}"
                           + (f" ({v.source})" if v.source not in (LITERAL, "Lightning default") else ""))
-            if fast is not None:  # a smoke test (or perhaps one): not the run the schedule is sized for
-                v = fast
             found[key].append(v)
     if not found["max_epochs"]:
         return
@@ -60,10 +64,9 @@ def _lightning_trainer_attributes(flow: ObjectFlow, ix: Indexer, resolver: Resol
             if key == "max_steps" and not (_num(v.value) and v.value > 0):
                 continue  # -1 or None: no step limit
             resolver.known_attributes[f"self.trainer.{key}"] = v
-    fast = next((v for v in found["max_epochs"] if isinstance(v, Unknown) and "fast_dev_run" in v.reason), None)
-    if fast is not None:  # the horizon says why it is not known (a smoke test), instead of "no epoch loop found"
-        resolver.known_attributes["self.trainer.max_epochs"] = fast
-        resolver.known_attributes["self.trainer.max_steps"] = fast
+    if smoke is not None:  # the horizon says why it is not known (a smoke test), instead of "no epoch loop found"
+        resolver.known_attributes["self.trainer.max_epochs"] = smoke
+        resolver.known_attributes["self.trainer.max_steps"] = smoke
     ms = resolver.known_attributes.get("self.trainer.max_steps")
     me = [v for v in found["max_epochs"] if isinstance(v, Known) and v.value is not None]
     if isinstance(ms, Known) and _num(ms.value) and ms.value > 0 and not me:
