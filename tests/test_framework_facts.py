@@ -391,13 +391,15 @@ def _recipes() -> dict[str, dict[int, Any]]:
 
     def yolo(m: Any, k: int) -> float:
         # the warm-up write runs while ni <= WARMUP_ITERS with ni = i + nb * epoch; nb = len(train_loader) is not
-        # stated, so lraudit assumes 100 batches per epoch: k = ni; afterwards the last written value holds
+        # stated, so lraudit assumes 100 batches per epoch: k = ni; afterwards the LambdaLR's step() at the end of
+        # each epoch sets the rate (initial_lr * lf(epoch)), as in the real run
         import numpy as np
 
         lf = _fixture_lambda("manual/warmup_interp_then_lambda.py", "lf")
-        ni = min(k, m.WARMUP_ITERS)
-        epoch = ni // 100
-        return float(np.interp(ni, [0, m.WARMUP_ITERS], [0.0, m.LR0 * lf(epoch)]))
+        epoch = k // 100
+        if k <= m.WARMUP_ITERS:
+            return float(np.interp(k, [0, m.WARMUP_ITERS], [0.0, m.LR0 * lf(epoch)]))
+        return m.LR0 * lf(epoch)
 
     return {
         "keras/exponential_decay_staircase.py": {0: lambda ks: _keras_schedule(

@@ -82,7 +82,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from lraudit.facts import FunctionValue
+from lraudit.facts import FunctionValue, Known, Unknown
 from lraudit.numpy_arrays import NumArray, elementwise
 from lraudit.value_methods import BoundValueMethod, FileSystemView, MethodRefused, PathValue, path_join, \
     value_attribute
@@ -790,6 +790,10 @@ class _Machine:
         if v is None or isinstance(v, (FunctionValue, Opaque, _Closure, _Builtin, range, Host, BoundMethod,
                                          NativeMethod, ClassToken, NameScope, Constructible, PathValue)):
             return v
+        if isinstance(v, Known):  # an item the resolver resolved one by one (a dict changed key by key)
+            return self.import_value(v.value, depth + 1)
+        if isinstance(v, Unknown):  # such an item it could not resolve: usable only where it is not read
+            return Opaque(f"a value that is not known ({v.reason})")
         if isinstance(v, bool):
             return bool(v)
         if isinstance(v, int):
@@ -1612,6 +1616,19 @@ class _Machine:
             callee = self.ev(func, env)
         if callee is _PRINT or callee is _WARN:
             return None  # print() and warnings.warn() are no-ops; their arguments are not evaluated
+        if callee is _BUILTINS["len"] and len(node.args) == 1 and node.args[0].keyword is None \
+                and not node.args[0].star and isinstance(node.args[0].value, (cst.Name, cst.Attribute)) \
+                and env.scope is not None:
+            try:
+                arg = self.ev(node.args[0].value, env)
+            except EvalError:
+                # `len(dataloader)` of an object only the run builds: the file's resolver knows it as a run-time
+                # size (a symbol's value, or the assumed length while an assumed curve is drawn), or says why not
+                ok, raw = self._resolve_raw(node, env.scope)  # type: ignore[arg-type]
+                if not ok:
+                    raise _Refusal(raw) from None
+                return self.import_value(raw)
+            return self.call(callee, [arg], {}, node)
         if isinstance(callee, _Builtin) and callee.name in _HOST_BUILTINS:
             # only on objects the evaluator follows; anything else is an unknown function, as it always was
             first = node.args[0].value if node.args and node.args[0].keyword is None and not node.args[0].star \

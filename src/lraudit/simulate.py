@@ -132,7 +132,7 @@ def _warmup_args(facts: FileFacts, s: SchedulerFact, args: dict[str, Any]) -> No
             args["beta2"] = float(betas.value[1])
         elif isinstance(betas, Unknown):
             raise Unresolved(f"its warm-up period comes from the optimizer's beta2, which is unknown: {betas.reason}")
-        elif _short(opt.cls) in BETAS:
+        elif _family(opt) in BETAS:
             args["beta2"] = 0.999
         # other optimizers have no betas: the package raises KeyError('betas'), and so does the simulation
 
@@ -187,7 +187,7 @@ def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any
             lrs.append(1.0)
         else:
             raise RelativeOnly(f"the optimizer's lr is unknown: {getattr(opt.lr, 'reason', 'not given')}")
-    short = _short(opt.cls)
+    short = _family(opt)
     defaults_lr = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else None
     has_mom = short in MOMENTUM or "momentum" in opt.params and opt.framework == "torch"
     return OptimizerSpec(tuple(lrs), has_mom, short in BETAS, defaults_lr)
@@ -775,13 +775,11 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
         resolver = getattr(getattr(plan, "scope", None), "resolver", None)
         if (m is None and not world) or resolver is None or getattr(resolver, "assumed_len", 0) is not None:
             raise
-        resolver.assumed_len = ASSUMED_LEN
         try:
-            curve = _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
+            with resolver.assuming(ASSUMED_LEN):
+                curve = _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
         except (Unresolved, EvalError):
             raise exc from None
-        finally:
-            resolver.assumed_len = None
     if m is not None:
         note = (f"the curve assumes len({m.group('of')}) = {ASSUMED_LEN} to show the shape (the script does not "
                 "state it)")
@@ -809,6 +807,38 @@ def _simulate_manual_once(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     return _simulate_manual_plan(facts, s, opts, length, horizon_source, unit)
 
 
+def _closed_form_peer(facts: FileFacts, s: SchedulerFact, plan: Any, length: int
+                      ) -> tuple[SchedulerFact, list[float], int] | None:
+    """The library scheduler that sets the rate where a hand-written write does not: the loop writes only when a
+    condition holds (yolov5's ``if ni <= nw:`` warm-up with ``np.interp``), and one closed-form scheduler on the same
+    optimizer (``LambdaLR``: ``base_lr * lf(epoch)`` at every ``step()``, whatever the rate was) is stepped once per
+    epoch, always. Then the rate at batch k is the loop's last write in k's epoch, or else the scheduler's value
+    for that epoch. (scheduler, its rate per epoch, batches per epoch); None when there is no such single peer or
+    its curve is not known."""
+    from .catalog import lookup
+
+    if s.optimizer is None or plan.kind != "call" or plan.condition is None or s.stepped != "batch" \
+            or not plan.steps_per_epoch:
+        return None
+    peers = [o for o in facts.schedulers
+             if o is not s and o.optimizer == s.optimizer and o.parent is None and not o.children
+             and o.framework in ("torch", "hf") and o.stepped == "epoch" and o.step_sites
+             and not any(x.conditional for x in o.step_sites)]
+    if len(peers) != 1 or any(o is not s and o.optimizer == s.optimizer and o not in peers and o.parent is None
+                              for o in facts.schedulers):
+        return None  # several schedules on this optimizer: which one sets the rate is not this simple
+    peer = peers[0]
+    entry = lookup(peer.cls)
+    if entry is None or not entry.closed_form:
+        return None
+    spe = int(plan.steps_per_epoch)
+    epochs = -(-length // spe)
+    curve = simulate_scheduler(facts, peer, SimOptions(steps=epochs))
+    if curve.lr is None or curve.relative or curve.steps is not None or not curve.lr:
+        return None
+    return peer, [float(x) for x in curve.lr], spe
+
+
 def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                           unit: str) -> Curve:
     from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
@@ -821,6 +851,18 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     budget = Budget(max_seconds=2.0)
     cache = EvalCache()
     deadline = clock() + 5.0
+    with_peer = _closed_form_peer(facts, s, plan, length)
+    peer_note = None
+    if with_peer is not None:
+        peer, peer_lr, spe = with_peer
+
+        def peer_rate(k: int) -> float:
+            return peer_lr[min(k // spe, len(peer_lr) - 1)]
+
+        current = peer_rate(0)
+        steps_at = ", ".join(f"line {x.loc.line}" for x in peer.step_sites[:2])
+        peer_note = (f"where the loop does not write the rate, {_short(peer.cls)} (line {peer.loc.line}) sets it at "
+                     f"each epoch's step() ({steps_at}); drawn together, with {spe} batches per epoch")
 
     def value_at(k: int, cur: float) -> float | None:
         t = plan.start + k * plan.step
@@ -851,11 +893,16 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
         from .catalog.torch_sim import sample_indices
 
         idx = sample_indices(length, opts.samples)
+        in_effect: dict[int, float] = {}  # step -> the rate in effect there, for every step already answered
 
         def sampled(k: int) -> float:
             """The rate at step k on its own: only sound for a schedule that does not read the rate before it,
             so a helper's result is checked against a second run from another previous rate; a step the
-            helper does not write at keeps the last value written before it."""
+            helper does not write at keeps the last value written before it (found walking back, and stopping
+            at a step already answered, so a warm-up window written only at its start is walked once, not once
+            per sample)."""
+            if k in in_effect:
+                return in_effect[k]
             if clock() > deadline:
                 raise Unresolved("the hand-written schedule takes too long to evaluate")
             v = value_at(k, current)
@@ -865,12 +912,20 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
                 raise Unresolved(f"the hand-written schedule updates the rate from its previous value, and a "
                                  f"{length}-step run is too long to replay step by step")
             j = k
-            while v is None and j > 0:
+            floor = (k // with_peer[2]) * with_peer[2] if with_peer is not None else 0  # the epoch's first batch
+            while v is None and j > floor:
                 if clock() > deadline:
                     raise Unresolved("the hand-written schedule takes too long to evaluate")
                 j -= 1
+                if j in in_effect:  # answered already, with nothing written between it and k
+                    v = in_effect[j]
+                    break
                 v = value_at(j, current)
-            return current if v is None else v
+            if v is None and with_peer is not None:
+                v = peer_rate(k)  # nothing written since the epoch's step(): the scheduler's rate
+            out = current if v is None else v
+            in_effect[k] = out
+            return out
 
         lrs = [sampled(k) for k in idx]
 
@@ -878,11 +933,14 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
             return [sampled(k) for k in ks]
 
         summary = _sampled_summary(lrs, idx, point, window=32)  # each point runs the evaluator: bisect
+        note = "sampled: each point evaluated independently"
         return Curve(tuple(lrs), tuple(idx), length, horizon_source, unit,  # type: ignore[arg-type]
-                     assumption="sampled: each point evaluated independently", summary=summary)
+                     assumption=f"{peer_note}; {note}" if peer_note else note, summary=summary)
     k = 0
     try:
         for k in range(length):
+            if with_peer is not None and k and k % with_peer[2] == 0:
+                current = peer_rate(k)  # the epoch's step() set it
             v = value_at(k, current)
             if v is not None:
                 current = v
@@ -892,7 +950,7 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     except EvalError as exc:
         assumed_length = None if isinstance(s.horizon, Known) or opts.steps is not None else horizon_source
         raise Unresolved(_manual_failure_text(str(exc), k, assumed_length)) from None
-    return Curve(tuple(lrs), None, length, horizon_source, unit)  # type: ignore[arg-type]
+    return Curve(tuple(lrs), None, length, horizon_source, unit, assumption=peer_note)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------- failures
@@ -1188,7 +1246,13 @@ def finish(curve: Curve, s: SchedulerFact) -> Curve:
 
 
 def optimizer_is_adaptive(opt: OptimizerFact | None) -> bool:
-    return opt is not None and _short(opt.cls) in ADAPTIVE
+    return opt is not None and _family(opt) in ADAPTIVE
+
+
+def _family(opt: OptimizerFact) -> str:
+    """The library class name an optimizer's defaults follow; "" for a repository's own optimizer class (a
+    ``custom:AdamW`` is not known to behave like torch's)."""
+    return "" if opt.cls.startswith("custom:") else _short(opt.cls)
 
 
 __all__ = ["SimOptions", "simulate_scheduler", "choose_length", "own_length", "Unresolved", "Unknown"]

@@ -61,7 +61,7 @@ def lr_out_of_range(ctx: CheckContext) -> Iterator[Finding]:
         peaks = _effective_peaks(ctx, o)
         if peaks is None:
             continue
-        name = short(o.cls)
+        name = "" if o.cls.startswith("custom:") else short(o.cls)  # a repository's own optimizer: no family
         if name in ADAPTIVE:
             ceiling, family, option = max_adaptive, "adaptive optimizers such as Adam", "max_lr_adaptive"
         elif name in SGD_LIKE:

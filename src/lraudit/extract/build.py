@@ -279,11 +279,8 @@ class _Builder:
         (checked at three assumed lengths): the words can still give the curve's shape in terms of that size."""
         trials = {ASSUMED_LEN: assumed}
         for n in (1000, 7):
-            self.resolver.assumed_len = n
-            try:
+            with self.resolver.assuming(n):
                 trials[n] = self.flow.arg_values(c)
-            finally:
-                self.resolver.assumed_len = None
         out: dict[str, str] = {}
         for k, v in values.items():
             if not isinstance(v, Unknown) or not is_run_size(v.reason) or k.startswith("__"):
@@ -330,11 +327,8 @@ class _Builder:
         lr_key = "learning_rate" if "learning_rate" in c.bound else "lr"
         assumed_lr = None
         if not groups and isinstance(first_lr, Unknown) and is_run_size(first_lr.reason):
-            self.resolver.assumed_len = ASSUMED_LEN
-            try:
+            with self.resolver.assuming(ASSUMED_LEN):
                 assumed_lr = _rate(c, self.flow.arg_values(c))
-            finally:
-                self.resolver.assumed_len = None
             if not isinstance(assumed_lr, Known):
                 assumed_lr = values.get("__assumed_lr__")  # a factory's rate, resolved where it was called
             if not isinstance(assumed_lr, Known):
@@ -535,11 +529,8 @@ class _Builder:
         assumed = None
         sizes: dict[str, str] = {}
         if any(isinstance(v, Unknown) and is_run_size(v.reason) for v in values.values()):
-            self.resolver.assumed_len = ASSUMED_LEN
-            try:
+            with self.resolver.assuming(ASSUMED_LEN):
                 assumed = {k: v for k, v in sorted(self.flow.arg_values(c).items()) if not k.startswith("__")}
-            finally:
-                self.resolver.assumed_len = None
             sizes = self._run_time_sizes(c, values, assumed)
         my_sites = tuple(sorted((s for s in steps if s.target == c.oid), key=lambda s: s.loc))
         stepped = _stepped(my_sites)

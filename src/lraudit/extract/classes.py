@@ -130,11 +130,8 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
     if any(isinstance(v, UnknownArg) and "len(" in v.reason for v in (*plan_args, *plan_kwargs.values())):
         from .build import ASSUMED_LEN
 
-        resolver.assumed_len = ASSUMED_LEN
-        try:
+        with resolver.assuming(ASSUMED_LEN):
             a_args, a_kwargs = _call_args(c, flow, resolver, facts)
-        finally:
-            resolver.assumed_len = None
         assumed = ClassPlan(c.custom_class or "", classes, tuple(a_args), a_kwargs, resolver.loc_line(c.site.node))
     return ClassPlan(c.custom_class or "", classes, tuple(plan_args), plan_kwargs, resolver.loc_line(c.site.node),
                      assumed=assumed, assumption=None if assumed is None else

@@ -23,6 +23,8 @@ SCHEDULER_BASES = {
     "torch.optim.lr_scheduler._LRScheduler",
 }
 SCHEDULER_BASE_NAMES = {"_LRScheduler", "LRScheduler", "lr_scheduler._LRScheduler", "lr_scheduler.LRScheduler"}
+# a repository's own optimizer (LARS, LAMB, SAM, ...) subclasses one of these (qualified through its imports)
+OPTIMIZER_BASES = {"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"}
 
 
 def _torch_scheduler_base(base: str) -> bool:
@@ -144,6 +146,7 @@ class ObjectFlow:
         self.by_call: dict[int, Creation] = {}
         self.by_id: dict[str, Creation] = {}
         self.scheduler_classes = self._custom_scheduler_classes()
+        self.optimizer_classes = self._custom_optimizer_classes()
         # objects() memo: the same question reached along many call paths (see objects())
         self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         # objects of unknown class (extract/unknown.py): (id(function), parameter) / (class, attribute) -> object id
@@ -164,6 +167,21 @@ class ObjectFlow:
                        for b in ci.bases):
                     get_lr = ci.methods.get("get_lr")
                     out[name] = get_lr.node if get_lr else None
+                    changed = True
+        return out
+
+    def _custom_optimizer_classes(self) -> set[str]:
+        """Classes of the file or of the modules it links that subclass ``torch.optim.Optimizer`` (directly or
+        through another such class): calling one builds an optimizer, with the rate its ``lr`` argument gives."""
+        out: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, ci in self.ix.classes.items():
+                if name in out or name in self.scheduler_classes:
+                    continue
+                if any(b in OPTIMIZER_BASES or b in out for b in ci.bases):
+                    out.add(name)
                     changed = True
         return out
 
@@ -240,6 +258,8 @@ class ObjectFlow:
                 kind = "optimizer" if entry.kind == "optimizer" else "scheduler"
             elif entry is None and site.path in self.scheduler_classes:
                 kind = "scheduler"
+            elif entry is None and site.path in self.optimizer_classes:
+                kind = "optimizer"
             else:
                 continue
             if kind == "optimizer":
@@ -255,7 +275,7 @@ class ObjectFlow:
                 c = Creation(oid, entry, site, kind, entry.qualname, bound=bound, bind_error=err, star_args=star)
             else:
                 c = Creation(oid, None, site, kind, f"custom:{site.path}", custom_class=site.path)
-                c.bound = self._custom_bound(site)
+                c.bound = self._custom_bound(site, kind)
             self.add(c)
 
     def next_id(self, kind: str) -> str:
@@ -294,13 +314,16 @@ class ObjectFlow:
             self.by_call[id(c.site.node)] = c
             self.resolver.object_of_call[id(c.site.node)] = c.oid
 
-    def _custom_bound(self, site: CallSite) -> dict[str, cst.BaseExpression]:
+    def _custom_bound(self, site: CallSite, kind: str = "scheduler") -> dict[str, cst.BaseExpression]:
+        """The call's arguments by the names of the class's ``__init__`` parameters; the first one is also bound
+        as ``optimizer`` (a scheduler's) or ``params`` (an optimizer's)."""
+        first_name = "params" if kind == "optimizer" else "optimizer"
         ci = self.ix.classes.get(site.path)
         init = ci.methods.get("__init__") if ci else None
         bound: dict[str, cst.BaseExpression] = {}
         if init is None:
             if site.node.args and site.node.args[0].keyword is None:
-                bound["optimizer"] = site.node.args[0].value
+                bound[first_name] = site.node.args[0].value
             return bound
         params = [p for p in init.params if p.kind == "pos"][1:]
         i = 0
@@ -316,9 +339,28 @@ class ObjectFlow:
                 i += 1
             else:
                 bound[a.keyword.value] = a.value
-        if "optimizer" not in bound and params and params[0].name in bound:
-            bound["optimizer"] = bound[params[0].name]
+        if first_name not in bound and params and params[0].name in bound:
+            bound[first_name] = bound[params[0].name]
         return bound
+
+    def _custom_defaults(self, c: Creation, out: dict[str, Value]) -> None:
+        """An optimizer class's ``__init__`` defaults for what the call does not pass (``lr=0``): the rate the
+        optimizer trains with when the call leaves it out."""
+        ci = self.ix.classes.get(c.custom_class or "")
+        init = ci.methods.get("__init__") if ci else None
+        if init is None:
+            return
+        params = [p for p in init.params if p.kind in ("pos", "kwonly")][1:]
+        first = params[0].name if params else None
+        for p in params:
+            if p.name in out or p.name == first or p.name in c.bound:
+                continue
+            if p.default is None:
+                out[p.name] = Unknown(f"required argument {p.name} of {c.custom_class}() is missing")
+                continue
+            v = self.resolver.resolve(p.default, Ctx(init.scope), None)
+            out[p.name] = Known(v.value, f"default of {c.custom_class}.__init__ ({self.resolver.where(p.default)})") \
+                if isinstance(v, Known) else v
 
     # ------------------------------------------------------------------------------------ values
     def arg_values(self, c: Creation) -> dict[str, Value]:
@@ -334,10 +376,18 @@ class ObjectFlow:
                         out[k] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
             return out
         if c.entry is None:
+            params_name = None
+            if c.kind == "optimizer":
+                ci = self.ix.classes.get(c.custom_class or "")
+                init = ci.methods.get("__init__") if ci else None
+                pos = [p for p in init.params if p.kind == "pos"][1:] if init is not None else []
+                params_name = pos[0].name if pos else None
             for name, node in c.bound.items():
-                if name == "optimizer":
+                if name == "optimizer" or (c.kind == "optimizer" and name in ("params", params_name)):
                     continue
                 out[name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
+            if c.kind == "optimizer":
+                self._custom_defaults(c, out)
             return out
         skip_first = c.entry.params[0].name if c.entry.params else None
         for p in c.entry.params:

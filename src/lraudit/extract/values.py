@@ -9,7 +9,8 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import libcst as cst
 
@@ -196,8 +197,32 @@ def _type_test(test: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+_ASSUMED_LEN: list[int | None] = [None]  # Resolver.assumed_len, shared by the process's resolvers
+
+
 class Resolver:
     """Resolves expressions of one file to ``Known``/``Unknown`` values."""
+
+    # The loader length assumed while a labelled assumed curve is drawn (see SchedulerFact.assumed_args): one value
+    # for every resolver of the process, so a value another module's resolver computes (a schedule built in
+    # main.py and passed into engine.py's loop) is taken at the same size. Set it only through ``assuming()``.
+    @property
+    def assumed_len(self) -> int | None:
+        return _ASSUMED_LEN[0]
+
+    @assumed_len.setter
+    def assumed_len(self, n: int | None) -> None:
+        _ASSUMED_LEN[0] = n
+
+    @contextmanager
+    def assuming(self, n: int) -> Iterator[None]:
+        """Resolve with every loader length (and the number of processes, as one) taken as ``n``."""
+        before = _ASSUMED_LEN[0]
+        _ASSUMED_LEN[0] = n
+        try:
+            yield
+        finally:
+            _ASSUMED_LEN[0] = before
 
     def __init__(self, ix: Indexer, path: str, directory: str | None) -> None:
         self.ix = ix
@@ -216,7 +241,6 @@ class Resolver:
         self._alias_sites: dict[int, list[CallSite]] = {}
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
-        self.assumed_len: int | None = None  # set while computing assumed_args (see SchedulerFact)
         # while a branch condition is evaluated (conditions.py): an option nobody sets is None, as argparse makes it
         self.condition_mode = False
         # ``--set KEY=VALUE``: option dests, flags, click parameters, dataclass fields, config keys -> the text given
@@ -705,6 +729,10 @@ class Resolver:
             if isinstance(v, cst.Call) and (dotted(v.func) or "") == "open":
                 return Known(("open", v), "open() call")
             return Unknown(f"{rec.target} comes from a with-statement")
+        if rec.kind == "unpack" and rec.index is not None and isinstance(rec.value, cst.Call):
+            element = self._returned_element(rec.value, rec.index)
+            if element is not None:
+                return element
         value = self.resolve(rec.value, rec.ctx, rec.seq)
         if rec.kind == "unpack":
             if rec.index is None:
@@ -1007,6 +1035,11 @@ class Resolver:
         v = self._attribute_base(node, ctx, seq)
         if isinstance(v, Unknown) and world_attribute(node) is not None:
             return self._world_size(world_attribute(node))  # type: ignore[arg-type]
+        if isinstance(v, Unknown) and node.attr.value == "world_size" and isinstance(node.value, cst.Name) \
+                and v.reason.startswith("--world-size is not defined by an add_argument"):
+            # `args.world_size` that no option defines and no code of the file sets: a launcher's helper sets it
+            # (timm's `init_distributed_device(args)`, DeiT's `init_distributed_mode(args)`)
+            return self._world_size(dotted(node) or "world_size")
         return v
 
     def _world_size(self, text: str) -> Value:
@@ -1459,6 +1492,32 @@ class Resolver:
         if isinstance(func, cst.Attribute) and func.attr.value in ("getint", "getfloat", "getboolean"):
             return Unknown("configparser value")
         return Unknown(f"{self.ix.text(node, 60)} is computed at run time")
+
+    def _returned_element(self, call: cst.Call, index: int) -> Value | None:
+        """``args, config = parse_option()``: element ``index`` of what a function of this file returns, when it is
+        called with no arguments and every ``return`` is a tuple written out (``return args, args_text``), each
+        element resolved on its own, so ``args`` is known even when its companion is not (timm's ``_parse_args()``,
+        whose parser the evaluator cannot run). None when the call is not of that kind."""
+        name = dotted(call.func)
+        if call.args or not name:
+            return None
+        fns = self.ix.functions_by_name.get(name, [])
+        if len(fns) != 1 or not fns[0].returns:
+            return None
+        fn = fns[0]
+        elements = []
+        for expr, rctx in fn.returns:
+            if not isinstance(expr, cst.Tuple) or index >= len(expr.elements) \
+                    or any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                return None
+            elements.append((expr.elements[index].value, rctx))
+        values = [self.resolve(e, rctx, None) for e, rctx in elements]
+        first = values[0]
+        if not isinstance(first, Known):
+            return first  # with the element's own reason
+        if all(isinstance(v, Known) and _same(v.value, first.value) for v in values):
+            return first
+        return Unknown(f"{name}() returns different values at its returns")
 
     def _local_call(self, node: cst.Call, name: str, ctx: Ctx, seq: int | None) -> Value:
         fns = self.ix.functions_by_name.get(name, [])

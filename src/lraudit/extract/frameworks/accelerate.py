@@ -232,10 +232,6 @@ def _one_process_value(flow: ObjectFlow, resolver: Resolver, node: cst.BaseExpre
         if len(recs) == 1:
             r = recs[0]
             return _one_process_value(flow, resolver, r.value, r.ctx, r.seq, depth + 1)  # type: ignore[arg-type]
-    old = resolver.assumed_len
-    resolver.assumed_len = ASSUMED_LEN
-    try:
+    with resolver.assuming(ASSUMED_LEN):
         v = resolver.resolve(node, ctx, seq)
-    finally:
-        resolver.assumed_len = old
     return v if isinstance(v, Known) else None

@@ -143,8 +143,9 @@ def _timm_optimizer_factory(flow: ObjectFlow, site: CallSite, resolver: Resolver
         for key in values:
             attr = cst.Attribute(value=cfg, attr=cst.Name(key))
             v = resolver.resolve(attr, site.ctx, site.seq)
-            values[key] = v if isinstance(v, Known) or "not defined by an add_argument" not in getattr(
-                v, "reason", "") else values[key]
+            flag = f"--{key.replace('_', '-')} is not defined by an add_argument"  # this key, not one it needs
+            values[key] = v if isinstance(v, Known) or not getattr(v, "reason", "").startswith(flag) \
+                else values[key]
     if v2:
         for key, pos in (("opt", 1), ("lr", 2), ("weight_decay", 3), ("momentum", 4)):
             node = _kw(site.node, key, pos)
@@ -180,11 +181,8 @@ def _assumed_rate(cfg: cst.BaseExpression | None, site: CallSite, resolver: Reso
         node = cst.Attribute(value=cfg, attr=cst.Name("lr"))
     if node is None:
         return Unknown("no lr")
-    resolver.assumed_len = ASSUMED_LEN
-    try:
+    with resolver.assuming(ASSUMED_LEN):
         return resolver.resolve(node, site.ctx, site.seq)
-    finally:
-        resolver.assumed_len = None
 
 
 # ---------------------------------------------------------------------------------------------- timm
