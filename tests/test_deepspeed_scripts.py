@@ -103,3 +103,43 @@ def test_training_arguments_deepspeed_fills_auto_values(tmp_path, monkeypatch) -
     assert s["args"]["total_num_steps"]["value"] == 2000 and s["args"]["warmup_num_steps"]["value"] == 60
     assert s["stepped"] == "batch" and len(s["lr"]) == 2000
     assert max(s["lr"]) == 3e-5 and s["lr"][0] == 0.0
+
+
+def test_initialize_hands_back_the_objects_it_was_given() -> None:
+    # `model, optimizer, _, scheduler = deepspeed.initialize(..., optimizer=opt, lr_scheduler=sched)` and a train()
+    # that steps the returned scheduler (DeepSpeedExamples' vit_finetuning): the scheduler train() steps is the
+    # StepLR built here, on the SGD built here, not an object of unknown class
+    src = """import argparse
+import deepspeed
+import torch
+from torch.optim.lr_scheduler import StepLR
+
+
+def train(scheduler, loader, model, optimizer):
+    for x, y in loader:
+        loss = model(x).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+
+
+def main(args):
+    model = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9)
+    scheduler = StepLR(optimizer, step_size=300, gamma=0.1)
+    model, optimizer, _, scheduler = deepspeed.initialize(args=args, model=model, optimizer=optimizer,
+                                                          lr_scheduler=scheduler)
+    for epoch in range(9):
+        train(scheduler, [(torch.randn(2, 4), None)] * 100, model, optimizer)
+
+
+if __name__ == "__main__":
+    main(argparse.ArgumentParser().parse_args())
+"""
+    r = audit_source(src, "train.py")
+    (opt,) = r.optimizers
+    (s,) = r.schedulers
+    assert s["class"] == "torch.optim.lr_scheduler.StepLR" and s["optimizer"] == opt["id"]
+    assert s["stepped"] == "batch"
+    assert s["lr"] is not None and s["lr"][0] == 0.1 and abs(s["lr"][300] - 0.01) < 1e-15

@@ -23,6 +23,7 @@ SCHEDULER_BASES = {
     "torch.optim.lr_scheduler._LRScheduler",
 }
 SCHEDULER_BASE_NAMES = {"_LRScheduler", "LRScheduler", "lr_scheduler._LRScheduler", "lr_scheduler.LRScheduler"}
+_DEEPSPEED_INITIALIZE = ("deepspeed.initialize", "deepspeed.runtime.engine.initialize")
 # a repository's own optimizer (LARS, LAMB, SAM, ...) subclasses one of these (qualified through its imports)
 OPTIMIZER_BASES = {"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"}
 
@@ -609,6 +610,16 @@ class ObjectFlow:
                         out.extend(self._returns(path, r.index, depth))
                     elif self.instance_method(v.func, r.ctx, r.seq) is not None:
                         out.extend(self._fn_returns(self.instance_method(v.func, r.ctx, r.seq), r.index, depth))
+                    elif r.index in (1, 3) and self.ix.imports.qualify(v.func) in _DEEPSPEED_INITIALIZE:
+                        # engine, optimizer, _, lr_scheduler = deepspeed.initialize(optimizer=opt,
+                        # lr_scheduler=sched): the engine hands back the objects it was given (the optimizer
+                        # wrapped, with the same param groups)
+                        given = next((a.value for a in v.args if a.keyword is not None and a.keyword.value ==
+                                      ("optimizer" if r.index == 1 else "lr_scheduler")), None)
+                        if given is not None:
+                            kind = "optimizer" if r.index == 1 else "scheduler"
+                            out.extend(o for o in self.objects(given, r.ctx, r.seq, depth + 1)
+                                       if self.by_id[o].kind == kind)
                     elif isinstance(v.func, cst.Attribute) and v.func.attr.value in _PASS_THROUGH:
                         # accelerator.prepare(model, opt, loader, sched) / amp.initialize(model, opt)
                         args = [a for a in v.args if a.keyword is None and not a.star]
