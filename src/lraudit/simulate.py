@@ -852,7 +852,7 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     cache = EvalCache()
     deadline = clock() + 5.0
     with_peer = _closed_form_peer(facts, s, plan, length)
-    peer_note = None
+    peer_note = getattr(plan, "index_note", None)
     if with_peer is not None:
         peer, peer_lr, spe = with_peer
 
@@ -861,8 +861,9 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
 
         current = peer_rate(0)
         steps_at = ", ".join(f"line {x.loc.line}" for x in peer.step_sites[:2])
-        peer_note = (f"where the loop does not write the rate, {_short(peer.cls)} (line {peer.loc.line}) sets it at "
-                     f"each epoch's step() ({steps_at}); drawn together, with {spe} batches per epoch")
+        drawn = (f"where the loop does not write the rate, {_short(peer.cls)} (line {peer.loc.line}) sets it at "
+                 f"each epoch's step() ({steps_at}); drawn together, with {spe} batches per epoch")
+        peer_note = f"{drawn}; {peer_note}" if peer_note else drawn
 
     def value_at(k: int, cur: float) -> float | None:
         t = plan.start + k * plan.step

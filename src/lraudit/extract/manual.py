@@ -94,6 +94,7 @@ class ManualPlan:
     groups: str = "all"  # the param groups written: "all", an index ("0"), or the group loop's iterable
     assumption: str | None = None  # what was assumed to follow the loop (shown with the curve)
     time_vars: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (script variable, as a function of k)
+    index_note: str | None = None  # the written value tests the group's index: the curve is group 0's (words)
 
 
 @dataclass
@@ -232,9 +233,11 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     scope = EvalScope(resolver, sw.ctx)
     fv = FunctionValue(def_node, SYNTHETIC, resolver.loc_line(sw.stmt), scope=scope)
     call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
+    index_note = _index_note(ix, sw.value, index_var)
     plan = ManualPlan("call", TIME, 0, 1, scope, function=fv, call=call, expr=value, condition=cond,
                       steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
-                      time_vars=tuple(time.described), groups=written_groups(sw, ix))
+                      time_vars=tuple(time.described), groups=written_groups(sw, ix),
+                      index_note=index_note.lstrip("; ") or None)
     name = _name_of(ix, sw.value, locals_)
     helper = ix.functions_by_name.get(name, [])
     fv_user = None
@@ -248,7 +251,7 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     desc = f"the training loop sets param_group['lr'] = {text} (line {loc.line})"
     if tests:
         desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
-    desc += carry_note + _group_note(sw, group_var)
+    desc += carry_note + _group_note(sw, group_var) + index_note
     if after:
         desc += f"; written after the {_pass_word(loop)}'s optimizer steps, so each value applies from the next one"
     for lid in reversed(sw.ctx.loops):
@@ -1512,6 +1515,30 @@ def _group_target(sw: SubscriptWrite, group_var: str | None) -> str:
         if isinstance(idx, cst.Integer):
             return idx.value
     return "group"
+
+
+def _index_note(ix: Indexer, value: cst.BaseExpression, index_var: str | None) -> str:
+    """The curve is the first param group's; say so when the written value tests the group's index (YOLO's
+    ``hyp['warmup_bias_lr'] if j == 0 else 0.0``: the bias group falls from 0.1 while the others rise from 0)."""
+    if index_var is None:
+        return ""
+    tests = [n for n in _walk_nodes(value) if isinstance(n, cst.Comparison)
+             and any(isinstance(x, cst.Name) and x.value == index_var
+                     for x in (n.left, *(c.comparator for c in n.comparisons)))]
+    if not tests:
+        return ""
+    return (f"; the value depends on the group's index ({ix.text(tests[0], 40)}): the curve is param group 0's, "
+            "and other groups differ")
+
+
+def _walk_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    out: list[cst.CSTNode] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(n.children)
+    return out
 
 
 def _group_note(sw: SubscriptWrite, group_var: str | None) -> str:
