@@ -23,7 +23,8 @@ SCHEDULER_BASES = {
     "torch.optim.lr_scheduler._LRScheduler",
 }
 SCHEDULER_BASE_NAMES = {"_LRScheduler", "LRScheduler", "lr_scheduler._LRScheduler", "lr_scheduler.LRScheduler"}
-_DEEPSPEED_INITIALIZE = ("deepspeed.initialize", "deepspeed.runtime.engine.initialize")
+# deepspeed.initialize under its two import paths (frameworks/deepspeed.py follows the engines it builds)
+DEEPSPEED_INITIALIZE = ("deepspeed.initialize", "deepspeed.runtime.engine.initialize")
 # a repository's own optimizer (LARS, LAMB, SAM, ...) subclasses one of these (qualified through its imports)
 OPTIMIZER_BASES = {"torch.optim.Optimizer", "torch.optim.optimizer.Optimizer"}
 
@@ -319,8 +320,7 @@ class ObjectFlow:
         """The call's arguments by the names of the class's ``__init__`` parameters; the first one is also bound
         as ``optimizer`` (a scheduler's) or ``params`` (an optimizer's)."""
         first_name = "params" if kind == "optimizer" else "optimizer"
-        ci = self.ix.classes.get(site.path)
-        init = ci.methods.get("__init__") if ci else None
+        init = self._init_of(site.path)
         bound: dict[str, cst.BaseExpression] = {}
         if init is None:
             if site.node.args and site.node.args[0].keyword is None:
@@ -344,17 +344,20 @@ class ObjectFlow:
             bound[first_name] = bound[params[0].name]
         return bound
 
+    def _init_of(self, class_name: str | None) -> Any:
+        """The ``__init__`` of a class of the file (or linked into it), None when it has none."""
+        ci = self.ix.classes.get(class_name or "")
+        return ci.methods.get("__init__") if ci else None
+
     def _custom_defaults(self, c: Creation, out: dict[str, Value]) -> None:
         """An optimizer class's ``__init__`` defaults for what the call does not pass (``lr=0``): the rate the
-        optimizer trains with when the call leaves it out."""
-        ci = self.ix.classes.get(c.custom_class or "")
-        init = ci.methods.get("__init__") if ci else None
+        optimizer trains with when the call leaves it out. The first parameter (the params) is the call's."""
+        init = self._init_of(c.custom_class)
         if init is None:
             return
         params = [p for p in init.params if p.kind in ("pos", "kwonly")][1:]
-        first = params[0].name if params else None
-        for p in params:
-            if p.name in out or p.name == first or p.name in c.bound:
+        for p in params[1:]:
+            if p.name in out or p.name in c.bound:
                 continue
             if p.default is None:
                 out[p.name] = Unknown(f"required argument {p.name} of {c.custom_class}() is missing")
@@ -377,14 +380,10 @@ class ObjectFlow:
                         out[k] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
             return out
         if c.entry is None:
-            params_name = None
-            if c.kind == "optimizer":
-                ci = self.ix.classes.get(c.custom_class or "")
-                init = ci.methods.get("__init__") if ci else None
-                pos = [p for p in init.params if p.kind == "pos"][1:] if init is not None else []
-                params_name = pos[0].name if pos else None
+            # an optimizer's params are bound twice (as "params" and under __init__'s own name): neither is a value
+            params = c.bound.get("params") if c.kind == "optimizer" else None
             for name, node in c.bound.items():
-                if name == "optimizer" or (c.kind == "optimizer" and name in ("params", params_name)):
+                if name == "optimizer" or (params is not None and node is params):
                     continue
                 out[name] = self.resolver.resolve(node, c.site.ctx, c.site.seq)
             if c.kind == "optimizer":
@@ -610,7 +609,7 @@ class ObjectFlow:
                         out.extend(self._returns(path, r.index, depth))
                     elif self.instance_method(v.func, r.ctx, r.seq) is not None:
                         out.extend(self._fn_returns(self.instance_method(v.func, r.ctx, r.seq), r.index, depth))
-                    elif r.index in (1, 3) and self.ix.imports.qualify(v.func) in _DEEPSPEED_INITIALIZE:
+                    elif r.index in (1, 3) and self.ix.imports.qualify(v.func) in DEEPSPEED_INITIALIZE:
                         # engine, optimizer, _, lr_scheduler = deepspeed.initialize(optimizer=opt,
                         # lr_scheduler=sched): the engine hands back the objects it was given (the optimizer
                         # wrapped, with the same param groups)

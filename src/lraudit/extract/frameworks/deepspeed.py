@@ -18,13 +18,12 @@ import libcst as cst
 from ...facts import FileFacts, StepSite
 from ..imports import dotted
 from ..index import Indexer
-from ..objects import ObjectFlow
+from ..objects import DEEPSPEED_INITIALIZE as _INITIALIZE, ObjectFlow
 from ..values import Resolver
 from .base import FactsBuilder, _kw, _method, _qual, _replace_sched, _stepped_of
 
 __all__ = ["deepspeed_engines"]
 
-_INITIALIZE = ("deepspeed.initialize", "deepspeed.runtime.engine.initialize")
 
 
 def deepspeed_engines(facts: FileFacts, flow: ObjectFlow, ix: Indexer, resolver: Resolver, builder: FactsBuilder) -> FileFacts:
