@@ -102,3 +102,35 @@ def test_schedule_keys_inherited_only_from_an_unread_base_are_unknown(tmp_path: 
                                                          "from the installed mmdet package, not in this repository"}
     assert s["summary"].startswith("The optimizer's own rate is not known here")
     assert r.findings == []
+
+
+def test_a_base_file_the_repository_does_not_ship_is_unknown_with_the_reason(tmp_path: Path) -> None:
+    # ConvNeXt's object_detection configs name mmdetection's `_base_/schedules/schedule_1x.py` by a relative path
+    # that exists only once they are copied into mmdetection: the policy that base sets is unknown, not "''"
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path / "configs" / "_base_" / "default_runtime.py", "log_level = 'INFO'\n")
+    _write(tmp_path / "configs" / "net" / "net_3x.py",
+           "_base_ = ['../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py']\n"
+           "optimizer = dict(_delete_=True, type='AdamW', lr=0.0002, weight_decay=0.05)\n"
+           "lr_config = dict(step=[27, 33])\n"
+           "runner = dict(type='EpochBasedRunner', max_epochs=36)\n")
+    _write(tmp_path / "configs" / "new" / "new_style.py",
+           "_base_ = ['../_base_/missing_schedule.py']\n"
+           "param_scheduler = [dict(type='MultiStepLR', by_epoch=True, milestones=[8, 11], gamma=0.1)]\n")
+    res = _audit(tmp_path, "configs")
+    r = res["configs/net/net_3x.py"]
+    assert r.error is None
+    assert r.details["config"]["unread_bases"] == ["../_base_/schedules/schedule_1x.py"]
+    (o,) = r.optimizers
+    assert o["class"] == "torch.optim.AdamW" and o["lr"]["value"] == 0.0002
+    (s,) = r.schedulers
+    assert s["lr"] is None
+    assert ("lr_config sets no policy here: it inherits ../_base_/schedules/schedule_1x.py (line 1), a file not in "
+            "this repository") in s["summary"]
+    assert "''" not in s["summary"]
+    assert r.findings == []
+    new = res["configs/new/new_style.py"]  # mmengine style: the optimizer and the run length are the base's
+    (s,) = new.schedulers
+    assert s["horizon"]["value"] is None and "missing_schedule.py (line 1), a file not in this repository" in \
+        s["horizon"]["unresolved"]
+    assert new.findings == []

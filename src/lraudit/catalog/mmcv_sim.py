@@ -291,6 +291,8 @@ def simulate(facts: Any, s: Any, opts: Any) -> Any:
     loop, epochs, iters = loop_of(facts)
     name = s.cls.rsplit(".", 1)[-1].replace("LrUpdaterHook", "")
     relative = assumption = None
+    if not name and s.description:  # the policy itself is unknown: the fact says why (configs/mmcv.py)
+        return Curve(None, None, 0, "", "epoch", error=s.description)
     try:
         try:
             base = _optimizer_spec(facts, s, name == "OneCycle").lrs[0]

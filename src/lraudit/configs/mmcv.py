@@ -13,7 +13,7 @@ from .tree import Missing
 def mmcv_schedulers(f: Any, opt_id: str | None, loop: str | None, epochs: Value, iters: Value
                     ) -> list[SchedulerFact]:
     from ..catalog import mmcv_sim
-    from .mmengine import _horizon_for
+    from .mmengine import _horizon_for, _unknown_base
 
     node = f.v.get("lr_config")
     if node is None or not node.is_dict():
@@ -23,6 +23,8 @@ def mmcv_schedulers(f: Any, opt_id: str | None, loop: str | None, epochs: Value,
         reason = "lr_config has no policy" if pol is None else "lr_config.policy is not a plain name"
         if pol is not None and isinstance(pol.value, Missing):
             reason = pol.value.reason
+        elif pol is None and _unknown_base(node):
+            reason = f"lr_config sets no policy here: it {_unknown_base(node)}"
         return [SchedulerFact(id="sched1", cls="mmcv.runner.LrUpdaterHook", framework="mmcv", loc=f.loc(node),
                               variable="lr_config", optimizer=opt_id, optimizer_reason=None, args={},
                               stepped="unknown", description=reason)]

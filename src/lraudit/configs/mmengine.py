@@ -27,6 +27,8 @@ DELETE_KEY = "_delete_"
 UNKNOWN_BASE_KEY = "__lraudit_unknown_base__"  # in a dict merged over a base value that is not knowable
 #: keys an unreadable scoped base (``mmdet::...``) may bring: unknown, with the reason, unless the file sets them
 SCOPED_BASE_KEYS = ("optim_wrapper", "param_scheduler", "train_cfg", "auto_scale_lr")
+#: the mmcv 1.x keys a base file missing from the repository may bring (mmcv configs name their bases by path)
+MMCV_BASE_KEYS = ("optimizer", "lr_config", "runner")
 SCHEDULE_KEYS = ("optim_wrapper", "param_scheduler", "optimizer", "lr_config", "train_cfg", "runner")
 _GATE_WORDS = (b"_base_", b"read_base", b"param_scheduler", b"optim_wrapper", b"lr_config")
 _BASE_VAR = re.compile(r"\{\{\s*_base_\.([\w\.]+)\s*\}\}")
@@ -94,7 +96,7 @@ def _merge_a_into_b(a: dict[str, Node], b: dict[str, Node]) -> dict[str, Node]:
     return out
 
 
-_SEED_TAIL = " package, not in this repository"
+_SEED_TAIL = " not in this repository"
 
 
 def _is_seed(node: Node) -> bool:
@@ -182,6 +184,7 @@ class _Loader:
         anchors: list[tuple[Location, frozenset[str]]] = []
         notes: list[str] = []
         unresolved: list[tuple[str, Location]] = []
+        absent: list[tuple[str, Location]] = []  # relative bases whose file does not exist
         unread: list[str] = []
         for rel, loc in bases:
             if "::" in rel:
@@ -198,6 +201,8 @@ class _Loader:
                 sub = load_merged(target)
             except ConfigError as exc:
                 notes.append(f"base {rel} (line {loc.line}) could not be read: {exc.reason}")
+                if not os.path.lexists(target):  # a base the repository does not ship (ConvNeXt's mmdet configs)
+                    absent.append((rel, loc))
                 continue
             dup = {k for k in set(base_values) & set(sub.values)
                    if not (_is_seed(base_values[k]) or _is_seed(sub.values[k]))}
@@ -215,7 +220,7 @@ class _Loader:
             scope = rel.partition("::")[0]
             for k in SCOPED_BASE_KEYS:
                 if k not in base_values:
-                    base_values[k] = Node(Missing(f"inherits {rel} from the installed {scope}{_SEED_TAIL}"),
+                    base_values[k] = Node(Missing(f"inherits {rel} from the installed {scope} package,{_SEED_TAIL}"),
                                           Origin(self.display, k, loc))
         env: dict[str, Node] = {}
         lazy_imports: list[tuple[Location, frozenset[str]]] = []
@@ -255,6 +260,15 @@ class _Loader:
             # the file may change its bases in place (`_base_.optim_wrapper.optimizer.lr = 0.002`,
             # `_base_.train_cfg.update(...)`): mmengine merges into that same, changed dict
             base_values = cfg.env[BASE_KEY].value
+        if absent:
+            # what an absent base would bring is unknown, in the style (mmcv 1.x or mmengine) the file writes
+            old_style = any(k in own or k in base_values for k in ("lr_config", "runner", "total_epochs"))
+            unread.extend(rel for rel, _ in absent if rel not in unread)
+            names = " and ".join(f"{rel} (line {loc.line})" for rel, loc in absent)
+            reason = f"inherits {names}, {'a file' if len(absent) == 1 else 'files'}{_SEED_TAIL}"
+            for k in MMCV_BASE_KEYS if old_style else SCOPED_BASE_KEYS:
+                if k not in base_values:
+                    base_values[k] = Node(Missing(reason), Origin(self.display, k, absent[0][1]))
         merged = _merge_a_into_b(own, base_values) if bases else own
         files.append(self.display)
         return Loaded(merged, tuple(files), anchors + lazy_imports, base_loc, notes, unread)
