@@ -807,6 +807,16 @@ class _Machine:
             raise _Refusal("value nested too deeply")
         if isinstance(v, (list, tuple)):
             self.check_len(len(v), "list")
+            if isinstance(v, tuple) and len(v) > 64:
+                # a schedule's array of rates (ConvNeXt's `lr_schedule_values`), read at every step: a tuple of
+                # plain floats is immutable, so it is checked once per evaluation cache and used as it is
+                key = ("tuple", id(v))
+                hit = self.shared.get(key)
+                if hit is not None and hit[0] is v:
+                    return hit[1]
+                if all(type(x) is float for x in v):
+                    self.shared[key] = (v, v)
+                    return v
             items = [self.import_value(x, depth + 1) for x in v]
             return items if isinstance(v, list) else tuple(items)
         if isinstance(v, Mapping):

@@ -765,6 +765,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
     loader's length (``cosine_scheduler(lr, min_lr, epochs, len(data_loader))`` of DeiT/MAE/ConvNeXt), it is drawn
     again with that length assumed, and the curve says so (the values themselves stay unresolved)."""
     from .evaluate import EvalError
+    from .extract.values import is_dataset_name
 
     try:
         return _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
@@ -780,7 +781,10 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
                 curve = _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
         except (Unresolved, EvalError):
             raise exc from None
-    if m is not None:
+    if m is not None and is_dataset_name(m.group("of")):  # `len(dataset_train) // total_batch_size`
+        note = (f"the curve assumes {ASSUMED_LEN} batches per epoch to show the shape (the script does not state "
+                f"len({m.group('of')}), its number of samples)")
+    elif m is not None:
         note = (f"the curve assumes len({m.group('of')}) = {ASSUMED_LEN} to show the shape (the script does not "
                 "state it)")
     else:  # `args.lr = args.blr * args.batch_size * misc.get_world_size() / 256` (MAE, DeiT, ConvNeXt)

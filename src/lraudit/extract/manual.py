@@ -40,6 +40,7 @@ from ..facts import FileFacts, FunctionValue, Known, Location, SchedulerFact, Un
 from .imports import dotted
 from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text
 from .loops import over_param_groups
+from .run_sizes import is_run_size
 from .values import EvalScope, Resolver
 
 TIME = "lraudit_step"  # the schedule's step counter inside plans (k = 0, 1, 2, ...)
@@ -212,7 +213,8 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     def sub(node: cst.BaseExpression) -> cst.BaseExpression:
         return _substitute_all(ix, resolver, node, locals_, subs, group_var, base_lr, time, fn, loop)
 
-    value = sub(sw.value)
+    written, scale_note = _group_scale(sw.value, group_var)
+    value = sub(written)
     tests = _enclosing_tests(loop.node, sw.stmt)
     cond = _conjunction([sub(t) for t in tests])
     own = _own_rate(value, sw.target, group_var)
@@ -233,7 +235,7 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     scope = EvalScope(resolver, sw.ctx)
     fv = FunctionValue(def_node, SYNTHETIC, resolver.loc_line(sw.stmt), scope=scope)
     call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
-    index_note = _index_note(ix, sw.value, index_var)
+    index_note = _index_note(ix, sw.value, index_var) + scale_note
     plan = ManualPlan("call", TIME, 0, 1, scope, function=fv, call=call, expr=value, condition=cond,
                       steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
                       time_vars=tuple(time.described), groups=written_groups(sw, ix),
@@ -843,6 +845,12 @@ def _time_model(ix: Indexer, resolver: Resolver, loop: LoopInfo, fn: FunctionInf
         described.append((var, f"{vstart} + k % {spe}"))
     subs[evar] = _expr(f"{estart} + {TIME} // {spe}")
     described.append((evar, f"{estart} + k // {spe}"))
+    if eloop is None and fn is not None:
+        # a caller's run-time size is taken at the assumed length only when this loop's length is assumed too
+        for name, expr, text in _epoch_arguments(ix, resolver, fn, evar, subs[evar], spe_src == "assumed"):
+            if name not in subs:
+                subs[name] = expr
+                described.append((name, text.replace(evar, f"({estart} + k // {spe})")))
     for name, c0, before in counters:
         if _initialised_inside(ix, resolver, name, loop, eloop, at_seq):
             subs[name] = _expr(f"{c0 + before} + {TIME} % {spe}")
@@ -1075,6 +1083,84 @@ def _epoch_of(ix: Indexer, resolver: Resolver, loop: LoopInfo,
         if found is not None:
             return found
     return None
+
+
+def _epoch_arguments(ix: Indexer, resolver: Resolver, fn: FunctionInfo, evar: str, epoch: cst.BaseExpression,
+                     assumed: bool) -> list[tuple[str, cst.BaseExpression, str]]:
+    """Parameters of ``fn`` that every caller computes from its epoch loop's variable, the one it passes as
+    ``evar`` (``train_one_epoch(..., epoch, start_steps=epoch * num_training_steps_per_epoch)`` of ConvNeXt, BEiT,
+    DeiT-style engines): (parameter, the caller's expression with its epoch as ``epoch`` and every other name it
+    reads as its value there, the caller's text). A parameter whose expression reads anything the caller cannot
+    resolve, or that callers pass differently, is left out (it stays unknown, with its reason)."""
+    out: list[tuple[str, cst.BaseExpression, str]] = []
+    sites = list(resolver.calls_to(fn))
+    if not sites:
+        return out
+    for p in fn.params:
+        if p.kind not in ("pos", "kwonly") or p.name == evar:
+            continue
+        got: tuple[cst.BaseExpression, str] | None = None
+        for site in sites:
+            arg = resolver.call_arg(site, fn, p.name)
+            caller_loop = _lexical_loop_of_kind(ix, site.ctx, "epoch") if arg is not None else None
+            cvar = _loop_var(ix, resolver, caller_loop)[0] if caller_loop is not None else None
+            if arg is None or cvar is None or isinstance(arg, cst.Name) or not _mentions(arg, {cvar}):
+                got = None
+                break
+            expr = _caller_values(resolver, arg, cvar, epoch, site.ctx, assumed)
+            if expr is None or (got is not None and _code(expr) != _code(got[0])):
+                got = None
+                break
+            got = (expr, ix.text(arg, 60).replace(cvar, evar) if cvar != evar else ix.text(arg, 60))
+        if got is not None:
+            out.append((p.name, got[0], got[1]))
+    return out
+
+
+def _caller_values(resolver: Resolver, arg: cst.BaseExpression, cvar: str, epoch: cst.BaseExpression,
+                   ctx: Ctx, assumed: bool) -> cst.BaseExpression | None:
+    """``arg`` with the caller's epoch variable as ``epoch`` and every other name or attribute it reads replaced
+    by its value in the caller (with ``assumed``, a run-time size at the assumed length the plan's own loop is
+    drawn at); None when one is not known."""
+    failed: list[str] = []
+
+    class Values(cst.CSTTransformer):
+        def _value(self, node: cst.BaseExpression) -> cst.BaseExpression:
+            v = resolver.resolve(node, ctx)
+            if assumed and isinstance(v, Unknown) and is_run_size(v.reason):
+                with resolver.assuming(ASSUMED_LEN):
+                    v = resolver.resolve(node, ctx)
+            lit = _literal(v)
+            if lit is None:
+                failed.append(_code(node))
+                return node
+            return lit
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            return False
+
+        def visit_Call(self, node: cst.Call) -> bool:
+            failed.append(_code(node))  # a call in the caller's expression: not inlined
+            return False
+
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+            if original.value == cvar:
+                return _paren(epoch)
+            return self._value(original)
+
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+            return self._value(original)
+
+    out = arg.visit(Values())
+    return None if failed or not isinstance(out, cst.BaseExpression) else out
+
+
+def _literal(v: Value) -> cst.BaseExpression | None:
+    """A known int as an int literal (an index stays an int), a known float as ``_number`` makes it."""
+    if isinstance(v, Known) and isinstance(v.value, int) and not isinstance(v.value, bool):
+        lit = cst.Integer(str(abs(v.value)))
+        return cst.UnaryOperation(cst.Minus(), lit) if v.value < 0 else lit
+    return _number(v)
 
 
 def _caller_epochs(ix: Indexer, resolver: Resolver, fn: FunctionInfo, evar: str) -> Value:
@@ -1529,6 +1615,36 @@ def _index_note(ix: Indexer, value: cst.BaseExpression, index_var: str | None) -
         return ""
     return (f"; the value depends on the group's index ({ix.text(tests[0], 40)}): the curve is param group 0's, "
             "and other groups differ")
+
+
+def _group_scale(value: cst.BaseExpression, group_var: str | None) -> tuple[cst.BaseExpression, str]:
+    """``lr_schedule_values[it] * param_group["lr_scale"]`` (ConvNeXt, BEiT, layer-wise decay): a factor of the
+    written rate that is the group's own key. The groups are built at run time (one per layer), so the key's
+    value is known only there; the curve is drawn for a group whose factor is 1, and says so. Returns the value
+    with such factors as 1 and the note (empty when there is none)."""
+    if group_var is None:
+        return value, ""
+    keys: list[str] = []
+
+    def factor(node: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+            return node.with_changes(left=factor(node.left), right=factor(node.right))
+        if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and \
+                node.value.value == group_var and len(node.slice) == 1 and \
+                isinstance(node.slice[0].slice, cst.Index) and \
+                isinstance(node.slice[0].slice.value, cst.SimpleString):
+            key = node.slice[0].slice.value.evaluated_value
+            if isinstance(key, str) and key not in ("lr", "initial_lr", "params"):
+                keys.append(key)
+                return cst.Float("1.0")
+        return node
+
+    out = factor(value)
+    if not keys:
+        return value, ""
+    named = " and ".join(f"{group_var}[{k!r}]" for k in dict.fromkeys(keys))
+    return out, (f"; each group's rate is multiplied by its own {named}, set where the groups are built: the curve "
+                 f"is that of a group whose factor is 1")
 
 
 def _walk_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:

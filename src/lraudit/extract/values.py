@@ -197,6 +197,11 @@ def _type_test(test: cst.BaseExpression, name: str) -> bool:
     return False
 
 
+#: the evaluator's bounds for a repository function whose result is a value (a schedule array such as
+#: ConvNeXt's ``cosine_scheduler(lr, min_lr, 300, 100)``: a comprehension over 30,000 iterations); a scheduler's
+#: per-step calls keep the evaluator's smaller default bounds
+VALUE_CALL_STEPS = 1_500_000
+VALUE_CALL_SECONDS = 4.0
 _ASSUMED_LEN: list[int | None] = [None]  # Resolver.assumed_len, shared by the process's resolvers
 
 
@@ -249,6 +254,7 @@ class Resolver:
         self.symbol_value: Callable[[str], int] | None = None
         self.module_hops = 0  # how many imports away from the analysed file this resolver is
         self._memo: dict[tuple[Any, ...], tuple[Any, Value]] = {}  # repeated resolutions are common
+        self._calls: dict[tuple[Any, ...], tuple[Any, Any, str | None]] = {}  # _evaluate_call on plain values
         # a parameter's value is the same wherever the function reads it: one resolution per function and name
         # (without it, functions whose call sites pass parameters on to each other, or to themselves, are
         # resolved once per path through the call graph: exponential on real code such as ignite's handlers)
@@ -343,6 +349,8 @@ class Resolver:
             if not isinstance(right, Known):
                 return right
             op = type(node.operator).__name__
+            if op in ("FloorDivide", "Divide"):
+                left = _dataset_in_batches(node.left, left, right, self.ix)
             if isinstance(left.value, (FunctionValue, ObjectRef, Namespace, DataclassInstance, dict)) or isinstance(
                 right.value, (FunctionValue, ObjectRef, Namespace, DataclassInstance, dict)
             ):
@@ -1569,7 +1577,7 @@ class Resolver:
                         return r0
                     return Known(r0.value, f"{r0.source} (returned by {name}(){of})")  # type: ignore[union-attr]
         try:
-            from ..evaluate import EvalError, call_function  # local import keeps start-up light
+            from ..evaluate import Budget, EvalError, call_function  # local import keeps start-up light
         except ImportError:  # pragma: no cover - evaluator always ships
             return Unknown(f"{name}() is not evaluated")
         args: list[Any] = []
@@ -1586,13 +1594,29 @@ class Resolver:
                 args.append(v.value)
         fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)),
                            file=self.def_file(fn.node))
+        # the same function on the same values gives the same result (the evaluator is deterministic, and the
+        # function's free names are read in its own scope): ConvNeXt's 30,000-step `cosine_scheduler(...)` is
+        # resolved at several places of the file, and evaluated once
+        key = _call_key(fn.node, args, kwargs, self.assumed_len)
+        hit = self._calls.get(key) if key is not None else None
+        if hit is not None and hit[0] is fn.node:
+            return Known(hit[1], f"{name}(){of} at {caller.where(node)}") if hit[2] is None else Unknown(hit[2])
         try:
-            result = call_function(fv, args, kwargs, filesystem=caller.filesystem_view())
+            # (the symbol re-analysis, symbols.py, keeps the evaluator's default bounds: it re-extracts the file at
+            # several sizes, and a long schedule array evaluated at each would multiply the file's time)
+            bounds = Budget() if self.symbol_value is not None or caller.symbol_value is not None else \
+                Budget(max_steps=VALUE_CALL_STEPS, max_seconds=VALUE_CALL_SECONDS)
+            result = call_function(fv, args, kwargs, bounds, filesystem=caller.filesystem_view())
             result = _plain_paths(result)
         except EvalError as exc:
-            return Unknown(f"{name}(){of} could not be evaluated: {exc}")
+            reason = f"{name}(){of} could not be evaluated: {exc}"
+            if key is not None:
+                self._calls[key] = (fn.node, None, reason)
+            return Unknown(reason)
         except Exception as exc:  # the evaluator must never take the run down
             return Unknown(f"{name}(){of} could not be evaluated: {type(exc).__name__}")
+        if key is not None:
+            self._calls[key] = (fn.node, result, None)
         return Known(result, f"{name}(){of} at {caller.where(node)}")
 
     # ------------------------------------------------------------------------------ local modules
@@ -2461,6 +2485,51 @@ def _describe_call_source(source: str, pname: str, fn_desc: str, where: str) -> 
 
 
 _SYMBOL_WRAPPERS = re.compile(r"^(enumerate|tqdm(\.tqdm)?|iter|list|tqdm\.auto\.tqdm|trange)\((.*?)(,.*)?\)$")
+
+
+def _call_key(fn_node: cst.CSTNode, args: list[Any], kwargs: dict[str, Any], assumed: int | None
+              ) -> tuple[Any, ...] | None:
+    """A key for a call on plain values (numbers, strings, None, bools, and tuples/lists of them), else None: only
+    such calls are memoised (an object argument could be changed by the call)."""
+    def frozen(v: Any, depth: int = 0) -> Any:
+        if v is None or isinstance(v, (bool, int, float, str)):
+            return (type(v).__name__, v)
+        if isinstance(v, (list, tuple)) and depth < 2 and len(v) <= 64:
+            return (type(v).__name__, tuple(frozen(x, depth + 1) for x in v))
+        raise TypeError
+    try:
+        return (id(fn_node), tuple(frozen(a) for a in args),
+                tuple(sorted((k, frozen(v)) for k, v in kwargs.items())), assumed)
+    except TypeError:
+        return None
+
+
+_DATASET_NAME = re.compile(r"(^|_)(dataset|data_set|ds)s?($|_)|dataset", re.I)
+
+
+def is_dataset_name(text: str) -> bool:
+    """``dataset_train``, ``train_ds``, ``self.dataset``: a dataset, whose ``len()`` counts samples (not a loader)."""
+    name = text.rsplit(".", 1)[-1]
+    return bool(name) and _DATASET_NAME.search(name) is not None and "loader" not in name.lower()
+
+
+def _dataset_in_batches(left_node: cst.BaseExpression, left: Known, right: Known, ix: Any) -> Known:
+    """``len(dataset_train) // batch_size``: a run-time size (symbol or assumed) that counts a dataset's *samples*,
+    divided by a known batch size, is taken in batches of it, so that ``len(dataset) // 256`` is the assumed
+    number of batches per epoch (100) rather than 0: the run-time unit lraudit assumes is batches, whichever
+    object's length the script reads. Loaders (already in batches) and known lengths keep their value."""
+    if not (isinstance(left_node, cst.Call) and dotted(left_node.func) == "len" and len(left_node.args) == 1):
+        return left
+    src = left.source or ""
+    if not (src.startswith("assumed len(") or ", a run-time size, taken as " in src):
+        return left
+    if not is_dataset_name(dotted(left_node.args[0].value) or ""):
+        return left
+    b = right.value
+    if isinstance(b, bool) or not isinstance(b, int) or b < 2 or not isinstance(left.value, int):
+        return left
+    return Known(left.value * b, f"{src} batches of {b} (len({ix.text(left_node.args[0].value, 40)}) counts "
+                                 f"samples)")
 
 
 def symbol_text(text: str) -> str:
