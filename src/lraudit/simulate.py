@@ -634,7 +634,8 @@ def _keras_schedule_callable(raw: Any, fn: Any) -> Any:
     if not isinstance(raw, FunctionValue):
         return fn
     node = raw.node
-    params = getattr(getattr(node, "params", None), "params", ())
+    preset = {k for k, _ in raw.bound}  # a method's bound object (`self._cosine_anneal_schedule`) is not passed
+    params = [p for p in getattr(getattr(node, "params", None), "params", ()) if p.name.value not in preset]
     required = [p for p in params if p.default is None]
     import libcst as cst
 

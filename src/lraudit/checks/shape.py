@@ -227,8 +227,8 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
             continue
         cause = _args_cause(facts, s)
         c = ctx.curves.get(s.id)
-        if c is not None and s.cls.startswith(("custom:", "manual:")) and _cycles(c.shape):
-            continue  # a class of the file whose simulated curve cycles: its rises are the cycle's
+        if c is not None and _user_shaped(s) and _cycles(c.shape):
+            continue  # a schedule the code writes itself, whose simulated curve cycles: its rises are the cycle's
         pts = _within_own(trusted_points(s, c), own_end(facts, s))
         if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
@@ -276,6 +276,16 @@ def _dampening_rise(ctx: CheckContext, s: SchedulerFact, rise: _Rise) -> bool:
         if any(_up(a, b) for a, b in zip(window, window[1:])):
             return False
     return True
+
+
+#: schedulers whose shape is a function the code writes (``lr_lambda``, Keras ``schedule``)
+_USER_FUNCTION_SCHEDULERS = frozenset({"LambdaLR", "MultiplicativeLR", "LearningRateScheduler"})
+
+
+def _user_shaped(s: SchedulerFact) -> bool:
+    """A schedule whose shape the repository's own code decides: a class or loop of the file, or a library
+    scheduler that only calls a function of it (SGDR restarts written as a Keras ``schedule``)."""
+    return s.cls.startswith(("custom:", "manual:")) or short(s.cls) in _USER_FUNCTION_SCHEDULERS
 
 
 def _cycles(shape: str | None) -> bool:
@@ -580,8 +590,10 @@ def lr_vanishes_early(ctx: CheckContext) -> Iterator[Finding]:
         if peak <= 0:
             continue
         peak_pos = next(i for i, (_, v) in enumerate(pts) if v >= peak * (1 - REL))
-        for k, v in pts[peak_pos + 1:]:
+        for i, (k, v) in enumerate(pts[peak_pos + 1:], start=peak_pos + 1):
             if v < frac * peak * (1 - REL):
+                if any(w >= frac * peak * (1 + REL) for _, w in pts[i + 1:]):
+                    break  # it comes back up (a restart, a cycle): the rest does not train under the fraction
                 if k < before * rl.steps:
                     shown = "0" if v <= 0 else fmt(v)
                     share = "" if v <= 0 else f" ({pct(v / peak)} of its peak {fmt(peak)})"

@@ -1114,6 +1114,22 @@ class Resolver:
             if isinstance(v, Known):
                 return Known(v.value, f"class attribute {cls_name}.{attr} ({self.where(ci.fields[attr])})")
             return v
+        method = ci.methods.get(attr)
+        if method is not None and _decorated(method.node, "staticmethod"):
+            return Known(FunctionValue(method.node, f"{cls_name}.{attr}", self.loc_line(method.node),
+                                       scope=EvalScope(self, Ctx(method.scope)), file=self.def_file(method.node)),
+                         f"static method {cls_name}.{attr} ({self.where(method.node)})")
+        if method is not None and method.params and method.params[0].kind == "pos" and \
+                not _decorated(method.node, "classmethod"):
+            # `LearningRateScheduler(schedule=self._cosine_anneal_schedule)` (Snapshot Ensembles): the method bound
+            # to the object; what it reads of `self` is resolved as `self.x` is in that method
+            from ..evaluate import Opaque
+
+            return Known(FunctionValue(method.node, f"{cls_name}.{attr}", self.loc_line(method.node),
+                                       scope=EvalScope(self, Ctx(method.scope)),
+                                       bound=((method.params[0].name, Opaque(f"the {cls_name} object")),),
+                                       file=self.def_file(method.node)),
+                         f"method {cls_name}.{attr} ({self.where(method.node)})")
         return Unknown(f"self.{attr} is never assigned in {cls_name}")
 
     def _enclosing_class(self, ctx: Ctx) -> ClassInfo | None:
@@ -2485,6 +2501,11 @@ def _describe_call_source(source: str, pname: str, fn_desc: str, where: str) -> 
 
 
 _SYMBOL_WRAPPERS = re.compile(r"^(enumerate|tqdm(\.tqdm)?|iter|list|tqdm\.auto\.tqdm|trange)\((.*?)(,.*)?\)$")
+
+
+def _decorated(node: cst.CSTNode, name: str) -> bool:
+    """A def decorated ``@staticmethod`` / ``@classmethod`` (its first parameter is not the object)."""
+    return isinstance(node, cst.FunctionDef) and any(dotted(d.decorator) == name for d in node.decorators)
 
 
 def _call_key(fn_node: cst.CSTNode, args: list[Any], kwargs: dict[str, Any], assumed: int | None
