@@ -769,7 +769,7 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
     from .extract.values import is_dataset_name
 
     try:
-        return _simulate_manual_once(facts, s, opts, length, horizon_source, unit)
+        return _step_model_assumption(_simulate_manual_once(facts, s, opts, length, horizon_source, unit), facts, s)
     except (Unresolved, EvalError) as exc:
         m = _DATA_SIZE.search(str(exc))
         world = _WORLD_SIZE.search(str(exc)) is not None
@@ -794,6 +794,21 @@ def _simulate_manual(facts: FileFacts, s: SchedulerFact, opts: SimOptions, lengt
     from dataclasses import replace
 
     return replace(curve, assumption=f"{curve.assumption}; {note}" if curve.assumption else note)
+
+
+def _step_model_assumption(curve: Curve, facts: FileFacts, s: SchedulerFact) -> Curve:
+    """A curve whose step model assumed the batches per epoch (the loop's length is not stated: ``an assumed 100
+    batches per epoch``) says so, when its values depend on it (the rate reads the epoch or the loader's length)
+    and nothing else on the curve said it already."""
+    plan = facts.extra.get("manual_plans", {}).get(s.id)
+    note = getattr(plan, "assumption", None)
+    if curve.lr is None or not note or not note.startswith("an assumed") or "batches per epoch" in (
+            curve.assumption or ""):
+        return curve
+    from dataclasses import replace
+
+    words = f"the curve assumes {note[len('an assumed '):]}"
+    return replace(curve, assumption=f"{curve.assumption}; {words}" if curve.assumption else words)
 
 
 def _simulate_manual_once(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
@@ -858,6 +873,10 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     deadline = clock() + 5.0
     with_peer = _closed_form_peer(facts, s, plan, length)
     peer_note = getattr(plan, "index_note", None)
+    # the placeholder optimizer has the optimizer's param groups (Barlow Twins writes param_groups[0] and [1]);
+    # the curve is group 0's
+    opt_fact = next((o for o in facts.optimizers if o.id == s.optimizer), None)
+    n_groups = max(1, len(opt_fact.groups)) if opt_fact is not None else 1
     if with_peer is not None:
         peer, peer_lr, spe = with_peer
 
@@ -884,7 +903,7 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
             try:
                 val = evaluate_expression(a.value, plan.scope, budget, local=env, cache=cache)
             except EvalError:
-                val = Opaque("an object", ({"lr": cur},))
+                val = Opaque("an object", tuple({"lr": cur} for _ in range(n_groups)))
             if a.keyword is not None:
                 kwargs[a.keyword.value] = val
             else:

@@ -290,6 +290,7 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         call = sub(site.node)
         if not isinstance(call, cst.Call):
             continue
+        call = _loader_stand_in(call, loop, time)
         fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
                                                                                              Ctx(fn.scope)),
                            file=fn_resolver.def_file(fn.node))
@@ -840,10 +841,17 @@ def _time_model(ix: Indexer, resolver: Resolver, loop: LoopInfo, fn: FunctionInf
             spe, spe_src = ASSUMED_LEN, "assumed"
             assumption = (f"an assumed {ASSUMED_LEN} batches per epoch (the script does not state "
                           f"len({_iter_name(loop) or 'loader'}))")
-    if var is not None:
+    epoch_expr = _expr(f"{estart} + {TIME} // {spe}")
+    start_node = _epoch_start(loop, evar) if var is not None else None
+    if start_node is not None:
+        # `enumerate(loader, start=epoch * len(loader))` (Barlow Twins, VICReg): the index counts on across epochs
+        start = start_node.visit(_Subst({evar: epoch_expr}, None, None, spe, resolver, loop.ctx))
+        subs[var] = cst.BinaryOperation(_paren(start), cst.Add(), _expr(f"{TIME} % {spe}"))  # type: ignore[arg-type]
+        described.append((var, f"{_code(start_node)} + k % {spe}".replace(evar, f"(k // {spe})")))
+    elif var is not None:
         subs[var] = _expr(f"{vstart} + {TIME} % {spe}")
         described.append((var, f"{vstart} + k % {spe}"))
-    subs[evar] = _expr(f"{estart} + {TIME} // {spe}")
+    subs[evar] = epoch_expr
     described.append((evar, f"{estart} + k // {spe}"))
     if eloop is None and fn is not None:
         # a caller's run-time size is taken at the assumed length only when this loop's length is assumed too
@@ -1083,6 +1091,33 @@ def _epoch_of(ix: Indexer, resolver: Resolver, loop: LoopInfo,
         if found is not None:
             return found
     return None
+
+
+def _loader_stand_in(call: cst.Call, loop: LoopInfo, time: _Time) -> cst.Call:
+    """``adjust_learning_rate(args, optimizer, loader, step)`` called from the loop over ``loader``, where the
+    function reads ``len(loader)`` (Barlow Twins, VICReg): the loader, which only the run builds, is passed as
+    ``range(n)`` for the n batches per epoch the step model uses (stated, or assumed and labelled), so its
+    ``len()`` is that number; anything else read of it stays unknown."""
+    from .values import symbol_text
+
+    spe = time.steps_per_epoch
+    name = symbol_text(loop.iter_text)
+    if spe is None or not name.isidentifier():
+        return call
+    args = [a.with_changes(value=_expr(f"range({spe})"))
+            if isinstance(a.value, cst.Name) and a.value.value == name else a for a in call.args]
+    return call.with_changes(args=args)
+
+
+def _epoch_start(loop: LoopInfo, evar: str) -> cst.BaseExpression | None:
+    """The ``start`` of ``enumerate(loader, start=...)`` when it reads the epoch variable, else None."""
+    it = loop.node.iter if isinstance(loop.node, cst.For) else None
+    if not (isinstance(it, cst.Call) and dotted(it.func) == "enumerate" and len(it.args) == 2):
+        return None
+    a = it.args[1]
+    if a.keyword is not None and a.keyword.value != "start":
+        return None
+    return a.value if _mentions(a.value, {evar}) else None
 
 
 def _epoch_arguments(ix: Indexer, resolver: Resolver, fn: FunctionInfo, evar: str, epoch: cst.BaseExpression,
