@@ -212,3 +212,45 @@ for epoch in range(args.epochs):
     want = [5e-5 * k / warm if k < warm else 5e-5 * max(0.0, (300 - k) / (300 - warm)) for k in range(300)]
     assert max(abs(a - b) for a, b in zip(s["lr"], want)) < 1e-18
     assert "the curve assumes 100 batches per epoch" in s["summary"]
+
+
+def _array_script(body: str, total: int) -> str:
+    return f'''
+import math
+import numpy as np
+import torch
+
+
+def schedule(base_value, final_value, total):
+    iters = np.arange(total)
+    {body}
+
+
+values = schedule(0.1, 0.0, {total})
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for it in range({total}):
+    for g in optimizer.param_groups:
+        g["lr"] = values[it] * 2
+    optimizer.step()
+'''
+
+
+def test_a_long_python_list_of_rates_is_read_at_every_step() -> None:
+    # a list comprehension of 28,000 rates (not a NumPy array), indexed per step: drawn, not "too long"
+    body = ("return [final_value + 0.5 * (base_value - final_value) * (1 + math.cos(math.pi * i / 28000)) "
+            "for i in iters]")
+    (s,) = audit_source(_array_script(body, 28000), "x.py").schedulers
+    assert s["lr"] is not None, s["summary"]
+    want = [2 * 0.5 * 0.1 * (1 + math.cos(math.pi * i / 28000)) for i in range(28000)]
+    assert max(abs(a - want[k]) for a, k in zip(s["lr"], s["lr_steps"])) < 1e-15
+
+
+def test_a_short_numpy_array_keeps_its_elementwise_arithmetic() -> None:
+    # 40 rates: `values * 0.5` inside the rate must stay elementwise (a tuple would repeat itself)
+    src = _array_script("return np.linspace(base_value, final_value, total)", 40).replace(
+        'g["lr"] = values[it] * 2', 'g["lr"] = (values * 0.5)[it]')
+    (s,) = audit_source(src, "x.py").schedulers
+    assert s["lr"] is not None, s["summary"]
+    want = [float(x) for x in np.linspace(0.1, 0.0, 40) * 0.5]
+    assert max(abs(a - b) for a, b in zip(s["lr"], want)) < 1e-18

@@ -807,17 +807,19 @@ class _Machine:
             raise _Refusal("value nested too deeply")
         if isinstance(v, (list, tuple)):
             self.check_len(len(v), "list")
-            if isinstance(v, tuple) and len(v) > 64:
-                # a schedule's array of rates (ConvNeXt's `lr_schedule_values`), read at every step: a tuple of
-                # plain floats is immutable, so it is checked once per evaluation cache and used as it is
-                key = ("tuple", id(v))
+            if len(v) > 64:
+                # a schedule's array of rates (ConvNeXt's `lr_schedule_values`, a list comprehension of rates),
+                # read at every step: plain floats are checked once per evaluation cache; a tuple is immutable and
+                # used as it is, a list is copied (the code may change its copy)
+                key = ("floats", id(v))
                 hit = self.shared.get(key)
+                if not (hit is not None and hit[0] is v) and all(type(x) is float for x in v):
+                    self.shared[key] = hit = (v,)
                 if hit is not None and hit[0] is v:
-                    return hit[1]
-                if all(type(x) is float for x in v):
-                    self.shared[key] = (v, v)
-                    return v
+                    return list(v) if isinstance(v, list) else v
             items = [self.import_value(x, depth + 1) for x in v]
+            if type(v) is NumArray:  # a 1-D NumPy array stays one (its arithmetic is elementwise)
+                return NumArray(items)
             return items if isinstance(v, list) else tuple(items)
         if isinstance(v, Mapping):
             self.check_len(len(v), "dict")
@@ -849,6 +851,8 @@ class _Machine:
             memo[id(v)] = out_list
             out_list.extend(self.export(x, memo) for x in v)
             return out_list
+        if type(v) is NumArray:  # numbers only: it leaves as the array it is
+            return v
         if isinstance(v, tuple):
             return tuple(self.export(x, memo) for x in v)
         if isinstance(v, dict):
