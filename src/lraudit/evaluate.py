@@ -813,9 +813,10 @@ class _Machine:
                 # used as it is, a list is copied (the code may change its copy)
                 key = ("floats", id(v))
                 hit = self.shared.get(key)
-                if not (hit is not None and hit[0] is v) and all(type(x) is float for x in v):
-                    self.shared[key] = hit = (v,)
-                if hit is not None and hit[0] is v:
+                floats = hit is not None and hit[0] is v  # (the object is kept, so its id is not reused)
+                if not floats and all(type(x) is float for x in v):
+                    self.shared[key], floats = (v,), True
+                if floats:
                     return list(v) if isinstance(v, list) else v
             items = [self.import_value(x, depth + 1) for x in v]
             if type(v) is NumArray:  # a 1-D NumPy array stays one (its arithmetic is elementwise)

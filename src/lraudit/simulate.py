@@ -802,12 +802,12 @@ def _step_model_assumption(curve: Curve, facts: FileFacts, s: SchedulerFact) -> 
     and nothing else on the curve said it already."""
     plan = facts.extra.get("manual_plans", {}).get(s.id)
     note = getattr(plan, "assumption", None)
-    if curve.lr is None or not note or not note.startswith("an assumed") or "batches per epoch" in (
+    if curve.lr is None or not getattr(plan, "spe_assumed", False) or not note or "batches per epoch" in (
             curve.assumption or ""):
         return curve
     from dataclasses import replace
 
-    words = f"the curve assumes {note[len('an assumed '):]}"
+    words = f"the curve assumes {note.removeprefix('an assumed ')}"
     return replace(curve, assumption=f"{curve.assumption}; {words}" if curve.assumption else words)
 
 

@@ -218,10 +218,8 @@ class _Loader:
         unread.extend(rel for rel, _ in unresolved if rel not in unread)
         for rel, loc in unresolved:
             scope = rel.partition("::")[0]
-            for k in SCOPED_BASE_KEYS:
-                if k not in base_values:
-                    base_values[k] = Node(Missing(f"inherits {rel} from the installed {scope} package,{_SEED_TAIL}"),
-                                          Origin(self.display, k, loc))
+            self._seed(base_values, SCOPED_BASE_KEYS, f"inherits {rel} from the installed {scope} package,{_SEED_TAIL}",
+                       loc)
         env: dict[str, Node] = {}
         lazy_imports: list[tuple[Location, frozenset[str]]] = []
 
@@ -266,12 +264,18 @@ class _Loader:
             unread.extend(rel for rel, _ in absent if rel not in unread)
             names = " and ".join(f"{rel} (line {loc.line})" for rel, loc in absent)
             reason = f"inherits {names}, {'a file' if len(absent) == 1 else 'files'}{_SEED_TAIL}"
-            for k in MMCV_BASE_KEYS if old_style else SCOPED_BASE_KEYS:
-                if k not in base_values:
-                    base_values[k] = Node(Missing(reason), Origin(self.display, k, absent[0][1]))
+            self._seed(base_values, MMCV_BASE_KEYS if old_style else SCOPED_BASE_KEYS, reason, absent[0][1])
         merged = _merge_a_into_b(own, base_values) if bases else own
         files.append(self.display)
         return Loaded(merged, tuple(files), anchors + lazy_imports, base_loc, notes, unread)
+
+
+    def _seed(self, base_values: dict[str, Node], keys: tuple[str, ...], reason: str, loc: Location) -> None:
+        """What an unreadable base would bring: each of ``keys`` the readable bases do not set is unknown, with
+        ``reason`` (a seed, ``_is_seed``), at the ``_base_`` entry that names it."""
+        for k in keys:
+            if k not in base_values:
+                base_values[k] = Node(Missing(reason), Origin(self.display, k, loc))
 
 
 def _in_read_base(module: ast.Module, st: ast.stmt) -> bool:

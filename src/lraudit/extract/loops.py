@@ -13,6 +13,7 @@ import libcst as cst
 from ..facts import Known, Unknown, Value
 from .imports import dotted
 from .index import CallSite, Ctx, Indexer, LoopInfo
+from .run_sizes import symbol_len_source
 from .values import Resolver
 
 _EPOCH_RE = re.compile(r"epoch|\bep\b|n_ep|num_ep|max_ep")
@@ -240,7 +241,7 @@ def loop_count(loop: LoopInfo, resolver: Resolver) -> Value:
 
             text = symbol_text(resolver.ix.text(it, 60))
             n = resolver.symbol_value(text)
-            return Known(n, f"len({text}), a run-time size, taken as {n}")
+            return Known(n, symbol_len_source(text, n))
         return Unknown(f"the loop iterates over {loop.iter_text}, whose length is not stated")
     args = [a.value for a in it.args if a.keyword is None and not a.star]
     ctx = loop.ctx

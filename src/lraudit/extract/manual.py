@@ -96,6 +96,7 @@ class ManualPlan:
     assumption: str | None = None  # what was assumed to follow the loop (shown with the curve)
     time_vars: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (script variable, as a function of k)
     index_note: str | None = None  # the written value tests the group's index: the curve is group 0's (words)
+    spe_assumed: bool = False  # steps_per_epoch is the assumed length (``assumption`` says so in words)
 
 
 @dataclass
@@ -107,6 +108,7 @@ class _Time:
     assumption: str | None = None
     described: list[tuple[str, str]] = field(default_factory=list)
     assumed_count: Value | None = None
+    spe_assumed: bool = False  # steps_per_epoch is the assumed length, not the script's
 
 
 def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolver, contexts: Any,
@@ -238,7 +240,7 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
     index_note = _index_note(ix, sw.value, index_var) + scale_note
     plan = ManualPlan("call", TIME, 0, 1, scope, function=fv, call=call, expr=value, condition=cond,
                       steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
-                      time_vars=tuple(time.described), groups=written_groups(sw, ix),
+                      spe_assumed=time.spe_assumed, time_vars=tuple(time.described), groups=written_groups(sw, ix),
                       index_note=index_note.lstrip("; ") or None)
     name = _name_of(ix, sw.value, locals_)
     helper = ix.functions_by_name.get(name, [])
@@ -341,7 +343,7 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
             plan_call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
         plan = ManualPlan("call", TIME, 0, 1, EvalScope(resolver, site.ctx), function=plan_fn, call=plan_call,
                           condition=cond, steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
-                          time_vars=tuple(time.described), groups=groups)
+                          spe_assumed=time.spe_assumed, time_vars=tuple(time.described), groups=groups)
         sc = contexts.of(site.ctx)
         loc = builder.loc.location(site.node)
         desc = (f"{fn.name}() writes param_group['lr'] (line {wline}{note if note.startswith(' in ') else ''}); "
@@ -855,7 +857,7 @@ def _time_model(ix: Indexer, resolver: Resolver, loop: LoopInfo, fn: FunctionInf
     described.append((evar, f"{estart} + k // {spe}"))
     if eloop is None and fn is not None:
         # a caller's run-time size is taken at the assumed length only when this loop's length is assumed too
-        for name, expr, text in _epoch_arguments(ix, resolver, fn, evar, subs[evar], spe_src == "assumed"):
+        for name, expr, text in _epoch_arguments(ix, resolver, fn, evar, epoch_expr, spe_src == "assumed"):
             if name not in subs:
                 subs[name] = expr
                 described.append((name, text.replace(evar, f"({estart} + k // {spe})")))
@@ -878,8 +880,7 @@ def _time_model(ix: Indexer, resolver: Resolver, loop: LoopInfo, fn: FunctionInf
                         getattr(epochs, "reason", "the number of epochs is not known"))
         if isinstance(epochs, Known):
             assumed = Known(int(epochs.value) * spe, f"{epochs.value} epochs x {assumption}")
-    t = _Time(subs, "batch", count, spe, assumption, described, assumed)
-    return t
+    return _Time(subs, "batch", count, spe, assumption, described, assumed, spe_src == "assumed")
 
 
 def _count(ix: Indexer, resolver: Resolver, loop: LoopInfo, count: Value, subs: dict[str, Any]) -> Value:

@@ -23,6 +23,25 @@ _WORLD_ATTR_BASES = frozenset({"accelerator", "self.accelerator", "trainer", "se
                                "state", "PartialState()", "AcceleratorState()"})
 
 
+def symbol_len_source(text: str, n: int) -> str:
+    """The source of ``len(text)`` taken as the run-time size ``n`` (the symbol re-analysis, symbols.py)."""
+    return f"len({text}){_TAKEN}{n}"
+
+
+def assumed_len_source(text: str, n: int) -> str:
+    """The source of ``len(text)`` at the length assumed to draw a labelled curve."""
+    return f"{_ASSUMED}{text}) = {n}"
+
+
+def is_run_size_len(source: str) -> bool:
+    """A known value's source that says it is a ``len()`` taken as a run-time size (either of the above)."""
+    return source.startswith(_ASSUMED) or _TAKEN in source
+
+
+_TAKEN = ", a run-time size, taken as "
+_ASSUMED = "assumed len("
+
+
 def is_run_size(reason: str) -> bool:
     """An unknown value's reason that names a run-time size: a ``len()`` or the number of processes."""
     return "len(" in reason or WORLD_WORDS in reason

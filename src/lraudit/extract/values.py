@@ -16,7 +16,8 @@ import libcst as cst
 
 from ..facts import FunctionValue, Known, Unknown, Value
 from .imports import dotted
-from .run_sizes import WORLD, WORLD_WORDS, world_attribute, world_call
+from .run_sizes import (WORLD, WORLD_WORDS, assumed_len_source, is_run_size_len, symbol_len_source, world_attribute,
+                        world_call)
 from .index import AssignRec, CallSite, ClassInfo, Ctx, FunctionInfo, Indexer, Scope
 
 MAX_DEPTH = 24
@@ -1115,21 +1116,18 @@ class Resolver:
                 return Known(v.value, f"class attribute {cls_name}.{attr} ({self.where(ci.fields[attr])})")
             return v
         method = ci.methods.get(attr)
-        if method is not None and _decorated(method.node, "staticmethod"):
-            return Known(FunctionValue(method.node, f"{cls_name}.{attr}", self.loc_line(method.node),
-                                       scope=EvalScope(self, Ctx(method.scope)), file=self.def_file(method.node)),
-                         f"static method {cls_name}.{attr} ({self.where(method.node)})")
-        if method is not None and method.params and method.params[0].kind == "pos" and \
+        static = method is not None and _decorated(method.node, "staticmethod")
+        if method is not None and (static or method.params and method.params[0].kind == "pos") and \
                 not _decorated(method.node, "classmethod"):
             # `LearningRateScheduler(schedule=self._cosine_anneal_schedule)` (Snapshot Ensembles): the method bound
-            # to the object; what it reads of `self` is resolved as `self.x` is in that method
+            # to the object, whose `self.x` reads are resolved as in that method; a static method is the plain def
             from ..evaluate import Opaque
 
+            bound = () if static else ((method.params[0].name, Opaque(f"the {cls_name} object")),)
             return Known(FunctionValue(method.node, f"{cls_name}.{attr}", self.loc_line(method.node),
-                                       scope=EvalScope(self, Ctx(method.scope)),
-                                       bound=((method.params[0].name, Opaque(f"the {cls_name} object")),),
+                                       scope=EvalScope(self, Ctx(method.scope)), bound=bound,
                                        file=self.def_file(method.node)),
-                         f"method {cls_name}.{attr} ({self.where(method.node)})")
+                         f"{'static method' if static else 'method'} {cls_name}.{attr} ({self.where(method.node)})")
         return Unknown(f"self.{attr} is never assigned in {cls_name}")
 
     def _enclosing_class(self, ctx: Ctx) -> ClassInfo | None:
@@ -1499,9 +1497,9 @@ class Resolver:
         if last == "len" and node.args and self.symbol_value is not None and not node.args[0].star:
             text = symbol_text(self.ix.text(node.args[0].value, 60))
             n = self.symbol_value(text)
-            return Known(n, f"len({text}), a run-time size, taken as {n}")
+            return Known(n, symbol_len_source(text, n))
         if last == "len" and node.args and self.assumed_len is not None:
-            return Known(self.assumed_len, f"assumed len({self.ix.text(node.args[0].value, 40)}) = {self.assumed_len}")
+            return Known(self.assumed_len, assumed_len_source(self.ix.text(node.args[0].value, 40), self.assumed_len))
         if last == "len" and node.args:
             return Unknown(f"len({self.ix.text(node.args[0].value, 40)}) depends on the data, which the script does "
                            "not state")
@@ -2542,7 +2540,7 @@ def _dataset_in_batches(left_node: cst.BaseExpression, left: Known, right: Known
     if not (isinstance(left_node, cst.Call) and dotted(left_node.func) == "len" and len(left_node.args) == 1):
         return left
     src = left.source or ""
-    if not (src.startswith("assumed len(") or ", a run-time size, taken as " in src):
+    if not is_run_size_len(src):
         return left
     if not is_dataset_name(dotted(left_node.args[0].value) or ""):
         return left
