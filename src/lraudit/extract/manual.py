@@ -41,7 +41,7 @@ from .imports import dotted
 from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text
 from .loops import over_param_groups
 from .run_sizes import is_run_size
-from .values import EvalScope, Resolver
+from .values import EvalScope, Resolver, symbol_text
 
 TIME = "lraudit_step"  # the schedule's step counter inside plans (k = 0, 1, 2, ...)
 OPT = "lraudit_optimizer"  # the placeholder optimizer a synthetic write function receives
@@ -1099,8 +1099,6 @@ def _loader_stand_in(call: cst.Call, loop: LoopInfo, time: _Time) -> cst.Call:
     function reads ``len(loader)`` (Barlow Twins, VICReg): the loader, which only the run builds, is passed as
     ``range(n)`` for the n batches per epoch the step model uses (stated, or assumed and labelled), so its
     ``len()`` is that number; anything else read of it stays unknown."""
-    from .values import symbol_text
-
     spe = time.steps_per_epoch
     name = symbol_text(loop.iter_text)
     if spe is None or not name.isidentifier():
@@ -1129,25 +1127,29 @@ def _epoch_arguments(ix: Indexer, resolver: Resolver, fn: FunctionInfo, evar: st
     reads as its value there, the caller's text). A parameter whose expression reads anything the caller cannot
     resolve, or that callers pass differently, is left out (it stays unknown, with its reason)."""
     out: list[tuple[str, cst.BaseExpression, str]] = []
-    sites = list(resolver.calls_to(fn))
+    sites: list[tuple[CallSite, str]] = []  # each call site with its epoch loop's variable (once, for all params)
+    for site in resolver.calls_to(fn):
+        caller_loop = _lexical_loop_of_kind(ix, site.ctx, "epoch")
+        cvar = _loop_var(ix, resolver, caller_loop)[0] if caller_loop is not None else None
+        if cvar is None:
+            return out  # a caller outside an epoch loop: no parameter is its epoch's expression
+        sites.append((site, cvar))
     if not sites:
         return out
     for p in fn.params:
         if p.kind not in ("pos", "kwonly") or p.name == evar:
             continue
         got: tuple[cst.BaseExpression, str] | None = None
-        for site in sites:
+        for site, cvar in sites:
             arg = resolver.call_arg(site, fn, p.name)
-            caller_loop = _lexical_loop_of_kind(ix, site.ctx, "epoch") if arg is not None else None
-            cvar = _loop_var(ix, resolver, caller_loop)[0] if caller_loop is not None else None
-            if arg is None or cvar is None or isinstance(arg, cst.Name) or not _mentions(arg, {cvar}):
+            if arg is None or isinstance(arg, cst.Name) or not _mentions(arg, {cvar}):
                 got = None
                 break
             expr = _caller_values(resolver, arg, cvar, epoch, site.ctx, assumed)
             if expr is None or (got is not None and _code(expr) != _code(got[0])):
                 got = None
                 break
-            got = (expr, ix.text(arg, 60).replace(cvar, evar) if cvar != evar else ix.text(arg, 60))
+            got = (expr, ix.text(arg, 60).replace(cvar, evar))
         if got is not None:
             out.append((p.name, got[0], got[1]))
     return out
