@@ -197,6 +197,12 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
                            if st.loc.file and st.loc.file != display})
     if linked_steps:  # steps of known objects in linked modules: those modules' unknown-class findings give way
         result.details["linked_steps"] = linked_steps
+    if ext.linked is not None and ext.linked.modules:
+        _record_links(result, facts, ext, display)
+    from .callers import wants_callers
+
+    if wants_callers(facts, curves):  # its callers elsewhere in the repository say more (see callers.py)
+        result.details["wants_callers"] = True
     if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
         result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
     commands = _console_entries(path)
@@ -254,6 +260,25 @@ def _unknown_ids(facts: FileFacts) -> set[str]:
 
 
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
+
+
+def _record_links(result: FileResult, facts: FileFacts, ext: Any, display: str) -> None:
+    """The modules this file's analysis linked in, and the call of this file through which each object built in
+    one of them is reached (callers.py hands those objects back to the module that builds them)."""
+    result.details["linked_files"] = sorted({lm.display for lm in ext.linked.modules})
+    called: dict[str, dict[str, str]] = {}
+    for kind, objs in (("schedulers", facts.schedulers), ("optimizers", facts.optimizers)):
+        steps = {o.id: [x.loc for x in facts.optimizer_steps if x.target == o.id] for o in facts.optimizers}
+        for obj in objs:
+            # built in a linked module: the call that reaches it; built here: the call that reaches its steps
+            places = [obj.loc] if obj.loc.file else [x.loc for x in getattr(obj, "step_sites", ())] + steps.get(
+                obj.id, [])
+            entry = next((e for e in (ext.linked.entry_for(p.file, p.line) for p in places if p.file) if e), None)
+            if entry is not None:
+                node, name = entry
+                called.setdefault(kind, {})[obj.id] = f"{display}:{ext.locator.line(node)} ({name}())"
+    if called:
+        result.details["called_at"] = called
 
 
 def _with_caller(f: Finding, facts: FileFacts, ext: Any, display: str) -> Finding:

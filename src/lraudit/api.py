@@ -78,9 +78,15 @@ def audit_paths(paths: Iterable[str], opts: AnalysisOptions | None = None, *, ex
 
     opts = opts or AnalysisOptions()
     paths = list(paths) or ["."]
+    exclude = list(exclude)
     found = discover(paths, exclude, cwd=cwd, respect_gitignore=respect_gitignore)
     explicit = {os.path.abspath(p) for p in paths if os.path.isfile(p)}
-    results = run_files(found.files, opts, explicit=explicit, jobs=jobs, cache_dir=cache_dir, progress=progress)
+    from .callers import CallerScope
+
+    scope = CallerScope(tuple(os.path.abspath(p) for p in paths), tuple(exclude), respect_gitignore,
+                        os.path.abspath(cwd or os.getcwd()))
+    results = run_files(found.files, opts, explicit=explicit, jobs=jobs, cache_dir=cache_dir, progress=progress,
+                        callers=scope)
     return AuditReport(results=sorted(results, key=lambda r: r.path), errors=sorted(found.errors),
                        paths={display: path for path, display in found.files})
 

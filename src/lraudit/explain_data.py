@@ -78,8 +78,9 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
     return entry
 
 
-def step_site_text(site: StepSite) -> str:
-    where = f"{site.loc.file}:{site.loc.line}" if site.loc.file else f"line {site.loc.line}"
+def step_site_text(site: StepSite, here: str | None = None) -> str:
+    """How explain names a step site; ``here`` (the analysed file) names a site of that file by path too."""
+    where = f"{site.loc.file or here}:{site.loc.line}" if site.loc.file or here else f"line {site.loc.line}"
     ctx = CONTEXT_WORDS.get(site.context, site.context)
     text = f"{site.method}() at {where}, {ctx}"
     if site.via:
@@ -115,6 +116,9 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
         schedulers.append(scheduler_entry(facts, s, curve, text, want_curves))
         det: dict[str, Any] = {
             "step_sites": [step_site_text(x) for x in s.step_sites],
+            "step_at": sorted({f"{x.loc.file or facts.path}:{x.loc.line}" for x in s.step_sites}),
+            # as another file shows them when it takes this object from this file's analysis (callers.py)
+            "step_sites_placed": [step_site_text(x, facts.path) for x in s.step_sites],
             "children": list(s.children),
             "parent": s.parent,
             "optimizer_reason": s.optimizer_reason,
@@ -145,6 +149,11 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
     details["horizon"] = {"epochs": value_json(h.epochs), "steps_per_epoch": value_json(h.steps_per_epoch),
                           "total_steps": value_json(h.total_steps)}
     details["optimizer_steps"] = [step_site_text(x) + f" [{x.target}]" for x in facts.optimizer_steps]
+    step_at: dict[str, set[str]] = {}
+    for x in facts.optimizer_steps:
+        if x.target:
+            step_at.setdefault(x.target, set()).add(f"{x.loc.file or facts.path}:{x.loc.line}")
+    details["optimizer_step_at"] = {k: sorted(v) for k, v in sorted(step_at.items())}
     details["lr_writes"] = [
         {"line": w.loc.line, "optimizer": w.optimizer, "value": w.value_text, "context": w.context}
         for w in facts.lr_writes

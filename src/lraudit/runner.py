@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from .analyze import AnalysisOptions, analyze_bytes
+from .callers import CallerScope, adopt_callers
 from .configs.base import MAX_CONFIG_FILE_BYTES
 from .discover import CONFIG_SUFFIXES
 from .results import FileResult
@@ -240,7 +241,8 @@ def _work(task: tuple[int, str, str, bool]) -> tuple[int, FileResult]:
 
 def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explicit: set[str] | None = None,
               jobs: int | None = None, cache_dir: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[FileResult]:
+              progress: Callable[[int, int], None] | None = None,
+              callers: CallerScope | None = None) -> list[FileResult]:
     """Analyse ``(path, display)`` pairs; one result per pair, in the same order.
 
     ``explicit`` holds absolute paths the user named (they skip the prefilter). ``jobs`` is the number of
@@ -249,10 +251,22 @@ def run_files(files: Iterable[tuple[str, str]], opts: AnalysisOptions, *, explic
     Two passes: this process reads every file and settles what the cache or the prefilter decides (a warm run
     ends here, without a pool); the files left are analysed here when they are one or two, else in a pool,
     largest first. ``progress(done, total)`` is called after each file (it should be cheap).
+
+    A file whose code depends on what its callers pass gets what their analyses say about it (callers.py):
+    from the run's own results, and, when ``callers`` says the run did not walk that file's repository, from
+    its importers found there (analysed here, through the cache, not reported).
     """
+    pairs = list(files)
     with _paced_collector():
-        return dedupe_linked(_run_files(list(files), opts, explicit or set(), jobs, cache_dir,
-                                         progress or _no_progress))
+        results = _run_files(pairs, opts, explicit or set(), jobs, cache_dir, progress or _no_progress)
+        analyse = None
+        if callers is not None:
+            worker = Worker(RunContext(opts, cache_dir, os.getcwd()))
+
+            def analyse(path: str, display: str) -> FileResult:
+                return worker.analyze(path, display, False)
+        adopt_callers(results, {d: p for p, d in pairs}, callers, analyse)
+        return dedupe_linked(results)
 
 
 def dedupe_linked(results: list[FileResult]) -> list[FileResult]:

@@ -98,6 +98,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             out.append(f"  scheduler {s['id']}: {s['class'] or 'class unknown'} ({where}){target}")
             if s.get("when"):
                 out.append(f"{INDENT}alternative: built {s['when']}")
+            if len(s.get("called_from") or ()) > 1:  # drawn as its first caller runs it (callers.py)
+                out.append(f"{INDENT}also called from {', '.join(s['called_from'][1:])}")
             if det.get("optimizer_reason") and (not s.get("optimizer") or len(candidates) > 1):
                 label = "unknown" if not s.get("optimizer") else "one of several"
                 out.append(f"{INDENT}optimizer: {label} ({det['optimizer_reason']})")
