@@ -164,3 +164,9 @@ def test_more_jobs_give_the_same_results(repo: Path) -> None:
     one = audit_paths(["."], AnalysisOptions(), jobs=1).results
     two = audit_paths(["."], AnalysisOptions(), jobs=2).results
     assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
+
+
+def test_a_directory_below_the_root_searches_the_rest_of_the_repository(repo: Path) -> None:
+    # `lraudit check sched/` walks only sched/: its callers elsewhere are found by the search
+    factory = _run(["sched"])["sched/factory.py"]
+    assert factory.schedulers[0]["called_from"][0].startswith("finetune.py:11 ")

@@ -2733,6 +2733,46 @@ _MODULE_TABLE["bisect.bisect_left"] = _bisect("bisect.bisect_left", bisect.bisec
 _CLASS_TOKEN_MODULES = ("torch.optim.lr_scheduler.",)
 
 
+def bind_partial(fv: FunctionValue, positional: Sequence[Any], keywords: Sequence[tuple[str, Any]]
+                 ) -> FunctionValue | str:
+    """``functools.partial(fv, *positional, **keywords)`` as a FunctionValue (see *FunctionValue conventions*: a
+    positional argument binds the next parameter without a default that is not bound yet; a keyword binds its
+    parameter, or gives it a new default), or why it is not followed."""
+    node = fv.node
+    if not isinstance(node, (cst.FunctionDef, cst.Lambda)):
+        return f"{fv.name} is not a def or lambda"
+    params = node.params
+    bound = dict(fv.bound)
+    free = [p.name.value for p in (*params.posonly_params, *params.params)
+            if p.default is None and p.name.value not in bound]
+    new: dict[str, Any] = {}
+    for v in positional:
+        if not free:
+            return "a positional argument binds a parameter with a default, which is not followed"
+        new[free.pop(0)] = v
+    for k, v in keywords:
+        if k in new:
+            return f"it binds {k} twice"
+        new[k] = v
+    bound.update(new)
+    return FunctionValue(fv.node, fv.name, fv.line, fv.scope, tuple(bound.items()), fv.file)
+
+
+def _builtin_partial(m: "_Machine", args: list[Any], kwargs: dict[str, Any]) -> FunctionValue:
+    if not args:
+        raise _Refusal("functools.partial() needs a function")
+    fn = m.export(args[0]) if isinstance(args[0], _Closure) else args[0]
+    if not isinstance(fn, FunctionValue):
+        raise _Refusal(f"functools.partial() of {_kind(fn)} is not evaluated")
+    got = bind_partial(fn, [m.export(a) for a in args[1:]], [(k, m.export(v)) for k, v in kwargs.items()])
+    if isinstance(got, str):
+        raise _Refusal(f"functools.partial(): {got}")
+    return got
+
+
+_MODULE_TABLE["functools.partial"] = _Builtin("functools.partial", _builtin_partial)
+
+
 def _has_value_methods(v: Any) -> bool:
     """A value whose methods value_methods implements (str, dict, pathlib paths; not a parameter group)."""
     return type(v) is str or type(v) is dict or isinstance(v, PathValue)

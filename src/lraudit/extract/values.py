@@ -1388,6 +1388,8 @@ class Resolver:
             return Known(_check_int(result), _combine(*[v.source for v in vals]))  # type: ignore[union-attr]
         if q in _PATH_CALLS:
             return self._path_expr(node, ctx, seq)
+        if q == "functools.partial" and node.args and node.args[0].keyword is None and not node.args[0].star:
+            return self._partial(node, ctx, seq)
         if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
             got = self._str_method(node, func, ctx, seq)
             if got is not None:
@@ -1514,6 +1516,38 @@ class Resolver:
         if isinstance(func, cst.Attribute) and func.attr.value in ("getint", "getfloat", "getboolean"):
             return Unknown("configparser value")
         return Unknown(f"{self.ix.text(node, 60)} is computed at run time")
+
+    def _partial(self, node: cst.Call, ctx: Ctx, seq: int | None) -> Value:
+        """``functools.partial(f, *args, **kwargs)`` of a function of the analysed code: ``f`` with those
+        parameters bound (FunctionValue.bound, see evaluate.py: a positional argument binds the next parameter
+        without a default that is not bound yet; a keyword binds its parameter, or gives it a new default)."""
+        text = self.ix.text(node, 60)
+        target = self.resolve(node.args[0].value, ctx, seq)
+        if not isinstance(target, Known):
+            return target
+        fv = target.value
+        if not isinstance(fv, FunctionValue) or not isinstance(fv.node, (cst.FunctionDef, cst.Lambda)):
+            return Unknown(f"{text}: {self.ix.text(node.args[0].value, 40)} is not a function of the analysed code")
+        positional: list[Any] = []
+        keywords: list[tuple[str, Any]] = []
+        sources = [target.source]
+        for a in node.args[1:]:
+            if a.star:
+                return Unknown(f"{text} passes *args/**kwargs, which are not followed")
+            v = self.resolve(a.value, ctx, seq)
+            if not isinstance(v, Known):
+                return v
+            if a.keyword is not None:
+                keywords.append((a.keyword.value, v.value))
+            else:
+                positional.append(v.value)
+            sources.append(v.source)
+        from ..evaluate import bind_partial
+
+        got = bind_partial(fv, positional, keywords)
+        if isinstance(got, str):
+            return Unknown(f"{text}: {got}")
+        return Known(got, f"functools.partial of {fv.name} ({_combine(*sources)})")
 
     def _returned_element(self, call: cst.Call, index: int) -> Value | None:
         """``args, config = parse_option()``: element ``index`` of what a function of this file returns, when it is
