@@ -169,6 +169,57 @@ def test_a_launcher_whose_arguments_are_not_a_literal_tuple_is_not_followed() ->
     assert isinstance(o.lr, Unknown)
 
 
+FABRIC = """
+from dataclasses import dataclass
+
+import lightning as L
+import torch
+
+
+@dataclass
+class TrainArgs:
+    lr: float = 3e-4
+    warmup_steps: int = 100
+    max_steps: int = 2000
+
+
+def setup(devices: int = 1, train: TrainArgs = TrainArgs(warmup_steps=50)):
+    FABRIC_LINE
+    fabric.launch(main, devices, train)
+
+
+def main(fabric, devices, train):
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=train.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, step / train.warmup_steps))
+    for step in range(train.max_steps):
+        optimizer.step()
+        scheduler.step()
+"""
+
+
+@pytest.mark.parametrize("line", ["fabric = L.Fabric(devices=devices)", "fabric: L.Fabric = L.Fabric(devices=devices)"])
+def test_a_function_started_by_fabric_launch_gets_the_launch_arguments(line: str) -> None:
+    # Lightning Fabric (litgpt's finetune scripts): fabric.launch(main, a, b) calls main(fabric, a, b); setup()'s
+    # defaults are the default run of the command that calls it
+    src = textwrap.dedent(FABRIC).replace("FABRIC_LINE", line)
+    facts = extract(cst.parse_module(src), "finetune.py").facts
+    (o,) = facts.optimizers
+    assert o.lr.value == 3e-4
+    (s,) = facts.schedulers
+    from lraudit.simulate import SimOptions, simulate_scheduler
+
+    curve = simulate_scheduler(facts, s, SimOptions())
+    assert curve.lr is not None and len(curve.lr) == 2000
+    assert curve.lr[25] == pytest.approx(3e-4 * 25 / 50) and curve.lr[50] == pytest.approx(3e-4)
+
+
+def test_a_launch_of_something_that_is_not_a_fabric_is_not_followed() -> None:
+    src = textwrap.dedent(FABRIC).replace("FABRIC_LINE", "fabric = make_launcher()")
+    (o,) = extract(cst.parse_module(src), "finetune.py").facts.optimizers
+    assert isinstance(o.lr, Unknown)
+
+
 COMPREHENSION = """
 import argparse
 import torch

@@ -123,7 +123,10 @@ def scheduler_optimizer_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                        f"never touches")
         elif s.optimizer not in stepped:
             trained = _stepped_alongside(facts, s, stepped)
-            if trained is None:
+            if trained is None or "unknown" in (o.framework, trained.framework):
+                # (a parameter of unknown class is whatever its caller passes in: the scheduler's optimizer and the
+                # one stepped may be the same object, as when main() hands one optimizer to get_lr_scheduler()
+                # and to fit())
                 continue
             problem = (f"{opt_label(o)} is never stepped, while {opt_label(trained)} is stepped in the same loop: "
                        f"the schedule changes the rate of an optimizer that does not train")

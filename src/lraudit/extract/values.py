@@ -809,7 +809,15 @@ class Resolver:
             return None
         q = self.ix.imports.qualify(node.func) or ""
         rest: list[cst.Arg] | None = None
-        if q in _SPAWNERS:
+        first: cst.BaseExpression = cst.Name("lraudit_process_index")
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "launch" \
+                and isinstance(node.func.value, cst.Name) and self._is_fabric(node.func.value.value, site):
+            # Lightning Fabric's `fabric.launch(main, a, b)` calls `main(fabric, a, b)` in each process
+            rest = [a for a in node.args[1:] if not a.star]
+            if len(rest) != len(node.args) - 1:
+                return None
+            first = node.func.value
+        elif q in _SPAWNERS:
             extra = next((a for a in node.args[1:] if a.keyword is not None and a.keyword.value == "args"), None)
             if extra is None and len(node.args) > 1 and node.args[1].keyword is None and not node.args[1].star:
                 extra = node.args[1]
@@ -828,9 +836,15 @@ class Resolver:
         hit = self._spawn_sites.get(id(node))
         if hit is None:
             fname = node.args[0].value.value  # type: ignore[union-attr]
-            call = cst.Call(func=cst.Name(fname), args=[cst.Arg(cst.Name("lraudit_process_index")), *rest])
+            call = cst.Call(func=cst.Name(fname), args=[cst.Arg(first), *rest])
             hit = self._spawn_sites[id(node)] = (node, CallSite(call, fname, site.ctx, site.seq, site.stmt))
         return hit[1]
+
+    def _is_fabric(self, name: str, site: CallSite) -> bool:
+        _, recs = self._assignments(name, site.ctx, site.seq)
+        return bool(recs) and all(r.kind in ("assign", "annot") and isinstance(r.value, cst.Call) and (
+            self.ix.imports.qualify(r.value.func) or "").endswith(("lightning.Fabric", "fabric.Fabric"))
+            for r in recs)
 
     def _is_parallel(self, name: str, site: CallSite) -> bool:
         _, recs = self._assignments(name, site.ctx, site.seq)
