@@ -501,6 +501,9 @@ class ObjectFlow:
                 args = [a for a in node.args if a.keyword is None and not a.star]
                 if len(args) == 1:  # sched = accelerator.prepare(sched)
                     return self.objects(args[0].value, ctx, seq, depth + 1)
+            wrapped = _wrapped_optimizer(node, self.ix.imports.qualify(node.func) or "")
+            if wrapped is not None:  # optimizer = LARC(optimizer=optimizer, trust_coefficient=0.001)
+                return self.objects(wrapped, ctx, seq, depth + 1)
             return []
         if isinstance(node, cst.Name):
             return self._name_objects(node.value, ctx, seq, depth)
@@ -730,6 +733,23 @@ class ObjectFlow:
 
 _PASS_THROUGH = ("prepare", "initialize", "prepare_model", "setup", "setup_optimizers",
                  "auto_optim", "DistributedOptimizer")  # idist.auto_optim(opt), hvd.DistributedOptimizer(opt, ...)
+# optimizer wrappers whose param_groups are the wrapped optimizer's (a rate written on them is its rate):
+# apex's LARC and torchlars' LARS adapt each step's gradients, then step the optimizer they wrap
+_WRAPPERS = ("apex.parallel.LARC.LARC", "apex.parallel.LARC", "torchlars.LARS", "torchlars.lars.LARS")
+
+
+def _wrapped_optimizer(node: cst.Call, qualified: str) -> cst.BaseExpression | None:
+    if qualified not in _WRAPPERS:
+        return None
+    for a in node.args:
+        if a.keyword is not None and a.keyword.value == "optimizer" and not a.star:
+            return a.value
+    first = node.args[0] if node.args else None
+    if first is not None and first.keyword is None and not first.star:
+        return first.value
+    return None
+
+
 _SAME_OBJECT = ("to", "cuda", "cpu", "train", "eval", "float", "half", "double", "bfloat16")
 
 

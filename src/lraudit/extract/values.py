@@ -239,6 +239,7 @@ class Resolver:
         self.object_of_call: dict[int, str] = {}  # id(Call node) -> object id (filled by extraction)
         self._argparse: dict[str, ArgOption] | None = None
         self._click: dict[str, dict[str, tuple[cst.BaseExpression | None, str]]] | None = None
+        self._numpy_memo: dict[tuple[int, int, int | None], tuple[cst.CSTNode, Value]] = {}
         self._calls_by_name: dict[str, list[CallSite]] | None = None
         self._sub_writes_by_name: dict[str, list[Any]] | None = None  # d["k"] = v writes by the dict's name
         self._spawn_sites: dict[int, tuple[cst.Call, CallSite]] = {}  # launcher call -> the call it makes
@@ -1404,6 +1405,11 @@ class Resolver:
             return self._path_expr(node, ctx, seq)
         if q == "functools.partial" and node.args and node.args[0].keyword is None and not node.args[0].star:
             return self._partial(node, ctx, seq)
+        if q.startswith("numpy."):
+            from ..evaluate import numpy_functions
+
+            if q in numpy_functions():
+                return self._numpy_call(node, q, ctx)
         if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
             got = self._str_method(node, func, ctx, seq)
             if got is not None:
@@ -1530,6 +1536,29 @@ class Resolver:
         if isinstance(func, cst.Attribute) and func.attr.value in ("getint", "getfloat", "getboolean"):
             return Unknown("configparser value")
         return Unknown(f"{self.ix.text(node, 60)} is computed at run time")
+
+    def _numpy_call(self, node: cst.Call, q: str, ctx: Ctx) -> Value:
+        """A NumPy function the evaluator implements (1-D arrays and numbers, see numpy_arrays.py), evaluated with
+        the file's values: SwAV's ``np.concatenate((np.linspace(...), np.array([... for t in iters])))``."""
+        from ..evaluate import Budget, EvalError, evaluate_expression
+
+        key = (id(node), id(ctx.scope), self.assumed_len)
+        hit = self._numpy_memo.get(key)
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        # a schedule array as long as the run, like a repository function computing one (the symbol re-analysis
+        # keeps the default bounds, see _module_call)
+        bounds = Budget() if self.symbol_value is not None else \
+            Budget(max_steps=VALUE_CALL_STEPS, max_seconds=VALUE_CALL_SECONDS)
+        try:
+            value: Value = Known(evaluate_expression(node, EvalScope(self, ctx), bounds),  # type: ignore[arg-type]
+                                 f"np.{q.rsplit('.', 1)[-1]}() at {self.where(node)}")
+        except EvalError as exc:
+            value = Unknown(f"{self.ix.text(node, 60)} could not be evaluated: {exc}")
+        except Exception as exc:  # the evaluator must never take the run down
+            value = Unknown(f"{self.ix.text(node, 60)} could not be evaluated: {type(exc).__name__}")
+        self._numpy_memo[key] = (node, value)
+        return value
 
     def _partial(self, node: cst.Call, ctx: Ctx, seq: int | None) -> Value:
         """``functools.partial(f, *args, **kwargs)`` of a function of the analysed code: ``f`` with those
