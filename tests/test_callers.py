@@ -170,3 +170,42 @@ def test_a_directory_below_the_root_searches_the_rest_of_the_repository(repo: Pa
     # `lraudit check sched/` walks only sched/: its callers elsewhere are found by the search
     factory = _run(["sched"])["sched/factory.py"]
     assert factory.schedulers[0]["called_from"][0].startswith("finetune.py:11 ")
+
+
+def test_a_known_schedule_sized_by_its_callers_arguments_reports_their_findings(repo: Path) -> None:
+    # factory_opt.build(model, warmup_steps=10, total_steps=1000) is fine with its defaults; pretrain.py calls it
+    # with warmup_steps=2000 over 1000 steps: the warm-up outlasts the run, at the line of the helper
+    alone = _run(["factory_opt.py"])["factory_opt.py"]
+    assert [(f.code, f.line) for f in alone.findings] == [("LR104", 7), ("LR106", 7)]
+    assert all("when called from pretrain.py:6" in f.message for f in alone.findings)
+    whole = _run(["."])
+    assert [(f.code, f.line) for f in whole["factory_opt.py"].findings] == [("LR104", 7), ("LR106", 7)]
+
+
+def test_a_caller_that_puts_the_root_on_sys_path_is_found(repo: Path) -> None:
+    # tools/train_tool.py inserts its parent directory into sys.path, then imports engine
+    engine = _run(["engine.py"])["engine.py"]
+    assert any(c.startswith("tools/train_tool.py:24 ") for c in engine.schedulers[0]["called_from"])
+
+
+SCHEDULER_CLASS = {
+    "warmup_scheduler/__init__.py": "from warmup_scheduler.scheduler import GradualWarmupScheduler\n",
+    "warmup_scheduler/scheduler.py": 'from torch.optim.lr_scheduler import _LRScheduler\n\n\nclass GradualWarmupScheduler(_LRScheduler):\n    def __init__(self, optimizer, multiplier, total_epoch, after_scheduler=None):\n        self.multiplier = multiplier\n        self.total_epoch = total_epoch\n        self.after_scheduler = after_scheduler\n        self.finished = False\n        super().__init__(optimizer)\n\n    def get_lr(self):\n        if self.last_epoch > self.total_epoch:\n            self.finished = True\n            return self.after_scheduler.get_last_lr()\n        return [base_lr * (self.last_epoch + 1) / (self.total_epoch + 1) for base_lr in self.base_lrs]\n\n    def step(self, epoch=None):\n        if self.finished and self.after_scheduler:\n            if epoch is None:\n                self.after_scheduler.step(None)\n            else:\n                self.after_scheduler.step(epoch - self.total_epoch)\n        else:\n            return super().step(epoch)\n',
+    "warmup_scheduler/run.py": 'import torch\nfrom torch.optim.lr_scheduler import StepLR\n\nfrom warmup_scheduler import GradualWarmupScheduler\n\nmodel = torch.nn.Linear(2, 2)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nafter = StepLR(optimizer, step_size=10, gamma=0.1)\nscheduler = GradualWarmupScheduler(optimizer, multiplier=1, total_epoch=5, after_scheduler=after)\nfor epoch in range(1, 20):\n    scheduler.step(epoch)\n    optimizer.step()\n',
+}
+
+
+def test_a_module_that_only_defines_a_scheduler_class_gets_its_callers_findings(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the class steps the after_scheduler its caller passes in with an epoch argument (LR206): only run.py's
+    # analysis sees which scheduler that is, and the finding is the class module's
+    for name, text in SCHEDULER_CLASS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    alone = _run(["warmup_scheduler/scheduler.py"])["warmup_scheduler/scheduler.py"]
+    assert [(f.code, f.line) for f in alone.findings] == [("LR206", 23)]
+    assert "with the StepLR built at run.py:8" in alone.findings[0].message
+    whole = _run(["."])
+    assert [(f.code, f.line) for f in whole["warmup_scheduler/scheduler.py"].findings] == [("LR206", 23)]

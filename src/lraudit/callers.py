@@ -42,19 +42,16 @@ _NAME = re.compile(rb"[A-Za-z_][\w.]*")
 
 
 def wants_callers(facts: FileFacts, curves: dict[str, Curve]) -> bool:
-    """Whether the file builds, inside a function, an object whose facts depend on what that function is given."""
+    """Whether the file builds or steps, inside a function, an object whose facts may depend on what that function
+    is given. Even a known object may: a function nobody in the file calls is read with its parameters' defaults,
+    and a caller elsewhere may pass other values (its findings there belong to this file too)."""
     for s in facts.schedulers:
-        if s.loc.file or (s.function is None and s.framework != "manual"):  # (a hand-written schedule's fact
-            continue  # does not name its function: one at module level simply finds no caller)
-        c = curves.get(s.id)
-        if s.optimizer is None or s.framework == "unknown" or c is None or c.lr is None or c.relative:
+        if s.loc.file and not any(not x.loc.file for x in s.step_sites):
+            continue  # built and stepped in other modules: their files' business
+        # (a hand-written schedule's fact does not name its function: one at module level simply finds no caller)
+        if s.function is not None or s.framework in ("manual", "unknown"):
             return True
-    for o in facts.optimizers:
-        if o.loc.file or o.function is None:
-            continue
-        if o.framework == "unknown" or not isinstance(o.lr, Known):
-            return True
-    return False
+    return any(not o.loc.file and o.function is not None for o in facts.optimizers)
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,7 @@ class _Index:
     files: list[tuple[str, str]]  # (path, display)
     words: dict[bytes, list[int]]  # word of an import statement -> files (indexes into ``files``)
     imports: list[list[tuple[bytes, list[bytes]]]]  # per file: (module, names imported from it)
+    syspath: list[bool] = field(default_factory=list)  # per file: whether it edits sys.path
     truncated: bool = False
 
 
@@ -177,6 +175,7 @@ def _build_index(root: str, scope: CallerScope) -> _Index:
     files = files[:MAX_SCAN_FILES]
     words: dict[bytes, list[int]] = {}
     imports: list[list[tuple[bytes, list[bytes]]]] = []
+    syspath: list[bool] = []
     for i, (p, _) in enumerate(files):
         stmts: list[tuple[bytes, list[bytes]]] = []
         try:
@@ -184,6 +183,7 @@ def _build_index(root: str, scope: CallerScope) -> _Index:
         except OSError:
             big = True
         data = b"" if big else read_source(p)
+        syspath.append(isinstance(data, bytes) and b"sys.path" in data)
         if isinstance(data, bytes) and b"import" in data:
             for m in _IMPORTS.finditer(data):
                 if m.group(3) is not None:  # import a.b as c, d
@@ -199,7 +199,7 @@ def _build_index(root: str, scope: CallerScope) -> _Index:
             for w in set(re.split(rb"\.+", module)) | set(names):
                 if w:
                     words.setdefault(w, []).append(i)
-    return _Index(files, words, imports, truncated)
+    return _Index(files, words, imports, syspath, truncated)
 
 
 def _leaf(real: str) -> bytes:
@@ -217,22 +217,38 @@ def _importers_of(target: str, targets: set[str], index: _Index, repo: Any) -> l
     out: list[int] = []
     for i in sorted(set(index.words.get(leaf, ()))):
         ipath = index.files[i][0]
+        # a script that puts directories on sys.path (`sys.path.append(os.path.join(dirname(__file__), "../.."))`)
+        # may import from any directory above it: tried only if the plain search finds nothing, and confirmed by
+        # the analysis (the caller must link this file, see _search_callers)
+        above = _ancestors(ipath, repo.root) if index.syspath[i] else []
         for module, names in index.imports[i]:
             mod = module.decode("ascii", "replace")
             qualified = [mod] if not names else [mod] + [
                 f"{mod}{'' if mod.endswith('.') else '.'}{n.decode('ascii', 'replace')}" for n in names]
-            if _resolves_to(repo, qualified, ipath, target, Target):
+            if _resolves_to(repo, qualified, ipath, target, Target) or (
+                    above and _resolves_to(repo, qualified, ipath, target, Target, above)):
                 out.append(i)
                 break
     return out
 
 
-def _resolves_to(repo: Any, qualified: list[str], importer: str, target: str, target_cls: type) -> bool:
+def _ancestors(path: str, root: str, limit: int = 4) -> list[str]:
+    out: list[str] = []
+    d = os.path.dirname(os.path.abspath(path))
+    root = os.path.abspath(root)
+    while len(out) < limit and d != root and d.startswith(os.path.join(root, "")):
+        d = os.path.dirname(d)
+        out.append(d)
+    return out
+
+
+def _resolves_to(repo: Any, qualified: list[str], importer: str, target: str, target_cls: type,
+                 inserted: list[str] = ()) -> bool:  # type: ignore[assignment]
     for q in qualified:
         if not q.strip("."):
             continue
         try:
-            t = repo.resolve(q, importer)
+            t = repo.resolve(q, importer, list(inserted))
         except (OSError, ValueError, RecursionError):
             continue
         if isinstance(t, target_cls) and not t.attrs and os.path.realpath(t.path) == target:
