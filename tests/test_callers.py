@@ -131,6 +131,7 @@ def test_the_search_is_bounded(repo: Path, monkeypatch: pytest.MonkeyPatch) -> N
     [s] = engine.schedulers
     assert s["lr"] is None and "called_from" not in s and not engine.findings
     assert all(o["class"] is None for o in engine.optimizers)  # only the file's own view: a parameter
+    assert "were not analysed (at most 0 callers are analysed per run)" in engine.details["callers_search"]
     # callers the run analysed itself need no search
     both = _run(["engine.py", "main.py"])["engine.py"]
     assert both.schedulers[0]["called_from"] == [c for c in both.schedulers[0]["called_from"]

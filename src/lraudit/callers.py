@@ -69,6 +69,7 @@ class _Search:
     scope: CallerScope
     analyse: Callable[[str, str], FileResult]
     budget: int = MAX_CALLER_ANALYSES
+    budget_total: int = MAX_CALLER_ANALYSES
     indexes: dict[str, "_Index"] = field(default_factory=dict)
     analysed: dict[str, FileResult] = field(default_factory=dict)
 
@@ -94,16 +95,20 @@ def adopt_callers(results: list[FileResult], paths: dict[str, str], scope: Calle
     if not wanting:
         return
     by_display = {r.path: r for r in results}
-    search = _Search(scope, analyse, MAX_CALLER_ANALYSES) if scope is not None and analyse is not None else None
+    search = _Search(scope, analyse, MAX_CALLER_ANALYSES, MAX_CALLER_ANALYSES) \
+        if scope is not None and analyse is not None else None
     for r in wanting:
         callers = [c for c in results if c is not r and r.path in (c.details.get("linked_files") or ())]
         path = paths.get(r.path)
         if search is not None and path is not None and not _covered(path, search.scope):
             known = {c.path for c in callers}
-            for display, result in _search_callers(path, r.path, search, by_display):
+            found, notes = _search_callers(path, r.path, search, by_display)
+            for display, result in found:
                 if display not in known:
                     known.add(display)
                     callers.append(result)
+            if notes:  # the search was bounded: say so (explain prints it under the file)
+                r.details["callers_search"] = "; ".join(notes)
         callers.sort(key=lambda c: c.path)
         if callers:
             _merge(r, callers)
@@ -121,8 +126,9 @@ def _covered(path: str, scope: CallerScope) -> bool:
     return False
 
 
-def _search_callers(path: str, display: str, search: _Search,
-                    by_display: dict[str, FileResult]) -> list[tuple[str, FileResult]]:
+def _search_callers(path: str, display: str, search: _Search, by_display: dict[str, FileResult]
+                    ) -> tuple[list[tuple[str, FileResult]], list[str]]:
+    """The callers of the file found in its repository, and how the search was bounded (if it was)."""
     from .repository import find_root, repository_for
 
     root = os.path.abspath(find_root(path, search.scope.cwd or None))
@@ -148,18 +154,29 @@ def _search_callers(path: str, display: str, search: _Search,
             break
         frontier = [os.path.realpath(index.files[i][0]) for i in importers]
         targets.update(frontier)
+    notes: list[str] = []
+    if index.truncated:
+        notes.append(f"callers were looked for among the first {MAX_SCAN_FILES:,} Python files of the repository")
+    if len(candidates) > MAX_CANDIDATES:
+        notes.append(f"{len(candidates)} files import it; the first {MAX_CANDIDATES} (by path) were looked at")
     out: list[tuple[str, FileResult]] = []
+    skipped = 0
     for i in candidates[:MAX_CANDIDATES]:
         cpath, cdisplay = index.files[i]
         result = by_display.get(cdisplay) or search.analysed.get(cdisplay)
         if result is None:
             if search.budget <= 0:
+                skipped += 1
                 continue
             search.budget -= 1
             result = search.analysed[cdisplay] = search.analyse(cpath, cdisplay)
         if display in (result.details.get("linked_files") or ()):
             out.append((cdisplay, result))
-    return out
+    if skipped:
+        notes.append(f"{skipped} file{'s' if skipped > 1 else ''} that import{'' if skipped > 1 else 's'} it "
+                     f"{'were' if skipped > 1 else 'was'} not analysed (at most {search.budget_total} callers "
+                     "are analysed per run)")
+    return out, notes
 
 
 def _build_index(root: str, scope: CallerScope) -> _Index:

@@ -76,6 +76,8 @@ def render_explain_text(results: list[FileResult], errors: list[tuple[str, str]]
             target = link["path"] or f"unknown ({link['unresolved']})"
             out.append(f"  loads {_article(link['family'])} {link['family']} config at line {link['line']} ({link['call']}): {target}")
         sched_details = r.details.get("schedulers", {})
+        if r.details.get("callers_search"):  # the search for this file's callers was bounded (callers.py)
+            out.append(f"  callers: {r.details['callers_search']}")
         for o in r.optimizers:
             where = (f"{o['file']}:{o['line']}" if o.get("file") else f"line {o['line']}") + (
                 f", {o['variable']}" if o.get("variable") else "")
