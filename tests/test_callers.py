@@ -29,11 +29,7 @@ FIXTURE = ROOT / "fixtures" / "repos" / "callers"
 TRAINER = ROOT / "fixtures" / "repos" / "trainer_params"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 @pytest.fixture

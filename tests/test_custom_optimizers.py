@@ -62,11 +62,7 @@ if __name__ == "__main__":
 '''
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 def _repo(tmp_path: Path, call: str, lars: str = LARS) -> str:

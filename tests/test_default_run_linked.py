@@ -11,7 +11,6 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from lraudit import repository
 from lraudit.analyze import AnalysisOptions, analyze_path
 from lraudit.extract.build import extract
 
@@ -66,11 +65,7 @@ if __name__ == "__main__":
 '''
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 def _repo(tmp_path: Path, extra: str = "", utils: str = UTILS) -> str:

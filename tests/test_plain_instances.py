@@ -34,11 +34,7 @@ GAN = ROOT / "fixtures" / "repos" / "class_lambda"
 HYP = ROOT / "fixtures" / "repos" / "checked_hyp"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 def _facts(repo: Path, rel: str, monkeypatch: pytest.MonkeyPatch) -> Any:

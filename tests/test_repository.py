@@ -23,11 +23,7 @@ REPOS = ROOT / "fixtures" / "repos"
 EXPECTED: dict[str, Any] = yaml.safe_load((REPOS / "EXPECTED.yaml").read_text())
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 def _close(a: Any, b: Any) -> bool:

@@ -19,7 +19,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lraudit import repository
 from lraudit.api import audit_source
 from lraudit.extract.build import extract
 from lraudit.extract.unknown import MAX_UNKNOWN
@@ -29,11 +28,7 @@ FIX = ROOT / "fixtures" / "unknown"
 EXPECTED: dict[str, Any] = yaml.safe_load((FIX / "EXPECTED.yaml").read_text())
 
 
-@pytest.fixture(autouse=True)
-def _fresh_repository_model() -> Any:
-    repository.reset()
-    yield
-    repository.reset()
+pytestmark = pytest.mark.usefixtures("fresh_repository_model")
 
 
 def _facts(src: str, path: str = "train.py") -> Any:

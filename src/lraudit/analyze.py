@@ -201,7 +201,7 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         _record_links(result, facts, ext, display)
     from .callers import wants_callers
 
-    if wants_callers(facts, curves) or _defines_schedule_class(ext):  # its callers say more (see callers.py)
+    if wants_callers(ext):  # its callers elsewhere in the repository say more (see callers.py)
         result.details["wants_callers"] = True
     if _MAIN_GUARD.search(text) or any(o.function is None and not o.loc.file for o in facts.optimizers):
         result.details["entry_point"] = True  # a script run as __main__ (the notes' repository overview)
@@ -262,28 +262,15 @@ def _unknown_ids(facts: FileFacts) -> set[str]:
 _MAIN_GUARD = re.compile(r"""^if\s+__name__\s*==\s*['"]__main__['"]\s*:""", re.M)
 
 
-_SCHEDULE_BASES = ("LRScheduler", "Callback", "LearningRateSchedule", "Optimizer")
-
-
-def _defines_schedule_class(ext: Any) -> bool:
-    """A scheduler, callback or optimizer class defined in this file: its methods run with the objects and values
-    of the files that build it (a GradualWarmupScheduler stepping the StepLR its caller passes in)."""
-    linked = ext.linked
-    for ci in ext.resolver.ix.classes.values():
-        if linked is not None and linked.module_of(ci.node) is not None:
-            continue  # a class of another module, linked into this file's index
-        if any("lr_scheduler." in b or b.rsplit(".", 1)[-1].lstrip("_").endswith(_SCHEDULE_BASES) for b in ci.bases):
-            return True
-    return False
-
-
 def _record_links(result: FileResult, facts: FileFacts, ext: Any, display: str) -> None:
     """The modules this file's analysis linked in, and the call of this file through which each object built in
     one of them is reached (callers.py hands those objects back to the module that builds them)."""
     result.details["linked_files"] = sorted({lm.display for lm in ext.linked.modules})
     called: dict[str, dict[str, str]] = {}
+    steps: dict[str, list[Any]] = {}
+    for x in facts.optimizer_steps:
+        steps.setdefault(x.target, []).append(x.loc)
     for kind, objs in (("schedulers", facts.schedulers), ("optimizers", facts.optimizers)):
-        steps = {o.id: [x.loc for x in facts.optimizer_steps if x.target == o.id] for o in facts.optimizers}
         for obj in objs:
             # built in a linked module: the call that reaches it; built here: the call that reaches its steps
             places = [obj.loc] if obj.loc.file else [x.loc for x in getattr(obj, "step_sites", ())] + steps.get(

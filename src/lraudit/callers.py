@@ -27,8 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .facts import FileFacts, Known
-from .results import Curve, FileResult
+from .results import FileResult
 
 MAX_SCAN_FILES = 20_000
 MAX_SCAN_BYTES = 2_000_000  # a bigger file is not searched for imports
@@ -41,17 +40,30 @@ _IMPORTS = re.compile(
 _NAME = re.compile(rb"[A-Za-z_][\w.]*")
 
 
-def wants_callers(facts: FileFacts, curves: dict[str, Curve]) -> bool:
-    """Whether the file builds or steps, inside a function, an object whose facts may depend on what that function
-    is given. Even a known object may: a function nobody in the file calls is read with its parameters' defaults,
-    and a caller elsewhere may pass other values (its findings there belong to this file too)."""
+_SCHEDULE_BASES = ("LRScheduler", "Callback", "LearningRateSchedule", "Optimizer")
+
+
+def wants_callers(ext: Any) -> bool:
+    """Whether the file (its extraction ``ext``) builds or steps, inside a function, an object whose facts may
+    depend on what that function is given, or defines a scheduler, callback or optimizer class (its methods run
+    with the objects and values of the files that build it: a GradualWarmupScheduler stepping the StepLR its caller
+    passes in). Even a known object may: a function nobody in the file calls is read with its parameters'
+    defaults, and a caller elsewhere may pass other values (its findings there belong to this file too)."""
+    facts = ext.facts
     for s in facts.schedulers:
         if s.loc.file and not any(not x.loc.file for x in s.step_sites):
             continue  # built and stepped in other modules: their files' business
         # (a hand-written schedule's fact does not name its function: one at module level simply finds no caller)
         if s.function is not None or s.framework in ("manual", "unknown"):
             return True
-    return any(not o.loc.file and o.function is not None for o in facts.optimizers)
+    if any(not o.loc.file and o.function is not None for o in facts.optimizers):
+        return True
+    for ci in ext.resolver.ix.classes.values():
+        if ext.linked is not None and ext.linked.module_of(ci.node) is not None:
+            continue  # a class of another module, linked into this file's index
+        if any("lr_scheduler." in b or b.rsplit(".", 1)[-1].lstrip("_").endswith(_SCHEDULE_BASES) for b in ci.bases):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,7 @@ class CallerScope:
 class _Search:
     scope: CallerScope
     analyse: Callable[[str, str], FileResult]
-    budget: int = MAX_CALLER_ANALYSES
-    budget_total: int = MAX_CALLER_ANALYSES
+    limit: int  # callers analysed per run at most (each once: ``analysed``)
     indexes: dict[str, "_Index"] = field(default_factory=dict)
     analysed: dict[str, FileResult] = field(default_factory=dict)
 
@@ -95,56 +106,58 @@ def adopt_callers(results: list[FileResult], paths: dict[str, str], scope: Calle
     if not wanting:
         return
     by_display = {r.path: r for r in results}
-    search = _Search(scope, analyse, MAX_CALLER_ANALYSES, MAX_CALLER_ANALYSES) \
-        if scope is not None and analyse is not None else None
+    search = _Search(scope, analyse, MAX_CALLER_ANALYSES) if scope is not None and analyse is not None else None
     for r in wanting:
         callers = [c for c in results if c is not r and r.path in (c.details.get("linked_files") or ())]
         path = paths.get(r.path)
-        if search is not None and path is not None and not _covered(path, search.scope):
-            known = {c.path for c in callers}
-            found, notes = _search_callers(path, r.path, search, by_display)
-            for display, result in found:
-                if display not in known:
-                    known.add(display)
-                    callers.append(result)
-            if notes:  # the search was bounded: say so (explain prints it under the file)
-                r.details["callers_search"] = "; ".join(notes)
+        if search is not None and path is not None:
+            root = _root(path, search.scope)
+            if not _covered(root, search.scope):
+                known = {c.path for c in callers}
+                found, notes = _search_callers(path, root, r.path, search, by_display)
+                for display, result in found:
+                    if display not in known:
+                        known.add(display)
+                        callers.append(result)
+                if notes:  # the search was bounded: say so (explain prints it under the file)
+                    r.details["callers_search"] = "; ".join(notes)
         callers.sort(key=lambda c: c.path)
         if callers:
             _merge(r, callers)
 
 
 # ----------------------------------------------------------------------------------------------- the search
-def _covered(path: str, scope: CallerScope) -> bool:
-    """Whether the run walked the whole repository of ``path`` (then its results hold every caller)."""
+def _root(path: str, scope: CallerScope) -> str:
     from .repository import find_root
 
-    root = os.path.abspath(find_root(path, scope.cwd or None))
+    return os.path.abspath(find_root(path, scope.cwd or None))
+
+
+def _covered(root: str, scope: CallerScope) -> bool:
+    """Whether the run walked the whole repository ``root`` (then its results hold every caller)."""
     for p in scope.paths:
         if os.path.isdir(p) and (root == p or root.startswith(os.path.join(p, ""))):
             return True
     return False
 
 
-def _search_callers(path: str, display: str, search: _Search, by_display: dict[str, FileResult]
+def _search_callers(path: str, root: str, display: str, search: _Search, by_display: dict[str, FileResult]
                     ) -> tuple[list[tuple[str, FileResult]], list[str]]:
-    """The callers of the file found in its repository, and how the search was bounded (if it was)."""
-    from .repository import find_root, repository_for
+    """The callers of the file found in its repository ``root``, and how the search was bounded (if it was)."""
+    from .repository import repository_for
 
-    root = os.path.abspath(find_root(path, search.scope.cwd or None))
     index = search.indexes.get(root)
     if index is None:
         index = search.indexes[root] = _build_index(root, search.scope)
     repo = repository_for(path, search.scope.cwd or None)
     real = os.path.realpath(path)
-    targets = {real}
     frontier = [real]
     candidates: list[int] = []
     seen: set[int] = set()
     for _ in range(MAX_DEPTH):
         importers: list[int] = []
         for t in frontier:
-            for i in _importers_of(t, targets, index, repo):
+            for i in _importers_of(t, index, repo):
                 if i not in seen and os.path.realpath(index.files[i][0]) != real:
                     seen.add(i)
                     importers.append(i)
@@ -153,7 +166,6 @@ def _search_callers(path: str, display: str, search: _Search, by_display: dict[s
         if not importers or len(candidates) >= MAX_CANDIDATES:
             break
         frontier = [os.path.realpath(index.files[i][0]) for i in importers]
-        targets.update(frontier)
     notes: list[str] = []
     if index.truncated:
         notes.append(f"callers were looked for among the first {MAX_SCAN_FILES:,} Python files of the repository")
@@ -165,16 +177,15 @@ def _search_callers(path: str, display: str, search: _Search, by_display: dict[s
         cpath, cdisplay = index.files[i]
         result = by_display.get(cdisplay) or search.analysed.get(cdisplay)
         if result is None:
-            if search.budget <= 0:
+            if len(search.analysed) >= search.limit:
                 skipped += 1
                 continue
-            search.budget -= 1
             result = search.analysed[cdisplay] = search.analyse(cpath, cdisplay)
         if display in (result.details.get("linked_files") or ()):
             out.append((cdisplay, result))
     if skipped:
         notes.append(f"{skipped} file{'s' if skipped > 1 else ''} that import{'' if skipped > 1 else 's'} it "
-                     f"{'were' if skipped > 1 else 'was'} not analysed (at most {search.budget_total} callers "
+                     f"{'were' if skipped > 1 else 'was'} not analysed (at most {search.limit} callers "
                      "are analysed per run)")
     return out, notes
 
@@ -226,10 +237,8 @@ def _leaf(real: str) -> bytes:
     return base[:-3].encode() if base.endswith(".py") else base.encode()
 
 
-def _importers_of(target: str, targets: set[str], index: _Index, repo: Any) -> list[int]:
+def _importers_of(target: str, index: _Index, repo: Any) -> list[int]:
     """The files of the index whose import statements resolve to ``target``."""
-    from .repository import Target
-
     leaf = _leaf(target)
     out: list[int] = []
     for i in sorted(set(index.words.get(leaf, ()))):
@@ -242,8 +251,8 @@ def _importers_of(target: str, targets: set[str], index: _Index, repo: Any) -> l
             mod = module.decode("ascii", "replace")
             qualified = [mod] if not names else [mod] + [
                 f"{mod}{'' if mod.endswith('.') else '.'}{n.decode('ascii', 'replace')}" for n in names]
-            if _resolves_to(repo, qualified, ipath, target, Target) or (
-                    above and _resolves_to(repo, qualified, ipath, target, Target, above)):
+            if _resolves_to(repo, qualified, ipath, target) or (
+                    above and _resolves_to(repo, qualified, ipath, target, above)):
                 out.append(i)
                 break
     return out
@@ -259,16 +268,18 @@ def _ancestors(path: str, root: str, limit: int = 4) -> list[str]:
     return out
 
 
-def _resolves_to(repo: Any, qualified: list[str], importer: str, target: str, target_cls: type,
-                 inserted: list[str] = ()) -> bool:  # type: ignore[assignment]
+def _resolves_to(repo: Any, qualified: list[str], importer: str, target: str,
+                 inserted: list[str] | None = None) -> bool:
+    from .repository import Target
+
     for q in qualified:
         if not q.strip("."):
             continue
         try:
-            t = repo.resolve(q, importer, list(inserted))
+            t = repo.resolve(q, importer, inserted or [])
         except (OSError, ValueError, RecursionError):
             continue
-        if isinstance(t, target_cls) and not t.attrs and os.path.realpath(t.path) == target:
+        if isinstance(t, Target) and not t.attrs and os.path.realpath(t.path) == target:
             return True
     return False
 

@@ -2401,17 +2401,6 @@ for _np_name, _math_name in (("arctan2", "atan2"), ("hypot", "hypot"), ("copysig
     _NUMPY_TABLE[f"numpy.{_np_name}"] = _math_fn(f"numpy.{_np_name}", _MATH_BINARY[_math_name], 2, as_float=True)
 
 _MODULE_TABLE: dict[str, Any] = {**_MATH_TABLE, **_NUMPY_TABLE}
-_NUMPY_FUNCTIONS: list[frozenset[str]] = []
-
-
-def numpy_functions() -> frozenset[str]:
-    """The NumPy functions the evaluator implements (the resolver evaluates a call of one in the analysed code)."""
-    if not _NUMPY_FUNCTIONS:
-        _NUMPY_FUNCTIONS.append(frozenset(k for k, v in _MODULE_TABLE.items()
-                                          if k.startswith("numpy.") and isinstance(v, _Builtin)))
-    return _NUMPY_FUNCTIONS[0]
-
-
 # Python built-ins ---------------------------------------------------------------------------------
 
 
@@ -2888,3 +2877,7 @@ def _register_numpy_arrays() -> None:
 
 
 _register_numpy_arrays()
+
+#: the NumPy functions the evaluator implements, once the table is complete (the resolver evaluates a call of one
+#: written in the analysed code)
+NUMPY_FUNCTIONS = frozenset(k for k, v in _MODULE_TABLE.items() if k.startswith("numpy.") and isinstance(v, _Builtin))

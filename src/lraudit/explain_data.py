@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .facts import FileFacts, Known, OptimizerFact, SchedulerFact, StepSite
+from .facts import FileFacts, Known, Location, OptimizerFact, SchedulerFact, StepSite
 from .results import Curve
 
 CONTEXT_WORDS = {
@@ -78,9 +78,14 @@ def scheduler_entry(facts: FileFacts, s: SchedulerFact, curve: Curve | None, exp
     return entry
 
 
+def _at(loc: Location, here: str) -> str:
+    """``file:line`` of a location, ``here`` being the analysed file (whose locations name no file)."""
+    return f"{loc.file or here}:{loc.line}"
+
+
 def step_site_text(site: StepSite, here: str | None = None) -> str:
     """How explain names a step site; ``here`` (the analysed file) names a site of that file by path too."""
-    where = f"{site.loc.file or here}:{site.loc.line}" if site.loc.file or here else f"line {site.loc.line}"
+    where = _at(site.loc, here or "") if site.loc.file or here else f"line {site.loc.line}"
     ctx = CONTEXT_WORDS.get(site.context, site.context)
     text = f"{site.method}() at {where}, {ctx}"
     if site.via:
@@ -116,7 +121,7 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
         schedulers.append(scheduler_entry(facts, s, curve, text, want_curves))
         det: dict[str, Any] = {
             "step_sites": [step_site_text(x) for x in s.step_sites],
-            "step_at": sorted({f"{x.loc.file or facts.path}:{x.loc.line}" for x in s.step_sites}),
+            "step_at": sorted({_at(x.loc, facts.path) for x in s.step_sites}),
             # as another file shows them when it takes this object from this file's analysis (callers.py)
             "step_sites_placed": [step_site_text(x, facts.path) for x in s.step_sites],
             "children": list(s.children),
@@ -152,7 +157,7 @@ def explain_entries(facts: FileFacts, curves: dict[str, Curve], want_curves: boo
     step_at: dict[str, set[str]] = {}
     for x in facts.optimizer_steps:
         if x.target:
-            step_at.setdefault(x.target, set()).add(f"{x.loc.file or facts.path}:{x.loc.line}")
+            step_at.setdefault(x.target, set()).add(_at(x.loc, facts.path))
     details["optimizer_step_at"] = {k: sorted(v) for k, v in sorted(step_at.items())}
     details["lr_writes"] = [
         {"line": w.loc.line, "optimizer": w.optimizer, "value": w.value_text, "context": w.context}

@@ -842,15 +842,16 @@ class Resolver:
         return hit[1]
 
     def _is_fabric(self, name: str, site: CallSite) -> bool:
-        _, recs = self._assignments(name, site.ctx, site.seq)
-        return bool(recs) and all(r.kind in ("assign", "annot") and isinstance(r.value, cst.Call) and (
-            self.ix.imports.qualify(r.value.func) or "").endswith(("lightning.Fabric", "fabric.Fabric"))
-            for r in recs)
+        return self._built_by(name, site, ("assign", "annot"), ("lightning.Fabric", "fabric.Fabric"))
 
     def _is_parallel(self, name: str, site: CallSite) -> bool:
+        return self._built_by(name, site, ("with",), ("distributed.Parallel",))
+
+    def _built_by(self, name: str, site: CallSite, kinds: tuple[str, ...], classes: tuple[str, ...]) -> bool:
+        """Whether every binding of ``name`` seen at ``site`` (of those kinds) is a call of one of those classes."""
         _, recs = self._assignments(name, site.ctx, site.seq)
-        return bool(recs) and all(r.kind == "with" and isinstance(r.value, cst.Call) and (
-            self.ix.imports.qualify(r.value.func) or "").endswith("distributed.Parallel") for r in recs)
+        return bool(recs) and all(r.kind in kinds and isinstance(r.value, cst.Call) and (
+            self.ix.imports.qualify(r.value.func) or "").endswith(classes) for r in recs)
 
     def call_arg(self, site: CallSite, fn: FunctionInfo, pname: str) -> cst.BaseExpression | None | str:
         """The expression passed for parameter ``pname`` at a call site, None when omitted, "*" when unknowable."""
@@ -1406,9 +1407,9 @@ class Resolver:
         if q == "functools.partial" and node.args and node.args[0].keyword is None and not node.args[0].star:
             return self._partial(node, ctx, seq)
         if q.startswith("numpy."):
-            from ..evaluate import numpy_functions
+            from ..evaluate import NUMPY_FUNCTIONS
 
-            if q in numpy_functions():
+            if q in NUMPY_FUNCTIONS:
                 return self._numpy_call(node, q, ctx)
         if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
             got = self._str_method(node, func, ctx, seq)
@@ -1540,18 +1541,16 @@ class Resolver:
     def _numpy_call(self, node: cst.Call, q: str, ctx: Ctx) -> Value:
         """A NumPy function the evaluator implements (1-D arrays and numbers, see numpy_arrays.py), evaluated with
         the file's values: SwAV's ``np.concatenate((np.linspace(...), np.array([... for t in iters])))``."""
-        from ..evaluate import Budget, EvalError, evaluate_expression
+        from ..evaluate import EvalError, evaluate_expression
 
         key = (id(node), id(ctx.scope), self.assumed_len)
         hit = self._numpy_memo.get(key)
         if hit is not None and hit[0] is node:
             return hit[1]
-        # a schedule array as long as the run, like a repository function computing one (the symbol re-analysis
-        # keeps the default bounds, see _module_call)
-        bounds = Budget() if self.symbol_value is not None else \
-            Budget(max_steps=VALUE_CALL_STEPS, max_seconds=VALUE_CALL_SECONDS)
+        # a schedule array as long as the run, like a repository function computing one
         try:
-            value: Value = Known(evaluate_expression(node, EvalScope(self, ctx), bounds),  # type: ignore[arg-type]
+            value: Value = Known(evaluate_expression(node, EvalScope(self, ctx),  # type: ignore[arg-type]
+                                                     _value_call_bounds(self)),
                                  f"np.{q.rsplit('.', 1)[-1]}() at {self.where(node)}")
         except EvalError as exc:
             value = Unknown(f"{self.ix.text(node, 60)} could not be evaluated: {exc}")
@@ -1668,7 +1667,7 @@ class Resolver:
                         return r0
                     return Known(r0.value, f"{r0.source} (returned by {name}(){of})")  # type: ignore[union-attr]
         try:
-            from ..evaluate import Budget, EvalError, call_function  # local import keeps start-up light
+            from ..evaluate import EvalError, call_function  # local import keeps start-up light
         except ImportError:  # pragma: no cover - evaluator always ships
             return Unknown(f"{name}() is not evaluated")
         args: list[Any] = []
@@ -1693,11 +1692,8 @@ class Resolver:
         if hit is not None and hit[0] is fn.node:
             return Known(hit[1], f"{name}(){of} at {caller.where(node)}") if hit[2] is None else Unknown(hit[2])
         try:
-            # (the symbol re-analysis, symbols.py, keeps the evaluator's default bounds: it re-extracts the file at
-            # several sizes, and a long schedule array evaluated at each would multiply the file's time)
-            bounds = Budget() if self.symbol_value is not None or caller.symbol_value is not None else \
-                Budget(max_steps=VALUE_CALL_STEPS, max_seconds=VALUE_CALL_SECONDS)
-            result = call_function(fv, args, kwargs, bounds, filesystem=caller.filesystem_view())
+            result = call_function(fv, args, kwargs, _value_call_bounds(self, caller),
+                                   filesystem=caller.filesystem_view())
             result = _plain_paths(result)
         except EvalError as exc:
             reason = f"{name}(){of} could not be evaluated: {exc}"
@@ -2421,6 +2417,18 @@ def _namespace_writes(resolver: Resolver) -> dict[str, tuple[Scope, str, cst.CST
                 out[name] = (sc, base, recs[0].node or recs[0].value)  # type: ignore[assignment]
     resolver._ns_writes = out
     return out
+
+
+def _value_call_bounds(*resolvers: Resolver) -> Any:
+    """The evaluator's bounds for a value the analysed code computes (a repository function, a NumPy expression): a
+    schedule array as long as the run needs more than the default. The symbol re-analysis (symbols.py) keeps the
+    default bounds: it re-extracts the file at several sizes, and a long array evaluated at each would multiply the
+    file's time."""
+    from ..evaluate import Budget
+
+    if any(r.symbol_value is not None for r in resolvers):
+        return Budget()
+    return Budget(max_steps=VALUE_CALL_STEPS, max_seconds=VALUE_CALL_SECONDS)
 
 
 class EvalScope:
