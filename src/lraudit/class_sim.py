@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .evaluate import BoundMethod, Budget, ClassToken, EvalError, Host, NativeMethod, Opaque, Session
+from .evaluate import BoundMethod, Budget, ClassToken, EvalError, Host, LiveGroup, NativeMethod, Opaque, Session
 from .facts import FunctionValue
 
 #: Budgets of one simulation: each top-level call (construction, one ``step()``) gets a fresh step budget and
@@ -70,6 +70,10 @@ class ClassPlan:
     # SchedulerFact.assumed_args), and what was assumed; used when the plan's own arguments are unknown
     assumed: "ClassPlan | None" = None
     assumption: str | None = None
+    # a plain class that writes the rate of the optimizer it stores (extract/rate_writers.py): the methods that
+    # write it (the script steps the schedule by calling one of them) and those of them that also step the optimizer
+    rate_methods: tuple[str, ...] = ()
+    steps_optimizer: tuple[str, ...] = ()
 
     def torch_base(self) -> str | None:
         """The torch class at the root of the hierarchy (``LRScheduler``, ``ReduceLROnPlateau``...)."""
@@ -106,6 +110,7 @@ class _Namespace:
         self.native: set[type] = set(torch_sim._CLASSES.values()) | {torch_sim.LRScheduler}
         self.get_lr_writes = 0  # attribute writes made while get_lr() runs (state kept between steps)
         self.in_get_lr = 0
+        self.optimizer_steps: list[float] = []  # the rate of group 0 at each optimizer.step() a method made
 
     # values across the boundary ------------------------------------------------------------------------
     def wrap(self, v: Any) -> Any:
@@ -237,6 +242,10 @@ class _Namespace:
 _ABSENT = object()
 
 
+def _nothing(args: list[Any], kwargs: dict[str, Any]) -> None:
+    return None
+
+
 class _View(Host):
     """A simulator object seen by evaluated code (see the module docstring)."""
 
@@ -260,7 +269,14 @@ class _View(Host):
         d = self.obj.__dict__
         if name in d:
             return self.space.wrap(d[name])
+        if name in ("step", "zero_grad") and isinstance(self.obj, self.space.torch_sim._Optimizer):
+            return NativeMethod(name, self._optimizer_step if name == "step" else _nothing)
         return self.space.class_attr(type(self.obj), name, self)
+
+    def _optimizer_step(self, args: list[Any], kwargs: dict[str, Any]) -> None:
+        """``self.optimizer.step()`` in a method of a class that drives the optimizer: training uses the rate the
+        first group has now."""
+        self.space.optimizer_steps.append(float(self.obj.param_groups[0]["lr"]))
 
     def ev_setattr(self, name: str, value: Any) -> None:
         if name.startswith("__"):
@@ -322,6 +338,8 @@ def start(plan: ClassPlan, optimizer: Any, objects: Mapping[str, Any], optimizer
     """Build the class of ``plan`` and construct its object on the simulated ``optimizer``; ``objects`` are the
     torch_sim schedulers already built on it, by scheduler id (constructor arguments that refer to them)."""
     session = session or Session(Budget(max_seconds=CALL_SECONDS), TOTAL_SECONDS)
+    # the groups are written in place by the analysed methods (``for g in self.optimizer.param_groups: g["lr"] = x``)
+    optimizer.param_groups = [g if type(g) is LiveGroup else LiveGroup(g) for g in optimizer.param_groups]
     space = _Namespace(session)
     cls = space.build(plan)
 
@@ -395,5 +413,166 @@ def value_at(run_factory: Callable[[], ClassRun], indices: Sequence[int]) -> lis
     return out
 
 
-__all__ = ["ArgRef", "ClassPlan", "ClassRun", "ClassSimError", "UnknownArg", "UserClass", "is_closed_form",
-           "start", "value_at", "EvalError"]
+# ------------------------------------------------------------------------ classes that write the rate themselves
+def writer_call(run: ClassRun, method: str) -> float | None:
+    """Call ``method`` of a rate-writing object once (see extract/rate_writers.py); the rate of group 0 at the
+    optimizer step the call made, None when it made none."""
+    before = len(run.space.optimizer_steps)
+    getattr(run.obj, method)()
+    made = run.space.optimizer_steps[before:]
+    return made[0] if made else None
+
+
+def writer_values(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str, length: int) -> list[float]:
+    """The rate of each of ``length`` training steps when the script calls ``method`` once per step.
+
+    A method that steps the optimizer itself (``NoamOpt.step()``: count, write the rate, step): step k trains at
+    the rate group 0 has when the (k+1)-th call steps the optimizer. A method that only writes (called next to
+    ``optimizer.step()``, as torch schedulers are): the rate after construction, then after each call."""
+    run = run_factory()
+    if method in plan.steps_optimizer:
+        out = []
+        for _ in range(length):
+            v = writer_call(run, method)
+            out.append(run.lr() if v is None else v)
+        return out
+    out = [run.lr()]
+    for _ in range(1, length):
+        writer_call(run, method)
+        out.append(run.lr())
+    return out
+
+
+@dataclass(frozen=True)
+class Counter:
+    """The one attribute a rate-writing object's calls change that its rate depends on (``self._step``)."""
+
+    name: str
+    start: float  # its value after construction
+    change: float  # per call
+
+
+def writer_counter(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str) -> Counter | None:
+    """The counter when the rate a call writes depends on it alone, so any step can be computed without the
+    ones before (a long run is then sampled): the calls change exactly one number by a constant, every other
+    attribute they change is never read by the class's methods, and no method reads a group's current rate.
+    (writer_value_at checks at each sampled step that the call does write the rate.) None otherwise."""
+    if _reads_rate(plan):
+        return None
+    run = run_factory()
+    snaps = [_plain_state(run.obj)]
+    for _ in range(3):
+        getattr(run.obj, method)()
+        snaps.append(_plain_state(run.obj))
+    changed = {k for k in set().union(*snaps) if any(a.get(k, _ABSENT) != b.get(k, _ABSENT)
+                                                    for a, b in zip(snaps, snaps[1:]))}
+    counters = []
+    for k in sorted(changed):
+        vals = [snap.get(k) for snap in snaps]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            steps = {vals[i + 1] - vals[i] for i in range(3)}  # type: ignore[operator]
+            if len(steps) == 1 and 0 not in steps:
+                counters.append(Counter(k, vals[0], steps.pop()))  # type: ignore[arg-type]
+    if len(counters) != 1:
+        return None
+    read = _self_reads(plan)
+    if any(k in read for k in changed if k != counters[0].name):
+        return None
+    return counters[0]
+
+
+def writer_value_at(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str, counter: Counter,
+                    indices: Sequence[int]) -> list[float]:
+    """The rates of ``writer_values`` at ``indices``, each from one call made with the counter set to what the
+    calls before would have left (raises ClassSimError when a call leaves the rate unwritten: it would depend on
+    the rate an earlier call wrote)."""
+    run = run_factory()
+    lr0 = run.lr()
+    inner = method in plan.steps_optimizer
+    out = []
+    for k in indices:
+        if not inner and k == 0:
+            out.append(lr0)
+            continue
+        calls_before = k if inner else k - 1
+        run.obj.__dict__[counter.name] = counter.start + counter.change * calls_before
+        for g in run.optimizer.param_groups:
+            g["lr"] = float("nan")
+        v = writer_call(run, method)
+        v = run.lr() if v is None or not inner else v
+        if v != v:  # the call did not write the rate
+            raise ClassSimError(f"{method}() does not write the rate at every call, so the rate at step {k} "
+                                f"depends on the calls before")
+        out.append(v)
+    return out
+
+
+def _plain_state(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in obj.__dict__.items():
+        if isinstance(v, (bool, int, float, str, type(None))):
+            out[k] = v
+        elif isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float, str, type(None))) for x in v):
+            out[k] = tuple(v)
+    return out
+
+
+def _methods(plan: ClassPlan) -> list[Any]:
+    return [fn.node for c in plan.classes.values() for name, fn in c.methods.items()
+            if name not in ("__init__", "state_dict", "load_state_dict")]
+
+
+def _self_reads(plan: ClassPlan) -> set[str]:
+    """The attributes of ``self`` the class's methods (but ``__init__``) read."""
+    import libcst as cst
+
+    class Reads(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.stores: set[int] = set()
+            self.found: set[str] = set()
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                for el in (t.target.elements if isinstance(t.target, (cst.Tuple, cst.List)) else [t.target]):
+                    self.stores.add(id(getattr(el, "value", el)))
+
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and node.value.value == "self" and id(node) not in self.stores:
+                self.found.add(node.attr.value)
+
+    v = Reads()
+    for node in _methods(plan):
+        node.visit(v)
+    return v.found
+
+
+def _reads_rate(plan: ClassPlan) -> bool:
+    """A method reads a group's current rate (``g["lr"]`` anywhere but as the target of an assignment)."""
+    import libcst as cst
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.targets: set[int] = set()
+            self.reads = False
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            self.targets.update(id(t.target) for t in node.targets)
+
+        def visit_Subscript(self, node: cst.Subscript) -> None:
+            if id(node) in self.targets:
+                return
+            for el in node.slice:
+                key = el.slice
+                if isinstance(key, cst.Index) and isinstance(key.value, cst.SimpleString) and \
+                        key.value.value.strip("'\"") == "lr":
+                    self.reads = True
+
+    f = Finder()
+    for node in _methods(plan):
+        node.visit(f)
+    return f.reads
+
+
+__all__ = ["ArgRef", "ClassPlan", "ClassRun", "ClassSimError", "Counter", "UnknownArg", "UserClass",
+           "is_closed_form", "start", "value_at", "writer_call", "writer_counter", "writer_value_at",
+           "writer_values", "EvalError"]

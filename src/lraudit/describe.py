@@ -692,6 +692,9 @@ def explain(fact: SchedulerFact, curve: Curve, *, optimizer_lr_text: str | None)
         assumption = ""
     else:
         head = [_what(view, fact, unit, args), _intent(view.shape, unit)]
+        if fact.cls.startswith("custom:") and (fact.description or "").startswith("class "):
+            # a class that writes the rate itself (extract/rate_writers.py): where to read it
+            head.append(_sentence(f"The {_inline(fact.description or '')}"))
         assumption = _sentence(f"Assumption: {_inline(curve.assumption)}") if curve.assumption else ""
     tail = [assumption] if assumption else []  # the horizon has its own line in explain and the notes
     room = max(0, MAX_SENTENCES - len(head) - len(tail))

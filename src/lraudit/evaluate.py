@@ -482,6 +482,11 @@ class _ParamGroup(dict):
     owner: str = "an unknown optimizer"
 
 
+class LiveGroup(dict):
+    """A parameter group of a simulated optimizer (class_sim): evaluated code reads and writes it in place, so a
+    schedule class's ``group["lr"] = x`` sets the rate the simulation reads."""
+
+
 class _Closure:
     """A def or lambda created during evaluation: live enclosing environment, defaults evaluated at creation."""
 
@@ -822,6 +827,8 @@ class _Machine:
             if type(v) is NumArray:  # a 1-D NumPy array stays one (its arithmetic is elementwise)
                 return NumArray(items)
             return items if isinstance(v, list) else tuple(items)
+        if type(v) is LiveGroup:
+            return v
         if isinstance(v, Mapping):
             self.check_len(len(v), "dict")
             out = _ParamGroup() if isinstance(v, _ParamGroup) else {}

@@ -378,8 +378,20 @@ def simulate_class(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length:
         return fail(s.description or "custom scheduler: its get_lr() is not simulated")
     if isinstance(plan, str):
         return fail(f"the class {s.cls[len('custom:'):]} is not simulated: {plan}")
+    method = None
+    if plan.rate_methods:  # a class that writes the rate itself, stepped by calling one of its methods
+        called = sorted({x.method for x in s.step_sites})
+        if len(called) != 1:
+            return fail(f"{s.cls[len('custom:'):]} is stepped through "
+                        + (" and ".join(f"{m}()" for m in called) if called else "no call lraudit sees")
+                        + ", and the simulation follows one method")
+        method = called[0]
+        with_args = sorted({x.arg_text or "" for x in s.step_sites if x.arg_kind != "none"})
+        if with_args:
+            return fail(f"{method}() is called with an argument ({', '.join(with_args)}), which the simulation of a "
+                        f"class does not follow")
     step_args = {x.arg_kind for x in s.step_sites}
-    if step_args - {"none", "metric"}:
+    if method is None and step_args - {"none", "metric"}:
         kinds = ", ".join(sorted(x.arg_text or x.arg_kind for x in s.step_sites if x.arg_kind not in ("none", "metric")))
         return fail(f"it is stepped with an argument ({kinds}), which the simulation of a class does not follow")
     relative_note = None
@@ -414,8 +426,12 @@ def simulate_class(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length:
     if plan.assumed is not None:
         plan, assumed_note = plan.assumed, plan.assumption
     try:
-        run = build()
         sampled = length > opts.dense_limit and opts.steps is None
+        if method is not None:
+            return _writer_curve(plan, build, method, length, horizon_source, unit, sampled, opts,
+                                 "; ".join(x for x in (assumed_note, relative_note) if x) or None,
+                                 relative_note is not None, name)
+        run = build()
         if sampled and class_sim.is_closed_form(run, plan):
             from .catalog.torch_sim import sample_indices
 
@@ -451,6 +467,40 @@ def simulate_class(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length:
         assumption = "assuming the monitored metric never improves" + (f"; {assumption}" if assumption else "")
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
                  relative=relative_note is not None, summary=summary)
+
+
+def _writer_curve(plan: Any, build: Callable[[], Any], method: str, length: int, horizon_source: str, unit: str,
+                  sampled: bool, opts: SimOptions, assumption: str | None, relative: bool, name: str) -> Curve:
+    """The curve of a class that writes the rate itself (class_sim.writer_values): every step when the run is
+    short, sampled steps when the rate depends on one counter alone (class_sim.writer_counter)."""
+    from . import class_sim
+
+    if not sampled:
+        lr = tuple(class_sim.writer_values(build, plan, method, length))
+        steps_used: tuple[int, ...] | None = None
+        summary = None
+    else:
+        counter = class_sim.writer_counter(build, plan, method)
+        if counter is None:
+            return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
+                         error=f"{name} keeps state between calls of {method}() besides one counter, so it is "
+                               f"stepped one call at a time, and the run's {length} steps are more than the "
+                               f"{opts.dense_limit} that are")
+        from .catalog.torch_sim import sample_indices
+
+        idx = sample_indices(length, opts.samples)
+
+        def point(ks: list[int]) -> list[float]:
+            return class_sim.writer_value_at(build, plan, method, counter, ks)
+
+        lr = tuple(point(idx))
+        summary = _sampled_summary(lr, idx, point)
+        steps_used = tuple(idx)
+    if any(not _num(x) for x in lr):
+        return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
+                     error=f"{name} computes a rate that is not a finite number")
+    return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
+                 relative=relative, summary=summary)
 
 
 def _ambiguous_rates(facts: FileFacts, s: SchedulerFact) -> str | None:

@@ -543,7 +543,12 @@ class _Builder:
         kept = bool(c.site.targets) or not c.site.direct or not c.site.discarded
         custom_get_lr = None
         description = None
-        if c.custom_class:
+        writer = self._rate_writer(c.oid)
+        if writer is not None:
+            ci = self.ix.classes[writer.cls]
+            where = ", ".join(f"{m}() ({_place(self.loc.location(ci.methods[m].node))})" for m in writer.methods)
+            description = f"class {writer.cls} sets the rate of the optimizer it is given in {where}"
+        elif c.custom_class:
             ci = self.ix.classes.get(c.custom_class)
             get_lr = ci.methods.get("get_lr") if ci else None
             if get_lr is not None:
@@ -629,11 +634,17 @@ class _Builder:
     # -------------------------------------------------------------------------------------- steps
     def _step_sites(self) -> list[StepSite]:
         out: list[StepSite] = []
+        writers = self.flow.rate_writers
+        writer_methods = {m for w in writers.values() for m in w.methods}
         for site in self.ix.calls:
             func = site.node.func
-            if not isinstance(func, cst.Attribute) or func.attr.value not in STEP_METHODS:
+            if not isinstance(func, cst.Attribute) or (func.attr.value not in STEP_METHODS
+                                                       and func.attr.value not in writer_methods):
                 continue
             targets = self.flow.objects_via(func.value, site.ctx, site.seq)
+            if writers:  # an object of a rate-writing class is stepped by the methods that write (rate_writers.py)
+                targets = [(oid, arms) for oid, arms in targets
+                           if self._steps_object(oid, func.attr.value)]
             # scaler.step(optimizer) / amp wrappers step the optimizer passed as the argument
             if not targets and func.attr.value == "step" and site.node.args:
                 arg_objs = self.flow.objects_via(site.node.args[0].value, site.ctx, site.seq)
@@ -647,6 +658,17 @@ class _Builder:
                     continue  # under `if isinstance(s, ReduceLROnPlateau)` for a StepLR: never runs for it
                 out.append(self._site(site, oid, kind, func.attr.value, with_arg=(kind == "scheduler"), arms=arms))
         return out
+
+    def _rate_writer(self, oid: str) -> Any:
+        """The rate-writing class (rate_writers.py) ``oid`` is an object of, None for any other object."""
+        c = self.flow.by_id[oid]
+        return self.flow.rate_writers.get(c.custom_class or "") if c.entry is None else None
+
+    def _steps_object(self, oid: str, method: str) -> bool:
+        """``obj.<method>()`` steps ``oid``: a step method of a library object, or a method of a rate-writing
+        class that writes the rate."""
+        w = self._rate_writer(oid)
+        return method in STEP_METHODS if w is None else method in w.methods
 
     def _other_class_path(self, site: CallSite, receiver: cst.BaseExpression, oid: str, depth: int) -> bool:
         """True when the code at ``ctx`` runs only for objects of another class than ``oid``'s: an arm of ``if
@@ -770,6 +792,10 @@ class _Builder:
                     trace = metric_trace(self.resolver, node, site.ctx, site.seq)
                 if arg_kind == "epoch":
                     series = self._loop_series(node, site)
+            elif self._rate_writer(oid) is not None and any(
+                    not (isinstance(a.value, cst.Name) and a.value.value == "None") for a in site.node.args):
+                # a method of a rate-writing class called with arguments (``step(increment=n)``): not followed
+                arg_kind, arg_text = "other", self.ix.text(site.node.args[0], 80)
         return StepSite(
             target=oid, kind=kind, method=method, loc=self.loc.location(site.node),  # type: ignore[arg-type]
             context=sc.context, loop_id=sc.loop_id, order=site.ctx.order, via=sc.via,  # type: ignore[arg-type]
@@ -996,7 +1022,13 @@ class _Builder:
     # ------------------------------------------------------------------------------------ writes
     def _lr_writes(self) -> list[LrWrite]:
         out = []
+        # the writes of a rate-writing class with objects here are those schedulers' own steps (rate_writers.py)
+        built = {c.custom_class for c in self.flow.creations if c.entry is None and c.custom_class}
+        owned = {(w.cls, m) for w in self.flow.rate_writers.values() if w.cls in built for m in w.methods}
         for w in self.ix.sub_writes:
+            fn0 = w.ctx.scope.function
+            if owned and fn0 is not None and (fn0.class_name, fn0.name) in owned:
+                continue
             sl = w.target.slice
             if len(sl) != 1 or not isinstance(sl[0].slice, cst.Index):
                 continue
@@ -1313,3 +1345,8 @@ def _stepped(sites: tuple[StepSite, ...]) -> str:
 
 def call_path(node: cst.Call) -> str | None:
     return dotted(node.func)
+
+
+def _place(loc: Location) -> str:
+    """``transformer/Optim.py:32`` in another module of the repository, ``line 32`` in the analysed file."""
+    return f"{loc.file}:{loc.line}" if loc.file else f"line {loc.line}"

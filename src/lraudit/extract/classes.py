@@ -126,16 +126,20 @@ def _plan(c: Creation, flow: ObjectFlow, ix: Indexer, resolver: Resolver, facts:
         classes[name] = _user_class(ci, ix, resolver, keras)
         todo.extend(b for b in classes[name].bases if not b.startswith(("torch:", "keras:")))
     plan_args, plan_kwargs = _call_args(c, flow, resolver, facts)
+    writer = flow.rate_writers.get(c.custom_class or "")
+    methods = (writer.methods, writer.steps_optimizer) if writer is not None and not keras else ((), ())
     assumed = None
     if any(isinstance(v, UnknownArg) and "len(" in v.reason for v in (*plan_args, *plan_kwargs.values())):
         from .build import ASSUMED_LEN
 
         with resolver.assuming(ASSUMED_LEN):
             a_args, a_kwargs = _call_args(c, flow, resolver, facts)
-        assumed = ClassPlan(c.custom_class or "", classes, tuple(a_args), a_kwargs, resolver.loc_line(c.site.node))
+        assumed = ClassPlan(c.custom_class or "", classes, tuple(a_args), a_kwargs, resolver.loc_line(c.site.node),
+                            rate_methods=methods[0], steps_optimizer=methods[1])
     return ClassPlan(c.custom_class or "", classes, tuple(plan_args), plan_kwargs, resolver.loc_line(c.site.node),
                      assumed=assumed, assumption=None if assumed is None else
-                     "the curve assumes 100 batches per epoch to show the shape (the script does not state len(loader))")
+                     "the curve assumes 100 batches per epoch to show the shape (the script does not state len(loader))",
+                     rate_methods=methods[0], steps_optimizer=methods[1])
 
 
 def _call_args(c: Creation, flow: ObjectFlow, resolver: Resolver, facts: FileFacts

@@ -149,6 +149,10 @@ class ObjectFlow:
         self.by_id: dict[str, Creation] = {}
         self.scheduler_classes = self._custom_scheduler_classes()
         self.optimizer_classes = self._custom_optimizer_classes()
+        from .rate_writers import rate_writer_classes
+
+        # plain classes that write the rate of the optimizer they store (NoamOpt, ScheduledOptim, AnnealingLR)
+        self.rate_writers = rate_writer_classes(ix, set(self.scheduler_classes) | self.optimizer_classes)
         # objects() memo: the same question reached along many call paths (see objects())
         self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         # objects of unknown class (extract/unknown.py): (id(function), parameter) / (class, attribute) -> object id
@@ -262,6 +266,8 @@ class ObjectFlow:
                 kind = "scheduler"
             elif entry is None and site.path in self.optimizer_classes:
                 kind = "optimizer"
+            elif entry is None and site.path in self.rate_writers:
+                kind = "scheduler"
             else:
                 continue
             if kind == "optimizer":
@@ -340,7 +346,13 @@ class ObjectFlow:
                 i += 1
             else:
                 bound[a.keyword.value] = a.value
-        if first_name not in bound and params and params[0].name in bound:
+        writer = self.rate_writers.get(site.path) if kind == "scheduler" else None
+        if writer is not None:  # the optimizer is the parameter its __init__ stores, wherever it comes
+            if writer.param in bound:
+                bound["optimizer"] = bound[writer.param]
+            else:
+                bound.pop("optimizer", None)
+        elif first_name not in bound and params and params[0].name in bound:
             bound[first_name] = bound[params[0].name]
         return bound
 
