@@ -625,6 +625,25 @@ def _fit_polynomial(y: Sequence[float], u: Sequence[float], scale: float) -> flo
     return best
 
 
+def _fit_power_law(y: Sequence[float], x: Sequence[int], scale: float) -> float:
+    """Max error of the best ``y0 * (x / x0) ** -p`` (the inverse square root decay after a Noam or
+    ``get_inverse_sqrt_schedule`` warm-up, p = 0.5): a polynomial decay in the step itself, which never reaches 0."""
+    y0, x0 = y[0], x[0]
+    if x0 <= 0 or y0 <= 0 or any(v <= 0 for v in y):
+        return math.inf
+    num = den = 0.0
+    for v, t in zip(y, x):
+        lt = math.log(t / x0)
+        num += math.log(v / y0) * lt
+        den += lt * lt
+    if den == 0:
+        return math.inf
+    p = -num / den
+    if p <= 0:
+        return math.inf
+    return _max_err(y, [y0 * (t / x0) ** -p for t in x], scale)
+
+
 def _smooth_decay(values: Sequence[float], xs: Sequence[int]) -> str:
     """Name a smooth, monotone decay by the model that fits it best."""
     y, x = _downsample(values, xs)
@@ -639,7 +658,7 @@ def _smooth_decay(values: Sequence[float], xs: Sequence[int]) -> str:
     if yl > 0:
         errors["exponential decay"] = _max_err(y, [y0 * (yl / y0) ** t for t in u], scale)
     errors["cosine annealing"] = _fit_cosine(y, u, 1e-3, 1.0, scale)
-    errors["polynomial decay"] = _fit_polynomial(y, u, scale)
+    errors["polynomial decay"] = min(_fit_polynomial(y, u, scale), _fit_power_law(y, x, scale))
     best = min(errors.values())
     if best > FIT_TOL:
         return "custom"
