@@ -13,7 +13,11 @@ A class is one when:
 * its ``__init__`` stores one of its parameters as ``self.<attr>`` (the optimizer it is given);
 * a method other than ``__init__`` writes ``["lr"]`` on ``self.<attr>.param_groups`` (``for g in
   self.<attr>.param_groups: g["lr"] = ...``, through ``enumerate``/``zip``, or ``self.<attr>.param_groups[i]``),
-  directly or through ``self.<method>()`` calls. Those methods are the ones that step the schedule.
+  directly or through ``self.<method>()`` calls. Those of them that can be called without arguments are the ones
+  that step the schedule;
+* no method writes the rate inside a loop over anything but the groups (that is a trainer's training loop, whose
+  writes manual.py reads as a hand-written schedule, as it reads ``adjust_lr(self, epoch)``: a schedule of the
+  argument the loop passes).
 """
 
 from __future__ import annotations
