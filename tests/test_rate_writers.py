@@ -48,11 +48,12 @@ def real_rates(path: Path, source: str | None = None, tmp: Path | None = None) -
     return list(ns["lr_history"])
 
 
-@pytest.mark.parametrize("name", ["noam_opt.py", "scheduled_optim.py", "annealing_lr.py", "warmup_only.py"])
+@pytest.mark.parametrize("name", ["noam_opt.py", "scheduled_optim.py", "annealing_lr.py", "warmup_only.py",
+                                  "step_decay.py"])
 def test_curve_is_the_rate_each_step_trains_with(name: str) -> None:
     text = (SCRIPTS / name).read_text(encoding="utf-8")
     facts, s = writer_of(text, name)
-    assert s.optimizer == "opt1" and s.stepped == "batch"
+    assert s.optimizer == "opt1" and s.stepped == ("epoch" if name == "step_decay.py" else "batch")
     curve = simulate_scheduler(facts, s, SimOptions())
     assert curve.error is None, curve.error
     expected = real_rates(SCRIPTS / name)
@@ -78,7 +79,7 @@ def test_what_the_class_is_and_where_it_is_stepped() -> None:
 def test_no_finding_on_the_clean_scripts_and_a_true_one_on_the_warmup() -> None:
     found = {Path(r.path).name: [f.code for f in r.findings]
              for p in SCRIPTS.glob("*.py") for r in audit_paths([str(p)], AnalysisOptions(), jobs=1).results}
-    assert found == {"noam_opt.py": [], "scheduled_optim.py": [], "annealing_lr.py": [],
+    assert found == {"noam_opt.py": [], "scheduled_optim.py": [], "annealing_lr.py": [], "step_decay.py": [],
                      # the SGD is built with lr=0.0 and steps once before the first warm-up write
                      "warmup_only.py": ["LR106"]}
 

@@ -1022,12 +1022,11 @@ class _Builder:
     # ------------------------------------------------------------------------------------ writes
     def _lr_writes(self) -> list[LrWrite]:
         out = []
-        # the writes of a rate-writing class with objects here are those schedulers' own steps (rate_writers.py)
-        built = {c.custom_class for c in self.flow.creations if c.entry is None and c.custom_class}
-        owned = {(w.cls, m) for w in self.flow.rate_writers.values() if w.cls in built for m in w.methods}
+        from .rate_writers import owned_writes
+
+        owned = owned_writes(self.flow)  # a rate-writing class's writes are its steps (rate_writers.py)
         for w in self.ix.sub_writes:
-            fn0 = w.ctx.scope.function
-            if owned and fn0 is not None and (fn0.class_name, fn0.name) in owned:
+            if owned(w.ctx):
                 continue
             sl = w.target.slice
             if len(sl) != 1 or not isinstance(sl[0].slice, cst.Index):

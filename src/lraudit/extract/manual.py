@@ -113,8 +113,11 @@ class _Time:
 
 def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolver, contexts: Any,
                      builder: Any) -> FileFacts:
+    from .rate_writers import owned_writes
+
     imported = _imported_writers(ix, resolver)
-    aug = _aug_lr_writes(ix)
+    owned = owned_writes(flow)  # a rate-writing class's writes are its steps (rate_writers.py)
+    aug = [w for w in _aug_lr_writes(ix) if not owned(w.ctx)]
     if not facts.lr_writes and not imported and not aug:
         return facts
     if aug:
@@ -129,6 +132,8 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
     for w in facts.lr_writes:
         by_loc.setdefault(w.loc, []).append(w)
     for sw in _lr_subwrites(ix):
+        if owned(sw.ctx):
+            continue
         loc = builder.loc.location(sw.stmt)
         ws = by_loc.get(loc, [])
         opt = next((w.optimizer for w in ws if w.optimizer), None) or single_opt

@@ -23,10 +23,11 @@ A class is one when:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import libcst as cst
 
-from .index import ClassInfo, Indexer
+from .index import ClassInfo, Ctx, Indexer
 
 #: methods that restore or report state: a write there is not a step of the schedule
 _NOT_STEPS = frozenset({"__init__", "load_state_dict", "state_dict", "__repr__", "__str__", "__getstate__",
@@ -47,14 +48,32 @@ class RateWriter:
 def rate_writer_classes(ix: Indexer, exclude: set[str]) -> dict[str, RateWriter]:
     """The classes of the file (and of the modules linked into it) that are rate writers, by name."""
     out: dict[str, RateWriter] = {}
+    # only a class with a method that assigns a subscript is read (the index lists every subscript assignment)
+    from .manual import _aug_lr_writes  # (``g["lr"] *= gamma``, which the index does not list, in this file)
+
+    assigning = {w.ctx.scope.function.class_name for w in [*ix.sub_writes, *_aug_lr_writes(ix)]
+                 if w.ctx.scope.function is not None}
     for name in sorted(ix.classes):
         ci = ix.classes[name]
-        if name in exclude or any(b != "object" for b in ci.bases):
+        if name in exclude or name not in assigning or any(b != "object" for b in ci.bases):
             continue
         got = _rate_writer(ci)
         if got is not None:
             out[name] = got
     return out
+
+
+def owned_writes(flow: Any) -> Callable[[Ctx], bool]:
+    """A test of whether a rate write (by its context) is a step of a rate-writing class that has objects in the
+    analysis: such writes are that scheduler's, not a hand-written schedule beside it."""
+    built = {c.custom_class for c in flow.creations if c.entry is None and c.custom_class}
+    owned = {(w.cls, m) for w in flow.rate_writers.values() if w.cls in built for m in w.methods}
+
+    def test(ctx: Ctx) -> bool:
+        fn = ctx.scope.function
+        return bool(owned) and fn is not None and (fn.class_name, fn.name) in owned
+
+    return test
 
 
 def _rate_writer(ci: ClassInfo) -> RateWriter | None:
@@ -225,4 +244,4 @@ class _MethodScan(cst.CSTVisitor):
             self.self_calls.add(f.attr.value)
 
 
-__all__ = ["RateWriter", "rate_writer_classes"]
+__all__ = ["RateWriter", "owned_writes", "rate_writer_classes"]
