@@ -179,6 +179,8 @@ def optimizer_recreated_in_loop(ctx: CheckContext) -> Iterator[Finding]:
         lp = facts.loop(o.loop_id)
         if lp is None or lp.kind not in TRAINING_LOOPS or _created_conditionally(o) or _is_outer_loop(facts, lp.id):
             continue
+        if o.probe:
+            continue  # it trains nothing (a probe of a schedule, a do-nothing optimizer): it has no state to lose
         attached = [s for s in facts.schedulers if s.optimizer == o.id and s.loop_id is None]
         consequence = (f"every {_unit(lp.kind)} starts from a fresh {short(o.cls)}, losing its momentum and "
                        f"running averages")

@@ -354,7 +354,12 @@ class _Builder:
         """Why an optimizer only probes its schedule: every parameter it gets is a stand-alone tensor
         (``[torch.nn.Parameter(torch.zeros(1))]``, ``[{"params": p}]`` with ``p = torch.randn(2,
         requires_grad=True)``), never a model's, and nothing in its function calls backward(): a script that plots
-        or prints a schedule's rates (with lr=1.0 as the unit), not training."""
+        or prints a schedule's rates (with lr=1.0 as the unit), not training. Also an optimizer class of the
+        repository whose ``step()`` does nothing (the Annotated Transformer's ``DummyOptimizer``, handed to the
+        evaluation pass): it keeps no state and changes no weight."""
+        idle = self._idle_step(c)
+        if idle is not None:
+            return idle
         if node is None or c.synthetic:
             return None
         leaves = self._param_leaves(node, c.site.ctx, c.site.seq, 0)
@@ -369,6 +374,16 @@ class _Builder:
                 return None
         return (f"its parameters are stand-alone tensors (line {self.loc.line(leaves[0])}), not a model's, and "
                 f"nothing calls backward()")
+
+    def _idle_step(self, c: Creation) -> str | None:
+        """Why an optimizer of a class of the repository trains nothing: its ``step()`` does nothing."""
+        if c.entry is not None or not c.custom_class or c.kind != "optimizer":
+            return None
+        ci = self.ix.classes.get(c.custom_class)
+        step = ci.methods.get("step") if ci is not None else None
+        if step is None or not all(_does_nothing(st) for st in step.node.body.body):
+            return None
+        return f"its class {ci.name}'s step() ({_place(self.loc.location(step.node))}) does nothing"  # type: ignore
 
     def _param_leaves(self, node: cst.BaseExpression, ctx: Ctx, seq: int, depth: int) -> list[cst.BaseExpression]:
         """The expressions an optimizer's params argument is made of: list/tuple elements and group dicts'
@@ -1349,3 +1364,17 @@ def call_path(node: cst.Call) -> str | None:
 def _place(loc: Location) -> str:
     """``transformer/Optim.py:32`` in another module of the repository, ``line 32`` in the analysed file."""
     return f"{loc.file}:{loc.line}" if loc.file else f"line {loc.line}"
+
+
+def _does_nothing(stmt: cst.CSTNode) -> bool:
+    """``pass``, ``None``, ``...``, a docstring or a bare ``return``: a statement with no effect."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    for small in stmt.body:
+        if isinstance(small, cst.Pass) or (isinstance(small, cst.Return) and small.value is None):
+            continue
+        if isinstance(small, cst.Expr) and (isinstance(small.value, (cst.SimpleString, cst.Ellipsis))
+                                            or (isinstance(small.value, cst.Name) and small.value.value == "None")):
+            continue
+        return False
+    return True
