@@ -15,7 +15,7 @@ import libcst as cst
 import pytest
 
 from lraudit.analyze import AnalysisOptions
-from lraudit.api import audit_paths
+from lraudit.api import audit_paths, audit_source
 from lraudit.catalog.torch_sim import sample_indices
 from lraudit.extract.build import extract
 from lraudit.simulate import SimOptions, simulate_scheduler
@@ -49,7 +49,7 @@ def real_rates(path: Path, source: str | None = None, tmp: Path | None = None) -
 
 
 @pytest.mark.parametrize("name", ["noam_opt.py", "scheduled_optim.py", "annealing_lr.py", "warmup_only.py",
-                                  "step_decay.py"])
+                                  "step_decay.py", "step_first.py"])
 def test_curve_is_the_rate_each_step_trains_with(name: str) -> None:
     text = (SCRIPTS / name).read_text(encoding="utf-8")
     facts, s = writer_of(text, name)
@@ -80,8 +80,35 @@ def test_no_finding_on_the_clean_scripts_and_a_true_one_on_the_warmup() -> None:
     found = {Path(r.path).name: [f.code for f in r.findings]
              for p in SCRIPTS.glob("*.py") for r in audit_paths([str(p)], AnalysisOptions(), jobs=1).results}
     assert found == {"noam_opt.py": [], "scheduled_optim.py": [], "annealing_lr.py": [], "step_decay.py": [],
+                     # the first update runs at Adam's default 1e-3, before the first write (1.75e-07)
+                     "step_first.py": ["LR107"],
                      # the SGD is built with lr=0.0 and steps once before the first warm-up write
                      "warmup_only.py": ["LR106"]}
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("noam_opt.py", None), ("scheduled_optim.py", None), ("annealing_lr.py", None), ("step_decay.py", None),
+    # built at lr=0.0, stepped after optimizer.step(): step 0 trains at 0, the first written rate is step 1's
+    ("warmup_only.py", (1, 0.1 / 250)),
+    ("step_first.py", (1, 512 ** -0.5 * 400 ** -1.5)),
+])
+def test_where_the_schedule_writes_its_first_rate(name: str, expected: Any) -> None:
+    facts, s = writer_of((SCRIPTS / name).read_text(encoding="utf-8"), name)
+    got = simulate_scheduler(facts, s, SimOptions()).first_written
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None and got[0] == expected[0] and math.isclose(got[1], expected[1], rel_tol=1e-12)
+
+
+def test_the_first_step_is_not_read_as_a_rise() -> None:
+    # step 0 at the optimizer's 0.1, then a warm-up from 0.01: LR107 says so, LR101 reads the warm-up from step 1
+    text = (SCRIPTS / "warmup_only.py").read_text(encoding="utf-8").replace("lr=0.0, momentum", "lr=0.1, momentum")
+    findings = audit_source(text, "train.py").findings
+    assert [f.code for f in findings] == ["LR107"]
+    assert findings[0].message == ("LinearWarmup (warmup) sets the rate only when it is stepped, after the first "
+                                   "optimizer update: that update uses the optimizer's own rate 0.1, 250x the "
+                                   "schedule's first rate (0.0004 at step 1)")
 
 
 def test_a_long_run_is_sampled_through_the_counter(tmp_path: Path) -> None:

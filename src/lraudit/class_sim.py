@@ -488,7 +488,9 @@ def writer_value_at(run_factory: Callable[[], ClassRun], plan: ClassPlan, method
     the rate an earlier call wrote)."""
     run = run_factory()
     lr0 = run.lr()
-    inner = method in plan.steps_optimizer
+    # the rate a training step uses is the one written in the same call when the call writes before it steps the
+    # optimizer; when it steps first (or never), the one the call before wrote (or the constructor's)
+    inner = method in plan.steps_optimizer and _writes_before_stepping(run_factory, method)
     out = []
     for k in indices:
         if not inner and k == 0:
@@ -505,6 +507,30 @@ def writer_value_at(run_factory: Callable[[], ClassRun], plan: ClassPlan, method
                                 f"depends on the calls before")
         out.append(v)
     return out
+
+
+def first_written(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str) -> tuple[int, float] | None:
+    """(1, rate) when the first training step runs at the optimizer's own rate, before the class writes one: its
+    ``__init__`` writes no rate and ``method`` does not write before it steps the optimizer (it is called after
+    ``optimizer.step()``, or steps first); the rate is that of step 1, the first the class wrote. None otherwise."""
+    if method in plan.steps_optimizer and _writes_before_stepping(run_factory, method):
+        return None
+    run = run_factory()
+    if any(g.lr_writes for g in run.optimizer.param_groups if isinstance(g, LiveGroup)):
+        return None
+    writer_call(run, method)
+    if not any(g.lr_writes for g in run.optimizer.param_groups if isinstance(g, LiveGroup)):
+        return None
+    return 1, run.lr()
+
+
+def _writes_before_stepping(run_factory: Callable[[], ClassRun], method: str) -> bool:
+    """One call of ``method`` on a fresh object writes the rate before it steps the optimizer."""
+    run = run_factory()
+    for g in run.optimizer.param_groups:
+        g["lr"] = float("nan")
+    v = writer_call(run, method)
+    return v is not None and v == v
 
 
 def _plain_state(obj: Any) -> dict[str, Any]:
@@ -574,5 +600,5 @@ def _reads_rate(plan: ClassPlan) -> bool:
 
 
 __all__ = ["ArgRef", "ClassPlan", "ClassRun", "ClassSimError", "Counter", "UnknownArg", "UserClass",
-           "is_closed_form", "start", "value_at", "writer_call", "writer_counter", "writer_value_at",
+           "first_written", "is_closed_form", "start", "value_at", "writer_call", "writer_counter", "writer_value_at",
            "writer_values", "EvalError"]

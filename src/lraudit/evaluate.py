@@ -484,7 +484,14 @@ class _ParamGroup(dict):
 
 class LiveGroup(dict):
     """A parameter group of a simulated optimizer (class_sim): evaluated code reads and writes it in place, so a
-    schedule class's ``group["lr"] = x`` sets the rate the simulation reads."""
+    schedule class's ``group["lr"] = x`` sets the rate the simulation reads (``lr_writes`` counts those writes)."""
+
+    lr_writes = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key == "lr":
+            self.lr_writes += 1
+        super().__setitem__(key, value)
 
 
 class _Closure:

@@ -202,6 +202,26 @@ def mapped(builtin: Any) -> Any:
     return _Builtin(builtin.name, impl)
 
 
+def _reduction(name: str, largest: bool) -> Callable[[Any, list[Any], dict[str, Any]], Any]:
+    """``np.min``/``np.max`` of a 1-D array, a list of numbers or a number (``np.min([a, b])`` in a Noam
+    schedule): NumPy's value, a NaN element making it NaN; no axis or other keyword."""
+    def impl(m: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
+        _no_more(name, kwargs)
+        if len(args) != 1:
+            raise _refuse(f"{name}() takes one array here")
+        v = args[0]
+        xs = [v] if type(v) in _NUM else _elements(name, v)
+        if not xs:
+            raise _refuse(f"{name}() of an empty array raises in NumPy")
+        xs = [float(x) if type(x) is bool else x for x in xs]
+        if any(type(x) is float and math.isnan(x) for x in xs):
+            return math.nan
+        best = max(xs) if largest else min(xs)
+        return float(best) if any(type(x) is float for x in xs) else best
+
+    return impl
+
+
 def table() -> dict[str, Callable[..., Any]]:
     """``numpy.X`` -> implementation (machine, args, kwargs), registered by evaluate.py."""
     return {
@@ -209,6 +229,8 @@ def table() -> dict[str, Callable[..., Any]]:
         "numpy.arange": np_arange, "numpy.concatenate": np_concatenate, "numpy.hstack": np_concatenate,
         "numpy.zeros": _filled("numpy.zeros", 0.0), "numpy.ones": _filled("numpy.ones", 1.0),
         "numpy.full": _filled("numpy.full", None),
+        "numpy.min": _reduction("numpy.min", False), "numpy.amin": _reduction("numpy.amin", False),
+        "numpy.max": _reduction("numpy.max", True), "numpy.amax": _reduction("numpy.amax", True),
     }
 
 

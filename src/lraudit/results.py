@@ -61,6 +61,10 @@ class Curve:
     # drawn with the optimizer's lr taken at an assumed run-time size (OptimizerFact.assumed_lr): its rates show
     # the shape, they are not facts (rules do not read them, see checks.common.trusted_points)
     assumed_rate: bool = False
+    # a class that sets the rate only when it is stepped, stepped after the optimizer (extract/rate_writers.py):
+    # (k, rate) of the first step that trains at a rate the schedule wrote; the steps before k train at the
+    # optimizer's own rate (LR107). None when the schedule sets the first step's rate itself.
+    first_written: tuple[int, float] | None = None
 
     def value_at(self, k: int) -> float | None:
         if self.lr is None:

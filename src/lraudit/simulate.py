@@ -499,8 +499,9 @@ def _writer_curve(plan: Any, build: Callable[[], Any], method: str, length: int,
     if any(not _num(x) for x in lr):
         return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
                      error=f"{name} computes a rate that is not a finite number")
+    first = class_sim.first_written(build, plan, method) if length > 1 else None
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
-                 relative=relative, summary=summary)
+                 relative=relative, summary=summary, first_written=first)
 
 
 def _ambiguous_rates(facts: FileFacts, s: SchedulerFact) -> str | None:

@@ -1,12 +1,14 @@
 """Shape rules: what the simulated learning-rate curve does over the run.
 
 LR101 increasing-lr, LR102 lr-vanishes-early, LR103 schedule-horizon-mismatch, LR104 warmup-exceeds-training,
-LR105 schedule-has-no-effect, LR106 warmup-starts-at-zero.
+LR105 schedule-has-no-effect, LR106 warmup-starts-at-zero, LR107 first-step-at-optimizer-rate.
 
 The rules partition the problems so one mistake gives one finding: a schedule stepped in the wrong unit is
 LR201's (these stay quiet); a schedule that ends before the run and then climbs back, sits at 0 or is left
 unfinished is LR103's (LR101 and LR102 look only inside the schedule's own length); a warm-up that never
-finishes is LR104's; a scheduler that changes nothing at all is LR105's.
+finishes is LR104's; a scheduler that changes nothing at all is LR105's; a first step taken at the optimizer's
+own rate, before a class that sets the rate when stepped writes one, is LR107's (LR101 reads the curve from the
+schedule's first written rate on).
 """
 
 from __future__ import annotations
@@ -230,6 +232,8 @@ def increasing_lr(ctx: CheckContext) -> Iterator[Finding]:
         if c is not None and _user_shaped(s) and _cycles(c.shape):
             continue  # a schedule the code writes itself, whose simulated curve cycles: its rises are the cycle's
         pts = _within_own(trusted_points(s, c), own_end(facts, s))
+        if c is not None and c.first_written is not None:
+            pts = [p for p in pts if p[0] >= c.first_written[0]]  # before it, the optimizer's own rate (LR107)
         if not steps_every_iteration(facts, s) or in_competing_pair(facts, s):
             pts = []  # the simulated curve is not the rate the run sees: only the arguments are certain
         unit = c.unit if c is not None else "epoch"
@@ -862,6 +866,33 @@ def warmup_starts_at_zero(ctx: CheckContext) -> Iterator[Finding]:
                 nxt = fmt(base / w) if base is not None else f"1/{fmt(w)} of the optimizer's lr"
                 yield ctx.finding(arg_loc(s, "num_warmup_steps"), scheduler=sched_label(s), next_lr=nxt,
                                   next_when=when(1, "step"))
+
+
+# ============================================================================================ LR107
+
+#: the first step's rate, against the schedule's first written one, above which the first update is a spike
+SPIKE = 1.5
+
+
+@check("LR107")
+def first_step_at_optimizer_rate(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.facts
+    for s in top_level(facts):
+        c = ctx.curves.get(s.id)
+        if c is None or c.first_written is None or s.stepped == "never":
+            continue
+        pts = trusted_points(s, c)
+        if not pts or pts[0][0] != 0:
+            continue
+        k, written = c.first_written
+        first = pts[0][1]
+        if first <= written * SPIKE:
+            continue  # (a first rate of 0, below the schedule's, is LR106's)
+        unit = c.unit
+        times = first / written if written > 0 else None
+        ratio = "far above" if times is None else (f"{times:,.0f}x" if times >= 10 else f"{fmt(times)}x")
+        yield ctx.finding(s.loc, scheduler=sched_label(s), first=fmt(first), written=fmt(written),
+                          ratio=ratio, next_when=when(k, unit))
 
 
 _LR_FINDER = re.compile(r"find_?(the_?)?(lr|learning_rate)|(lr|learning_rate)_?find|search_?(the_?)?(lr|learning_rate)"
