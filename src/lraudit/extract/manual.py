@@ -1516,7 +1516,10 @@ _AUG_OPS: dict[type, type] = {cst.MultiplyAssign: cst.Multiply, cst.DivideAssign
 def _aug_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
     """``g["lr"] *= 0.1`` (and ``/=``, ``+=``, ``-=``) as writes ``g["lr"] = g["lr"] * 0.1``. The index does not
     record augmented subscript writes, so their context is recovered from the read of the group's name that the
-    index makes for the same statement (same loops and statement path)."""
+    index makes for the same statement (same loops and statement path). Computed once per index."""
+    cached = getattr(ix, "_aug_lr_writes", None)
+    if cached is not None:
+        return list(cached)
     out: list[SubscriptWrite] = []
     for small, line, order in _aug_statements(ix.module.body, ()):
         target = small.target
@@ -1537,6 +1540,7 @@ def _aug_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
         value = cst.BinaryOperation(left=target, operator=_AUG_OPS[type(small.operator)](),
                                     right=_paren(small.value))
         out.append(SubscriptWrite(target, value, ctx, seq, line))
+    ix._aug_lr_writes = tuple(out)  # type: ignore[attr-defined]
     return out
 
 

@@ -48,11 +48,14 @@ class RateWriter:
 def rate_writer_classes(ix: Indexer, exclude: set[str]) -> dict[str, RateWriter]:
     """The classes of the file (and of the modules linked into it) that are rate writers, by name."""
     out: dict[str, RateWriter] = {}
-    # only a class with a method that assigns a subscript is read (the index lists every subscript assignment)
-    from .manual import _aug_lr_writes  # (``g["lr"] *= gamma``, which the index does not list, in this file)
+    # only a class with a method that assigns ``[...]["lr"]`` is read (the index lists every subscript assignment;
+    # ``g["lr"] *= gamma``, which it does not list, is found in this file's statements)
+    from .manual import _aug_lr_writes
 
+    if not ix.classes:
+        return out
     assigning = {w.ctx.scope.function.class_name for w in [*ix.sub_writes, *_aug_lr_writes(ix)]
-                 if w.ctx.scope.function is not None}
+                 if w.ctx.scope.function is not None and w.ctx.scope.function.class_name and _lr_key(w.target)}
     for name in sorted(ix.classes):
         ci = ix.classes[name]
         if name in exclude or name not in assigning or any(b != "object" for b in ci.bases):
@@ -61,6 +64,13 @@ def rate_writer_classes(ix: Indexer, exclude: set[str]) -> dict[str, RateWriter]
         if got is not None:
             out[name] = got
     return out
+
+
+def _lr_key(target: cst.Subscript) -> bool:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    key = target.slice[0].slice.value
+    return isinstance(key, cst.SimpleString) and key.value[1:-1] == "lr"
 
 
 def owned_writes(flow: Any) -> Callable[[Ctx], bool]:
