@@ -111,3 +111,43 @@ def test_epoch_loop_bound_forms(loop: str) -> None:
         f"opt.step()\n            s1.step()", 1)
     assert loop in src
     assert [f.line for f in audit_source(src, "train.py", select=["LR201"]).findings] == [10]
+
+
+ITERATIONS = textwrap.dedent("""\
+    import torch
+    from torch.optim.lr_scheduler import LinearLR
+
+    model = torch.nn.Linear(4, 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = LinearLR(optimizer, start_factor=0.01, total_iters=500)
+    for epoch in range(10):
+        for {var} in range({n}):
+            {body}
+        {after}
+""")
+
+
+@pytest.mark.parametrize("var,n,body,after,stepped,horizon", [
+    # a literal range inside the epoch loop that trains in its own body is the epoch's iterations
+    ("x", 100, "optimizer.zero_grad(); model(torch.randn(2, 4)).sum().backward(); optimizer.step(); scheduler.step()",
+     "pass", "batch", 1000),
+    ("i", 100, "optimizer.zero_grad(); model(torch.randn(2, 4)).sum().backward(); optimizer.step(); scheduler.step()",
+     "pass", "batch", 1000),
+    # a short repeat of one computation (no update of its own) stays inside the epoch's step
+    ("k", 3, "model(torch.randn(2, 4)).sum().backward()", "optimizer.step(); scheduler.step()", "epoch", 10),
+    # (a literal of 2 to 4 with its own update is a repeat too: two updates per epoch are not read as batches)
+    ("k", 2, "optimizer.zero_grad(); model(torch.randn(2, 4)).sum().backward(); optimizer.step()",
+     "scheduler.step()", "epoch", 10),
+])
+def test_a_literal_range_that_trains_is_the_batch_loop(var: str, n: int, body: str, after: str, stepped: str,
+                                                       horizon: int) -> None:
+    import libcst as cst
+
+    from lraudit.extract.build import extract
+
+    src = ITERATIONS.format(var=var, n=n, body=body, after=after)
+    (s,) = extract(cst.parse_module(src), "train.py", text=src).facts.schedulers
+    assert (s.stepped, s.horizon.value) == (stepped, horizon)
+    # LinearLR's 500 iterations fit in 1,000 steps: no warm-up-longer-than-training finding on the batch loop
+    assert [f.code for f in audit_source(src, "train.py").findings if f.code == "LR104"] == \
+        ([] if stepped == "batch" else ["LR104"])

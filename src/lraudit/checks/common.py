@@ -868,6 +868,13 @@ def _keras_rate_callback(facts: FileFacts, s: SchedulerFact) -> bool:
         _keras_class_callback(facts, s) is not None)
 
 
+def sets_rate_itself(facts: FileFacts, s: SchedulerFact) -> bool:
+    """A class of the analysed code that writes absolute rates on the optimizer it is given (NoamOpt, AnnealingLR:
+    extract/rate_writers.py): like OneCycleLR, it does not scale the optimizer's lr."""
+    plan = facts.extra.get("class_plans", {}).get(s.id)
+    return bool(getattr(plan, "rate_methods", ()))
+
+
 def keras_callback_erases(facts: FileFacts, s: SchedulerFact) -> bool:
     """A Keras callback that sets the rate from the epoch alone: LearningRateScheduler(schedule(epoch)), or a
     user callback whose rate is a formula of the epoch (lraudit simulates it)."""

@@ -26,6 +26,7 @@ from .common import (
     IGNORES_OPTIMIZER_LR,
     PLATEAU,
     RunLength,
+    sets_rate_itself,
     arg_loc,
     arg_num,
     arg_plain,
@@ -68,7 +69,7 @@ def _down(a: float, b: float) -> bool:
 def _base(facts: FileFacts, s: SchedulerFact) -> float | None:
     """The rate the schedule scales: the optimizer's lr, a Keras schedule's initial_learning_rate (None for
     OneCycleLR/CyclicLR, which replace it, and when unknown)."""
-    if short(s.cls) in IGNORES_OPTIMIZER_LR:
+    if short(s.cls) in IGNORES_OPTIMIZER_LR or sets_rate_itself(facts, s):
         return None
     if s.framework == "keras":
         return arg_num(s, "initial_learning_rate")

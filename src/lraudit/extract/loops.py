@@ -60,7 +60,7 @@ def classify_loops(ix: Indexer) -> None:
     for loop in ix.loops.values():
         if loop.kind == "unknown" and loop.parent is not None:
             parent = ix.loops[loop.parent]
-            if parent.kind == "epoch" and not _small_range(loop, ix):
+            if parent.kind == "epoch" and (not _small_range(loop, ix) or _updates_per_iteration(loop, ix)):
                 loop.kind = "batch"
 
 
@@ -74,6 +74,19 @@ def _has_counter(loop: LoopInfo) -> bool:
                         _ITER_RE.search(small.target.value.lower()):
                     return True
     return False
+
+
+def _updates_per_iteration(loop: LoopInfo, ix: Indexer) -> bool:
+    """``for i in range(100):`` inside an epoch loop that runs ``loss.backward()`` and steps in its own body: the
+    epoch's iterations, however few its literal says (a ``range(2)`` repeat of one update stays what it was)."""
+    if over_param_groups(ix, loop):
+        return False
+    it = loop.iter_node
+    if not (isinstance(it, cst.Call) and it.args and isinstance(it.args[-1].value, cst.Integer)
+            and int(it.args[-1].value.value) > 4):
+        return False
+    return any(c.path.endswith(".backward") for c in loop.calls) and \
+        any(c.path.endswith(".step") for c in loop.calls)
 
 
 def _small_range(loop: LoopInfo, ix: Indexer | None = None) -> bool:
