@@ -303,3 +303,71 @@ def test_the_class_in_another_module_of_the_repository(tmp_path: Path, monkeypat
     got = entry["lr"]
     assert len(got) == len(expected) == 1000
     assert all(math.isclose(a, b, rel_tol=1e-6) for a, b in zip(got, expected))
+
+
+LOSS_COMPUTE = '''
+import torch
+from torch import nn
+
+
+class NoamOpt:
+    def __init__(self, model_size, factor, warmup, optimizer):
+        self.optimizer = optimizer
+        self._step = 0
+        self.warmup = warmup
+        self.factor = factor
+        self.model_size = model_size
+
+    def step(self):
+        self._step += 1
+        rate = self.factor * self.model_size ** -0.5 * min(self._step ** -0.5, self._step * self.warmup ** -1.5)
+        for p in self.optimizer.param_groups:
+            p["lr"] = rate
+        self.optimizer.step()
+
+
+class SimpleLossCompute:
+    def __init__(self, criterion, opt=None):
+        self.criterion = criterion
+        self.opt = opt
+
+    def __call__(self, x, y):
+        loss = self.criterion(x, y)
+        loss.backward()
+        if self.opt is not None:
+            self.opt.step()
+            self.opt.optimizer.zero_grad()
+        return loss.item()
+
+
+def run_epoch(batches, model, loss_compute):
+    total = 0.0
+    for x, y in batches:
+        total += loss_compute(model(x), y)
+    return total
+
+
+model = nn.Linear(8, 8)
+opt = NoamOpt(8, 1, 400, torch.optim.Adam(model.parameters(), lr=0, betas=(0.9, 0.98), eps=1e-9))
+for epoch in range(EPOCHS):
+    run_epoch(train_batches, model, SimpleLossCompute(nn.MSELoss(), opt))
+    run_epoch(OTHER, model, SimpleLossCompute(nn.MSELoss(), None))
+'''
+
+
+def test_an_instance_call_runs_its_class_call_method() -> None:
+    # the Annotated Transformer's first version: the schedule is stepped in SimpleLossCompute.__call__, which
+    # run_epoch's batch loop calls through its loss_compute parameter
+    facts, s = writer_of(LOSS_COMPUTE.replace("EPOCHS", "10").replace("OTHER", "val_batches"))
+    assert [(x.loc.line, x.context, x.conditional) for x in s.step_sites] == [(31, "batch", True)]
+    assert s.stepped == "batch"
+    assert "__call__() called from the batch loop" in (s.step_sites[0].via or "")
+
+
+def test_an_instance_call_is_not_followed_when_a_caller_passes_something_else() -> None:
+    # the second call passes a plain function: loss_compute(...) may run either, so __call__ has no known caller
+    text = LOSS_COMPUTE.replace("EPOCHS", "10").replace(
+        "    run_epoch(OTHER, model, SimpleLossCompute(nn.MSELoss(), None))\n",
+        "    run_epoch(val_batches, model, lambda out, y: 0.0)\n")
+    facts, s = writer_of(text)
+    assert [x.context for x in s.step_sites] != ["batch"]

@@ -778,6 +778,8 @@ class Resolver:
                     self._calls_by_name.setdefault(spawned.path, []).append(spawned)
         name = fn.name
         sites = []
+        if name == "__call__" and fn.class_name and id(fn) not in self.ix.call_aliases:
+            return self._instance_calls(fn.class_name)
         if name == "__init__" and fn.class_name:
             aliases = self.ix.call_aliases.get(id(fn))
             for s in (self.ix.calls if aliases is not None else self._calls_by_name.get(fn.class_name, [])):
@@ -799,6 +801,47 @@ class Resolver:
             elif s.path == name:
                 sites.append(s)
         return sites
+
+    def _instance_calls(self, cls: str) -> list[CallSite]:
+        """Calls of an instance of the file's class ``cls`` (which run its ``__call__``): ``name(...)`` where
+        ``name`` is assigned ``cls(...)`` in its function, or is a parameter that every call of the function that
+        passes it gives ``cls(...)`` or such a name (the Annotated Transformer's ``loss_compute(out, y, norm)`` in
+        ``run_epoch``, given ``SimpleLossCompute(...)``)."""
+        hit = self._instance_sites.get(cls) if hasattr(self, "_instance_sites") else None
+        if hit is not None:
+            return list(hit)
+        if not hasattr(self, "_instance_sites"):
+            self._instance_sites: dict[str, list[CallSite]] = {}
+        self._instance_sites[cls] = []  # (a cycle through the callers finds nothing more)
+        out = [site for site in self.ix.calls if isinstance(site.node.func, cst.Name)
+               and site.path not in self.ix.classes and self._is_instance(site.path, site.ctx, site.seq, cls, 0)]
+        self._instance_sites[cls] = out
+        return list(out)
+
+    def _is_instance(self, name: str, ctx: Ctx, seq: int | None, cls: str, depth: int) -> bool:
+        if depth > 3:
+            return False
+        scope, recs = self._assignments(name, ctx, seq)
+        if recs:
+            return any(r.kind == "assign" and isinstance(r.value, cst.Call) and dotted(r.value.func) == cls
+                       for r in recs[-4:])
+        fn = ctx.scope.function if scope is None or scope is ctx.scope else scope.function
+        param = fn.param(name) if fn is not None else None
+        if fn is None or param is None:
+            return False
+        callers = self.calls_to(fn) if fn.name != "__call__" else []
+        found = False
+        for cs in callers:
+            arg = _argument_for(cs.node, param, fn.is_method)
+            if arg is None:
+                continue
+            if isinstance(arg, cst.Call) and dotted(arg.func) == cls:
+                found = True
+            elif isinstance(arg, cst.Name) and self._is_instance(arg.value, cs.ctx, cs.seq, cls, depth + 1):
+                found = True
+            else:
+                return False  # a caller passes something else: the call may run anything
+        return found
 
     def _spawned_call(self, site: CallSite) -> CallSite | None:
         """The call a process launcher makes: ``torch.multiprocessing.spawn(fn, args=(a, b))`` and
@@ -2784,3 +2827,18 @@ def _parse_absl_define(call: cst.Call, last: str) -> ArgOption | None:
 
 
 __all__ = ["Resolver", "Namespace", "DataclassInstance", "ObjectRef", "EvalScope", "LITERAL", "json"]
+
+
+def _argument_for(call: cst.Call, param: Any, method: bool) -> cst.BaseExpression | None:
+    """The expression a call passes for ``param`` (by keyword, else by position; a method's ``self`` is not
+    written); None when it is not passed or passed through ``*args``/``**kwargs``."""
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == param.name:
+            return a.value
+    if param.index is None:
+        return None
+    index = param.index - (1 if method else 0)
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in positional[: index + 1]) or index < 0 or index >= len(positional):
+        return None
+    return positional[index].value
