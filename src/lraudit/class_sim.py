@@ -481,16 +481,14 @@ def writer_counter(run_factory: Callable[[], ClassRun], plan: ClassPlan, method:
     return counters[0]
 
 
-def writer_value_at(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str, counter: Counter,
+def writer_value_at(run_factory: Callable[[], ClassRun], method: str, counter: Counter, inner: bool,
                     indices: Sequence[int]) -> list[float]:
     """The rates of ``writer_values`` at ``indices``, each from one call made with the counter set to what the
     calls before would have left (raises ClassSimError when a call leaves the rate unwritten: it would depend on
-    the rate an earlier call wrote)."""
+    the rate an earlier call wrote). ``inner``: ``writes_before_stepping``, so a training step uses the rate
+    written in the same call; otherwise the one the call before wrote (or the constructor's)."""
     run = run_factory()
     lr0 = run.lr()
-    # the rate a training step uses is the one written in the same call when the call writes before it steps the
-    # optimizer; when it steps first (or never), the one the call before wrote (or the constructor's)
-    inner = method in plan.steps_optimizer and _writes_before_stepping(run_factory, method)
     out = []
     for k in indices:
         if not inner and k == 0:
@@ -509,23 +507,32 @@ def writer_value_at(run_factory: Callable[[], ClassRun], plan: ClassPlan, method
     return out
 
 
-def first_written(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str) -> tuple[int, float] | None:
+def first_written(run_factory: Callable[[], ClassRun], method: str, inner: bool) -> tuple[int, float] | None:
     """(1, rate) when the first training step runs at the optimizer's own rate, before the class writes one: its
-    ``__init__`` writes no rate and ``method`` does not write before it steps the optimizer (it is called after
-    ``optimizer.step()``, or steps first); the rate is that of step 1, the first the class wrote. None otherwise."""
-    if method in plan.steps_optimizer and _writes_before_stepping(run_factory, method):
+    ``__init__`` writes no rate and ``method`` does not write before it steps the optimizer (``inner`` is
+    ``writes_before_stepping``); the rate is that of step 1, the first the class wrote. None otherwise."""
+    if inner:
         return None
     run = run_factory()
-    if any(g.lr_writes for g in run.optimizer.param_groups if isinstance(g, LiveGroup)):
+    if _rate_writes(run):
         return None
     writer_call(run, method)
-    if not any(g.lr_writes for g in run.optimizer.param_groups if isinstance(g, LiveGroup)):
+    if not _rate_writes(run):
         return None
     return 1, run.lr()
 
 
-def _writes_before_stepping(run_factory: Callable[[], ClassRun], method: str) -> bool:
-    """One call of ``method`` on a fresh object writes the rate before it steps the optimizer."""
+def _rate_writes(run: ClassRun) -> int:
+    """How many times the analysed code has written a group's rate on the run's optimizer (start() made its
+    groups LiveGroups)."""
+    return sum(g.lr_writes for g in run.optimizer.param_groups)
+
+
+def writes_before_stepping(run_factory: Callable[[], ClassRun], plan: ClassPlan, method: str) -> bool:
+    """``method`` steps the optimizer and, in one call on a fresh object, writes the rate before it does: the
+    training step of a call uses the rate that call wrote."""
+    if method not in plan.steps_optimizer:
+        return False
     run = run_factory()
     for g in run.optimizer.param_groups:
         g["lr"] = float("nan")
@@ -601,4 +608,4 @@ def _reads_rate(plan: ClassPlan) -> bool:
 
 __all__ = ["ArgRef", "ClassPlan", "ClassRun", "ClassSimError", "Counter", "UnknownArg", "UserClass",
            "first_written", "is_closed_form", "start", "value_at", "writer_call", "writer_counter", "writer_value_at",
-           "writer_values", "EvalError"]
+           "writer_values", "writes_before_stepping", "EvalError"]

@@ -96,6 +96,11 @@ class Location:
     end_column: int
     file: str = ""  # another file of the repository (its display path); "" for the analysed file
 
+    @property
+    def place(self) -> str:
+        """Where it is, in words: ``transformer/Optim.py:32`` in another module, ``line 32`` in the analysed file."""
+        return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
+
     @staticmethod
     def unknown() -> "Location":
         return Location(1, 1, 1, 1)

@@ -475,6 +475,7 @@ def _writer_curve(plan: Any, build: Callable[[], Any], method: str, length: int,
     short, sampled steps when the rate depends on one counter alone (class_sim.writer_counter)."""
     from . import class_sim
 
+    inner = class_sim.writes_before_stepping(build, plan, method)
     if not sampled:
         lr = tuple(class_sim.writer_values(build, plan, method, length))
         steps_used: tuple[int, ...] | None = None
@@ -491,7 +492,7 @@ def _writer_curve(plan: Any, build: Callable[[], Any], method: str, length: int,
         idx = sample_indices(length, opts.samples)
 
         def point(ks: list[int]) -> list[float]:
-            return class_sim.writer_value_at(build, plan, method, counter, ks)
+            return class_sim.writer_value_at(build, method, counter, inner, ks)
 
         lr = tuple(point(idx))
         summary = _sampled_summary(lr, idx, point)
@@ -499,7 +500,7 @@ def _writer_curve(plan: Any, build: Callable[[], Any], method: str, length: int,
     if any(not _num(x) for x in lr):
         return Curve(None, None, length, horizon_source, unit,  # type: ignore[arg-type]
                      error=f"{name} computes a rate that is not a finite number")
-    first = class_sim.first_written(build, plan, method) if length > 1 else None
+    first = class_sim.first_written(build, method, inner) if length > 1 else None
     return Curve(lr, steps_used, length, horizon_source, unit, assumption=assumption,  # type: ignore[arg-type]
                  relative=relative, summary=summary, first_written=first)
 

@@ -30,7 +30,7 @@ from ..facts import (
 from ..parse import Locator
 from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, build_index
+from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, build_index, lr_subscript
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .run_sizes import is_run_size
@@ -383,7 +383,7 @@ class _Builder:
         step = ci.methods.get("step") if ci is not None else None
         if step is None or not all(_does_nothing(st) for st in step.node.body.body):
             return None
-        return f"its class {ci.name}'s step() ({_place(self.loc.location(step.node))}) does nothing"  # type: ignore
+        return f"its class {ci.name}'s step() ({self.loc.location(step.node).place}) does nothing"  # type: ignore
 
     def _param_leaves(self, node: cst.BaseExpression, ctx: Ctx, seq: int, depth: int) -> list[cst.BaseExpression]:
         """The expressions an optimizer's params argument is made of: list/tuple elements and group dicts'
@@ -561,7 +561,7 @@ class _Builder:
         writer = self._rate_writer(c.oid)
         if writer is not None:
             ci = self.ix.classes[writer.cls]
-            where = ", ".join(f"{m}() ({_place(self.loc.location(ci.methods[m].node))})" for m in writer.methods)
+            where = ", ".join(f"{m}() ({self.loc.location(ci.methods[m].node).place})" for m in writer.methods)
             description = f"class {writer.cls} sets the rate of the optimizer it is given in {where}"
         elif c.custom_class:
             ci = self.ix.classes.get(c.custom_class)
@@ -1041,13 +1041,7 @@ class _Builder:
 
         owned = owned_writes(self.flow)  # a rate-writing class's writes are its steps (rate_writers.py)
         for w in self.ix.sub_writes:
-            if owned(w.ctx):
-                continue
-            sl = w.target.slice
-            if len(sl) != 1 or not isinstance(sl[0].slice, cst.Index):
-                continue
-            key = sl[0].slice.value
-            if not (isinstance(key, cst.SimpleString) and key.evaluated_value == "lr"):
+            if owned(w.ctx) or not lr_subscript(w.target):
                 continue
             base = w.target.value
             opts = self._param_group_owner(base, w.ctx, w.seq)
@@ -1359,11 +1353,6 @@ def _stepped(sites: tuple[StepSite, ...]) -> str:
 
 def call_path(node: cst.Call) -> str | None:
     return dotted(node.func)
-
-
-def _place(loc: Location) -> str:
-    """``transformer/Optim.py:32`` in another module of the repository, ``line 32`` in the analysed file."""
-    return f"{loc.file}:{loc.line}" if loc.file else f"line {loc.line}"
 
 
 def _does_nothing(stmt: cst.CSTNode) -> bool:

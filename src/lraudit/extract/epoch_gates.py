@@ -20,7 +20,7 @@ from typing import Any
 import libcst as cst
 
 from ..facts import Known
-from .index import Indexer, SubscriptWrite
+from .index import Indexer, SubscriptWrite, lr_subscript
 from .values import Resolver
 
 MAX_WRITES = 200
@@ -31,7 +31,7 @@ def repeated_epoch_decays(ix: Indexer, resolver: Resolver, locator: Any) -> list
         return []
     from .manual import _aug_lr_writes, _enclosing_tests
 
-    writes: list[SubscriptWrite] = [w for w in ix.sub_writes if _lr_key(w.target)] + _aug_lr_writes(ix)
+    writes: list[SubscriptWrite] = [w for w in ix.sub_writes if lr_subscript(w.target)] + _aug_lr_writes(ix)
     out: list[dict[str, Any]] = []
     for w in writes[:MAX_WRITES]:
         factor = _factor(w, ix, resolver)
@@ -57,12 +57,6 @@ def repeated_epoch_decays(ix: Indexer, resolver: Resolver, locator: Any) -> list
         out.append({"loc": loc, "write": ix.text(w.stmt, 80), "condition": " and ".join(ix.text(t, 60) for t in tests),
                     "factor": factor, "batch_loop": locator.line(batch.node), "epoch_var": sorted(epoch_vars)[0]})
     return out
-
-
-def _lr_key(target: cst.Subscript) -> bool:
-    sl = target.slice
-    return len(sl) == 1 and isinstance(sl[0].slice, cst.Index) and isinstance(sl[0].slice.value, cst.SimpleString) \
-        and sl[0].slice.value.evaluated_value == "lr"
 
 
 def _factor(w: SubscriptWrite, ix: Indexer, resolver: Resolver) -> float | None:

@@ -262,6 +262,13 @@ class SubscriptWrite:
     stmt: cst.CSTNode
 
 
+def lr_subscript(target: cst.Subscript) -> bool:
+    """``X["lr"]``: a subscript whose one key is the string ``"lr"`` (a learning-rate write or read)."""
+    sl = target.slice
+    return len(sl) == 1 and isinstance(sl[0].slice, cst.Index) and isinstance(sl[0].slice.value, cst.SimpleString) \
+        and sl[0].slice.value.evaluated_value == "lr"
+
+
 _SKIP_EXPR = (
     cst.Name,
     cst.Integer,
@@ -340,6 +347,8 @@ class Indexer:
         self.calls: list[CallSite] = []
         self.loops: dict[str, LoopInfo] = {}
         self.sub_writes: list[SubscriptWrite] = []
+        # ``g["lr"] *= x`` statements as writes, computed once when first asked for (manual._aug_lr_writes)
+        self.aug_lr_writes: tuple[SubscriptWrite, ...] | None = None
         self.lambdas: list[tuple[cst.Lambda, Ctx]] = []
         # every Name read in an expression: name -> [(path of the call it is an argument of, ctx, seq)]
         self.reads: dict[str, list[tuple[str | None, Ctx, int]]] = {}

@@ -38,7 +38,7 @@ import libcst as cst
 
 from ..facts import FileFacts, FunctionValue, Known, Location, SchedulerFact, Unknown, Value
 from .imports import dotted
-from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text
+from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text, lr_subscript
 from .loops import over_param_groups
 from .run_sizes import is_run_size
 from .values import EvalScope, Resolver, symbol_text
@@ -1499,14 +1499,7 @@ def _lr_subwrites(ix: Indexer) -> list[SubscriptWrite]:
 
 
 def _plain_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
-    out = []
-    for w in ix.sub_writes:
-        sl = w.target.slice
-        if len(sl) == 1 and isinstance(sl[0].slice, cst.Index):
-            key = sl[0].slice.value
-            if isinstance(key, cst.SimpleString) and key.evaluated_value == "lr":
-                out.append(w)
-    return out
+    return [w for w in ix.sub_writes if lr_subscript(w.target)]
 
 
 _AUG_OPS: dict[type, type] = {cst.MultiplyAssign: cst.Multiply, cst.DivideAssign: cst.Divide,
@@ -1517,15 +1510,12 @@ def _aug_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
     """``g["lr"] *= 0.1`` (and ``/=``, ``+=``, ``-=``) as writes ``g["lr"] = g["lr"] * 0.1``. The index does not
     record augmented subscript writes, so their context is recovered from the read of the group's name that the
     index makes for the same statement (same loops and statement path). Computed once per index."""
-    cached = getattr(ix, "_aug_lr_writes", None)
-    if cached is not None:
-        return list(cached)
+    if ix.aug_lr_writes is not None:
+        return list(ix.aug_lr_writes)
     out: list[SubscriptWrite] = []
     for small, line, order in _aug_statements(ix.module.body, ()):
         target = small.target
-        sl = target.slice
-        if not (len(sl) == 1 and isinstance(sl[0].slice, cst.Index) and
-                isinstance(sl[0].slice.value, cst.SimpleString) and sl[0].slice.value.evaluated_value == "lr"):
+        if not lr_subscript(target):
             continue
         root: cst.BaseExpression = target.value
         while isinstance(root, (cst.Subscript, cst.Attribute)):
@@ -1540,7 +1530,7 @@ def _aug_lr_writes(ix: Indexer) -> list[SubscriptWrite]:
         value = cst.BinaryOperation(left=target, operator=_AUG_OPS[type(small.operator)](),
                                     right=_paren(small.value))
         out.append(SubscriptWrite(target, value, ctx, seq, line))
-    ix._aug_lr_writes = tuple(out)  # type: ignore[attr-defined]
+    ix.aug_lr_writes = tuple(out)
     return out
 
 

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import libcst as cst
 
-from .index import ClassInfo, Ctx, Indexer
+from .index import ClassInfo, Ctx, Indexer, lr_subscript
 
 #: methods that restore or report state: a write there is not a step of the schedule
 _NOT_STEPS = frozenset({"__init__", "load_state_dict", "state_dict", "__repr__", "__str__", "__getstate__",
@@ -55,7 +55,7 @@ def rate_writer_classes(ix: Indexer, exclude: set[str]) -> dict[str, RateWriter]
     if not ix.classes:
         return out
     assigning = {w.ctx.scope.function.class_name for w in [*ix.sub_writes, *_aug_lr_writes(ix)]
-                 if w.ctx.scope.function is not None and w.ctx.scope.function.class_name and _lr_key(w.target)}
+                 if w.ctx.scope.function is not None and w.ctx.scope.function.class_name and lr_subscript(w.target)}
     for name in sorted(ix.classes):
         ci = ix.classes[name]
         if name in exclude or name not in assigning or any(b != "object" for b in ci.bases):
@@ -64,13 +64,6 @@ def rate_writer_classes(ix: Indexer, exclude: set[str]) -> dict[str, RateWriter]
         if got is not None:
             out[name] = got
     return out
-
-
-def _lr_key(target: cst.Subscript) -> bool:
-    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
-        return False
-    key = target.slice[0].slice.value
-    return isinstance(key, cst.SimpleString) and key.value[1:-1] == "lr"
 
 
 def owned_writes(flow: Any) -> Callable[[Ctx], bool]:
@@ -219,11 +212,7 @@ class _MethodScan(cst.CSTVisitor):
         return None
 
     def _lr_target(self, target: cst.BaseExpression) -> None:
-        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
-            return
-        key = target.slice[0].slice
-        if not isinstance(key, cst.Index) or not isinstance(key.value, cst.SimpleString) or \
-                key.value.evaluated_value != "lr":
+        if not isinstance(target, cst.Subscript) or not lr_subscript(target):
             return
         base = target.value
         if self._in_other_loop():

@@ -246,6 +246,7 @@ class Resolver:
         self._bound: list[dict[str, Value]] = []  # comprehension variables being resolved (innermost last)
         self._locals_nodes: dict[tuple[int, str], cst.Name] = {}  # names read by locals() (kept for memo ids)
         self._alias_sites: dict[int, list[CallSite]] = {}
+        self._instance_sites: dict[str, list[CallSite]] = {}  # class -> calls of its instances (_instance_calls)
         self._config_cache: dict[str, Any] = {}
         self._depth = 0
         # while a branch condition is evaluated (conditions.py): an option nobody sets is None, as argparse makes it
@@ -807,11 +808,9 @@ class Resolver:
         ``name`` is assigned ``cls(...)`` in its function, or is a parameter that every call of the function that
         passes it gives ``cls(...)`` or such a name (the Annotated Transformer's ``loss_compute(out, y, norm)`` in
         ``run_epoch``, given ``SimpleLossCompute(...)``)."""
-        hit = self._instance_sites.get(cls) if hasattr(self, "_instance_sites") else None
+        hit = self._instance_sites.get(cls)
         if hit is not None:
             return list(hit)
-        if not hasattr(self, "_instance_sites"):
-            self._instance_sites: dict[str, list[CallSite]] = {}
         self._instance_sites[cls] = []  # (a cycle through the callers finds nothing more)
         out = [site for site in self.ix.calls if isinstance(site.node.func, cst.Name)
                and site.path not in self.ix.classes and self._is_instance(site.path, site.ctx, site.seq, cls, 0)]
