@@ -164,3 +164,17 @@ def test_extraction_repeated_gives_the_same_facts(monkeypatch: pytest.MonkeyPatc
     again = extract(module, path, text=text, display="train.py").facts  # linked index and positions reused
     assert LINKED_INDEXES.hits > 0
     assert again == first
+
+
+def test_text_cut_per_call_not_per_cache():
+    """``Indexer.text`` caches a node's text once: a short excerpt asked for first must not stand in for a longer
+    one asked for later (the checkpoint test searches 300 characters of a value another message cut at 60)."""
+    code = "x = load_state_dict(torch.load(os.path.join(args.output_dir, 'checkpoint-latest.pth'))['scheduler'])\n"
+    module = cst.parse_module(code)
+    ix = build_index(module)
+    value = module.body[0].body[0].value
+    short = ix.text(value, 20)
+    assert short.endswith("…") and len(short) == 20
+    full = ix.text(value, 300)
+    assert full == code.strip()[len("x = "):]
+    assert ix.text(value, 20) == short

@@ -30,7 +30,7 @@ from ..facts import (
 from ..parse import Locator
 from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, build_index, lr_subscript
+from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, _cut, build_index, lr_subscript
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .run_sizes import is_run_size
@@ -1051,7 +1051,7 @@ class _Builder:
             for oid in opts or [None]:
                 out.append(LrWrite(oid, self.loc.location(w.stmt), self.ix.text(w.value, 80),
                                    sc.context, sc.loop_id, fn.qualname if fn else None, value,  # type: ignore
-                                   conditional=w.ctx.conds > 0, code=_code_text(w.value, 400)))
+                                   conditional=w.ctx.conds > 0, code=_cut(_code_text(w.value), 400)))
         return out
 
     def _param_group_owner(self, base: cst.BaseExpression, ctx: Ctx, seq: int) -> list[str]:

@@ -308,12 +308,15 @@ def _global_names(block: cst.BaseSuite, depth: int = 0) -> frozenset[str]:
     return frozenset(out)
 
 
-def _code_text(node: cst.CSTNode, limit: int = 120) -> str:
+def _code_text(node: cst.CSTNode) -> str:
     try:
         text = cst.Module(body=[]).code_for_node(node)
     except Exception:
         return "?"
-    text = " ".join(text.split())
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -364,12 +367,14 @@ class Indexer:
 
     # ------------------------------------------------------------------------------------ helpers
     def text(self, node: cst.CSTNode, limit: int = 120) -> str:
+        """The node's code on one line, cut to ``limit`` characters. The whole text is cached per node and cut per
+        call, so a short excerpt asked for first never stands in for a longer one asked for later."""
         key = id(node)
         t = self.text_cache.get(key)
         if t is None:
-            t = _code_text(node, limit)
+            t = _code_text(node)
             self.text_cache[key] = t
-        return t
+        return _cut(t, limit)
 
     def _next(self) -> int:
         self._seq += 1

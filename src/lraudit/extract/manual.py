@@ -38,7 +38,7 @@ import libcst as cst
 
 from ..facts import FileFacts, FunctionValue, Known, Location, SchedulerFact, Unknown, Value
 from .imports import dotted
-from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text, lr_subscript
+from .index import AssignRec, CallSite, Ctx, FunctionInfo, Indexer, LoopInfo, SubscriptWrite, _code_text, _cut, lr_subscript
 from .loops import over_param_groups
 from .run_sizes import is_run_size
 from .values import EvalScope, Resolver, symbol_text
@@ -1581,7 +1581,7 @@ def _aug_lr_facts(writes: list[SubscriptWrite], resolver: Resolver, contexts: An
         for oid in opts or [None]:
             out.append(LrWrite(oid, builder.loc.location(w.stmt), builder.ix.text(w.value, 80), sc.context,
                                sc.loop_id, fn.qualname if fn else None, Unknown("computed from the current rate"),
-                               conditional=w.ctx.conds > 0, code=_code_text(w.value, 400)))
+                               conditional=w.ctx.conds > 0, code=_cut(_code_text(w.value), 400)))
     return out
 
 
