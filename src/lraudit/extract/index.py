@@ -163,6 +163,7 @@ class AssignRec:
     index: int | None = None  # position in a tuple unpacking
     node: cst.CSTNode | None = None  # the statement (for locations)
     op: str | None = None  # augmented operator
+    function: "FunctionInfo | None" = None  # kind "def": the function it defines (also in a linked module)
 
 
 @dataclass
@@ -185,6 +186,9 @@ class FunctionInfo:
     decorators: list[cst.Decorator] = field(default_factory=list)
     returns: list[tuple[cst.BaseExpression, Ctx]] = field(default_factory=list)
     loops: list[str] = field(default_factory=list)
+    # the first parameter of a ``@classmethod`` (``cls``), when a call of it builds this very class: no class of the
+    # module derives from it, so ``cls(...)`` in ``from_opt(cls, ...)`` is read as ``ClassName(...)``
+    cls_param: str | None = None
 
     @property
     def is_method(self) -> bool:
@@ -308,6 +312,24 @@ def _global_names(block: cst.BaseSuite, depth: int = 0) -> frozenset[str]:
     return frozenset(out)
 
 
+def _base_names(stmts: Sequence[cst.CSTNode], depth: int = 0) -> set[str]:
+    """The last name of every base class of the classes these statements define, in blocks at any depth."""
+    out: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, cst.ClassDef):
+            for arg in stmt.bases:
+                name = dotted(arg.value)
+                if name:
+                    out.add(name.rsplit(".", 1)[-1])
+        if depth < 12 and isinstance(stmt, _BLOCK_HOLDERS):
+            out |= _base_names([c for c in stmt.children if isinstance(c, _BLOCK_HOLDERS)], depth + 1)
+    return out
+
+
+_BLOCK_HOLDERS = (cst.BaseCompoundStatement, cst.IndentedBlock, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                  cst.Finally)
+
+
 def _code_text(node: cst.CSTNode) -> str:
     try:
         text = cst.Module(body=[]).code_for_node(node)
@@ -347,6 +369,7 @@ class Indexer:
         self.functions: dict[str, FunctionInfo] = {}
         self.functions_by_name: dict[str, list[FunctionInfo]] = {}
         self.classes: dict[str, ClassInfo] = {}
+        self.derived: set[str] = set()  # names of the module's classes' bases (filled by run())
         self.calls: list[CallSite] = []
         self.loops: dict[str, LoopInfo] = {}
         self.sub_writes: list[SubscriptWrite] = []
@@ -396,6 +419,7 @@ class Indexer:
 
     # ---------------------------------------------------------------------------------- statements
     def run(self) -> "Indexer":
+        self.derived = _base_names(self.module.body)
         ctx = Ctx(self.module_scope)
         self._body(self.module.body, ctx)
         return self
@@ -643,6 +667,9 @@ class Indexer:
         scope = Scope(qualname, "function", parent, class_name=class_name, globals_=_global_names(node.body))
         info = FunctionInfo(qualname, node.name.value, node, params, class_name, scope, list(node.decorators))
         scope.function = info
+        if class_name and parent.kind == "class" and params and params[0].kind == "pos" and \
+                any(dotted(d.decorator) == "classmethod" for d in node.decorators):
+            info.cls_param = params[0].name
         for dec in node.decorators:
             self._expr(dec.decorator, ctx, node)
         self.functions[qualname] = info
@@ -651,7 +678,7 @@ class Indexer:
             self.classes[class_name].methods[node.name.value] = info
         # the definition itself binds the name in the enclosing scope
         parent.assigns.setdefault(node.name.value, []).append(
-            AssignRec(node.name.value, None, ctx, self._next(), "def", node=node)
+            AssignRec(node.name.value, None, ctx, self._next(), "def", node=node, function=info)
         )
         self._block(node.body, Ctx(scope))
 
@@ -733,7 +760,12 @@ class Indexer:
                 first = False
                 continue
             if t is cst.Call:
-                site = CallSite(n, expr_path(n.func), ctx, self._next(), stmt)
+                path = expr_path(n.func)
+                fn = ctx.scope.function
+                if fn is not None and fn.cls_param == path and type(n.func) is cst.Name and \
+                        fn.class_name not in self.derived:
+                    path = fn.class_name  # type: ignore[assignment]  # return cls(optimizer, ...) in a factory
+                site = CallSite(n, path, ctx, self._next(), stmt)
                 if first and direct:
                     site.direct = True
                     site.targets = list(targets or [])

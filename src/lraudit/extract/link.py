@@ -370,7 +370,11 @@ class Linker:
             ci = lm.ix.classes.get(d.class_name or "")
             if ci is None:
                 return []
-            return self._link_class(lm, ci, None)
+            head = site.path.rsplit(".", 1)[0]
+            # `Optimizer.from_opt(...)`: the class is known here by the name the call uses, so that what its
+            # factory builds with `cls(...)` is an object of it
+            named = (alias[0], head) if head.isidentifier() and head == ci.name else None
+            return self._link_class(lm, ci, named)
         out: list[CallSite] = []
         for fn in fns:
             if not self._worth(lm, fn):
@@ -392,7 +396,8 @@ class Linker:
         if alias is not None:
             name = alias[1]
             if init is not None:
-                self.ix.call_aliases.setdefault(id(init), set()).add(alias)
+                # the name the code uses, and in its own module the class's name (`cls(...)` in a factory is one)
+                self.ix.call_aliases.setdefault(id(init), set()).update({alias, (id(lm.ix.module_scope), ci.name)})
             if _clash(self.ix.classes, name, ci) or _clash(self.ix.classes, ci.name, ci):
                 self._note(f"{ci.name} of {lm.unit.rel} has the name of another class here")
                 return []

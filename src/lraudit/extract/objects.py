@@ -504,7 +504,7 @@ class ObjectFlow:
             path = dotted(node.func)
             if path and path in self.ix.functions_by_name:
                 return self._returns(path, None, depth)
-            method = self.instance_method(node.func, ctx, seq)
+            method = self.instance_method(node.func, ctx, seq) or self._class_method(node.func)
             if method is not None:  # model.configure_optimizers(...) with model = GPT(config)
                 return self._fn_returns(method, None, depth)
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("optimizers", "lr_schedulers"):
@@ -728,6 +728,17 @@ class ObjectFlow:
             classes.add(id(ci))
             method = ci.methods.get(func.attr.value)
         if len(classes) != 1 or method is None:
+            return None
+        return method
+
+    def _class_method(self, func: cst.BaseExpression) -> Any:
+        """The ``@classmethod`` / ``@staticmethod`` ``C.m`` calls on a class of the analysed code
+        (``Optimizer.from_opt(model, opt)``, a factory that returns ``cls(...)``)."""
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return None
+        ci = self.ix.classes.get(func.value.value)
+        method = ci.methods.get(func.attr.value) if ci is not None else None
+        if method is None or not any(dotted(d.decorator) in ("classmethod", "staticmethod") for d in method.decorators):
             return None
         return method
 

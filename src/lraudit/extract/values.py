@@ -657,6 +657,8 @@ class Resolver:
         if last.kind in ("def", "class"):
             if last.kind == "def":
                 fn = self._function_named(name, scope)
+                if fn is None or fn.node is not last.node:  # the def itself, in a linked module too
+                    fn = last.function
                 if fn is not None:
                     return Known(FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)),
                                                file=self.def_file(fn.node)),
@@ -1720,10 +1722,12 @@ class Resolver:
             v = caller.resolve(a.value, ctx, seq)
             if not isinstance(v, Known):
                 return Unknown(f"{name}() gets an argument that is not known: {v.reason}")  # type: ignore
+            # `make_decay_fn(opt)` with the parsed command line: the helper reads its attributes as options
+            value = _namespace_host(caller, a.value, ctx) if isinstance(v.value, Namespace) else v.value
             if a.keyword is not None:
-                kwargs[a.keyword.value] = v.value
+                kwargs[a.keyword.value] = value
             else:
-                args.append(v.value)
+                args.append(value)
         fv = FunctionValue(fn.node, fn.name, self.loc_line(fn.node), scope=EvalScope(self, Ctx(fn.scope)),
                            file=self.def_file(fn.node))
         # the same function on the same values gives the same result (the evaluator is deterministic, and the
