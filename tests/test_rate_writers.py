@@ -429,3 +429,12 @@ def test_cls_is_not_read_as_the_class_when_a_subclass_may_call_the_factory() -> 
     facts = facts_of(text, "factory_optim.py")
     assert not [s for s in facts.schedulers if s.cls == "custom:Optimizer"]
     assert [o.cls for o in facts.optimizers][:1] == ["torch.optim.Adam"]
+
+
+def test_a_torch_optimizer_subclass_of_the_same_name_is_not_a_subclass() -> None:
+    """``class AdaFactor(torch.optim.Optimizer)`` beside the module's own ``Optimizer`` (OpenNMT-py) derives from
+    torch's class, not from it: ``cls(...)`` still builds the wrapper."""
+    text = (SCRIPTS / "factory_optim.py").read_text(encoding="utf-8")
+    text = text.replace("def main():", "class AdaFactor(torch.optim.Optimizer):\n    pass\n\n\ndef main():")
+    facts = facts_of(text, "factory_optim.py")
+    assert [s.cls for s in facts.schedulers] == ["custom:Optimizer"]

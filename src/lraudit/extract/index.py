@@ -313,14 +313,12 @@ def _global_names(block: cst.BaseSuite, depth: int = 0) -> frozenset[str]:
 
 
 def _base_names(stmts: Sequence[cst.CSTNode], depth: int = 0) -> set[str]:
-    """The last name of every base class of the classes these statements define, in blocks at any depth."""
+    """The plain names of the base classes of the classes these statements define, in blocks at any depth (a dotted
+    base, ``torch.optim.Optimizer``, names a class of another module)."""
     out: set[str] = set()
     for stmt in stmts:
         if isinstance(stmt, cst.ClassDef):
-            for arg in stmt.bases:
-                name = dotted(arg.value)
-                if name:
-                    out.add(name.rsplit(".", 1)[-1])
+            out.update(arg.value.value for arg in stmt.bases if isinstance(arg.value, cst.Name))
         if depth < 12 and isinstance(stmt, _BLOCK_HOLDERS):
             out |= _base_names([c for c in stmt.children if isinstance(c, _BLOCK_HOLDERS)], depth + 1)
     return out
