@@ -186,8 +186,8 @@ class FunctionInfo:
     decorators: list[cst.Decorator] = field(default_factory=list)
     returns: list[tuple[cst.BaseExpression, Ctx]] = field(default_factory=list)
     loops: list[str] = field(default_factory=list)
-    # the first parameter of a ``@classmethod`` (``cls``), when a call of it builds this very class: no class of the
-    # module derives from it, so ``cls(...)`` in ``from_opt(cls, ...)`` is read as ``ClassName(...)``
+    # the first parameter of a ``@classmethod`` (``cls``): ``cls(...)`` in ``from_opt(cls, ...)`` is indexed as
+    # ``ClassName(...)`` when no class of the module derives from the class (``Indexer.derived``)
     cls_param: str | None = None
 
     @property
