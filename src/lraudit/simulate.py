@@ -998,6 +998,11 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
                     v = in_effect[j]
                     break
                 v = value_at(j, current)
+                if v is not None and plan.kind != "expr" and value_at(j, current * 2 + 1.0) != v:
+                    # the write found walking back scales the rate before it (`if epoch % 8 == 0: adjust(opt,
+                    # 0.8)`): its value depends on every earlier write, which independent samples do not replay
+                    raise Unresolved(f"the hand-written schedule updates the rate from its previous value, and a "
+                                     f"{length}-step run is too long to replay step by step")
             if v is None and with_peer is not None:
                 v = peer_rate(k)  # nothing written since the epoch's step(): the scheduler's rate
             out = current if v is None else v

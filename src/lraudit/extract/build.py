@@ -1139,11 +1139,37 @@ class _Builder:
                 if real:
                     continue
                 upd = updates[-1]
+                if self._beside_a_rate_write(upd.ctx):
+                    continue  # `adjust_learning_rate(optimizer, gamma); lr *= gamma`: a copy kept for the log
                 shown = "only printed or logged" if reads else "never read"
                 out.append(ComputedLr(self.loc.location(upd.node), name,
                                       f"{name} is updated at line {self.loc.line(upd.node)} but {shown}; no optimizer "
                                       "or param_group sees the new value"))
         return out
+
+    def _beside_a_rate_write(self, ctx: Ctx) -> bool:
+        """Whether the block of ``ctx`` also writes the optimizer's rate: a ``["lr"]`` write there (or in a loop
+        over the groups inside it), a call of a function of the analysed code that writes one (faster-rcnn's
+        ``adjust_learning_rate(optimizer, gamma)`` followed by ``lr *= gamma``, which keeps the rate for logs), or
+        may write one: the optimizer handed to a function whose code lraudit does not see."""
+        def same_block(c: Ctx) -> bool:
+            return c.scope is ctx.scope and c.loops[: len(ctx.loops)] == ctx.loops and \
+                c.arms[: len(ctx.arms)] == ctx.arms
+        writes = [w for w in self.ix.sub_writes if lr_subscript(w.target)]
+        if any(same_block(w.ctx) for w in writes):
+            return True
+        for site in self.ix.calls:
+            if site.ctx.scope is not ctx.scope or site.ctx.loops != ctx.loops or site.ctx.arms != ctx.arms:
+                continue
+            fns = self.ix.functions_by_name.get(site.path.rsplit(".", 1)[-1], [])
+            if any(any(_within(w.ctx.scope, fn.scope) for w in writes) for fn in fns):
+                return True
+            if not fns and not _DISPLAY.search(site.path) and \
+                    lookup(self.ix.imports.qualify(site.node.func) or "") is None and any(
+                    self.flow.by_id[o].kind == "optimizer"
+                    for a in site.node.args for o in self.flow.objects(a.value, site.ctx, site.seq)):
+                return True
+        return False
 
     def _checkpoints(self) -> list[CheckpointFact]:
         out = []

@@ -325,7 +325,7 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
                 call = _method_call(call, fn)
             else:
                 carried = _carry(ix, resolver, loop, call, tests, cond, updates, sub, False, base_lr,
-                                 resolver.loc_line(site.node))
+                                 resolver.loc_line(site.node), helper=True)
                 if carried is None or isinstance(carried, str):
                     continue
                 new_call, cond, carry_note = carried
@@ -590,8 +590,8 @@ def _number(v: Value) -> cst.BaseExpression | None:
 
 def _carry(ix: Indexer, resolver: Resolver, loop: LoopInfo, value: cst.BaseExpression,
            tests: list[cst.BaseExpression], cond: cst.BaseExpression | None, updates: dict[str, list[_Update]],
-           sub: Any, own: bool, base_lr: float | None,
-           write_line: int) -> tuple[cst.BaseExpression, cst.BaseExpression | None, str] | str | None:
+           sub: Any, own: bool, base_lr: float | None, write_line: int,
+           helper: bool = False) -> tuple[cst.BaseExpression, cst.BaseExpression | None, str] | str | None:
     """A write whose value does not follow from the step alone, as (value, condition, note) in terms of the step.
 
     * ``g["lr"] *= 0.1`` / ``g["lr"] = g["lr"] * 0.97`` (under ``if epoch in (30, 60)`` or every pass): the rate is
@@ -599,7 +599,10 @@ def _carry(ix: Indexer, resolver: Resolver, loop: LoopInfo, value: cst.BaseExpre
     * ``curr_lr /= 3; g["lr"] = curr_lr`` (pytorch-tutorial): the same for the carried value, from its value before
       the loop; the write must run every pass, or exactly when the update runs (after it);
     * a constant written under a condition on the step (``if epoch == 25: g["lr"] = 1e-5``): the rate is the
-      optimizer's until the first pass where the condition holds, and the constant from then on.
+      optimizer's until the first pass where the condition holds, and the constant from then on;
+    * a ``helper`` called under such a condition (``if epoch % 8 == 0: adjust(optimizer, 0.8)``): called exactly
+      when the condition holds, on the rate carried from the call before, since the helper may scale the current
+      rate rather than write a constant (calling it at every pass from the first would compound the factor).
 
     Returns None when the value is a constant written without such a condition (a resume, a restore), and a
     reason (str) when the value carries state in a way this does not unroll."""
@@ -646,6 +649,8 @@ def _carry(ix: Indexer, resolver: Resolver, loop: LoopInfo, value: cst.BaseExpre
     if _mentions(value, {TIME}):
         return value, cond, ""
     if cond is not None and _mentions(cond, {TIME}):
+        if helper:
+            return value, cond, ""
         count = _count_expr([sub(t) for t in tests], True)
         return value, _expr(f"{_code(count)} > 0"), _FROM_FIRST
     return None
