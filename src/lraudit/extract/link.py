@@ -21,6 +21,7 @@ from __future__ import annotations
 import builtins
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -569,13 +570,15 @@ def _scheduler_like(ci: ClassInfo) -> bool:
     return any("LRScheduler" in b or "Scheduler" in b.rsplit(".", 1)[-1] for b in ci.bases) or "get_lr" in ci.methods
 
 
-def sys_path_inserts(ix: Indexer, resolver: Any) -> list[str]:
-    """Directories the file puts on ``sys.path`` (``sys.path.insert(0, ...)``/``append``), resolved as paths."""
+def sys_path_inserts(ix: Indexer, resolver: Any, depth: int = 0) -> list[str]:
+    """Directories the file puts on ``sys.path`` (``sys.path.insert(0, ...)``/``append``, also inside a helper
+    whose parameter its callers give: ``add_path(osp.join(this_dir, "lib"))``), resolved as paths; then the
+    directories a sibling module it imports puts there when imported (faster-rcnn's ``import _init_paths``)."""
     out: list[str] = []
     for site in ix.calls:
         if site.path not in ("sys.path.insert", "sys.path.append") or not site.node.args:
             continue
-        arg = site.node.args[-1].value
+        arg, front = site.node.args[-1].value, site.path == "sys.path.insert"
         try:
             v = resolver._path_expr(arg, site.ctx, site.seq)
         except Exception:  # a path lraudit cannot compute is simply not an import root
@@ -584,10 +587,47 @@ def sys_path_inserts(ix: Indexer, resolver: Any) -> list[str]:
         if isinstance(value, str) and value:
             d = value if os.path.isabs(value) else os.path.join(os.path.dirname(resolver.path), value)
             d = os.path.normpath(d)
-            if site.path == "sys.path.insert":
+            if front:
                 out.insert(0, d)
             else:
                 out.append(d)
+    if depth == 0:
+        for module_inserts in _sibling_inserts(ix, resolver):
+            out = module_inserts + [d for d in out if d not in module_inserts]
+    return out
+
+
+def _sibling_inserts(ix: Indexer, resolver: Any) -> list[list[str]]:
+    """For each ``import name`` at the top of the file that names a module beside it whose code edits
+    ``sys.path`` when imported, in import order: the directories it puts there."""
+    from .values import _module_resolver
+
+    here = os.path.dirname(os.path.abspath(resolver.path))
+    out: list[list[str]] = []
+    for stmt in ix.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Import):
+                continue
+            for alias in small.names:
+                if not isinstance(alias.name, cst.Name) or alias.name.value in sys.stdlib_module_names:
+                    continue
+                path = os.path.join(here, alias.name.value + ".py")
+                try:
+                    if not os.path.isfile(path) or os.path.getsize(path) > 200_000:
+                        continue
+                    with open(path, "rb") as fh:
+                        if b"sys.path" not in fh.read():
+                            continue
+                except OSError:
+                    continue
+                other = _module_resolver(path, 1)
+                if other is None or isinstance(other, str):
+                    continue
+                got = sys_path_inserts(other.ix, other, depth=1)
+                if got:
+                    out.append(got)
     return out
 
 
