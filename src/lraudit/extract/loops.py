@@ -51,11 +51,18 @@ def classify_loops(ix: Indexer) -> None:
             step = any(c.path.endswith(".step") for c in loop.calls)
             if backward or (step and _ITER_RE.search(loop.iter_text.lower())):
                 loop.kind = "iteration"
-    # `while True:` / `while not done:` loops that update the model themselves are iteration loops
+    # `while True:` / `while not done:` loops that update the model themselves are iteration loops, and so is an
+    # outermost `for _ in range(n):` / `for t in range(T):` whose own body runs backward() and a step()
     for loop in ix.loops.values():
         if loop.kind == "unknown" and isinstance(loop.node, cst.While) and loop.parent is None:
             if any(c.path.endswith((".backward", ".step", "scaler.step")) for c in loop.calls) or _has_counter(loop):
                 loop.kind = "iteration"
+        elif loop.kind == "unknown" and isinstance(loop.node, cst.For) and loop.parent is None and \
+                not over_param_groups(ix, loop) and not any(
+                    lp.parent == loop.id and not over_param_groups(ix, lp) for lp in ix.loops.values()) and \
+                any(c.path.endswith(".backward") for c in loop.calls) and \
+                any(c.path.endswith(".step") for c in loop.calls):
+            loop.kind = "iteration"
     # an unclassified loop directly inside an epoch loop iterates over batches
     for loop in ix.loops.values():
         if loop.kind == "unknown" and loop.parent is not None:

@@ -326,8 +326,24 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
             else:
                 carried = _carry(ix, resolver, loop, call, tests, cond, updates, sub, False, base_lr,
                                  resolver.loc_line(site.node), helper=True)
-                if carried is None or isinstance(carried, str):
-                    continue
+                if carried is None:
+                    # the same call at every pass (or under a condition on what the run computes): a schedule when
+                    # the helper scales the rate it finds (`adjust_learning_rate(optimizer, 0.9)` each epoch), not
+                    # when it writes the same constant each time
+                    scales = _scales_rate(fv, call, EvalScope(resolver, site.ctx), resolver, site)
+                    if scales is False:
+                        continue
+                    if isinstance(scales, str):
+                        carried = f"what {fn.name}() writes is not known: {scales}"
+                    elif tests:
+                        carried = (f"{fn.name}() scales the current rate, and is called only when "
+                                   f"{' and '.join(ix.text(t, 60) for t in tests)}, which the run decides")
+                    else:
+                        carried = (call, None, f"; {fn.name}() scales the rate it finds, at every "
+                                               f"{_pass_word(loop)}")
+                if isinstance(carried, str):
+                    return None, _unfollowed_call(ix, builder, contexts, site, fn, opt, sid, time, carried,
+                                                  wline, note)  # type: ignore[return-value]
                 new_call, cond, carry_note = carried
                 if not isinstance(new_call, cst.Call):
                     continue
@@ -710,6 +726,54 @@ def _unfollowed(ix: Indexer, builder: Any, contexts: Any, sw: SubscriptWrite, op
             f"{reason}")
     fact = _fact(sid, "manual:loop", loc, opt, None, time.unit, desc, contexts.of(sw.ctx).via)
     return _with_horizon(fact, time)
+
+
+def _unfollowed_call(ix: Indexer, builder: Any, contexts: Any, site: CallSite, fn: FunctionInfo, opt: str | None,
+                     sid: str, time: _Time, reason: str, wline: int, note: str) -> SchedulerFact:
+    """A helper that writes the rate, called from a training loop in a way that is reported but not drawn."""
+    loc = builder.loc.location(site.node)
+    where = note if note.startswith(" in ") else ""
+    desc = (f"{fn.name}() writes param_group['lr'] (line {wline}{where}); called as {ix.text(site.node, 70)}; "
+            f"not simulated: {reason}")
+    fact = _fact(sid, f"manual:{fn.name}", loc, opt, None, time.unit, desc, contexts.of(site.ctx).via)
+    return _with_horizon(fact, time)
+
+
+def _scales_rate(fv: FunctionValue, call: cst.Call, scope: Any, resolver: Resolver, site: CallSite) -> bool | str:
+    """Whether the helper ``fv``, called as ``call`` (its arguments in terms of the step), writes a rate that
+    depends on the rate it finds (``g["lr"] = g["lr"] * factor``): run on two placeholder optimizers whose rates
+    differ. False when it writes the same value on both (a constant: a restore, a reset), a reason when it cannot
+    be run or writes nothing."""
+    from ..evaluate import Budget, EvalError, Opaque, call_function_recording, evaluate_expression
+
+    written: list[float] = []
+    for current in (1.0, 2.0):
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        for a in call.args:
+            if a.star:
+                return "the call passes *args or **kwargs"
+            if _is_object_arg(resolver, a.value, site):
+                val: Any = Opaque("an optimizer", ({"lr": current},))
+            else:
+                try:
+                    val = evaluate_expression(a.value, scope, Budget(max_seconds=0.5), local={TIME: 0})
+                except EvalError as exc:
+                    return str(exc)
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = val
+            else:
+                args.append(val)
+        try:
+            _, writes = call_function_recording(fv, args, kwargs, Budget(max_seconds=0.5))
+        except EvalError as exc:
+            return str(exc)
+        except Exception as exc:  # the evaluator must never take the run down
+            return type(exc).__name__
+        if not writes or not isinstance(writes[0], (int, float)):
+            return "it writes no number on the optimizer it is given"
+        written.append(float(writes[0]))
+    return written[0] != written[1]
 
 
 def _after_steps(facts: FileFacts, ix: Indexer, resolver: Resolver, builder: Any, loop: LoopInfo, ctx: Ctx,

@@ -637,6 +637,13 @@ class Resolver:
             return v
         return Unknown(f"{name} is the parameter or the value assigned at line {lines}, depending on the path taken")
 
+    def _restores_in_try(self, rec: AssignRec) -> bool:
+        """An assignment in the body of a ``try`` whose value reads a checkpoint (``torch.load``, ``ckpt[...]``)."""
+        if rec.value is None or not rec.ctx.arms or not _RESTORE_RE.search(self.ix.text(rec.value, 300)):
+            return False
+        return any(0 in arms and getattr(self.ix.branches.get(bid), "kind", None) == "try"
+                   for bid, arms in rec.ctx.arms)
+
     def _normalizes(self, name: str, rec: AssignRec) -> bool:
         """The assignment sits in the arm of a test on the parameter's own type or absence (``isinstance(name,
         str)``, ``name is None``, ``not name``, ``type(name) == ...``): the parameter normalized into the form the
@@ -683,7 +690,10 @@ class Resolver:
                 return value
             return Unknown(f"{name} is changed in several places")
         values = []
-        uncond = [r for r in relevant if r.ctx.conds == 0 and not r.ctx.loops]
+        # `try: step = torch.load(ckpt)["step"]` / `except FileNotFoundError: pass`: a fresh run has no checkpoint, so
+        # the restore in the try body is as conditional as `if os.path.exists(ckpt): step = ...`
+        restoring = {id(r) for r in relevant if self._restores_in_try(r)}
+        uncond = [r for r in relevant if r.ctx.conds == 0 and not r.ctx.loops and id(r) not in restoring]
         candidates = relevant
         if uncond:
             idx = relevant.index(uncond[-1])
@@ -692,7 +702,8 @@ class Resolver:
             values.append((r, self._assign_value(r)))
         # `start_epoch = 0` then `if args.resume: start_epoch = ckpt["epoch"]`: a fresh run keeps the default
         if uncond and len(values) > 1 and isinstance(values[0][1], Known) and values[0][1].value is not None and all(
-            r.ctx.conds > 0 and (not isinstance(v, Known) or _same(v.value, values[0][1].value))  # type: ignore
+            (r.ctx.conds > 0 or id(r) in restoring) and (
+                not isinstance(v, Known) or _same(v.value, values[0][1].value))  # type: ignore
             for r, v in values[1:]
         ) and any(not isinstance(v, Known) for _, v in values[1:]):
             first_rec, first_v = values[0]
