@@ -754,7 +754,8 @@ class Resolver:
                 return Known(("open", v), "open() call")
             return Unknown(f"{rec.target} comes from a with-statement")
         if rec.kind == "unpack" and rec.index is not None and isinstance(rec.value, cst.Call):
-            element = self._returned_element(rec.value, rec.index)
+            element = self._parsed_dataclass(rec.value, rec.index, rec.ctx, rec.seq) or \
+                self._returned_element(rec.value, rec.index)
             if element is not None:
                 return element
         value = self.resolve(rec.value, rec.ctx, rec.seq)
@@ -1269,6 +1270,10 @@ class Resolver:
                 hp = self._lightning_hparam(hkey.value, ctx, node)
                 if hp is not None:
                     return hp
+        if isinstance(node.value, cst.Call) and isinstance(node.slice[0].slice.value, cst.Integer):
+            parsed = self._parsed_dataclass(node.value, int(node.slice[0].slice.value.value), ctx, seq)
+            if parsed is not None:  # HfArgumentParser((ScriptArguments,)).parse_args_into_dataclasses()[0]
+                return parsed
         base = self.resolve(node.value, ctx, seq)
         if not isinstance(base, Known):
             return base
@@ -1645,6 +1650,42 @@ class Resolver:
         if isinstance(got, str):
             return Unknown(f"{text}: {got}")
         return Known(got, f"functools.partial of {fv.name} ({_combine(*sources)})")
+
+    def _parsed_dataclass(self, call: cst.Call, index: int, ctx: Ctx, seq: int | None) -> Value | None:
+        """``model_args, data_args, training_args = parser.parse_args_into_dataclasses()`` with ``parser =
+        HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))``: element ``index`` is an instance of
+        that dataclass with its field defaults, which the command line may override, as argparse defaults are read.
+        None when the call is not of that kind or the class at ``index`` is not a dataclass of the analysed code
+        (the library's ``TrainingArguments`` is read by the Trainer adapter)."""
+        if not (isinstance(call.func, cst.Attribute) and call.func.attr.value == "parse_args_into_dataclasses"):
+            return None
+        receiver = call.func.value
+        built: cst.BaseExpression | None = receiver
+        if isinstance(receiver, cst.Name):
+            _, recs = self._assignments(receiver.value, ctx, seq)
+            recs = [r for r in recs if r.kind == "assign"]
+            built = recs[-1].value if len(recs) == 1 else None
+        if not (isinstance(built, cst.Call) and (dotted(built.func) or "").rsplit(".", 1)[-1] in
+                ("HfArgumentParser", "TrlParser") and built.args and not built.args[0].keyword):
+            return None
+        spec = built.args[0].value
+        classes = [e.value for e in spec.elements] if isinstance(spec, (cst.Tuple, cst.List)) else [spec]
+        if index >= len(classes) or any(isinstance(e, cst.StarredElement) for e in getattr(spec, "elements", ())):
+            return None
+        name = dotted(classes[index])
+        if not name:
+            return None
+        home: Resolver | None = None
+        if name not in self.ix.classes:
+            found = self._module_class(name, ctx)
+            if found is None:
+                return None
+            home, name = found
+        ci = (home.ix.classes if home is not None else self.ix.classes).get(name)
+        if ci is None or not ci.is_dataclass:
+            return None
+        return Known(DataclassInstance(name, (), (), home), f"{name}() parsed by HfArgumentParser from the command "
+                                                            "line, which may override its defaults")
 
     def _returned_element(self, call: cst.Call, index: int) -> Value | None:
         """``args, config = parse_option()``: element ``index`` of what a function of this file returns, when it is
