@@ -94,3 +94,14 @@ def test_a_dataclass_of_another_module(tmp_path: Path) -> None:
     assert opt["lr"] == {"value": 0.02, "source": "default of ScriptArguments.lr (configs/args.py:6)"}
     (sched,) = res.schedulers
     assert sched["lr"] is not None and len(sched["lr"]) == 30 and sched["lr"][10] == 0.02 * 0.1
+
+
+def test_a_subclass_of_the_library_training_arguments_is_left_to_the_trainer_adapter() -> None:
+    """alpaca's ``TrainingArguments(transformers.TrainingArguments)`` adds fields to the library's: its inherited
+    fields are not in the file, so it is not read as a dataclass of the code."""
+    text = SCRIPT.replace("class ScriptArguments:", "class ScriptArguments(transformers.TrainingArguments):").replace(
+        "import torch\n", "import torch\nimport transformers\n").replace("PARSED", "(ScriptArguments,)").replace(
+        "UNPACK", "(script_args,) = parser.parse_args_into_dataclasses()")
+    facts = extract(cst.parse_module(text), "train.py", text=text).facts
+    (opt,) = facts.optimizers
+    assert isinstance(opt.lr, Unknown)

@@ -1681,8 +1681,11 @@ class Resolver:
             if found is None:
                 return None
             home, name = found
-        ci = (home.ix.classes if home is not None else self.ix.classes).get(name)
-        if ci is None or not ci.is_dataclass:
+        classes = home.ix.classes if home is not None else self.ix.classes
+        ci = classes.get(name)
+        # a subclass of a library dataclass (alpaca's `TrainingArguments(transformers.TrainingArguments)`) has
+        # fields lraudit does not see: left to what reads it (the Trainer adapter reads the library's defaults)
+        if ci is None or not ci.is_dataclass or any(b not in ("object",) and b not in classes for b in ci.bases):
             return None
         return Known(DataclassInstance(name, (), (), home), f"{name}() parsed by HfArgumentParser from the command "
                                                             "line, which may override its defaults")
