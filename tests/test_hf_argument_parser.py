@@ -105,3 +105,52 @@ def test_a_subclass_of_the_library_training_arguments_is_left_to_the_trainer_ada
     facts = extract(cst.parse_module(text), "train.py", text=text).facts
     (opt,) = facts.optimizers
     assert isinstance(opt.lr, Unknown)
+
+
+TRAINER = '''
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+
+def train():
+    parser = HfArgumentParser((TrainingArguments,))
+    (training_args,) = parser.parse_args_into_dataclasses()
+    trainer = Trainer(model=model, args=training_args, train_dataset=train_dataset)
+    trainer.train()
+
+
+if __name__ == "__main__":
+    train()
+'''
+
+
+def test_set_gives_the_trainer_the_values_of_a_launch(tmp_path: Path) -> None:
+    """``--set`` on TrainingArguments parsed from the command line is the run launched with those flags (FastChat's
+    and alpaca's ``--learning_rate 2e-5 --lr_scheduler_type cosine --warmup_ratio 0.03``); checked against
+    transformers' own schedule at the assumed length."""
+    transformers = __import__("pytest").importorskip("transformers")
+    torch = __import__("pytest").importorskip("torch")
+    path = tmp_path / "train.py"
+    path.write_text(TRAINER, encoding="utf-8")
+    sets = (("learning_rate", "2e-5"), ("lr_scheduler_type", "cosine"), ("num_train_epochs", "3"),
+            ("warmup_ratio", "0.03"))
+    run = audit_paths([str(path)], AnalysisOptions(overrides=sets), jobs=1, cwd=str(tmp_path))
+    (res,) = run.results
+    (opt,) = res.optimizers
+    assert opt["lr"] == {"value": 2e-5, "source": "--set learning_rate=2e-5"}
+    (sched,) = res.schedulers
+    assert sched["class"] == "transformers.get_cosine_schedule_with_warmup"
+    assert sched["args"]["warmup_ratio"] == {"value": 0.03, "source": "--set warmup_ratio=0.03"}
+    # 3 epochs x the assumed 100 batches; warm-up ceil(0.03 x 300) = 9 steps
+    p = torch.nn.Parameter(torch.zeros(1))
+    o = torch.optim.AdamW([p], lr=2e-5)
+    s = transformers.get_cosine_schedule_with_warmup(o, num_warmup_steps=9, num_training_steps=300)
+    expected = []
+    for _ in range(300):
+        expected.append(o.param_groups[0]["lr"])
+        o.step()
+        s.step()
+    assert len(sched["lr"]) == 300
+    assert all(abs(a - b) <= 1e-12 for a, b in zip(sched["lr"], expected))
+    # without --set: the library's defaults, as before
+    plain = audit_paths([str(path)], AnalysisOptions(), jobs=1, cwd=str(tmp_path)).results[0]
+    assert plain.optimizers[0]["lr"]["value"] == 5e-05

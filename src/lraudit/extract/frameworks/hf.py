@@ -124,6 +124,7 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
     ta_call = _find_call(flow, args_node, site, _TRAINING_ARGUMENT_NAMES) if args_node is not None else None
     ta_values: dict[str, Value] = {}
     ta_bound: dict[str, cst.BaseExpression] = {}
+    from_command_line = False
     trainer = _qual(flow, site).rsplit(".", 1)[-1]
     if ta_call is not None:
         ta_bound, _, star = bind_arguments(ta_entry, ta_call.node)
@@ -140,11 +141,21 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
         parsed = _hf_argument_parser(flow, resolver, args_node, site)
         if parsed is None:
             return
+        from_command_line = True
         config = parsed if parsed in TRL_CONFIG_DEFAULTS or parsed.endswith("TrainingArguments") else own_config
         parser = "HfArgumentParser" if config.endswith("TrainingArguments") else "the argument parser"
         note = f" (the arguments are parsed from the command line by {parser}, which may override it)"
         default_source = "TrainingArguments default" + note
     overrides = TRL_CONFIG_DEFAULTS.get(config, {})
+    if from_command_line:  # parsed from the command line: `--set learning_rate=2e-5` is that run
+        from ..values import literal_value, override_for
+
+        for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "warmup_ratio", "num_train_epochs",
+                  "max_steps", "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs",
+                  "per_device_train_batch_size"):
+            given = override_for(resolver.overrides, k, [])
+            if given is not None and (ta_entry.param(k) is not None or k == "warmup_ratio"):
+                ta_values[k] = Known(literal_value(given[1]), f"--set {given[0]}={given[1]}")
     for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps",
               "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs", "per_device_train_batch_size"):
         if k in ta_values:
