@@ -8,6 +8,7 @@ and every SequentialLR's list has its literal length.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -82,3 +83,42 @@ def test_no_object_is_counted_in_two_exclusive_arms(src: str) -> None:
         if s.cls.endswith("SequentialLR"):
             n = len(s.child_choices) if s.child_choices else len(s.children)
             assert n <= 2, (src, s.children, s.child_choices)  # never more than the list holds
+
+
+ALTERNATIVE_DECAYS = '''
+import sys
+import torch
+from torch.optim.lr_scheduler import StepLR
+
+
+def main(fine_tune):
+    model = torch.nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    if fine_tune:
+        scheduler = StepLR(optimizer, step_size=10, gamma=0.5)
+    else:
+        scheduler = StepLR(optimizer, step_size=10, gamma=GAMMA)
+    for epoch in range(90):
+        for x in loader:
+            optimizer.zero_grad()
+            model(x).sum().backward()
+            optimizer.step()
+        scheduler.step()
+
+
+main(len(sys.argv) > 1)
+'''
+
+
+@pytest.mark.parametrize("gamma", ["0.5", "0.2"])
+def test_schedulers_of_two_arms_are_not_chained(gamma: str) -> None:
+    """Two StepLRs built in the arms of an if the run does not decide are alternatives: each is drawn alone, as
+    torch runs it (the recall audit found them chained into one curve: 0.5 x 0.5 every 10 epochs, and a false
+    LR102 on two schedules that each keep the rate above 1% until epoch 70)."""
+    res = audit_source(ALTERNATIVE_DECAYS.replace("GAMMA", gamma), "train.py")
+    curves = {s["args"]["gamma"]["value"]: s["lr"] for s in res.schedulers}
+    for g, lr in curves.items():
+        assert lr is not None and len(lr) == 90
+        assert all(abs(lr[k] - 0.1 * g ** (k // 10)) <= 1e-15 for k in range(90)), g
+    codes = sorted(f.code for f in res.findings)
+    assert codes == ([] if gamma == "0.5" else ["LR102"])  # 0.2: under 1% by epoch 30, a third of the run

@@ -151,6 +151,10 @@ def test_set_gives_the_trainer_the_values_of_a_launch(tmp_path: Path) -> None:
         s.step()
     assert len(sched["lr"]) == 300
     assert all(abs(a - b) <= 1e-12 for a, b in zip(sched["lr"], expected))
+    # a --set of a key the adapter only records (the batch size) keeps the Trainer's optimizer
+    batch = audit_paths([str(path)], AnalysisOptions(overrides=(("per_device_train_batch_size", "4"),)), jobs=1,
+                        cwd=str(tmp_path)).results[0]
+    assert [o["class"] for o in batch.optimizers] == ["torch.optim.AdamW"]
     # without --set: the library's defaults, as before
     plain = audit_paths([str(path)], AnalysisOptions(), jobs=1, cwd=str(tmp_path)).results[0]
     assert plain.optimizers[0]["lr"]["value"] == 5e-05

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-from .facts import FileFacts, FunctionValue, Known, OptimizerFact, SchedulerFact, Unknown, Value
+from .facts import FileFacts, FunctionValue, Known, OptimizerFact, SchedulerFact, Unknown, Value, arms_exclusive
 from .results import Curve
 
 SYNTHETIC_NAME = "lraudit_manual"  # must match extract.manual.SYNTHETIC
@@ -283,6 +283,8 @@ def _group_for(facts: FileFacts, s: SchedulerFact) -> list[SchedulerFact]:
         if o.optimizer == s.optimizer and o.parent is None and o.framework == "torch"
         and o.stepped == s.stepped and o.stepped in ("epoch", "batch") and _short(o.cls) != "ReduceLROnPlateau"
         and not o.cls.startswith("custom:") and not any(x.conditional for x in o.step_sites)
+        # alternatives (built in different arms of a branch the run does not decide) never run together
+        and (o is s or not all(arms_exclusive(a.arms, b.arms) for a in s.step_sites for b in o.step_sites))
     ]
     if s not in peers:
         return [s]

@@ -153,9 +153,9 @@ def _hf_trainer(flow: ObjectFlow, site: CallSite, resolver: Resolver) -> None:
         for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "warmup_ratio", "num_train_epochs",
                   "max_steps", "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs",
                   "per_device_train_batch_size"):
-            given = override_for(resolver.overrides, k, [])
-            if given is not None and (ta_entry.param(k) is not None or k == "warmup_ratio"):
-                ta_values[k] = Known(literal_value(given[1]), f"--set {given[0]}={given[1]}")
+            set_here = override_for(resolver.overrides, k, [])
+            if set_here is not None and (ta_entry.param(k) is not None or k == "warmup_ratio"):
+                ta_values[k] = Known(literal_value(set_here[1]), f"--set {set_here[0]}={set_here[1]}")
     for k in ("learning_rate", "lr_scheduler_type", "warmup_steps", "num_train_epochs", "max_steps",
               "gradient_accumulation_steps", "weight_decay", "lr_scheduler_kwargs", "per_device_train_batch_size"):
         if k in ta_values:
