@@ -215,12 +215,47 @@ def _analyze_text(text: str, path: str, display: str, opts: AnalysisOptions) -> 
         siblings = sibling_runs(module, text, path, display, opts, ext)
         if siblings:  # the schedule each config file next to the --config default gives (lraudit notes)
             result.details["sibling_configs"] = siblings
+    if opts.siblings and result.details.get("entry_point") and (facts.schedulers or facts.optimizers) \
+            and os.path.isfile(path):
+        launched = _launch_runs(module, text, path, display, opts)
+        if launched:  # the schedule each launch command of the repository gives (launches.py, lraudit notes)
+            result.details["launch_runs"] = launched
     from .configs.links import find_links
 
     links = find_links(text, path)
     if links:
         result.details["config_links"] = [link.to_json() for link in links]
     return result
+
+
+def _launch_runs(module: Any, text: str, path: str, display: str, opts: AnalysisOptions) -> list[dict[str, Any]]:
+    """[{"where", "sets", "other_options", "skipped", "schedulers"}]: each launch command of the repository that
+    runs ``path`` with options, analysed as ``--set`` with those options would (on top of the run's own ``--set``),
+    with the schedule each scheduler gives there. ``sets`` lists the options about the schedule."""
+    from dataclasses import replace as _replace
+
+    from .launches import launches_for, schedule_options
+    from .repository import repository_for
+
+    try:
+        root = repository_for(path).root
+        found = launches_for(path, root)
+    except (OSError, ValueError, RecursionError):
+        return []
+    out: list[dict[str, Any]] = []
+    for launch in found:
+        merged = dict(opts.overrides)
+        merged.update(dict(launch.sets))
+        res = analyze_text(text, path, display, _replace(opts, overrides=tuple(sorted(merged.items())),
+                                                         siblings=False))
+        shown = schedule_options(launch.sets)
+        scheds = None if res.error else [
+            {"class": sc.get("class"), "line": sc.get("line"), "summary": sc.get("summary", "")}
+            for sc in res.schedulers]
+        out.append({"where": launch.where, "sets": [list(kv) for kv in shown],
+                    "other_options": len(launch.sets) - len(shown), "skipped": list(launch.skipped),
+                    "schedulers": scheds})
+    return out
 
 
 def _shared_parse(path: str, text: str) -> Any:

@@ -312,6 +312,38 @@ def _sibling_section(result: FileResult, anchors: Anchors) -> list[str]:
     return out
 
 
+def _launch_section(result: FileResult, anchors: Anchors) -> list[str]:
+    """The schedule each launch command of the repository gives (launches.py), one row per command."""
+    launches = result.details.get("launch_runs") or []
+    if not launches:
+        return []
+    heading = "Schedules of the repository's launch commands"
+    anchors.add(heading)
+    out = [f"### {md_text(heading)}", "",
+           md_text("Commands in the repository's shell scripts and READMEs that run this script; each row is the run "
+                   "with that command's options (as with `--set`), the defaults above being the run without them."),
+           ""]
+    rows = []
+    for run in launches:
+        scheds = run.get("schedulers")
+        if scheds is None:
+            text = "could not be analysed"
+        elif not scheds:
+            text = "no scheduler"
+        else:
+            text = "<br>".join(md_code(str(sc.get("class") or "class unknown").rsplit(".", 1)[-1]) + ": "
+                               + md_text(str(sc.get("summary", "")).split(". ")[0].rstrip(".") + ".")
+                               for sc in scheds)
+        shown = [f"--{k} {v}" for k, v in run.get("sets", [])]
+        options = md_code(" ".join(shown)) if shown else md_text("none that reach the schedule")
+        if run.get("other_options"):
+            options += md_text(f" (and {run['other_options']} other options)")
+        if run.get("skipped"):
+            options += md_text("; set by the shell, not read: " + ", ".join(run["skipped"][:6]))
+        rows.append([md_code(run["where"]), options, text])
+    return out + table(["Command", "Options", "Schedule"], rows) + [""]
+
+
 def _schedule_section(result: FileResult, s: Mapping[str, Any], plots: Mapping[str, str],
                       anchors: Anchors) -> list[str]:
     det: Mapping[str, Any] = (result.details.get("schedulers") or {}).get(s.get("id"), {}) or {}
@@ -554,6 +586,7 @@ def render_notes(results: Sequence[FileResult], errors: Sequence[tuple[str, str]
         for s in _by_line(r.schedulers):
             body += _schedule_section(r, s, plots, anchors)
         body += _sibling_section(r, anchors)
+        body += _launch_section(r, anchors)
         if not r.optimizers and not r.schedulers:
             body += ["No optimizer or learning-rate scheduler found; only findings.", ""]
         body += _findings_section(r.findings, rule_by_code, anchors, r.path)
