@@ -365,3 +365,49 @@ def test_branches_that_start_from_the_same_rate_keep_the_absolute_curve() -> Non
     result = audit_source(textwrap.dedent(BRANCHES.replace("LR_A", "0.1")), "train.py")
     (s,) = result.schedulers
     assert s["lr"][0] == 0.1 and math.isclose(s["lr"][30], 0.01) and math.isclose(s["lr"][89], 0.001)
+
+
+
+
+def test_a_helper_that_hands_back_its_scheduler_keeps_each_callers_own() -> None:
+    """ESRGAN's ``g_model, g_optimizer, g_scheduler = load_resume(g_model, g_optimizer, g_scheduler, ...)`` and the
+    same for d: a parameter returned unchanged is this call's argument, so each name is its own scheduler (both
+    were read as either scheduler, stepped at both lines: a false LR204 on each)."""
+    text = """
+import os
+import torch
+from torch import nn, optim
+from torch.optim import lr_scheduler
+
+
+def load_resume(model, optimizer, scheduler, path):
+    ckpt = torch.load(path)
+    optimizer.load_state_dict(ckpt["opt"])
+    scheduler.load_state_dict(ckpt["sched"])
+    return model, optimizer, scheduler
+
+
+def main():
+    g_model, d_model = nn.Linear(4, 4), nn.Linear(4, 1)
+    g_optimizer = optim.Adam(g_model.parameters(), 1e-4)
+    d_optimizer = optim.Adam(d_model.parameters(), 1e-4)
+    g_scheduler = lr_scheduler.MultiStepLR(g_optimizer, [50, 80], 0.5)
+    d_scheduler = lr_scheduler.MultiStepLR(d_optimizer, [50, 80], 0.5)
+    if os.path.exists("g.pth"):
+        g_model, g_optimizer, g_scheduler = load_resume(g_model, g_optimizer, g_scheduler, "g.pth")
+    if os.path.exists("d.pth"):
+        d_model, d_optimizer, d_scheduler = load_resume(d_model, d_optimizer, scheduler=d_scheduler, path="d.pth")
+    for epoch in range(100):
+        for x in loader:
+            d_optimizer.zero_grad()
+            d_model(x).mean().backward()
+            d_optimizer.step()
+            g_optimizer.zero_grad()
+            g_model(x).mean().backward()
+            g_optimizer.step()
+        g_scheduler.step()
+        d_scheduler.step()
+"""
+    res = audit_source(text, "train_gan.py")
+    assert [f.code for f in res.findings] == []
+    assert [s["stepped"] for s in res.schedulers] == ["epoch", "epoch"]

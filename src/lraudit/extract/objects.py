@@ -503,7 +503,7 @@ class ObjectFlow:
                 return [c.oid]
             path = dotted(node.func)
             if path and path in self.ix.functions_by_name:
-                return self._returns(path, None, depth)
+                return self._returns(path, None, depth, node, ctx, seq)
             method = self.instance_method(node.func, ctx, seq) or self._class_method(node.func)
             if method is not None:  # model.configure_optimizers(...) with model = GPT(config)
                 return self._fn_returns(method, None, depth)
@@ -621,7 +621,7 @@ class ObjectFlow:
                     if c is not None and r.index == 0:
                         out.append(c.oid)
                     elif path and path in self.ix.functions_by_name:
-                        out.extend(self._returns(path, r.index, depth))
+                        out.extend(self._returns(path, r.index, depth, v, r.ctx, r.seq))
                     elif self.instance_method(v.func, r.ctx, r.seq) is not None:
                         out.extend(self._fn_returns(self.instance_method(v.func, r.ctx, r.seq), r.index, depth))
                     elif r.index in (1, 3) and self.ix.imports.qualify(v.func) in DEEPSPEED_INITIALIZE:
@@ -691,21 +691,35 @@ class ObjectFlow:
                 return [u]
         return _uniq(out)
 
-    def _returns(self, fname: str, index: int | None, depth: int) -> list[str]:
+    def _returns(self, fname: str, index: int | None, depth: int, call: cst.Call | None = None,
+                 ctx: Ctx | None = None, seq: int | None = None) -> list[str]:
         out: list[str] = []
         for fn in self.ix.functions_by_name.get(fname, []):
-            out.extend(self._fn_returns(fn, index, depth))
+            out.extend(self._fn_returns(fn, index, depth, call, ctx, seq))
         return _uniq(out)
 
-    def _fn_returns(self, fn: Any, index: int | None, depth: int) -> list[str]:
+    def _fn_returns(self, fn: Any, index: int | None, depth: int, call: cst.Call | None = None,
+                    ctx: Ctx | None = None, seq: int | None = None) -> list[str]:
         out: list[str] = []
         for expr, rctx in fn.returns:
             if index is not None and isinstance(expr, (cst.Tuple, cst.List)):
                 if index < len(expr.elements):
-                    out.extend(self.objects(expr.elements[index].value, rctx, None, depth + 1))
+                    out.extend(self._returned(fn, expr.elements[index].value, rctx, depth, call, ctx, seq))
             elif index is None:
-                out.extend(self.objects(expr, rctx, None, depth + 1))
+                out.extend(self._returned(fn, expr, rctx, depth, call, ctx, seq))
         return _uniq(out)
+
+    def _returned(self, fn: Any, expr: cst.BaseExpression, rctx: Ctx, depth: int, call: cst.Call | None,
+                  ctx: Ctx | None, seq: int | None) -> list[str]:
+        """The objects a returned expression stands for. A parameter handed back unchanged (``return model,
+        optimizer, scheduler`` of a resume helper) is the argument of this call, not of every call: ESRGAN resumes
+        the generator's and the discriminator's schedulers through one helper, and each name keeps its own."""
+        if call is not None and ctx is not None and isinstance(expr, cst.Name) and fn.param(expr.value) is not None \
+                and not any(r.kind != "def" for r in fn.scope.assigns.get(expr.value, [])):
+            arg = _argument_node(fn, expr.value, call)
+            if arg is not None:
+                return self.objects(arg, ctx, seq, depth + 1)
+        return self.objects(expr, rctx, None, depth + 1)
 
     def instance_method(self, func: cst.BaseExpression, ctx: Ctx, seq: int | None) -> Any:
         """The method ``x.m`` calls when ``x`` holds an instance of a class defined here or linked from another
@@ -808,4 +822,21 @@ def resolve_any(values: dict[str, Value], *names: str) -> Any:
         v = values.get(n)
         if isinstance(v, Known):
             return v.value
+    return None
+
+
+def _argument_node(fn: Any, name: str, call: cst.Call) -> cst.BaseExpression | None:
+    """The expression ``call`` passes for parameter ``name`` of ``fn`` (by keyword or position), None when it
+    passes none or through ``*``/``**``."""
+    p = fn.param(name)
+    if p is None or any(a.star for a in call.args):
+        return None
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == name:
+            return a.value
+    positional = [a.value for a in call.args if a.keyword is None]
+    offset = 1 if fn.is_method and fn.params and fn.params[0].name in ("self", "cls") else 0
+    index = (p.index - offset) if p.index is not None else None
+    if index is not None and 0 <= index < len(positional):
+        return positional[index]
     return None
