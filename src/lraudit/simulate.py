@@ -913,6 +913,9 @@ def _closed_form_peer(facts: FileFacts, s: SchedulerFact, plan: Any, length: int
     return peer, [float(x) for x in curve.lr], spe
 
 
+MANUAL_CURVE_SECONDS = 12.0
+
+
 def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, length: int, horizon_source: str,
                           unit: str) -> Curve:
     from .evaluate import Budget, EvalCache, EvalError, Opaque, call_function_recording, clock, evaluate_expression
@@ -924,7 +927,9 @@ def _simulate_manual_plan(facts: FileFacts, s: SchedulerFact, opts: SimOptions, 
     current = base if base is not None else 0.0
     budget = Budget(max_seconds=2.0)
     cache = EvalCache()
-    deadline = clock() + 5.0
+    # CPU seconds for the whole curve: a 10,000-step hand-written schedule (MAE's per-batch cosine over 90 epochs at
+    # the assumed 100 batches) takes 4-5 s on a slow machine, so 5 s made the result depend on the machine
+    deadline = clock() + MANUAL_CURVE_SECONDS
     with_peer = _closed_form_peer(facts, s, plan, length)
     peer_note = getattr(plan, "index_note", None)
     # the placeholder optimizer has the optimizer's param groups (Barlow Twins writes param_groups[0] and [1]);

@@ -916,3 +916,19 @@ def trusted_points(s: SchedulerFact, c: Curve | None) -> list[tuple[int, float]]
     if c is None or c.lr is None or c.relative or c.assumed_rate:
         return []
     return curve_points(c)
+
+
+_VIA_LINE = re.compile(r" at ([^ ]*?):(\d+)")
+
+
+def call_line(st: StepSite, file: str | None = None) -> int | None:
+    """The line of the call that runs ``st`` from a loop (parsed from ``via``), when there is exactly one (and,
+    with ``file``, when the call is in that file: the path's last component must match)."""
+    if not st.via or "also called elsewhere" in st.via or " called from the " not in st.via:
+        return None
+    m = _VIA_LINE.search(st.via)
+    if m is None:
+        return None
+    if file is not None and m.group(1).rsplit("/", 1)[-1] != file.rsplit("/", 1)[-1]:
+        return None
+    return int(m.group(2))

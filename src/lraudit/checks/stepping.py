@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from ..facts import FileFacts, Known, SchedulerFact, StepSite, arms_exclusive
 from ..registry import check
 from ..results import Finding
-from .common import PLATEAU, UNKNOWN_CLASS_MARK, arg_loc, arg_plain, loop_chain, sched_label, short, step_call, unit_mismatch
+from .common import (PLATEAU, UNKNOWN_CLASS_MARK, arg_loc, arg_plain, call_line, loop_chain, sched_label, short,
+                     step_call, unit_mismatch)
 from .context import CheckContext
 from .frameworks import lightning_steps_it
 
@@ -53,33 +54,24 @@ def _comparable(facts: FileFacts, a: StepSite, b: StepSite) -> bool:
     return a.loop_id in loop_chain(facts, b.loop_id)
 
 
-_VIA_LINE = re.compile(r" at ([^ ]*?):(\d+)")
-
-
-def _call_line(st: StepSite, file: str | None = None) -> int | None:
-    """The line of the call that runs ``st`` from a loop (parsed from ``via``), when there is exactly one (and,
-    with ``file``, when the call is in that file: the path's last component must match)."""
-    if not st.via or "also called elsewhere" in st.via or " called from the " not in st.via:
-        return None
-    m = _VIA_LINE.search(st.via)
-    if m is None:
-        return None
-    if file is not None and m.group(1).rsplit("/", 1)[-1] != file.rsplit("/", 1)[-1]:
-        return None
-    return int(m.group(2))
-
-
 #: Per-batch hooks that run before the optimizer's step of the same batch (Lightning, Keras, HF callbacks, ignite).
 _BEFORE_STEP_HOOK = re.compile(r"^(on_train_batch_start|on_train_batch_begin|on_batch_begin|on_batch_start|"
                                r"on_step_begin|on_before_optimizer_step|on_before_backward)\(\) runs once per batch$"
                                r"|^\w+\(\) runs at Events\.ITERATION_STARTED$")
 
 
+def _call_chain(via: str) -> str:
+    """``_train_or_test() called from train() called from the epoch loop at x.py:22`` -> ``_train_or_test(), in
+    train()``: the function that steps, then the ones that call it, up to the call the loop makes."""
+    names = [part.strip() for part in via.split(" called from the ", 1)[0].split(" called from ")]
+    return names[0] + "".join(f", in {n}" for n in names[1:])
+
+
 def _position(st: StepSite) -> tuple[str | None, int | None]:
     """(loop id, line) where ``st`` runs in its loop: its own line, or the line of the call that reaches it."""
     if st.via is None:
         return st.loop_id, st.loc.line
-    return st.loop_id, _call_line(st)
+    return st.loop_id, call_line(st)
 
 
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
@@ -106,7 +98,7 @@ def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite
                 return ss, os
             # the optimizer is stepped in a helper called from the scheduler's loop, after the scheduler
             lp = facts.loop(ss.loop_id)
-            call = _call_line(os, (lp.loc.file or facts.path)) if lp is not None else None
+            call = call_line(os, (lp.loc.file or facts.path)) if lp is not None else None
             if call is not None and ss.via is None and lp is not None and ss.loc.file == lp.loc.file and \
                     lp.loc.line <= call <= lp.loc.end_line and ss.loc.line < call:
                 return ss, os
@@ -184,13 +176,13 @@ def scheduler_step_before_optimizer_step(ctx: CheckContext) -> Iterator[Finding]
             effect = ("the schedule advances before the first optimizer update, so its first value is skipped "
                       "(PyTorch warns: Detected call of lr_scheduler.step() before optimizer.step())")
         opt_line = str(os.loc.line)
-        call = _call_line(os) if os.via and os.via != ss.via else None
+        call = call_line(os) if os.via and os.via != ss.via else None
         if call is not None and os.via:
-            opt_line += f" (inside {os.via.split(' called', 1)[0]}, called at line {call})"
+            opt_line += f" (inside {_call_chain(os.via)}, called at line {call})"
         sched_line = str(ss.loc.line)
-        scall = _call_line(ss) if ss.via and ss.via != os.via else None
+        scall = call_line(ss) if ss.via and ss.via != os.via else None
         if scall is not None and ss.via:
-            sched_line += f" (inside {ss.via.split(' called', 1)[0]}, called at line {scall})"
+            sched_line += f" (inside {_call_chain(ss.via)}, called at line {scall})"
         elif ss.via and _BEFORE_STEP_HOOK.match(ss.via):
             sched_line += f" ({ss.via}, before the batch's optimizer step)"
             where = "each batch"

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from ..facts import FileFacts, LrWrite, OptimizerFact, SchedulerFact
+from ..facts import FileFacts, LrWrite, OptimizerFact, SchedulerFact, StepSite
 from ..registry import check
 from ..results import Finding
 from .common import (
     PLATEAU,
     active_writer,
     arg_loc,
+    call_line,
     competing_pairs,
     keras_callback_erases,
     keras_callback_pairs,
@@ -164,9 +165,22 @@ def _stepped_alongside(facts: FileFacts, s: SchedulerFact, stepped: set[str]) ->
     if not loops:
         return None
     for st in facts.optimizer_steps:
-        if st.target != s.optimizer and loops & set(loop_chain(facts, st.loop_id)):
+        if st.target != s.optimizer and (loops & set(loop_chain(facts, st.loop_id)) or _called_in(facts, st, loops)):
             return facts.optimizer(st.target)
     return None
+
+
+def _called_in(facts: FileFacts, st: StepSite, loops: set[str]) -> bool:
+    """Whether the step runs inside a function that one of ``loops`` calls (``train(g_model, ..., g_optimizer)`` in
+    the epoch loop, stepping the optimizer in its own batch loop)."""
+    for lid in loops:
+        lp = facts.loop(lid)
+        if lp is None:
+            continue
+        line = call_line(st, lp.loc.file or facts.path)
+        if line is not None and lp.loc.line <= line <= lp.loc.end_line:
+            return True
+    return False
 
 
 # ============================================================================================ LR303

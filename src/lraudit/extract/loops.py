@@ -200,7 +200,10 @@ class LoopContexts:
         assert pick is not None
         sc, site = pick
         where = self.resolver.where(site.node)
-        if sc.context in ("batch", "epoch"):
+        if sc.context in ("batch", "epoch") and sc.via and " called from the " in sc.via:
+            # two calls or more from the loop (`train()` calls `_train_or_test()`): name the call the loop makes
+            via = f"{fn.name}() called from {sc.via}"
+        elif sc.context in ("batch", "epoch"):
             loop_word = "batch loop" if sc.context == "batch" else "epoch loop"
             via = f"{fn.name}() called from the {loop_word} at {where}"
         elif sc.context == "outside":
