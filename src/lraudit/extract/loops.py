@@ -200,7 +200,7 @@ class LoopContexts:
         assert pick is not None
         sc, site = pick
         where = self.resolver.where(site.node)
-        if sc.context in ("batch", "epoch") and sc.via and " called from the " in sc.via:
+        if sc.context in ("batch", "epoch") and sc.via and " called from the " in sc.via and not site.ctx.loops:
             # two calls or more from the loop (`train()` calls `_train_or_test()`): name the call the loop makes
             via = f"{fn.name}() called from {sc.via}"
         elif sc.context in ("batch", "epoch"):
