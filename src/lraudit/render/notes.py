@@ -296,20 +296,23 @@ def _sibling_section(result: FileResult, anchors: Anchors) -> list[str]:
                 f"that file (as with `--set`).", ""]
         rows = []
         for run in group["runs"]:
-            scheds = run.get("schedulers")
-            if scheds is None:
-                text = "could not be analysed"
-            elif not scheds:
-                text = "no scheduler"
-            else:
-                text = "<br>".join(md_code(str(sc.get("class") or "class unknown").rsplit(".", 1)[-1]) + ": "
-                                   + md_text(str(sc.get("summary", "")).split(". ")[0].rstrip(".") + ".")
-                                   for sc in scheds)
-            rows.append([md_code(run["config"]) + (" (default)" if run.get("default") else ""), text])
+            rows.append([md_code(run["config"]) + (" (default)" if run.get("default") else ""),
+                         _run_schedules(run.get("schedulers"))])
         out += table(["Config file", "Schedule"], rows) + [""]
         if group.get("more"):
             out += [md_text(f"... and {group['more']} more config files (not analysed)."), ""]
     return out
+
+
+def _run_schedules(scheds: Any) -> str:
+    """One table cell: each scheduler of another run (a sibling config, a launch command) and the first sentence
+    of its explanation."""
+    if scheds is None:
+        return "could not be analysed"
+    if not scheds:
+        return "no scheduler"
+    return "<br>".join(md_code(str(sc.get("class") or "class unknown").rsplit(".", 1)[-1]) + ": "
+                       + md_text(str(sc.get("summary", "")).split(". ")[0].rstrip(".") + ".") for sc in scheds)
 
 
 def _launch_section(result: FileResult, anchors: Anchors) -> list[str]:
@@ -325,22 +328,13 @@ def _launch_section(result: FileResult, anchors: Anchors) -> list[str]:
            ""]
     rows = []
     for run in launches:
-        scheds = run.get("schedulers")
-        if scheds is None:
-            text = "could not be analysed"
-        elif not scheds:
-            text = "no scheduler"
-        else:
-            text = "<br>".join(md_code(str(sc.get("class") or "class unknown").rsplit(".", 1)[-1]) + ": "
-                               + md_text(str(sc.get("summary", "")).split(". ")[0].rstrip(".") + ".")
-                               for sc in scheds)
         shown = [f"--{k} {v}" for k, v in run.get("sets", [])]
         options = md_code(" ".join(shown)) if shown else md_text("none that reach the schedule")
         if run.get("other_options"):
             options += md_text(f" (and {run['other_options']} other options)")
         if run.get("skipped"):
             options += md_text("; set by the shell, not read: " + ", ".join(run["skipped"][:6]))
-        rows.append([md_code(run["where"]), options, text])
+        rows.append([md_code(run["where"]), options, _run_schedules(run.get("schedulers"))])
     return out + table(["Command", "Options", "Schedule"], rows) + [""]
 
 
