@@ -65,6 +65,17 @@ def test_entry_signature_matches_torch(entry: Entry) -> None:
 def test_entry_names_resolve_to_the_class(entry: Entry) -> None:
     cls = resolve(entry.qualname)
     for alias in entry.aliases:
+        if alias.startswith("torch.optim._multi_tensor."):
+            # partialclass(cls, foreach=True): a subclass whose signature differs only in the implementation
+            # switches (foreach preset to True, and keyword-only from there on)
+            multi = resolve(alias)
+            assert multi.__mro__[1] is cls, alias
+            assert inspect.signature(multi).parameters["foreach"].default is True, alias
+            assert [(p.name, p.default, p.kind) for p in inspect.signature(multi).parameters.values()
+                    if p.name not in OPTIMIZER_FLAGS] == \
+                [(p.name, p.default, p.kind) for p in inspect.signature(cls).parameters.values()
+                 if p.name not in OPTIMIZER_FLAGS], alias
+            continue
         assert resolve(alias) is cls, alias
     expected_kind = "optimizer" if issubclass(cls, torch.optim.Optimizer) else "scheduler"
     assert entry.kind == expected_kind
@@ -76,6 +87,10 @@ def test_catalog_lists_every_public_torch_optimizer_and_scheduler() -> None:
                   and issubclass(getattr(torch.optim, name), torch.optim.Optimizer) and name != "Optimizer"}
     schedulers = {name for name in torch.optim.lr_scheduler.__all__ if name != "LRScheduler"} | {"SWALR"}
     assert {e.short for e in OPTIMIZERS} == optimizers
+    import torch.optim._multi_tensor as multi_tensor
+
+    multi = {n for n, v in vars(multi_tensor).items() if inspect.isclass(v) and issubclass(v, torch.optim.Optimizer)}
+    assert {a.rsplit(".", 1)[-1] for e in OPTIMIZERS for a in e.aliases if "._multi_tensor." in a} == multi
     assert {e.short for e in SCHEDULERS} == schedulers
     for base in SCHEDULER_BASES:
         assert issubclass(resolve(base), torch.optim.lr_scheduler.LRScheduler)

@@ -142,6 +142,8 @@ class CallSyntax:
 Framework = Literal["torch", "keras", "hf", "lightning", "timm", "manual", "accelerate",
                     # schedule families that configuration files build (configs/)
                     "mmengine", "mmcv", "detectron2", "deepspeed", "ignite",
+                    # optimizer libraries whose optimizers torch's schedulers drive (catalog/apex.py, bitsandbytes.py)
+                    "apex", "bitsandbytes",
                     # an object of unknown class: a parameter or attribute used as an optimizer or scheduler
                     "unknown"]
 LoopContext = Literal["batch", "epoch", "outside", "unknown"]

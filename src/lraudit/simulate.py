@@ -190,7 +190,13 @@ def _optimizer_spec(facts: FileFacts, s: SchedulerFact, ignores_lr: bool) -> Any
     short = _family(opt)
     defaults_lr = opt.lr.value if isinstance(opt.lr, Known) and _num(opt.lr.value) else None
     has_mom = short in MOMENTUM or "momentum" in opt.params and opt.framework == "torch"
-    return OptimizerSpec(tuple(lrs), has_mom, short in BETAS, defaults_lr)
+    has_betas = short in BETAS
+    from .catalog import lookup
+
+    entry = None if opt.cls.startswith("custom:") else lookup(opt.cls)
+    if entry is not None and entry.momentum_key is not None:  # apex, bitsandbytes: what their defaults hold
+        has_mom, has_betas = entry.momentum_key == "momentum", entry.momentum_key == "betas"
+    return OptimizerSpec(tuple(lrs), has_mom, has_betas, defaults_lr)
 
 
 def _num(v: Any) -> bool:

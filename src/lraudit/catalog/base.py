@@ -33,7 +33,7 @@ class Param:
 class Entry:
     qualname: str  # fully qualified public name
     kind: EntryKind
-    framework: str  # torch | keras | hf | timm | lightning
+    framework: str  # torch | keras | hf | timm | lightning | deepspeed | ignite | apex | bitsandbytes ...
     params: tuple[Param, ...]  # in signature order, without self
     aliases: tuple[str, ...] = ()  # other qualified names that mean the same object
     unit: Literal["epoch", "step", "either"] = "either"  # what its length arguments are counted in
@@ -42,6 +42,9 @@ class Entry:
     ignores_optimizer_lr: bool = False  # CyclicLR / OneCycleLR: the optimizer's lr is overwritten
     summary: str = ""  # one line, plain words
     default_source: str = ""  # "torch default", "Keras default", ...
+    # optimizers: the param-group key a momentum-cycling scheduler (OneCycleLR, CyclicLR) writes, "momentum" or
+    # "betas"; "" when the optimizer's defaults have neither (torch raises); None: known from the class name
+    momentum_key: str | None = None
 
     @property
     def short(self) -> str:

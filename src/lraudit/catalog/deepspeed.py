@@ -61,9 +61,11 @@ SCHEDULERS: tuple[Entry, ...] = (
 
 
 def _opt(qualname: str, params: tuple, summary: str, aliases: tuple[str, ...] = ()) -> Entry:
+    # each of them puts betas in its param groups' defaults (deepspeed/ops/{adam,lamb,lion}), so OneCycleLR's
+    # cycle_momentum cycles beta1 as on torch's Adam
     return Entry(qualname=qualname, kind="optimizer", framework="deepspeed",
                  params=(P("params"),) + tuple(P(*p) for p in params), aliases=aliases, summary=summary,
-                 default_source=_D)
+                 default_source=_D, momentum_key="betas")
 
 
 OPTIMIZERS: tuple[Entry, ...] = (

@@ -286,7 +286,8 @@ LEGACY_ADAMW = Entry(
 # handlers in transformers/trainer_optimizer.py). Every handler passes ``lr=learning_rate``. ``ADAM_KWARGS`` marks
 # the handlers that also pass ``betas=(adam_beta1, adam_beta2)`` and ``eps=adam_epsilon``; ``fixed`` are the
 # keyword arguments the handler adds itself. Classes lraudit has a catalog entry for (torch.optim.*,
-# transformers.Adafactor/AdamW) get that entry's defaults; the others are reported by name only.
+# transformers.Adafactor/AdamW, apex.optimizers.*, bitsandbytes.optim.*) get that entry's defaults; the others are
+# reported by name only.
 # "adamw_hf" and "adamw_apex_fused" are 4.x values (removed in 5.x), kept for scripts written against 4.x.
 TRAINER_OPTIMIZERS: dict[str, tuple[str, dict[str, object]]] = {
     "adamw_torch": ("torch.optim.AdamW", {}),

@@ -1,4 +1,9 @@
-"""PyTorch optimizers and learning-rate schedulers (torch 2.13 signatures and defaults)."""
+"""PyTorch optimizers and learning-rate schedulers (torch 2.13 signatures and defaults).
+
+``torch.optim._multi_tensor.SGD`` (and the other names there) is the torch class with ``foreach=True`` preset
+(``partialclass``), the same signature otherwise: an alias of the torch entry. Old code picks it by a flag
+(pycls: ``torch.optim._multi_tensor.SGD if cfg.X else torch.optim.SGD``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from .base import REQUIRED, Entry, P
 _OPT = "torch.optim."
 _S = "torch.optim.lr_scheduler."
 _D = "torch default"
+#: the classes ``torch.optim._multi_tensor`` re-exports with ``foreach=True`` (torch 2.13)
+_MULTI_TENSOR = frozenset({"Adam", "AdamW", "NAdam", "SGD", "RAdam", "RMSprop", "Rprop", "ASGD", "Adamax",
+                           "Adadelta", "Adagrad"})
 
 
 def _opt(name: str, lr: object, *rest: tuple, summary: str = "", module: str | None = None) -> Entry:
@@ -16,7 +24,8 @@ def _opt(name: str, lr: object, *rest: tuple, summary: str = "", module: str | N
         kind="optimizer",
         framework="torch",
         params=params,
-        aliases=(f"torch.optim.{module or name.lower()}.{name}",),
+        aliases=(f"torch.optim.{module or name.lower()}.{name}",)
+        + ((f"torch.optim._multi_tensor.{name}",) if name in _MULTI_TENSOR else ()),
         summary=summary,
         default_source=_D,
     )

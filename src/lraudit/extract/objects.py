@@ -243,8 +243,11 @@ class ObjectFlow:
             from .conditions import truth
 
             t = truth(node.test, ctx, seq, self.resolver)
-            if t is None:
-                return None
+            if t is None:  # the run does not decide: known when both arms are the same class (pycls's
+                # torch.optim._multi_tensor.SGD if cfg.OPTIM.MULTI_TENSOR else torch.optim.SGD, an alias)
+                body = self._class_of(node.body, ctx, seq, depth + 1)
+                return body if body is not None and body == self._class_of(node.orelse, ctx, seq, depth + 1) \
+                    else None
             return self._class_of(node.body if t else node.orelse, ctx, seq, depth + 1)
         if isinstance(node, cst.Call) and dotted(node.func) == "getattr" and len(node.args) == 2 \
                 and not any(a.star or a.keyword for a in node.args):

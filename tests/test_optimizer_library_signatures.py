@@ -1,0 +1,135 @@
+"""apex's and bitsandbytes' catalog entries have exactly the signatures of the real classes.
+
+Neither library is a test dependency: the signatures are recorded in ``tests/data/optimizer_signatures/`` (read
+with libcst from apex's source at the commit named there and from the bitsandbytes wheel of the version named
+there, by ``make_signatures.py`` beside them). When bitsandbytes of that version can be imported, the catalog is
+also compared with ``inspect.signature`` of the live classes and with the keys their param groups hold.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lraudit.catalog import apex as apex_catalog
+from lraudit.catalog import bitsandbytes as bnb_catalog
+from lraudit.catalog import lookup
+from lraudit.catalog.base import REQUIRED, Entry
+
+DATA = Path(__file__).parent / "data" / "optimizer_signatures"
+PACKAGES = {"apex": "apex.optimizers", "bitsandbytes": "bitsandbytes.optim"}
+CATALOG = {"apex": apex_catalog.OPTIMIZERS, "bitsandbytes": bnb_catalog.OPTIMIZERS}
+KINDS = {
+    inspect.Parameter.POSITIONAL_ONLY: "pos",
+    inspect.Parameter.POSITIONAL_OR_KEYWORD: "pos",
+    inspect.Parameter.KEYWORD_ONLY: "kwonly",
+    inspect.Parameter.VAR_POSITIONAL: "varpos",
+    inspect.Parameter.VAR_KEYWORD: "varkw",
+}
+
+
+def golden(library: str) -> dict[str, Any]:
+    return json.loads((DATA / f"{library}.json").read_text(encoding="utf-8"))
+
+
+def recorded_value(v: Any) -> Any:
+    if v == "REQUIRED":
+        return REQUIRED
+    if isinstance(v, dict) and set(v) == {"tuple"}:
+        return tuple(v["tuple"])
+    return v
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def assert_same_params(entry: Entry, real: list[tuple[str, Any, str]], where: str) -> None:
+    mine = [(p.name, p.default, p.kind) for p in entry.params]
+    assert [r[0] for r in real] == [m[0] for m in mine], f"{entry.short}: names or order differ from {where}"
+    for (name, real_default, real_kind), (_, default, kind) in zip(real, mine):
+        assert kind == real_kind, f"{entry.short}.{name}: kind {kind} vs {where} {real_kind}"
+        if real_default is REQUIRED:
+            assert default is REQUIRED, f"{entry.short}.{name} is required in {where}"
+        else:
+            assert same_value(default, real_default), \
+                f"{entry.short}.{name}: default {default!r} vs {where} {real_default!r}"
+
+
+@pytest.mark.parametrize("library", sorted(PACKAGES))
+def test_catalog_lists_every_exported_optimizer(library: str) -> None:
+    g = golden(library)
+    public = {q.rsplit(".", 1)[-1] for q in g["classes"]}
+    assert {e.short for e in CATALOG[library]} == public
+    assert len(public) == len(g["classes"])
+
+
+@pytest.mark.parametrize("library", sorted(PACKAGES))
+def test_entries_match_the_recorded_signatures(library: str) -> None:
+    g = golden(library)
+    where = f"{library} {g.get('version') or g['commit'][:8]}"
+    by_short = {q.rsplit(".", 1)[-1]: (q, ps) for q, ps in g["classes"].items()}
+    for entry in CATALOG[library]:
+        defined_in, params = by_short[entry.short]
+        assert entry.qualname == f"{PACKAGES[library]}.{entry.short}"
+        assert entry.aliases == (defined_in,), "the submodule that defines the class is the alias"
+        assert entry.kind == "optimizer" and entry.framework == library
+        assert entry.summary and "\n" not in entry.summary
+        assert (g.get("version") or g["commit"][:8]) in entry.default_source
+        assert_same_params(entry, [(n, recorded_value(d), k) for n, d, k in params], where)
+        assert entry.params[0].name == "params" and entry.param("lr") is not None
+        for name in (entry.qualname, *entry.aliases):
+            assert lookup(name) is entry, name
+
+
+def test_the_recordings_name_their_source() -> None:
+    apex = golden("apex")
+    assert len(apex["commit"]) == 40 and apex["commit"] in apex["source"]
+    assert apex_catalog.__doc__ and apex["commit"][:8] in apex_catalog.__doc__
+    bnb = golden("bitsandbytes")
+    assert bnb["version"] in bnb["source"] and bnb["version"] in (bnb_catalog.__doc__ or "")
+
+
+def test_momentum_key_follows_what_the_param_groups_hold() -> None:
+    # apex: FusedSGD keeps momentum, FusedAdagrad neither (OneCycleLR's cycle_momentum raises), the others betas;
+    # bitsandbytes keeps betas for every 8-bit-capable class (SGD's momentum is betas[0]), PytorchLARS momentum
+    keys = {e.short: e.momentum_key for e in apex_catalog.OPTIMIZERS}
+    assert keys.pop("FusedSGD") == "momentum" and keys.pop("FusedAdagrad") == ""
+    assert set(keys.values()) == {"betas"}
+    keys = {e.short: e.momentum_key for e in bnb_catalog.OPTIMIZERS}
+    assert keys.pop("PytorchLARS") == "momentum" and set(keys.values()) == {"betas"}
+
+
+def _bitsandbytes() -> Any:
+    bnb = pytest.importorskip("bitsandbytes")
+    version = golden("bitsandbytes")["version"]
+    if bnb.__version__ != version:
+        pytest.skip(f"bitsandbytes {bnb.__version__} is installed; the catalog describes {version}")
+    return bnb
+
+
+def test_entries_match_the_live_bitsandbytes_classes() -> None:
+    bnb = _bitsandbytes()
+    import torch
+
+    for entry in bnb_catalog.OPTIMIZERS:
+        cls = getattr(bnb.optim, entry.short)
+        module, _, name = entry.aliases[0].rpartition(".")
+        assert getattr(importlib.import_module(module), name) is cls
+        assert issubclass(cls, torch.optim.Optimizer)
+        real = [(p.name, REQUIRED if p.default is inspect.Parameter.empty else p.default, KINDS[p.kind])
+                for p in inspect.signature(cls).parameters.values()]
+        assert_same_params(entry, real, f"bitsandbytes {bnb.__version__}")
+        kwargs = {"momentum": 0.9} if entry.param("momentum") is not None else {}  # 8-bit SGD/LARS need it
+        opt = cls([torch.nn.Parameter(torch.zeros(8))], lr=1e-3, **kwargs)
+        held = {"momentum", "betas"} & set(opt.defaults)
+        assert held == ({entry.momentum_key} if entry.momentum_key else set()), entry.short
+    live = {n for n, v in vars(bnb.optim).items() if inspect.isclass(v) and issubclass(v, torch.optim.Optimizer)}
+    assert live == {e.short for e in bnb_catalog.OPTIMIZERS}
