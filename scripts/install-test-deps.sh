@@ -21,3 +21,6 @@ python -m pip install -q --no-deps "warmup-scheduler==0.3" "pytorch-warmup==0.2.
 # plus the light packages they import.
 python -m pip install -q --no-deps "mmengine==0.10.7" "fvcore==0.1.5.post20221221" "addict==2.4.0" "yapf==0.43.0" \
   "termcolor==3.3.0" "platformdirs>=3" "rich>=13"
+# bitsandbytes's optimizers (tests/test_optimizer_library_signatures.py checks the catalog against the live classes;
+# it imports and builds its optimizers on the CPU beside torch 2.13); --no-deps keeps torch pinned.
+python -m pip install -q --no-deps "bitsandbytes==0.50.2"

@@ -156,7 +156,9 @@ def manual_schedules(facts: FileFacts, flow: Any, ix: Indexer, resolver: Resolve
             if other_file:
                 note = f" in {other_file}" + note
             built = _writer_function(facts, ix, resolver, contexts, builder, resolver.calls_to(fn), fn, resolver,
-                                     resolver.loc_line(sw.stmt), note, opt, f"sched{n + 1}", written_groups(sw, ix))
+                                     resolver.loc_line(sw.stmt), note, opt, f"sched{n + 1}", written_groups(sw, ix),
+                                     cut=_cut_after_writes(ix, fn),
+                                     own_after=_after_in(ix, resolver, builder, facts, sw))
         if built is None:
             continue
         n += 1
@@ -276,15 +278,20 @@ def _in_loop(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, b
 
 def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts: Any, builder: Any,
                      sites: list[CallSite], fn: FunctionInfo, fn_resolver: Resolver, wline: int, note: str,
-                     opt: str | None, sid: str, groups: str = "all") -> tuple[ManualPlan, SchedulerFact] | None:
-    """A function writes the rate (here or in a local module it imports); a training loop calls it."""
-    for site in sites:
+                     opt: str | None, sid: str, groups: str = "all", cut: cst.FunctionDef | None = None,
+                     own_after: bool | None = None) -> tuple[ManualPlan, SchedulerFact] | None:
+    """A function writes the rate (here or in a local module it imports); a training loop calls it, or calls the
+    function that calls it (``for epoch ...: train(epoch)`` where ``train`` begins with ``adjust(optimizer,
+    epoch)``: see ``_lifted``). ``cut``: the function's def up to its last rate write (``_cut_after_writes``);
+    ``own_after``: whether its write follows the optimizer steps it makes itself (``_after_in``)."""
+    for site, lift in _with_lifts(ix, resolver, builder, facts, sites, fn):
         loop = _lexical_training_loop(ix, site.ctx)
         if loop is None:
             continue
+        anchor = lift.outer.node if lift is not None else site.node  # the call in the loop, a node of the tree
         caller = site.ctx.scope.function
         time = _time_model(ix, resolver, loop, caller, site.seq, [a.value for a in site.node.args],
-                           resolver.loc_line(site.node))
+                           resolver.loc_line(anchor))
         if time is None:
             continue
         updates = _state_updates(ix, resolver, loop)
@@ -298,11 +305,11 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         if not isinstance(call, cst.Call):
             continue
         call = _loader_stand_in(call, loop, time)
-        fv = FunctionValue(fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
+        fv = FunctionValue(cut or fn.node, fn.name, fn_resolver.loc_line(fn.node), scope=EvalScope(fn_resolver,
                                                                                              Ctx(fn.scope)),
                            file=fn_resolver.def_file(fn.node))
-        tests = _enclosing_tests(loop.node, site.node)
-        gate = _update_gate(loop.node, site.node, {n for n, _ in time.described}, tests)
+        tests = _enclosing_tests(loop.node, anchor)
+        gate = _update_gate(loop.node, anchor, {n for n, _ in time.described}, tests)
         if gate is not None:
             # `if (i + 1) % accum == 0: adjust(opt, global_step); opt.step(); global_step += 1`: the write runs
             # once per update, and the counter counts updates: step k of the schedule is the k-th update
@@ -325,7 +332,7 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
                 call = _method_call(call, fn)
             else:
                 carried = _carry(ix, resolver, loop, call, tests, cond, updates, sub, False, base_lr,
-                                 resolver.loc_line(site.node), helper=True)
+                                 resolver.loc_line(anchor), helper=True)
                 if carried is None:
                     # the same call at every pass (or under a condition on what the run computes): a schedule when
                     # the helper scales the rate it finds (`adjust_learning_rate(optimizer, 0.9)` each epoch), not
@@ -348,7 +355,10 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
                 if not isinstance(new_call, cst.Call):
                     continue
                 call = new_call
-        after = _after_steps(facts, ix, resolver, builder, loop, site.ctx, opt)
+        after = lift.after if lift is not None and lift.after is not None else \
+            _after_steps(facts, ix, resolver, builder, loop, site.ctx, opt)
+        if own_after:  # train(epoch) runs its batches, then sets the rate: it applies from the next call
+            after = True
         if after:
             call = _shifted(call)  # type: ignore[assignment]
             cond = _conjunction([_expr(f"{TIME} >= 1"), *([_shifted(cond)] if cond else [])])
@@ -358,7 +368,7 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
             args = [a.with_changes(value=cst.Name(OPT)) if _is_object_arg(resolver, a.value, site) else a
                     for a in call.args]
             inner = call.with_changes(args=args)
-            plan_fn = FunctionValue(_synthetic_call_def(inner, cond), SYNTHETIC, resolver.loc_line(site.node),
+            plan_fn = FunctionValue(_synthetic_call_def(inner, cond), SYNTHETIC, resolver.loc_line(anchor),
                                     scope=EvalScope(resolver, site.ctx),
                                     bound=((fn.name, fv),) if fv.node is not fn.node else ())
             plan_call = cst.Call(func=cst.Name(SYNTHETIC), args=[cst.Arg(cst.Name(OPT)), cst.Arg(cst.Name(TIME))])
@@ -366,9 +376,14 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
                           condition=cond, steps_per_epoch=time.steps_per_epoch, assumption=time.assumption,
                           spe_assumed=time.spe_assumed, time_vars=tuple(time.described), groups=groups)
         sc = contexts.of(site.ctx)
-        loc = builder.loc.location(site.node)
-        desc = (f"{fn.name}() writes param_group['lr'] (line {wline}{note if note.startswith(' in ') else ''}); "
-                f"called as {ix.text(site.node, 70)} from the {loop.kind} loop at line {resolver.loc_line(loop.node)}")
+        loc = builder.loc.location(lift.inner.node if lift is not None else site.node)
+        desc = f"{fn.name}() writes param_group['lr'] (line {wline}{note if note.startswith(' in ') else ''}); "
+        if lift is not None:
+            desc += (f"called as {ix.text(lift.inner.node, 70)} in {lift.function}() (line "
+                     f"{resolver.loc_line(lift.inner.node)}), which the {loop.kind} loop at line "
+                     f"{resolver.loc_line(loop.node)} calls as {ix.text(anchor, 50)}")
+        else:
+            desc += f"called as {ix.text(site.node, 70)} from the {loop.kind} loop at line {resolver.loc_line(loop.node)}"
         if tests:
             desc += " when " + " and ".join(ix.text(t, 60) for t in tests)
         desc += carry_note
@@ -379,6 +394,273 @@ def _writer_function(facts: FileFacts, ix: Indexer, resolver: Resolver, contexts
         fact = _fact(sid, f"manual:{fn.name}", loc, opt, fv, time.unit, desc, sc.via)
         return plan, _with_horizon(fact, time)
     return None
+
+
+# ------------------------------------------------------------------------------------ a writer one call down
+@dataclass(frozen=True)
+class _Lift:
+    """A writer call in a function the training loop calls: ``inner`` is the call in that function, ``outer`` the
+    loop's call of the function; ``after`` whether the write follows the function's own optimizer steps (None: the
+    function steps none, the loop's order decides)."""
+
+    inner: CallSite
+    outer: CallSite
+    function: str
+    after: bool | None
+
+
+def _with_lifts(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, sites: list[CallSite],
+                fn: FunctionInfo) -> list[tuple[CallSite, _Lift | None]]:
+    """Each call site of the writer ``fn`` as it is, then, for one that no training loop encloses, the same call
+    as seen from each loop that calls its function (``_lifted``)."""
+    out: list[tuple[CallSite, _Lift | None]] = []
+    for site in sites:
+        out.append((site, None))
+        if _lexical_training_loop(ix, site.ctx) is None:
+            out.extend(_lifted(ix, resolver, builder, facts, site, fn))
+    return out
+
+
+def _lifted(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, site: CallSite,
+            fn: FunctionInfo) -> list[tuple[CallSite, _Lift]]:
+    """``adjust(optimizer, epoch)`` at the top level of ``train(epoch)``, which an epoch loop calls as
+    ``train(e)``: the call ``adjust(optimizer, e)`` made at the loop's call (the function's parameters replaced by
+    what that call passes). Only when the write surely runs on every call (a statement of the function's own body,
+    under no condition or loop) and every other name it reads means the same at the loop's call (a parameter, or a
+    name the function does not assign and the loop's function does not assign either unless it encloses the
+    function); otherwise nothing, as before."""
+    g = site.ctx.scope.function
+    if g is None or g is fn or site.ctx.loops or site.ctx.conds or site.ctx.arms or not site.direct:
+        return []
+    if any(a.star for a in site.node.args):
+        return []
+    params = {p.name: p for p in g.params}
+    used = {n for a in site.node.args for n in _free_names(a.value)}
+    if isinstance(site.node.func, cst.Attribute):
+        used |= _free_names(site.node.func.value)
+    own = set(g.scope.assigns) - set(params)
+    if used & own:
+        return []
+    out: list[tuple[CallSite, _Lift]] = []
+    for outer in resolver.calls_to(g)[:8]:
+        if outer.node is site.node or outer.ctx.scope.function is g:
+            continue
+        if _lexical_training_loop(ix, outer.ctx) is None:
+            continue
+        mapping = _argument_map(g, outer.node)
+        if mapping is None:
+            continue
+        outer_fn = outer.ctx.scope.function
+        free = used - set(params)
+        if outer_fn is not None and not _encloses(outer.ctx.scope, g.scope) and free & set(outer.ctx.scope.assigns):
+            continue  # the outer function has its own variable of that name: not the one the function reads
+        if not (used & set(params)) <= set(mapping):
+            continue
+        call = site.node.visit(_ParamSubst({k: v for k, v in mapping.items() if k in used}))
+        if not isinstance(call, cst.Call):
+            continue
+        lifted = CallSite(call, site.path, outer.ctx, outer.seq, outer.stmt, [], True)
+        out.append((lifted, _Lift(site, outer, g.name, _after_in(ix, resolver, builder, facts, site))))
+    return out
+
+
+def _free_names(node: cst.CSTNode) -> set[str]:
+    """Names an expression reads (attribute names and keyword names excluded)."""
+    found: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            found.add("\0lambda")  # its own parameters: not worth following
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found.add(node.value)
+
+    node.visit(V())
+    return found
+
+
+def _argument_map(g: FunctionInfo, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
+    """Parameter name -> the expression the call passes (a literal default where it passes none); None when the
+    call passes *args/**kwargs or the function takes them."""
+    if any(a.star for a in call.args) or any(p.kind in ("varpos", "varkw") for p in g.params):
+        return None
+    positional = [p for p in g.params if p.kind == "pos"]
+    out: dict[str, cst.BaseExpression] = {}
+    if g.is_method and not any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+                               for d in g.decorators):
+        if not positional or not isinstance(call.func, cst.Attribute):
+            return None
+        out[positional[0].name] = call.func.value
+        positional = positional[1:]
+    args = [a for a in call.args if a.keyword is None]
+    if len(args) > len(positional):
+        return None
+    for p, a in zip(positional, args):
+        out[p.name] = a.value
+    for a in call.args:
+        if a.keyword is not None:
+            if g.param(a.keyword.value) is None or a.keyword.value in out:
+                return None
+            out[a.keyword.value] = a.value
+    for p in g.params:
+        if p.name not in out and p.default is not None and not _free_names(p.default):
+            out[p.name] = p.default
+    return out
+
+
+def _encloses(outer: Any, inner: Any) -> bool:
+    s = inner.parent
+    while s is not None:
+        if s is outer:
+            return True
+        s = s.parent
+    return False
+
+
+class _ParamSubst(cst.CSTTransformer):
+    def __init__(self, mapping: dict[str, cst.BaseExpression]) -> None:
+        self.mapping = mapping
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        return True
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return updated.with_changes(attr=original.attr)  # the attribute's own name is never a parameter
+
+    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
+        return updated.with_changes(keyword=original.keyword)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        value = self.mapping.get(original.value)
+        return _paren(value) if value is not None else updated
+
+
+def _cut_after_writes(ix: Indexer, fn: FunctionInfo) -> cst.FunctionDef | None:
+    """``fn``'s def with only the statements of its body its rate writes depend on: every statement from the first
+    one that writes ``param_group["lr"]`` to the last one, and before those, the statements that bind a name they
+    read (``lr = args.lr * ...``). What follows the last write (the batch loop of a ``train(epoch)`` that sets the
+    epoch's rate first) cannot change what it writes; what comes first and binds nothing it reads (``net.train()``,
+    ``print(...)``, a batch loop before a write of the next epoch's rate) cannot either, unless it may return or
+    raise first. Both read what only the run knows (the loader, the model). None when nothing is dropped, or when
+    a dropped statement calls a function that writes a rate too."""
+    body = fn.node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    stmts = list(body.body)
+    subwrites = _lr_subwrites(ix)
+    writes = [sw for sw in subwrites if sw.ctx.scope is fn.scope]
+    if not writes:
+        return None
+    holding = [i for i, st in enumerate(stmts) if any(_contains(st, sw.stmt, 0) for sw in writes)]
+    if not holding:
+        return None
+    first, last = holding[0], holding[-1]
+    writers = {sw.ctx.scope.function.name for sw in subwrites if sw.ctx.scope.function is not None}
+    kept_idx = list(range(first, last + 1))
+    needed: set[str] = set()
+    for i in kept_idx:
+        needed |= _names(stmts[i])
+    for i in range(first - 1, -1, -1):
+        st = stmts[i]
+        if _binds(st) & needed or _exits(st) or isinstance(st, (cst.FunctionDef, cst.ClassDef)):
+            kept_idx.append(i)
+            needed |= _names(st)
+    kept = sorted(kept_idx)
+    if len(kept) == len(stmts):
+        return None
+    dropped = [stmts[i] for i in range(len(stmts)) if i not in set(kept)]
+    if any((n[len("self."):] if n.startswith("self.") else n) in writers for st in dropped for n in called_names(st)):
+        return None  # a writer called by name (`adjust(...)`, `self.adjust(...)`; not `model.train()`)
+    declared = {n.name.value for st in dropped for x in _walk_nodes(st) if isinstance(x, (cst.Global, cst.Nonlocal))
+                for n in x.names}
+    if declared & {b for i in kept for b in _binds(stmts[i])}:
+        return None  # `global lr` dropped before `lr = ...` is kept: the name would become the function's own
+    return fn.node.with_changes(body=body.with_changes(body=[stmts[i] for i in kept]))
+
+
+def _binds(stmt: cst.CSTNode) -> set[str]:
+    """Names a statement may bind or change: assignment, loop and ``with`` targets, imports, and the object a
+    method call or an attribute/subscript write acts on (``history.append(x)``, ``args.lr = ...``)."""
+    out: set[str] = set()
+
+    def root(node: cst.BaseExpression) -> None:
+        while isinstance(node, (cst.Attribute, cst.Subscript)):
+            node = node.value
+        if isinstance(node, cst.Name):
+            out.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                root(el.value)
+        elif isinstance(node, cst.StarredElement):
+            root(node.value)
+
+    for node in _walk_nodes(stmt):
+        if isinstance(node, cst.Assign):
+            for t in node.targets:
+                root(t.target)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            root(node.target)
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            root(node.target)
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            root(node.asname.name)  # type: ignore[arg-type]
+        elif isinstance(node, cst.NamedExpr):
+            root(node.target)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            names = node.names if not isinstance(node.names, cst.ImportStar) else ()
+            for alias in names:
+                out.add((dotted(alias.asname.name) if alias.asname else dotted(alias.name) or "").split(".")[0])
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            root(node.func.value)
+    return out
+
+
+def _exits(stmt: cst.CSTNode) -> bool:
+    """Whether the statement may leave the function (``return``, ``raise``, ``sys.exit()``), so that what follows
+    it may not run."""
+    for node in _walk_nodes(stmt):
+        if isinstance(node, (cst.Return, cst.Raise)):
+            return True
+        if isinstance(node, cst.Call) and (dotted(node.func) or "").endswith(("exit", "quit")):
+            return True
+    return False
+
+
+def _after_in(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, site: Any) -> bool | None:
+    """Whether the writer call follows every optimizer step the function makes, in its own body or in the
+    functions it calls (``batches(net, opt)`` before ``adjust(opt, epoch + 1)``): the rate then applies from the
+    next call on. None when the function reaches no step."""
+    locs = {s.loc for s in facts.optimizer_steps}
+    seqs: list[int] = []
+    for c in ix.calls:
+        if not (isinstance(c.node.func, cst.Attribute) and c.node.func.attr.value == "step"
+                and builder.loc.location(c.node) in locs):
+            continue
+        frontier, seen = [c], set()
+        for _ in range(4):  # the step, then the calls of its function, up to three calls away
+            nxt: list[CallSite] = []
+            for x in frontier:
+                if x.ctx.scope is site.ctx.scope:
+                    seqs.append(x.seq)
+                    continue
+                f = x.ctx.scope.function
+                if f is None or id(f) in seen:
+                    continue
+                seen.add(id(f))
+                nxt.extend(resolver.calls_to(f))
+            frontier = nxt
+    if not seqs:
+        return None
+    return all(q < site.seq for q in seqs)
 
 
 # ------------------------------------------------------------------------------------------ carried state

@@ -121,6 +121,19 @@ def star_items(call: cst.Call, ctx: Ctx, seq: int | None, resolver: Resolver
     return out
 
 
+def _calls_base_init(site: CallSite, cls: str, base: str) -> bool:
+    """``super().__init__(...)``, ``super(Cls, self).__init__(...)`` or ``Base.__init__(self, ...)``."""
+    func = site.node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+        return False
+    recv = func.value
+    if isinstance(recv, cst.Call) and dotted(recv.func) == "super":
+        args = [a.value for a in recv.args]
+        return not args or (len(args) == 2 and dotted(args[0]) == cls)
+    d = dotted(recv)
+    return d is not None and (d == base or base.endswith("." + d)) and bool(site.node.args)
+
+
 def _literal_items(node: cst.BaseExpression) -> list[tuple[str, cst.BaseExpression]] | None:
     if isinstance(node, cst.Dict):
         items = []
@@ -149,6 +162,7 @@ class ObjectFlow:
         self.by_id: dict[str, Creation] = {}
         self.scheduler_classes = self._custom_scheduler_classes()
         self.optimizer_classes = self._custom_optimizer_classes()
+        self.forwarding_classes = self._forwarding_classes()
         from .rate_writers import rate_writer_classes
 
         # plain classes that write the rate of the optimizer they store (NoamOpt, ScheduledOptim, AnnealingLR)
@@ -175,6 +189,69 @@ class ObjectFlow:
                     out[name] = get_lr.node if get_lr else None
                     changed = True
         return out
+
+    def _forwarding_classes(self) -> dict[str, tuple[Entry, Any, CallSite | None]]:
+        """Classes of the file that subclass a Keras callback of the catalog (``LearningRateScheduler``) without
+        overriding its hooks, and hand their arguments to it: ``class LRScheduler(LearningRateScheduler)`` whose
+        ``__init__`` calls ``super().__init__(self.step_decay, **kwargs)`` (cs-ranking). Calling one builds the
+        catalog callback with what ``__init__`` passes up. {class: (entry, __init__ or None, the super call or
+        None)}; a class whose ``__init__`` does not plainly call its base's is left out."""
+        out: dict[str, tuple[Entry, Any, CallSite | None]] = {}
+        for name, ci in sorted(self.ix.classes.items()):
+            entries = [e for e in (lookup(b) for b in ci.bases) if e is not None]
+            if len(ci.bases) != 1 or len(entries) != 1 or entries[0].kind != "callback" or \
+                    entries[0].framework != "keras":
+                continue
+            if any(m.startswith("on_") for m in ci.methods):
+                continue  # its own hooks: a rate-writing callback (frameworks/keras_callbacks.py), not the base's
+            init = ci.methods.get("__init__")
+            if init is None:
+                out[name] = (entries[0], None, None)
+                continue
+            ups = [c for c in self.ix.calls if c.ctx.scope is init.scope and _calls_base_init(c, name, ci.bases[0])]
+            if len(ups) == 1 and not ups[0].ctx.loops and not ups[0].ctx.conds and not ups[0].ctx.arms:
+                out[name] = (entries[0], init, ups[0])
+        return out
+
+    def _forwarded(self, oid: str, site: CallSite, entry: Entry, init: Any, up: CallSite | None) -> Creation:
+        """The catalog callback a forwarding subclass builds (see ``_forwarding_classes``): each parameter's value
+        as ``__init__`` passes it up (resolved there: ``self.step_decay`` is the method, bound to the object whose
+        attributes ``__init__`` sets), one its ``**kwargs`` forwards from this call, or the library default."""
+        if up is None:  # no __init__ of its own: the call binds to the base's signature
+            items = star_items(site.node, site.ctx, site.seq, self.resolver) if any(
+                a.star for a in site.node.args) else None
+            bound, err, star = bind_arguments(entry, site.node, items)
+            return Creation(oid, entry, site, "scheduler", entry.qualname, bound=bound, bind_error=err,
+                            star_args=star)
+        node = up.node
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+            node = node.with_changes(args=node.args[1:])  # Base.__init__(self, ...): self is not an argument
+        bound, err, _ = bind_arguments(entry, node)
+        varkw = next((p.name for p in init.params if p.kind == "varkw"), None)
+        named = {p.name for p in init.params if p.kind != "varkw"}
+        forwarded = {a.keyword.value: a.value for a in site.node.args
+                     if a.keyword is not None and a.keyword.value not in named}
+        passes_star = any(a.star == "**" and isinstance(a.value, cst.Name) and a.value.value == varkw
+                          for a in up.node.args)
+        values: dict[str, Value] = {}
+        where = f"{site.path}.__init__ ({self.resolver.where(up.node)})"
+        for p in entry.params:
+            if p.kind in ("varpos", "varkw"):
+                continue
+            if p.name in bound:
+                v = self.resolver.resolve(bound[p.name], up.ctx, up.seq)
+                values[p.name] = Known(v.value, f"passed to the base class by {where}: {v.source}") \
+                    if isinstance(v, Known) else v
+            elif passes_star and any(a.star for a in site.node.args):
+                values[p.name] = Unknown(f"{p.name} may be passed through **kwargs of {site.path}()")
+            elif passes_star and p.name in forwarded:
+                values[p.name] = self.resolver.resolve(forwarded[p.name], site.ctx, site.seq)
+            elif p.default is REQUIRED:
+                values[p.name] = Unknown(f"{where} does not pass the required argument {p.name}")
+            else:
+                values[p.name] = Known(p.default, entry.default_source or "library default")
+        return Creation(oid, entry, site, "scheduler", entry.qualname, bound=bound, bind_error=err,
+                        preset=values)
 
     def _custom_optimizer_classes(self) -> set[str]:
         """Classes of the file or of the modules it links that subclass ``torch.optim.Optimizer`` (directly or
@@ -263,6 +340,10 @@ class ObjectFlow:
         n_opt = n_sched = 0
         for site in sorted(self.ix.calls, key=lambda s: s.seq):
             q, entry = self.qualify_call(site)
+            if entry is None and site.path in self.forwarding_classes and "callback" in kinds:
+                n_sched += 1
+                self.add(self._forwarded(f"sched{n_sched}", site, *self.forwarding_classes[site.path]))
+                continue
             if entry is not None and entry.kind in kinds:
                 kind = "optimizer" if entry.kind == "optimizer" else "scheduler"
             elif entry is None and site.path in self.scheduler_classes:
