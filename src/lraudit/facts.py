@@ -248,6 +248,18 @@ class Horizon:
 
 
 @dataclass(frozen=True)
+class DeadBranch:
+    """An ``elif`` test (or a conditional expression's) of a schedule function that never holds when it is reached:
+    an earlier test of the same chain holds whenever it does (``epoch >= 160`` after ``epoch >= 120``)."""
+
+    loc: Location  # the dead test
+    test: str
+    earlier: str  # the earlier test that catches every case first
+    earlier_loc: Location
+    function: str  # the function that holds the chain
+
+
+@dataclass(frozen=True)
 class SchedulerFact:
     id: str
     cls: str  # fully qualified public name or "custom:<ClassName>" / "manual:<function>"
@@ -294,6 +306,8 @@ class SchedulerFact:
     sizes: dict[str, str] = field(default_factory=dict)
     # cls == "unknown": a parameter or attribute used as a scheduler, whose class is set where it is passed in
     class_reason: str | None = None
+    # tests of the schedule's own function that can never hold when reached (extract/dead_branches.py)
+    dead_branches: tuple["DeadBranch", ...] = ()
 
 
 @dataclass(frozen=True)

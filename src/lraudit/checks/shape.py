@@ -896,6 +896,22 @@ def first_step_at_optimizer_rate(ctx: CheckContext) -> Iterator[Finding]:
                           ratio=ratio, next_when=when(k, unit))
 
 
+# ============================================================================================ LR108
+@check("LR108")
+def unreachable_schedule_branch(ctx: CheckContext) -> Iterator[Finding]:
+    """A test of an if/elif (or conditional-expression) chain in the schedule's own code that implies an earlier
+    test of the chain: it is never true when reached (the facts: ``SchedulerFact.dead_branches``)."""
+    seen: set[tuple[str, int, int]] = set()
+    for s in ctx.facts.schedulers:
+        for d in s.dead_branches:
+            key = (d.loc.file, d.loc.line, d.loc.column)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield ctx.finding(d.loc, scheduler=sched_label(s), test=d.test, where=d.loc.place,
+                              earlier=d.earlier, earlier_where=d.earlier_loc.place)
+
+
 _LR_FINDER = re.compile(r"find_?(the_?)?(lr|learning_rate)|(lr|learning_rate)_?find|search_?(the_?)?(lr|learning_rate)"
                         r"|range_?test|lr_?range|LRFinder|LrFinder", re.I)
 

@@ -109,6 +109,9 @@ def apply_frameworks(ext: "Extraction", ix: Indexer, contexts: "LoopContexts",
     from ..classes import class_plans
 
     facts = class_plans(facts, flow, ix, resolver)
+    from ..dead_branches import dead_branches
+
+    facts = dead_branches(facts, ix, builder)
     ext.facts = facts
     return ext
 
