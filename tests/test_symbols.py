@@ -155,7 +155,7 @@ def test_a_library_schedule_unknown_for_another_reason_stays_unknown() -> None:
 
 def test_every_size_takes_every_sample_value_however_many_sizes_come_first() -> None:
     # two other sizes are numbered before len(train_loader) (the optimizer is resolved first): it must still be
-    # tried at 7 and at 1000, or a warm-up of 500 steps against 3 x len(train_loader) would look too long "for
+    # tried at 337 and at 1000, or a warm-up of 500 steps against 3 x len(train_loader) would look too long "for
     # every size" (it is not, for 1000)
     first = HF.replace("lr=5e-5", "lr=5e-5 + 0 * len(val_loader) + 0 * len(test_loader)")
     assert _codes(first.replace("WARMUP", "500")) == []
@@ -216,3 +216,15 @@ def test_a_timm_factory_rate_scaled_by_the_number_of_processes_is_drawn_for_one_
                       "optimizer = create_optimizer(args, model)")
     (s,) = audit_source(src, "train.py").schedulers
     assert s["lr"][0] == 6.25e-05 and "(one process)" in s["assumption"]
+
+
+def test_a_size_divided_by_a_constant_is_not_tried_below_that_constant() -> None:
+    """``T_max=len(loader) // 8 * EPOCHS`` (sized in updates of 8 micro-batches) stepped at every batch: an 8x
+    mismatch for every real size. With a sample of 7 batches the quotient was 0 and the run's finding differed, so
+    LR103 was dropped as "not for every size" (the recall audit's F3)."""
+    src = ONECYCLE.replace(
+        "scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=TOTAL)",
+        "scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=len(train_loader) // 8 * epochs)")
+    result = audit_source(textwrap.dedent(src), "train.py")
+    (f,) = [f for f in result.findings if f.code == "LR103"]
+    assert "for every value of len(train_loader)" in f.message
