@@ -74,6 +74,13 @@ def _position(st: StepSite) -> tuple[str | None, int | None]:
     return st.loop_id, call_line(st)
 
 
+def _same_guard(ss: StepSite, os: StepSite) -> bool:
+    """Every branch arm the scheduler's step lies in holds the optimizer's step too: both run under the same
+    condition (the gradient-accumulation ``if (step + 1) % accum == 0:`` that wraps both calls), so their order
+    inside it is the order of every update."""
+    return bool(ss.arms) and set(ss.arms) <= set(os.arms)
+
+
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:
     """(scheduler site, optimizer site) when the scheduler is stepped before its optimizer in the loop: in one
     body, across helpers called from the loop (the calls' order), or in a hook that runs before the step."""
@@ -85,9 +92,11 @@ def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite
         return None
     opt_sites = [st for st in facts.optimizer_steps if st.target == s.optimizer and st.context in ("batch", "epoch")]
     for ss in s.step_sites:
-        if ss.conditional or ss.context not in ("batch", "epoch"):
+        if ss.context not in ("batch", "epoch"):
             continue
         for os in opt_sites:
+            if ss.conditional and not _same_guard(ss, os):
+                continue  # a step under a condition of its own is taken as deliberate
             if _comparable(facts, ss, os):
                 if ss.order < os.order:
                     return ss, os
