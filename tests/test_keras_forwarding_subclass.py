@@ -46,12 +46,18 @@ CASES = {
     # cs-ranking's bug: lr * drop ** floor((1 + epoch) / epochs_drop) applied to the *current* rate compounds
     "compounding_method": ('''
 import math
+from abc import ABC
 import numpy as np
 import keras
 from keras.callbacks import LearningRateScheduler
 
 
-class LRScheduler(LearningRateScheduler):
+class Tunable(ABC):  # a mixin of the repository, with no hook of its own
+    def set_tunable_parameters(self, **point):
+        raise NotImplementedError
+
+
+class LRScheduler(LearningRateScheduler, Tunable):
     def __init__(self, epochs_drop=300, drop=0.1, **kwargs):
         super(LRScheduler, self).__init__(self.step_decay, **kwargs)
         self.epochs_drop = epochs_drop

@@ -121,6 +121,17 @@ def star_items(call: cst.Call, ctx: Ctx, seq: int | None, resolver: Resolver
     return out
 
 
+def _plain_mixin(ix: Indexer, base: str) -> bool:
+    """A further base of a forwarding subclass that adds no callback behaviour: ``object``/``ABC``, or a class of
+    the repository with no ``on_*`` hook and no ``__init__`` (csrank's ``Tunable``)."""
+    if base in ("object", "ABC", "abc.ABC"):
+        return True
+    ci = ix.classes.get(base) or ix.classes.get(base.rsplit(".", 1)[-1])
+    return ci is not None and not ci.bases[1:] and all(
+        b in ("object", "ABC", "abc.ABC") for b in ci.bases) and \
+        not any(m.startswith("on_") or m == "__init__" for m in ci.methods)
+
+
 def _calls_base_init(site: CallSite, cls: str, base: str) -> bool:
     """``super().__init__(...)``, ``super(Cls, self).__init__(...)`` or ``Base.__init__(self, ...)``."""
     func = site.node.func
@@ -199,9 +210,11 @@ class ObjectFlow:
         out: dict[str, tuple[Entry, Any, CallSite | None]] = {}
         for name, ci in sorted(self.ix.classes.items()):
             entries = [e for e in (lookup(b) for b in ci.bases) if e is not None]
-            if len(ci.bases) != 1 or len(entries) != 1 or entries[0].kind != "callback" or \
-                    entries[0].framework != "keras":
+            if not ci.bases or len(entries) != 1 or lookup(ci.bases[0]) is not entries[0] or \
+                    entries[0].kind != "callback" or entries[0].framework != "keras":
                 continue
+            if not all(_plain_mixin(self.ix, b) for b in ci.bases[1:]):
+                continue  # another base may bring hooks of its own
             if any(m.startswith("on_") for m in ci.methods):
                 continue  # its own hooks: a rate-writing callback (frameworks/keras_callbacks.py), not the base's
             init = ci.methods.get("__init__")
