@@ -30,7 +30,7 @@ from ..facts import (
 from ..parse import Locator
 from ..catalog import lookup
 from .imports import dotted
-from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, _cut, build_index, lr_subscript
+from .index import CallSite, Ctx, Indexer, LoopInfo, Plan, _code_text, _cut, _is_main_guard, build_index, lr_subscript
 from .loops import LoopContexts, SiteContext, classify_loops, loop_count, order_in_loop, run_bound
 from .objects import Creation, ObjectFlow
 from .run_sizes import is_run_size
@@ -258,6 +258,9 @@ class _Builder:
             b, bix = self._branch(bid)
             if b is None or b.kind == "try" or id(b.node) in bix.plan.chosen:
                 continue
+            if bix is self.ix and b.kind == "if" and b.ctx.scope.kind == "module" and b.tests and \
+                    b.tests[0] is not None and _is_main_guard(b.tests[0]) and set(arms) == {0}:
+                continue  # the analysed script runs as __main__: its guard's body is every run's
             parts.append(words(b, arms, bix, self.resolver))
             if len(parts) >= 3:
                 break
