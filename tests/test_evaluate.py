@@ -929,3 +929,51 @@ def test_library_never_names_dynamic_code_or_reflection() -> None:
     imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
     assert "importlib" not in imported and not any(n.module == "importlib" for n in ast.walk(tree)
                                                    if isinstance(n, ast.ImportFrom))
+
+
+# ------------------------------------------------------------------ calls remembered across evaluations
+MEMO = """
+calls = []
+
+
+def table(n, scale):
+    return tuple(scale * i for i in range(n))
+
+
+def fresh(n):
+    return [0.5] * n
+
+
+def at(k):
+    return table(50, 0.1)[k]
+
+
+def bumped(k):
+    a = fresh(3)
+    a[0] += k
+    return a[0]
+"""
+
+
+def test_a_plain_call_gives_the_same_result_from_the_shared_cache() -> None:
+    """The evaluation cache remembers ``table(50, 0.1)`` (plain arguments, an immutable result) across the calls
+    of a simulation; the answers are those Python gives at every step."""
+    resolver, namespace = load(MEMO)
+    cache = EvalCache()
+    fn = resolver.function("at")
+    for k in (3, 7, 49, 0):
+        got, _ = call_function_recording(fn, [k], cache=cache)
+        assert same(got, namespace["at"](k))
+    assert any(isinstance(key, tuple) and key[:1] == ("pure call",) for key in cache.entries)
+
+
+def test_a_mutable_result_is_never_shared_between_calls() -> None:
+    # fresh() returns a list the caller changes: each call must build its own
+    resolver, namespace = load(MEMO)
+    cache = EvalCache()
+    fn = resolver.function("bumped")
+    for k in (1, 2, 3):
+        got, _ = call_function_recording(fn, [k], cache=cache)
+        assert got == namespace["bumped"](k) == 0.5 + k
+    assert not any(isinstance(v[2], list) for k, v in cache.entries.items()
+                   if isinstance(k, tuple) and k[:1] == ("pure call",))

@@ -228,3 +228,42 @@ def test_a_size_divided_by_a_constant_is_not_tried_below_that_constant() -> None
     result = audit_source(textwrap.dedent(src), "train.py")
     (f,) = [f for f in result.findings if f.code == "LR103"]
     assert "for every value of len(train_loader)" in f.message
+
+
+DINO = """
+import numpy as np
+import torch
+
+
+def cosine_scheduler(base_value, final_value, epochs, niter_per_ep, warmup_epochs=0, start_warmup_value=0):
+    warmup_schedule = np.array([])
+    warmup_iters = warmup_epochs * niter_per_ep
+    if warmup_epochs > 0:
+        warmup_schedule = np.linspace(start_warmup_value, base_value, warmup_iters)
+    iters = np.arange(epochs * niter_per_ep - warmup_iters)
+    schedule = final_value + 0.5 * (base_value - final_value) * (1 + np.cos(np.pi * iters / len(iters)))
+    return np.concatenate((warmup_schedule, schedule))
+
+
+def main(model, data_loader):
+    opt = torch.optim.AdamW(model.parameters())
+    lr_schedule = cosine_scheduler(5e-4, 1e-6, 100, len(data_loader), warmup_epochs=10)
+    for epoch in range(100):
+        for it, x in enumerate(data_loader):
+            it = len(data_loader) * epoch + it
+            for g in opt.param_groups:
+                g["lr"] = lr_schedule[it]
+            opt.zero_grad()
+            model(x).backward()
+            opt.step()
+"""
+
+
+def test_an_array_schedule_sized_by_the_loader_is_judged_at_every_size() -> None:
+    """DINO's ``cosine_scheduler(..., len(data_loader), start_warmup_value=0)`` indexed per iteration: at 1000
+    batches the run has 100,000 steps, and each sampled step rebuilt the 100,000-rate array, so that run ran out
+    of time and LR106 (the warm-up starts at 0, for every size) was dropped while explain said so (fresh audit).
+    The array is now built once per simulation (evaluate.py remembers plain calls)."""
+    result = audit_source(textwrap.dedent(DINO), "main_dino.py")
+    (f,) = [f for f in result.findings if f.code == "LR106"]
+    assert "for every value of len(data_loader)" in f.message

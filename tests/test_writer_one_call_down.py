@@ -186,7 +186,9 @@ def test_a_writer_called_one_function_down_is_the_schedule_torch_runs(tmp_path: 
     assert got is not None and len(got) == len(expected), (got, expected)
     for k, (a, b) in enumerate(zip(got, expected)):
         assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15), (name, k, a, b)
-    assert [f.code for f in findings] == [], [f.message for f in findings]
+    # steps() keeps the upstream bug (an elif that is never reached): LR108, and nothing else
+    assert [f.code for f in findings] == (["LR108"] if "steps(" in CASES[name] else []), \
+        [f.message for f in findings]
 
 
 def test_the_writer_is_located_at_its_call_and_described_through_the_function(tmp_path: Path) -> None:
