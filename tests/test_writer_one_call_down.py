@@ -210,6 +210,19 @@ def test_the_writer_is_located_at_its_call_and_described_through_the_function(tm
 
 
 UNSURE = {
+    # the function rebinds the parameter before the call: the loop's argument is not what the writer gets
+    "rebound_parameter": '''
+def train(opt, net, epoch):
+    epoch = epoch + 5
+    steps(opt, epoch)
+    batches(net, opt, torch.randn(2, 4))
+
+
+model = nn.Linear(4, 4)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.03)
+for epoch in range(20):
+    train(optimizer, model, epoch)
+''',
     # the write runs only when the function's own condition holds: not followed (it was never drawn before either)
     "conditional": '''
 def train(opt, net, epoch, warm):

@@ -25,7 +25,7 @@ import libcst as cst
 
 from ..facts import DeadBranch, FileFacts, FunctionValue, Known, Location, SchedulerFact
 from .imports import dotted
-from .index import Ctx, Indexer
+from .index import Ctx, Indexer, lr_subscript
 
 _OPS: dict[type, str] = {cst.GreaterThanEqual: ">=", cst.GreaterThan: ">", cst.LessThanEqual: "<=",
                          cst.LessThan: "<", cst.Equal: "=="}
@@ -66,8 +66,9 @@ def _name(node: cst.CSTNode) -> str:
 def _with_callees(fv: FunctionValue, ix: Indexer) -> Iterator[tuple[cst.CSTNode, Any]]:
     yield fv.node, fv.scope
     seen = {id(fv.node)}
+    bare = {id(n.value) for n in _walk(fv.node) if isinstance(n, cst.Expr)}  # results thrown away: not the rate's
     for call in _walk(fv.node):
-        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name)):
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Name)) or id(call) in bare:
             continue
         defs = [f for f in ix.functions_by_name.get(call.func.value, []) if not f.is_method]
         if len(defs) != 1 or id(defs[0].node) in seen:
@@ -92,13 +93,21 @@ def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def _chains(root: cst.CSTNode, scope: Any, builder: Any, function: str) -> Iterator[DeadBranch]:
-    """The dead tests of every if/elif chain and conditional-expression chain under ``root``."""
+    """The dead tests of the if/elif chains and conditional-expression chains under ``root`` that decide the rate:
+    an arm returns, writes ``["lr"]`` or assigns a name the rate is computed from (a chain that only logs is
+    left alone)."""
     nodes = _walk(root)
+    names, roots = _rate_inputs(root, nodes)
     inner = {id(n.orelse) for n in nodes if isinstance(n, cst.If) and isinstance(n.orelse, cst.If)}
-    inner |= {id(n.orelse) for n in nodes if isinstance(n, cst.IfExp) and isinstance(n.orelse, cst.IfExp)}
-    for head in nodes:
-        if id(head) in inner or not isinstance(head, (cst.If, cst.IfExp)):
+    exprs = [n for r in roots for n in _walk(r)]
+    inner |= {id(n.orelse) for n in exprs if isinstance(n, cst.IfExp) and isinstance(n.orelse, cst.IfExp)}
+    heads = [n for n in nodes if isinstance(n, cst.If) and id(n) not in inner and _decides(n, names)]
+    heads += [n for n in exprs if isinstance(n, cst.IfExp) and id(n) not in inner]
+    done: set[int] = set()
+    for head in heads:
+        if id(head) in done:
             continue
+        done.add(id(head))
         tests: list[cst.BaseExpression] = []
         node: Any = head
         while isinstance(node, (cst.If, cst.IfExp)):
@@ -118,6 +127,72 @@ def _chains(root: cst.CSTNode, scope: Any, builder: Any, function: str) -> Itera
             if loc is None or earlier is None:
                 continue
             yield DeadBranch(loc, _code(tests[j]), _code(tests[i]), earlier, function)
+
+
+def _rate_inputs(root: cst.CSTNode, nodes: list[cst.CSTNode]) -> tuple[set[str], list[cst.CSTNode]]:
+    """The names the rate is computed from (read by a ``["lr"]`` write, a ``return`` or a lambda's body, and what
+    those names are assigned from), and the expressions that compute it."""
+    roots: list[cst.CSTNode] = []
+    assigns: list[tuple[set[str], cst.BaseExpression]] = []
+    for n in nodes:
+        if isinstance(n, cst.Return) and n.value is not None:
+            roots.append(n.value)
+        elif isinstance(n, cst.Lambda):
+            roots.append(n.body)
+        elif isinstance(n, cst.Assign):
+            if any(isinstance(t.target, cst.Subscript) and lr_subscript(t.target) for t in n.targets):
+                roots.append(n.value)
+            else:
+                assigns.append(({x for t in n.targets for x in _target_names(t.target)}, n.value))
+        elif isinstance(n, (cst.AugAssign, cst.AnnAssign)) and n.value is not None:
+            assigns.append((_target_names(n.target), n.value))
+    names = {x for r in roots for x in _read(r)}
+    for _ in range(8):  # what those names are computed from, a few assignments back
+        grown = False
+        for targets, value in assigns:
+            if targets & names:
+                if value not in roots:
+                    roots.append(value)
+                new = _read(value) - names
+                if new:
+                    names |= new
+                    grown = True
+        if not grown:
+            break
+    return names, roots
+
+
+def _decides(head: cst.If, names: set[str]) -> bool:
+    node: Any = head
+    bodies: list[cst.CSTNode] = []
+    while isinstance(node, cst.If):
+        bodies.append(node.body)
+        node = node.orelse
+    if isinstance(node, cst.Else):
+        bodies.append(node.body)
+    for body in bodies:
+        for n in _walk(body):
+            if isinstance(n, cst.Return):
+                return True
+            if isinstance(n, cst.Assign) and any(
+                    (isinstance(t.target, cst.Subscript) and lr_subscript(t.target)) or
+                    _target_names(t.target) & names for t in n.targets):
+                return True
+            if isinstance(n, (cst.AugAssign, cst.AnnAssign)) and _target_names(n.target) & names:
+                return True
+    return False
+
+
+def _target_names(node: cst.BaseExpression) -> set[str]:
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return {x for el in node.elements for x in _target_names(el.value)}
+    return set()
+
+
+def _read(node: cst.CSTNode) -> set[str]:
+    return {n.value for n in _walk(node) if isinstance(n, cst.Name)}
 
 
 def _compare(test: cst.BaseExpression, scope: Any) -> tuple[str, str, float] | None:

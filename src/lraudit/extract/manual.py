@@ -438,9 +438,8 @@ def _lifted(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, sit
     used = {n for a in site.node.args for n in _free_names(a.value)}
     if isinstance(site.node.func, cst.Attribute):
         used |= _free_names(site.node.func.value)
-    own = set(g.scope.assigns) - set(params)
-    if used & own:
-        return []
+    if used & set(g.scope.assigns):
+        return []  # a local of the function, or a parameter it rebinds (`epoch += 1`): not what the loop passes
     out: list[tuple[CallSite, _Lift]] = []
     for outer in resolver.calls_to(g)[:8]:
         if outer.node is site.node or outer.ctx.scope.function is g:
