@@ -26,6 +26,7 @@ import libcst as cst
 from ..facts import DeadBranch, FileFacts, FunctionValue, Known, Location, SchedulerFact
 from .imports import dotted
 from .index import Ctx, Indexer, lr_subscript
+from .manual import _walk_nodes as _walk
 
 _OPS: dict[type, str] = {cst.GreaterThanEqual: ">=", cst.GreaterThan: ">", cst.LessThanEqual: "<=",
                          cst.LessThan: "<", cst.Equal: "=="}
@@ -80,16 +81,6 @@ def _with_callees(fv: FunctionValue, ix: Indexer) -> Iterator[tuple[cst.CSTNode,
 
             scope = EvalScope(scope.resolver, Ctx(defs[0].scope))
         yield defs[0].node, scope
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    out: list[cst.CSTNode] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(n.children)
-    return out
 
 
 def _chains(root: cst.CSTNode, scope: Any, builder: Any, function: str) -> Iterator[DeadBranch]:

@@ -432,12 +432,12 @@ def _lifted(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, sit
     g = site.ctx.scope.function
     if g is None or g is fn or site.ctx.loops or site.ctx.conds or site.ctx.arms or not site.direct:
         return []
-    if any(a.star for a in site.node.args):
-        return []
+    if any(a.star for a in site.node.args) or any(isinstance(n, cst.Lambda) for n in _walk_nodes(site.node)):
+        return []  # (a lambda's own parameters would be taken for the function's)
     params = {p.name: p for p in g.params}
-    used = {n for a in site.node.args for n in _free_names(a.value)}
+    used = {n for a in site.node.args for n in _names(a.value)}
     if isinstance(site.node.func, cst.Attribute):
-        used |= _free_names(site.node.func.value)
+        used |= _names(site.node.func.value)
     if used & set(g.scope.assigns):
         return []  # a local of the function, or a parameter it rebinds (`epoch += 1`): not what the loop passes
     out: list[tuple[CallSite, _Lift]] = []
@@ -461,30 +461,6 @@ def _lifted(ix: Indexer, resolver: Resolver, builder: Any, facts: FileFacts, sit
         lifted = CallSite(call, site.path, outer.ctx, outer.seq, outer.stmt, [], True)
         out.append((lifted, _Lift(site, outer, g.name, _after_in(ix, resolver, builder, facts, site))))
     return out
-
-
-def _free_names(node: cst.CSTNode) -> set[str]:
-    """Names an expression reads (attribute names and keyword names excluded)."""
-    found: set[str] = set()
-
-    class V(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False
-
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            found.add("\0lambda")  # its own parameters: not worth following
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            found.add(node.value)
-
-    node.visit(V())
-    return found
 
 
 def _argument_map(g: FunctionInfo, call: cst.Call) -> dict[str, cst.BaseExpression] | None:
@@ -511,7 +487,7 @@ def _argument_map(g: FunctionInfo, call: cst.Call) -> dict[str, cst.BaseExpressi
                 return None
             out[a.keyword.value] = a.value
     for p in g.params:
-        if p.name not in out and p.default is not None and not _free_names(p.default):
+        if p.name not in out and p.default is not None and not _names(p.default):
             out[p.name] = p.default
     return out
 
