@@ -720,7 +720,9 @@ def _sized_shape(fact: SchedulerFact, curve: Curve, unit: str, optimizer_lr_text
     unknown = {k for k, v in fact.args.items() if isinstance(v, Unknown)}
     if not unknown or not unknown <= set(fact.sizes):
         return ""
-    short = _short(fact.cls)
+    from .catalog.hf_legacy import function_of
+
+    short = function_of(_short(fact.cls))  # pytorch_transformers' WarmupLinearSchedule is the linear function
     args = _plain_args(fact)
     words = ""
     if short in _HF_SHAPES and "num_training_steps" in fact.sizes and optimizer_lr_text is not None:

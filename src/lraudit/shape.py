@@ -402,6 +402,9 @@ _HF_NAMES = {
 
 def _class_hint(short: str, args: Mapping[str, Any]) -> str | None:  # noqa: C901 - a flat table
     """The shape a known class produces, from its arguments alone (None: let the numbers decide)."""
+    from .catalog.hf_legacy import function_of
+
+    short = function_of(short)  # pytorch_transformers' schedule classes: the functions they amount to
     if short == "get_scheduler":
         name = str(args.get("name") or "").rsplit(".", 1)[-1].lower()
         short = _HF_NAMES.get(name, "")

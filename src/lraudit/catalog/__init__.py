@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from .base import REQUIRED, Entry, Param
 
-_MODULES = ("torch", "keras", "hf", "timm", "lightning", "deepspeed", "warmup", "ignite", "apex", "bitsandbytes")
+_MODULES = ("torch", "keras", "hf", "hf_legacy", "timm", "lightning", "deepspeed", "warmup", "ignite", "apex", "bitsandbytes")
 
 
 @lru_cache(maxsize=1)

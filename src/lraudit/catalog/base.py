@@ -45,6 +45,9 @@ class Entry:
     # optimizers: the param-group key a momentum-cycling scheduler (OneCycleLR, CyclicLR) writes, "momentum" or
     # "betas"; "" when the optimizer's defaults have neither (torch raises); None: known from the class name
     momentum_key: str | None = None
+    # other keyword spellings a call may use for a parameter (legacy name -> parameter): pytorch_transformers'
+    # WarmupLinearSchedule(warmup_steps=, t_total=) for get_linear_schedule_with_warmup's names
+    keywords: tuple[tuple[str, str], ...] = ()
 
     @property
     def short(self) -> str:

@@ -154,7 +154,9 @@ def scheduler_function(name: str, args: Mapping[str, Any]) -> tuple[str, dict[st
     metric-driven schedules the function returned is ``"ReduceLROnPlateau"`` or ``"GreedyLR"`` and the
     arguments are the keyword arguments they receive (see ``is_metric_driven``).
     """
-    short = name.rsplit(".", 1)[-1]
+    from .hf_legacy import function_of
+
+    short = function_of(name.rsplit(".", 1)[-1])  # pytorch_transformers' classes: the function they amount to
     if short in _UNSUPPORTED:
         raise Unsupported(f"{short}: {_UNSUPPORTED[short]}")
     if short in _METRIC_DRIVEN:

@@ -52,6 +52,7 @@ from .common import (
     unit_mismatch,
     when,
 )
+from ..catalog.hf_legacy import function_of
 from .context import CheckContext
 
 REL = 1e-9  # relative float tolerance for "equal" rates
@@ -128,7 +129,7 @@ def _args_cause(facts: FileFacts, s: SchedulerFact) -> tuple[str, str] | None:
             return "eta_min", f"eta_min={fmt(eta)} is above the optimizer's lr {fmt(base)}, so the cosine runs upwards"
     if s.framework == "keras":
         return _keras_cause(s)
-    if s.framework == "hf" and name in _HF_COSINES:
+    if s.framework == "hf" and function_of(name) in _HF_COSINES:
         nc = arg_num(s, "num_cycles")
         if nc is not None and nc > 0.5:
             return "num_cycles", (f"num_cycles={fmt(nc)} is above 0.5, so the cosine passes its minimum and comes "
@@ -860,7 +861,7 @@ def warmup_starts_at_zero(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(arg_loc(s, argname) if argname else s.loc, scheduler=sched_label(s),
                                   next_lr=fmt(later[1]), next_when=when(later[0], unit))
             continue
-        if s.framework == "hf" and short(s.cls) in _HF_ZERO_START:
+        if s.framework == "hf" and function_of(short(s.cls)) in _HF_ZERO_START:
             w = arg_num(s, "num_warmup_steps")
             if w is not None and w >= 1:
                 base = optimizer_lr(facts.optimizer(s.optimizer))

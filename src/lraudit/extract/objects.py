@@ -83,7 +83,9 @@ def bind_arguments(entry: Entry, call: cst.Call, star_kwargs: list[tuple[str, cs
     if star_kwargs is not None:
         keywords.extend(star_kwargs)
         star = False
+    spelled = dict(entry.keywords)
     for key, value in keywords:
+        key = spelled.get(key, key)
         if key in bound:
             error = f"{entry.short}() got multiple values for argument {key!r}"
         if key not in names and varkw is None:
