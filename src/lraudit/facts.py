@@ -210,6 +210,8 @@ class StepSite:
     # goes through (``scheduler = SequentialLR(...)`` in an if, ``scheduler = main`` in the else);
     # two sites whose arms of one branch do not overlap never both run (see ``arms_exclusive``)
     arms: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    # reached through calls (``via``): the arms of the call the loop's own body makes, in the same form
+    call_arms: tuple[tuple[int, tuple[int, ...]], ...] = ()
     # the argument as a series over its loop's iterations (``step(epoch)`` in ``for epoch in range(1, 20)``):
     # (value at the first call, change per call); None when it is not such a series
     arg_series: tuple[int, int] | None = None

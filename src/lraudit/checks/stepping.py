@@ -75,10 +75,16 @@ def _position(st: StepSite) -> tuple[str | None, int | None]:
 
 
 def _same_guard(ss: StepSite, os: StepSite) -> bool:
-    """Every branch arm the scheduler's step lies in holds the optimizer's step too: both run under the same
-    condition (the gradient-accumulation ``if (step + 1) % accum == 0:`` that wraps both calls), so their order
-    inside it is the order of every update."""
-    return bool(ss.arms) and set(ss.arms) <= set(os.arms)
+    """Every branch arm the scheduler's step lies in holds the optimizer's step too (or the loop's call that
+    reaches it): both run under the same condition (the gradient-accumulation ``if (step + 1) % accum == 0:`` that
+    wraps both calls, Deformable-ProtoPNet's ``else: joint_lr_scheduler.step(); tnt.train(optimizer=...)``), so
+    their order inside it is the order of every update."""
+    if not ss.arms:
+        return False
+    if set(ss.arms) <= set(os.arms):
+        return True
+    # the optimizer steps inside a function the loop calls: the call's arms are the ones to compare
+    return bool(os.via) and not ss.via and set(ss.arms) <= set(os.call_arms)
 
 
 def steps_before_optimizer(facts: FileFacts, s: SchedulerFact) -> tuple[StepSite, StepSite] | None:

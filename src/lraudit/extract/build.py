@@ -820,6 +820,7 @@ class _Builder:
             arg=arg, arg_text=arg_text, arg_kind=arg_kind, conditional=site.ctx.conds > 0,  # type: ignore[arg-type]
             arg_trace=trace,
             arms=tuple((bid, tuple(sorted(a))) for bid, a in arms),
+            call_arms=tuple((bid, tuple(sorted(a))) for bid, a in sc.call_arms) if sc.via else (),
             arg_series=series, arg_keyword=keyword,
         )
 

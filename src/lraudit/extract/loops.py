@@ -136,6 +136,9 @@ class SiteContext:
     via: str | None
     epoch_loop: str | None
     batch_loop: str | None
+    # reached through calls: the branch arms of the call the loop's own body makes (``else: sched.step();
+    # train(optimizer)``), as ``Ctx.arms``; empty otherwise
+    call_arms: tuple = ()
 
 
 class LoopContexts:
@@ -153,7 +156,8 @@ class LoopContexts:
         if batch is not None:
             outer = self._caller_context(ctx, depth) if epoch is None else None
             return SiteContext("batch", batch, outer.via if outer else None,
-                               epoch or (outer.epoch_loop if outer else None), batch)
+                               epoch or (outer.epoch_loop if outer else None), batch,
+                               outer.call_arms if outer else ())
         if epoch is not None:
             return SiteContext("epoch", epoch, None, epoch, None)
         fn = ctx.scope.function
@@ -170,9 +174,10 @@ class LoopContexts:
         if loops:
             # unknown loops: inside a per-epoch caller they iterate over batches
             if outer is not None and outer.context == "epoch":
-                return SiteContext("batch", inner, outer.via, outer.epoch_loop, inner)
+                return SiteContext("batch", inner, outer.via, outer.epoch_loop, inner, outer.call_arms)
             if outer is not None and outer.context == "batch":
-                return SiteContext("batch", outer.loop_id, outer.via, outer.epoch_loop, outer.batch_loop)
+                return SiteContext("batch", outer.loop_id, outer.via, outer.epoch_loop, outer.batch_loop,
+                                   outer.call_arms)
             return SiteContext("unknown", inner, outer.via if outer else None, None, None)
         if outer is not None:
             return outer
@@ -212,7 +217,9 @@ class LoopContexts:
             via = sc.via or f"{fn.name}() called at {where}"
         if len(kinds) > 1:
             via += f" (also called elsewhere: {', '.join(sorted(kinds - {sc.context}))})"
-        return SiteContext(sc.context, sc.loop_id, via, sc.epoch_loop, sc.batch_loop)
+        # the call the loop's body makes: this one when it sits in the loop itself, else the one further up
+        call_arms = sc.call_arms if sc.via else tuple(site.ctx.arms)
+        return SiteContext(sc.context, sc.loop_id, via, sc.epoch_loop, sc.batch_loop, call_arms)
 
 
 _EVENTS = ("ITERATION_STARTED", "ITERATION_COMPLETED", "EPOCH_STARTED", "EPOCH_COMPLETED")
