@@ -222,9 +222,17 @@ def _number(node: cst.BaseExpression, scope: Any) -> float | None:
         except (RecursionError, ValueError, TypeError):
             return None
         if isinstance(v, Known) and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) \
-                and math.isfinite(v.value):
+                and math.isfinite(v.value) and _fixed(v.source):
             return float(v.value)
     return None
+
+
+def _fixed(source: str) -> bool:
+    """A value written in the code (a literal or a constant computed from literals), not one a run may change (an
+    argparse default, a config file, ``--set``): a test against an option's default is dead only in that run."""
+    words = source.lower()
+    return not any(w in words for w in ("argparse", "config", "--", "option", "default of", "yaml", "json",
+                                        "environment", "command line"))
 
 
 def _implies(b: tuple[str, str, float], a: tuple[str, str, float]) -> bool:
