@@ -21,6 +21,8 @@ python -m pip install -q --no-deps "warmup-scheduler==0.3" "pytorch-warmup==0.2.
 # plus the light packages they import.
 python -m pip install -q --no-deps "mmengine==0.10.7" "fvcore==0.1.5.post20221221" "addict==2.4.0" "yapf==0.43.0" \
   "termcolor==3.3.0" "platformdirs>=3" "rich>=13"
-# bitsandbytes's optimizers (tests/test_optimizer_library_signatures.py checks the catalog against the live classes;
-# it imports and builds its optimizers on the CPU beside torch 2.13); --no-deps keeps torch pinned.
-python -m pip install -q --no-deps "bitsandbytes==0.50.2"
+# bitsandbytes's optimizers, for tests/test_optimizer_library_signatures.py, which checks the catalog against the
+# live classes in a process of its own (tests/golden/bitsandbytes_probe.py). It goes into .test-libs/, off the test
+# process's path: transformers and accelerate import bitsandbytes whenever they can, and its SGD, Adam, ... then
+# make Lightning CLI's short class names ambiguous. --no-deps keeps torch pinned.
+python -m pip install -q --no-deps --upgrade --target "$(pwd)/.test-libs/bitsandbytes" "bitsandbytes==0.50.2"

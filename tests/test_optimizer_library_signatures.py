@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -110,11 +111,17 @@ def test_momentum_key_follows_what_the_param_groups_hold() -> None:
 
 
 def _live_bitsandbytes() -> dict[str, Any]:
-    """What tests/golden/bitsandbytes_probe.py reports of the installed bitsandbytes, run in its own process (an
-    import here would leave bitsandbytes' SGD, Adam, ... registered as optimizer classes for every later test, and
-    Lightning CLI's short class names would become ambiguous)."""
+    """What tests/golden/bitsandbytes_probe.py reports of bitsandbytes, run in its own process with the copy
+    scripts/install-test-deps.sh puts in .test-libs/ (on this process's path, transformers and accelerate would
+    import it, and bitsandbytes' SGD, Adam, ... registered as optimizer classes would make Lightning CLI's short
+    class names ambiguous for every later test)."""
     probe = Path(__file__).parent / "golden" / "bitsandbytes_probe.py"
-    done = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=600, check=True)
+    target = Path(__file__).resolve().parent.parent / ".test-libs" / "bitsandbytes"
+    assert target.is_dir(), f"{target} is missing: scripts/install-test-deps.sh installs bitsandbytes there"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(target), *filter(None, [env.get("PYTHONPATH")])])
+    done = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, timeout=600, check=True,
+                          env=env)
     live = json.loads(done.stdout.strip().splitlines()[-1])
     assert "error" not in live, live.get("error")
     version = golden("bitsandbytes")["version"]
