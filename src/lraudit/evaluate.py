@@ -1765,7 +1765,9 @@ class _Machine:
         names are constants of the run and lists the code reads are copies, so the same arguments give the
         same result."""
         key = None
-        if not fn.bound and _plain_args(args, kwargs):
+        # (a def only: a lambda is one expression, cheaper to evaluate again than to remember, and schedule lambdas
+        # are called at thousands of steps under a time budget)
+        if not fn.bound and isinstance(fn.node, cst.FunctionDef) and _plain_args(args, kwargs):
             key = ("pure call", id(fn.node), id(fn.scope),
                    tuple((type(a), a) for a in args), tuple(sorted((k, type(v), v) for k, v in kwargs.items())))
             hit = self.shared.get(key)
